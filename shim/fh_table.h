@@ -1,0 +1,47 @@
+/* fh_table.h — open file and directory handles (the `fh` the kernel holds).
+ *
+ * An fh value is (sequence << FH_SLOT_BITS) | slot: the slot makes lookup an
+ * array index with no lock, the sequence makes every fh value unique for the
+ * life of the mount, so a trace never shows two different opens under one fh.
+ * The kernel sends no request on an fh after its RELEASE has been answered,
+ * so an entry handed out by fht_get() stays valid until fht_remove().
+ */
+#ifndef FUSETRACE_SHIM_FH_TABLE_H
+#define FUSETRACE_SHIM_FH_TABLE_H
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct fh_entry {
+    uint64_t fh;
+    int fd;                    /* backing fd (opened for I/O, never O_PATH) */
+    uint64_t nodeid;
+    int flags;                 /* flags the backing fd was opened with */
+    bool created;              /* FUSE_CREATE really created the file */
+    bool direct;               /* O_DIRECT: I/O needs aligned bounce buffers */
+    /* directories */
+    pthread_mutex_t dir_lock;  /* readdir calls on one handle are serialised */
+    DIR *dp;
+    off_t dir_offset;          /* position the next readdir continues from */
+    struct dirent *dir_pending;/* entry read but not yet returned (did not fit) */
+};
+
+struct fh_table;
+
+struct fh_table *fht_new(void);
+void fht_free(struct fh_table *t);   /* closes whatever is still open */
+
+/* Allocate an entry (zeroed, fd = -1) and give it an fh.  NULL on ENOMEM or
+ * when every slot is taken (ENFILE). */
+struct fh_entry *fht_add(struct fh_table *t);
+struct fh_entry *fht_get(struct fh_table *t, uint64_t fh);
+/* Remove from the table; the caller closes the fd and frees the entry. */
+struct fh_entry *fht_remove(struct fh_table *t, uint64_t fh);
+void fh_entry_free(struct fh_entry *e);   /* closes fd/dp, frees */
+
+uint64_t fht_count(struct fh_table *t);
+
+#endif

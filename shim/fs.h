@@ -1,0 +1,70 @@
+/* fs.h — the state one mounted fusetrace filesystem shares across all ops.
+ *
+ * Every op receives it through fuse_req_userdata(); fs_of(req) is the only
+ * accessor.  Fields set before the session starts are read-only afterwards.
+ */
+#ifndef FUSETRACE_SHIM_FS_H
+#define FUSETRACE_SHIM_FS_H
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum cache_mode { CACHE_NEVER, CACHE_AUTO, CACHE_ALWAYS };
+enum handle_policy { HANDLES_NEVER, HANDLES_PREFER, HANDLES_MANDATORY };
+
+struct fs_config {
+    const char *source;           /* as given by the user */
+    const char *mountpoint;       /* absolute */
+    enum cache_mode cache;
+    bool writeback;
+    unsigned threads;             /* max worker threads */
+    bool debug;
+    enum handle_policy handles;
+    unsigned fd_cache;            /* LRU size for handle-backed inodes */
+    bool allow_other;             /* => per-request credentials */
+    bool default_permissions;
+    bool read_only;
+    bool splice;                  /* may use splice (off when the wire tap records) */
+};
+
+struct inode_table;
+struct fh_table;
+struct mount_fds;
+
+struct fs {
+    struct fs_config cfg;
+    int source_fd;                /* O_PATH fd of the source root, opened before mounting */
+    double entry_timeout, attr_timeout;
+    bool creds;                   /* switch fsuid/fsgid/groups per request */
+    uid_t daemon_uid;
+    gid_t daemon_gid;
+    bool writeback_on;            /* negotiated at INIT */
+    struct inode_table *itab;
+    struct fh_table *fht;
+    struct mount_fds *mfds;
+    struct fuse_session *se;
+};
+
+static inline struct fs *fs_of(fuse_req_t req) { return (struct fs *)fuse_req_userdata(req); }
+
+/* "/proc/self/fd/N": the magic link that reaches an O_PATH fd's inode for the
+ * calls that have no fd or AT_EMPTY_PATH form (open for I/O, chmod, truncate,
+ * utimens, xattrs, link).  The kernel resolves it to the inode itself, not by
+ * name, so a rename in the source cannot redirect it. */
+#define PROC_FD_PATH_MAX 32
+static inline void proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
+{
+    static const char prefix[] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    unsigned v = (unsigned)fd;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    int i = 0;
+    for (; prefix[i]; i++) buf[i] = prefix[i];
+    while (n) buf[i++] = digits[--n];
+    buf[i] = '\0';
+}
+
+#endif

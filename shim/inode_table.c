@@ -1,0 +1,542 @@
+/* inode_table.c — nodeid allocation, identity maps and lookup counting.
+ *
+ * One mutex guards everything here and in fd_cache.c.  Each critical section
+ * is a few pointer operations and (when recording) ring pushes; syscalls and
+ * replies happen outside.  Events are recorded under the lock on purpose: the
+ * order of REF/UNREF/FREE in the trace is then the order in which the table
+ * really changed, so nlookup in the record never goes backwards.
+ */
+#include "shim/inode.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim/handle.h"
+
+#define CLOSE_BATCH 16
+
+/* ---- hashing ------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_ids(dev_t dev, ino_t ino, uint64_t mnt_id)
+{
+    return mix64((uint64_t)ino ^ mix64((uint64_t)dev) ^ (mnt_id << 1));
+}
+
+static uint64_t hash_handle(const struct file_handle *h, uint64_t mnt_id)
+{
+    uint64_t x = 1469598103934665603ULL ^ (uint64_t)h->handle_type ^ (mnt_id << 32);
+    for (unsigned i = 0; i < h->handle_bytes; i++)
+        x = (x ^ h->f_handle[i]) * 1099511628211ULL;
+    return mix64(x);
+}
+
+static uint64_t hash_of(const struct inode *ino, int which)
+{
+    switch (which) {
+    case MAP_BY_NODEID: return mix64(ino->nodeid);
+    case MAP_BY_IDS: return hash_ids(ino->dev, ino->ino, ino->mnt_id);
+    default: return hash_handle(ino->handle, ino->mnt_id);
+    }
+}
+
+static bool handle_eq(const struct file_handle *a, const struct file_handle *b)
+{
+    return a->handle_type == b->handle_type && a->handle_bytes == b->handle_bytes &&
+           memcmp(a->f_handle, b->f_handle, a->handle_bytes) == 0;
+}
+
+/* ---- intrusive chained maps -------------------------------------------- */
+
+static int map_init(struct inode_map *m)
+{
+    m->nbuckets = 1024;
+    m->count = 0;
+    m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
+    return m->buckets ? 0 : -ENOMEM;
+}
+
+/* Growing is best effort: on allocation failure the chains just get longer. */
+static void map_grow(struct inode_map *m, int which)
+{
+    size_t nb = m->nbuckets * 2;
+    struct inode **b = calloc(nb, sizeof(*b));
+    if (!b)
+        return;
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        struct inode *n = m->buckets[i];
+        while (n) {
+            struct inode *next = n->map_next[which];
+            size_t k = hash_of(n, which) & (nb - 1);
+            n->map_next[which] = b[k];
+            b[k] = n;
+            n = next;
+        }
+    }
+    free(m->buckets);
+    m->buckets = b;
+    m->nbuckets = nb;
+}
+
+static void map_insert(struct inode_table *t, struct inode *ino, int which)
+{
+    struct inode_map *m = &t->maps[which];
+    if (m->count >= m->nbuckets)
+        map_grow(m, which);
+    size_t k = hash_of(ino, which) & (m->nbuckets - 1);
+    ino->map_next[which] = m->buckets[k];
+    m->buckets[k] = ino;
+    m->count++;
+}
+
+static void map_remove(struct inode_table *t, struct inode *ino, int which)
+{
+    struct inode_map *m = &t->maps[which];
+    struct inode **p = &m->buckets[hash_of(ino, which) & (m->nbuckets - 1)];
+    for (; *p; p = &(*p)->map_next[which]) {
+        if (*p == ino) {
+            *p = ino->map_next[which];
+            m->count--;
+            return;
+        }
+    }
+}
+
+static struct inode *find_nodeid(struct inode_table *t, uint64_t nodeid)
+{
+    struct inode_map *m = &t->maps[MAP_BY_NODEID];
+    struct inode *n = m->buckets[mix64(nodeid) & (m->nbuckets - 1)];
+    for (; n; n = n->map_next[MAP_BY_NODEID])
+        if (n->nodeid == nodeid)
+            return n;
+    return NULL;
+}
+
+static struct inode *find_handle(struct inode_table *t, const struct file_handle *h, uint64_t mnt_id)
+{
+    struct inode_map *m = &t->maps[MAP_BY_HANDLE];
+    struct inode *n = m->buckets[hash_handle(h, mnt_id) & (m->nbuckets - 1)];
+    for (; n; n = n->map_next[MAP_BY_HANDLE])
+        if (n->mnt_id == mnt_id && handle_eq(n->handle, h))
+            return n;
+    return NULL;
+}
+
+/* by (dev, ino, mnt_id); `pinned_only` selects entries whose number cannot
+ * have been reused, the only ones a by-ids lookup may match. */
+static struct inode *find_ids(struct inode_table *t, const struct stat *st, uint64_t mnt_id,
+                              bool pinned_only)
+{
+    struct inode_map *m = &t->maps[MAP_BY_IDS];
+    struct inode *n = m->buckets[hash_ids(st->st_dev, st->st_ino, mnt_id) & (m->nbuckets - 1)];
+    for (; n; n = n->map_next[MAP_BY_IDS])
+        if (n->ino == st->st_ino && n->dev == st->st_dev && n->mnt_id == mnt_id &&
+            (n->pinned || !pinned_only))
+            return n;
+    return NULL;
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+static void record(enum rec_inode_kind kind, enum rec_cause cause, const struct inode *ino,
+                   int64_t delta)
+{
+    if (!rec_enabled())
+        return;
+    struct rec_inode_event e = {
+        .kind = kind, .cause = cause, .nodeid = ino->nodeid,
+        .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
+        .delta = delta, .nlookup = ino->nlookup, .fd = ino->fd,
+    };
+    rec_inode(&e);
+}
+
+static void record_stale(uint64_t nodeid, enum rec_cause cause, int err)
+{
+    if (!rec_enabled())
+        return;
+    struct rec_inode_event e = {
+        .kind = REC_INODE_STALE, .cause = cause, .nodeid = nodeid, .err = err, .fd = -1,
+    };
+    rec_inode(&e);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root_st, uint64_t root_mnt_id)
+{
+    struct inode_table *t = calloc(1, sizeof(*t));
+    struct inode *root = calloc(1, sizeof(*root));
+    if (!t || !root)
+        goto fail;
+    for (int i = 0; i < MAP_COUNT; i++)
+        if (map_init(&t->maps[i]) < 0)
+            goto fail;
+    pthread_mutex_init(&t->lock, NULL);
+    t->fs = fs;
+    t->limit = fs->cfg.fd_cache ? fs->cfg.fd_cache : 1;
+    t->next_nodeid = FUSE_ROOT_ID + 1;
+
+    /* Root is pinned by the source fd and holds one lookup that no FORGET can
+     * take away (the kernel never looks root up, so it never forgets it
+     * either; a stray FORGET on 1 is recorded and otherwise ignored). */
+    root->nodeid = FUSE_ROOT_ID;
+    root->nlookup = 1;
+    root->in_maps = true;
+    root->pinned = true;
+    root->fd = root_fd;
+    root->dev = root_st->st_dev;
+    root->ino = root_st->st_ino;
+    root->mnt_id = root_mnt_id;
+    root->type = root_st->st_mode & S_IFMT;
+    map_insert(t, root, MAP_BY_NODEID);
+    map_insert(t, root, MAP_BY_IDS);
+    t->root = root;
+    t->stats.entries = 1;
+    t->stats.pinned_fds = 1;
+    if (rec_enabled()) {
+        struct rec_inode_event e = {
+            .kind = REC_INODE_NEW, .cause = REC_CAUSE_NONE, .nodeid = FUSE_ROOT_ID,
+            .parent = 0, .name = "/", .dev = root->dev, .ino = root->ino,
+            .mnt_id = root->mnt_id, .delta = 1, .nlookup = 1, .fd = root_fd,
+        };
+        rec_inode(&e);
+    }
+    return t;
+fail:
+    if (t)
+        for (int i = 0; i < MAP_COUNT; i++)
+            free(t->maps[i].buckets);
+    free(t);
+    free(root);
+    return NULL;
+}
+
+static void destroy_entry(struct inode *ino)
+{
+    if (ino->fd >= 0)
+        close(ino->fd);
+    free(ino->handle);
+    free(ino);
+}
+
+void itab_free(struct inode_table *t)
+{
+    if (!t)
+        return;
+    struct inode_map *m = &t->maps[MAP_BY_NODEID];
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        struct inode *n = m->buckets[i];
+        while (n) {
+            struct inode *next = n->map_next[MAP_BY_NODEID];
+            if (n != t->root)
+                record(REC_INODE_FREE, REC_CAUSE_UNMOUNT, n, 0);
+            destroy_entry(n);
+            n = next;
+        }
+    }
+    for (int i = 0; i < MAP_COUNT; i++)
+        free(t->maps[i].buckets);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}
+
+/* Take `ino` out of every map.  Returns the fd the caller must close after
+ * unlocking, and frees the entry if no op holds it. */
+static void unlink_entry(struct inode_table *t, struct inode *ino, int *close_fds, int *nclose,
+                         struct inode **free_later)
+{
+    map_remove(t, ino, MAP_BY_NODEID);
+    map_remove(t, ino, MAP_BY_IDS);
+    if (ino->handle) {
+        map_remove(t, ino, MAP_BY_HANDLE);
+        t->stats.handle_entries--;
+    }
+    ino->in_maps = false;
+    t->stats.entries--;
+    if (ino->users == 0) {
+        if (ino->pinned)
+            t->stats.pinned_fds--;
+        else if (ino->fd >= 0)
+            fdc_remove(t, ino);
+        if (ino->fd >= 0)
+            close_fds[(*nclose)++] = ino->fd;
+        ino->fd = -1;
+        *free_later = ino;
+    }
+}
+
+static void close_all(const int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+/* ---- lookup counting ---------------------------------------------------- */
+
+uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
+                        uint64_t parent, const char *name)
+{
+    int close_fds[CLOSE_BATCH + 1] = { 0 };
+    int nclose = 0;
+    struct file_handle *spare_handle = NULL;
+    struct inode *fresh = NULL;
+    uint64_t nodeid;
+
+    if (!f->handle && !f->st.st_ino) {
+        /* not reached: callers always fstat; keep the table sane regardless */
+        close(f->fd);
+        return 0;
+    }
+    fresh = calloc(1, sizeof(*fresh));   /* allocated outside the lock; freed if unused */
+
+    pthread_mutex_lock(&t->lock);
+    struct inode *hit = f->handle ? find_handle(t, f->handle, f->mnt_id)
+                                  : find_ids(t, &f->st, f->mnt_id, true);
+    if (hit) {
+        hit->nlookup++;
+        nodeid = hit->nodeid;
+        record(REC_INODE_REF, cause, hit, 1);
+        spare_handle = f->handle;
+        if (!hit->pinned && hit->fd < 0) {
+            /* The lookup just opened this inode: keep that fd as its cache entry. */
+            fdc_insert(t, hit, f->fd);
+            nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+        } else {
+            close_fds[nclose++] = f->fd;
+        }
+    } else if (!fresh) {
+        pthread_mutex_unlock(&t->lock);
+        close(f->fd);
+        free(f->handle);
+        return 0;
+    } else {
+        struct inode *ino = fresh;
+        fresh = NULL;
+        ino->nodeid = t->next_nodeid++;
+        ino->nlookup = 1;
+        ino->in_maps = true;
+        ino->dev = f->st.st_dev;
+        ino->ino = f->st.st_ino;
+        ino->mnt_id = f->mnt_id;
+        ino->type = f->st.st_mode & S_IFMT;
+        ino->handle = f->handle;
+        ino->pinned = f->handle == NULL;
+        ino->fd = ino->pinned ? f->fd : -1;
+        nodeid = ino->nodeid;
+
+        struct inode *older = f->handle ? find_ids(t, &f->st, f->mnt_id, false) : NULL;
+        map_insert(t, ino, MAP_BY_NODEID);
+        map_insert(t, ino, MAP_BY_IDS);
+        if (ino->handle)
+            map_insert(t, ino, MAP_BY_HANDLE);
+        t->stats.entries++;
+
+        if (rec_enabled()) {
+            struct rec_inode_event e = {
+                .kind = REC_INODE_NEW, .cause = cause, .nodeid = nodeid, .parent = parent,
+                .name = name, .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
+                .delta = 1, .nlookup = 1, .fd = ino->fd,
+            };
+            rec_inode(&e);
+            if (ino->handle) {
+                struct rec_inode_event h = {
+                    .kind = REC_INODE_HANDLE, .cause = cause, .nodeid = nodeid, .nlookup = 1,
+                    .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id, .fd = -1,
+                    .handle = ino->handle->f_handle, .handle_len = ino->handle->handle_bytes,
+                    .handle_type = ino->handle->handle_type,
+                };
+                rec_inode(&h);
+            } else if (f->handle_err) {
+                struct rec_inode_event fb = {
+                    .kind = REC_INODE_FALLBACK, .cause = cause, .nodeid = nodeid, .nlookup = 1,
+                    .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
+                    .err = f->handle_err, .fd = ino->fd,
+                };
+                rec_inode(&fb);
+            }
+        }
+        if (older && older != ino) {
+            /* Same (dev, ino) as an entry the kernel still holds, but a
+             * different handle: the backing fs reused the inode number for a
+             * new file.  The handle tells them apart; the trace says so. */
+            t->stats.reuse_detected++;
+            if (rec_enabled()) {
+                struct rec_inode_event r = {
+                    .kind = REC_INODE_REUSE_DETECTED, .cause = cause, .nodeid = nodeid,
+                    .other_nodeid = older->nodeid, .dev = ino->dev, .ino = ino->ino,
+                    .mnt_id = ino->mnt_id, .nlookup = 1, .fd = -1,
+                };
+                rec_inode(&r);
+            }
+        }
+        if (ino->pinned) {
+            t->stats.pinned_fds++;
+            if (f->handle_err)
+                t->stats.fallbacks++;
+        } else {
+            t->stats.handle_entries++;
+            fdc_insert(t, ino, f->fd);
+            nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    close_all(close_fds, nclose);
+    free(spare_handle);
+    free(fresh);
+    return nodeid;
+}
+
+int itab_ref(struct inode_table *t, uint64_t nodeid, enum rec_cause cause)
+{
+    pthread_mutex_lock(&t->lock);
+    struct inode *ino = find_nodeid(t, nodeid);
+    if (ino) {
+        ino->nlookup++;
+        record(REC_INODE_REF, cause, ino, 1);
+    } else {
+        record_stale(nodeid, cause, ESTALE);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return ino ? 0 : -ESTALE;
+}
+
+void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cause cause)
+{
+    int close_fds[1] = { -1 };
+    int nclose = 0;
+    struct inode *dead = NULL;
+
+    pthread_mutex_lock(&t->lock);
+    struct inode *ino = find_nodeid(t, nodeid);
+    if (!ino) {
+        /* A FORGET for a nodeid we do not know is a kernel/daemon accounting
+         * bug worth seeing in the trace, not a reason to crash. */
+        record_stale(nodeid, cause, 0);
+    } else if (ino == t->root) {
+        record(REC_INODE_UNREF, cause, ino, 0);
+    } else {
+        uint64_t take = n <= ino->nlookup ? n : ino->nlookup;
+        ino->nlookup -= take;
+        record(REC_INODE_UNREF, cause, ino, (int64_t)take);
+        if (ino->nlookup == 0) {
+            record(REC_INODE_FREE, cause, ino, 0);
+            unlink_entry(t, ino, close_fds, &nclose, &dead);
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    close_all(close_fds, nclose);
+    if (dead) {
+        free(dead->handle);
+        free(dead);
+    }
+}
+
+struct inode *itab_get(struct inode_table *t, uint64_t nodeid)
+{
+    pthread_mutex_lock(&t->lock);
+    struct inode *ino = find_nodeid(t, nodeid);
+    if (ino)
+        ino->users++;
+    else
+        record_stale(nodeid, REC_CAUSE_NONE, ESTALE);
+    pthread_mutex_unlock(&t->lock);
+    return ino;
+}
+
+void itab_put(struct inode_table *t, struct inode *ino)
+{
+    int close_fds[CLOSE_BATCH + 1] = { 0 };
+    int nclose = 0;
+    struct inode *dead = NULL;
+
+    if (!ino)
+        return;
+    pthread_mutex_lock(&t->lock);
+    if (--ino->users == 0) {
+        if (!ino->in_maps) {
+            if (ino->pinned)
+                t->stats.pinned_fds--;
+            else if (ino->fd >= 0)
+                fdc_remove(t, ino);
+            if (ino->fd >= 0)
+                close_fds[nclose++] = ino->fd;
+            ino->fd = -1;
+            dead = ino;
+        } else if (!ino->pinned) {
+            /* Entries in use are never evicted, so the cache may have run
+             * over its limit while this one was held. */
+            nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    close_all(close_fds, nclose);
+    if (dead) {
+        free(dead->handle);
+        free(dead);
+    }
+}
+
+int inode_fd(struct inode_table *t, struct inode *ino)
+{
+    if (ino->pinned)
+        return ino->fd;   /* immutable for the entry's life */
+
+    pthread_mutex_lock(&t->lock);
+    if (ino->fd >= 0) {
+        fdc_touch(t, ino);
+        int fd = ino->fd;
+        pthread_mutex_unlock(&t->lock);
+        return fd;
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    int fd = handle_open(t->fs->mfds, ino->mnt_id, ino->handle, O_PATH);
+    if (fd < 0) {
+        if (fd == -ESTALE) {
+            pthread_mutex_lock(&t->lock);
+            record(REC_INODE_STALE, REC_CAUSE_NONE, ino, 0);
+            pthread_mutex_unlock(&t->lock);
+        }
+        return fd;
+    }
+
+    int close_fds[CLOSE_BATCH + 1] = { 0 };
+    int nclose = 0;
+    pthread_mutex_lock(&t->lock);
+    if (ino->fd >= 0) {
+        close_fds[nclose++] = fd;   /* another op reopened it first */
+        fd = ino->fd;
+        fdc_touch(t, ino);
+    } else {
+        fdc_insert(t, ino, fd);
+        nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+    }
+    pthread_mutex_unlock(&t->lock);
+    close_all(close_fds, nclose);
+    return fd;
+}
+
+uint64_t inode_nodeid(const struct inode *ino) { return ino->nodeid; }
+mode_t inode_type(const struct inode *ino) { return ino->type; }
+uint64_t inode_mnt_id(const struct inode *ino) { return ino->mnt_id; }
+
+void itab_get_stats(struct inode_table *t, struct itab_stats *out)
+{
+    pthread_mutex_lock(&t->lock);
+    *out = t->stats;
+    out->cached_fds = t->cached;
+    pthread_mutex_unlock(&t->lock);
+}

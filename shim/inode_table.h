@@ -1,0 +1,86 @@
+/* inode_table.h — nodeid ⇄ backing inode, with the kernel's lookup counts.
+ *
+ * Invariants (each is relied on elsewhere; break one and the trace lies):
+ *  - A nodeid is a 64-bit counter value, handed out once and never again.
+ *    Root is FUSE_ROOT_ID (1) and lives as long as the table.
+ *  - An entry is in the table iff the kernel holds lookups on it
+ *    (nlookup > 0), or it is root.  When nlookup reaches 0 the entry leaves
+ *    every map at once, so a later lookup of the same file gets a NEW nodeid:
+ *    nothing ever revives a forgotten entry.
+ *  - An entry is found by its file handle (which carries the generation) when
+ *    it has one.  It is found by (dev, ino, mnt_id) only when it pins an O_PATH
+ *    fd: only a pinned inode cannot have had its number reused.
+ *  - Handle-backed entries pin nothing; their working fd lives in the bounded
+ *    LRU (fd_cache.c) and is reopened by handle when evicted.
+ *  - `users` counts ops currently holding the entry (itab_get/itab_put).  An
+ *    entry is freed only when it is out of the maps and users == 0, and its
+ *    cached fd is evicted only while users == 0, so an fd handed to an op
+ *    stays open until the op puts it.
+ *  - No syscall on the source and no fuse_reply_* ever runs under the table
+ *    lock; fds to close are collected and closed after unlocking.
+ */
+#ifndef FUSETRACE_SHIM_INODE_TABLE_H
+#define FUSETRACE_SHIM_INODE_TABLE_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "shim/fs.h"
+#include "trace/recorder.h"
+
+struct inode;
+
+/* What a lookup-like op found on the source, handed to itab_ref_found(). */
+struct found {
+    int fd;                        /* O_PATH fd of the object (ownership passes to the table) */
+    struct stat st;
+    uint64_t mnt_id;
+    struct file_handle *handle;    /* malloc'ed, ownership passes; NULL if none */
+    int handle_err;                /* why there is no handle (0 = policy never) */
+};
+
+struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root_st, uint64_t root_mnt_id);
+void itab_free(struct inode_table *t);   /* unmount: records FREE for what is left */
+
+/* Find the entry for `f` or insert a new one, and take one lookup reference,
+ * atomically.  Consumes f->fd and f->handle in every case.  Returns the
+ * nodeid (> 1).  `cause`, `parent` and `name` are for the record. */
+uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
+                        uint64_t parent, const char *name);
+
+/* Take one more lookup on a live nodeid (link replies with the existing
+ * entry).  Returns 0 or -ESTALE. */
+int itab_ref(struct inode_table *t, uint64_t nodeid, enum rec_cause cause);
+
+/* Give back n lookups (FORGET, BATCH_FORGET, or undoing a failed reply). */
+void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cause cause);
+
+/* Borrow an entry for the duration of an op.  NULL (and a STALE record) for
+ * an unknown or forgotten nodeid: the caller replies ESTALE. */
+struct inode *itab_get(struct inode_table *t, uint64_t nodeid);
+void itab_put(struct inode_table *t, struct inode *ino);
+
+/* An O_PATH fd for the borrowed entry, valid until itab_put: the pinned fd,
+ * or the cached fd, reopened by handle if the LRU evicted it.  Returns the fd
+ * or -errno (ESTALE when the handle no longer resolves). */
+int inode_fd(struct inode_table *t, struct inode *ino);
+
+uint64_t inode_nodeid(const struct inode *ino);
+mode_t inode_type(const struct inode *ino);     /* S_IFMT bits */
+uint64_t inode_mnt_id(const struct inode *ino);
+
+/* Counters for tests and stats. */
+struct itab_stats {
+    uint64_t entries;         /* live entries incl. root */
+    uint64_t pinned_fds;
+    uint64_t cached_fds;
+    uint64_t evictions;
+    uint64_t handle_entries;
+    uint64_t fallbacks;
+    uint64_t reuse_detected;
+};
+void itab_get_stats(struct inode_table *t, struct itab_stats *out);
+
+#endif

@@ -1,0 +1,123 @@
+/* op_common.c — see op_common.h. */
+#include "shim/op_common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim/backing.h"
+#include "shim/handle.h"
+#include "shim/reply.h"
+
+struct inode *op_inode(fuse_req_t req, fuse_ino_t nodeid, int *fd)
+{
+    struct fs *fs = fs_of(req);
+    struct inode *ino = itab_get(fs->itab, nodeid);
+    if (!ino) {
+        reply_err(req, ESTALE);
+        return NULL;
+    }
+    int r = inode_fd(fs->itab, ino);
+    if (r < 0) {
+        itab_put(fs->itab, ino);
+        reply_err(req, -r);
+        return NULL;
+    }
+    *fd = r;
+    return ino;
+}
+
+void op_inode_done(fuse_req_t req, struct inode *ino)
+{
+    itab_put(fs_of(req)->itab, ino);
+}
+
+struct fh_entry *op_fh(fuse_req_t req, uint64_t fh)
+{
+    struct fh_entry *e = fht_get(fs_of(req)->fht, fh);
+    if (!e)
+        reply_err(req, EBADF);
+    return e;
+}
+
+bool name_is_child(const char *name)
+{
+    if (!name[0] || strchr(name, '/'))
+        return false;
+    return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
+                  enum rec_cause cause, struct fuse_entry_param *e)
+{
+    struct found f = { .fd = fd };
+    int r = stat_with_mnt_id(fd, &f.st, &f.mnt_id);
+    if (r < 0)
+        goto fail;
+
+    if (fs->cfg.handles != HANDLES_NEVER) {
+        /* prefer: only "this fs has no handles" (EOPNOTSUPP, EOVERFLOW from
+         * name_to_handle_at, or a mount whose handles do not open back, see
+         * mount_fd_register) falls back to pinning an fd, recorded with the
+         * errno; any other error is the lookup's error.  mandatory: no
+         * handle, no inode. */
+        int fallback = 0;
+        r = handle_take(fd, &f.handle);
+        if (r == -EOPNOTSUPP || r == -EOVERFLOW) {
+            fallback = -r;
+        } else if (r < 0) {
+            goto fail;
+        } else {
+            r = mount_fd_register(fs->mfds, f.mnt_id, fd, f.st.st_mode & S_IFMT, f.handle);
+            if (r == -ENOMEM || r == -EMFILE || r == -ENFILE) {
+                free(f.handle);
+                goto fail;
+            }
+            if (r < 0) {
+                free(f.handle);
+                f.handle = NULL;
+                fallback = -r;
+            }
+        }
+        if (fallback) {
+            if (fs->cfg.handles == HANDLES_MANDATORY) {
+                r = -fallback;
+                goto fail;
+            }
+            f.handle_err = fallback;
+        }
+    }
+    memcpy(&e->attr, &f.st, sizeof(f.st));
+    e->ino = itab_ref_found(fs->itab, &f, cause, parent, name);
+    if (!e->ino)
+        return -ENOMEM;
+    e->generation = 0;   /* nodeids are never reused, so generations are not needed */
+    e->attr_timeout = fs->attr_timeout;
+    e->entry_timeout = fs->entry_timeout;
+    return 0;
+fail:
+    close(fd);
+    return r;
+}
+
+int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name,
+                 enum rec_cause cause, struct fuse_entry_param *e)
+{
+    int fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
+                          openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (fd < 0)
+        return -errno;
+    return entry_from_fd(fs, fd, parent, name, cause, e);
+}
+
+int reopen_fd(int opath_fd, int flags)
+{
+    char path[PROC_FD_PATH_MAX];
+    proc_fd_path(path, opath_fd);
+    /* O_NOFOLLOW would make the magic link itself fail with ELOOP; the link
+     * lands on the inode without further resolution, so dropping it is safe. */
+    int fd = (int)BACKING("open", opath_fd, flags, NULL,
+                          open(path, (flags & ~O_NOFOLLOW) | O_CLOEXEC));
+    return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,36 @@
+/* op_common.h — the few steps every op shares: borrow the inode (and its
+ * fd) of a nodeid, find an open handle, and turn a found object into a FUSE
+ * entry with its lookup reference. */
+#ifndef FUSETRACE_SHIM_OP_COMMON_H
+#define FUSETRACE_SHIM_OP_COMMON_H
+
+#include "shim/fh_table.h"
+#include "shim/fs.h"
+#include "shim/inode_table.h"
+#include "trace/recorder.h"
+
+/* Borrow the inode of `nodeid` and an O_PATH fd for it.  On failure the
+ * error (ESTALE for an unknown nodeid) has been replied and NULL returned. */
+struct inode *op_inode(fuse_req_t req, fuse_ino_t nodeid, int *fd);
+void op_inode_done(fuse_req_t req, struct inode *ino);
+
+/* The open handle `fh`; replies EBADF and returns NULL if there is none. */
+struct fh_entry *op_fh(fuse_req_t req, uint64_t fh);
+
+/* A name the kernel may legitimately send for a child (not "", ".", "..",
+ * no '/'); anything else would let a request step outside the source. */
+bool name_is_child(const char *name);
+
+/* Make `e` the entry for the O_PATH fd `fd` (always consumed), found or just
+ * created as `name` in `parent`, taking one lookup reference.  0 or -errno. */
+int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
+                  enum rec_cause cause, struct fuse_entry_param *e);
+
+/* openat(parent_fd, name, O_PATH|O_NOFOLLOW) then entry_from_fd. */
+int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name,
+                 enum rec_cause cause, struct fuse_entry_param *e);
+
+/* Reopen an O_PATH fd for I/O via /proc/self/fd (see fs.h).  fd or -errno. */
+int reopen_fd(int opath_fd, int flags);
+
+#endif

@@ -1,0 +1,248 @@
+/* ops_entry.c — names: lookup, forget, the ops that make or remove names.
+ *
+ * Each op has the same short shape: borrow the parent, run the syscall with
+ * the caller's credentials, make the entry (one lookup reference), reply
+ * through the wrapper that undoes the reference if the reply fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim/backing.h"
+#include "shim/creds.h"
+#include "shim/handle.h"
+#include "shim/op_common.h"
+#include "shim/ops.h"
+#include "shim/reply.h"
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+    struct fs *fs = fs_of(req);
+    struct fuse_entry_param e = { 0 };
+    int pfd;
+    if (!name_is_child(name)) {
+        reply_err(req, name[0] ? EINVAL : ENOENT);
+        return;
+    }
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    int fd = -1;
+    if (r == 0) {
+        fd = (int)BACKING("openat", pfd, O_PATH | O_NOFOLLOW, name,
+                          openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        r = fd < 0 ? -errno : 0;
+        creds_leave(&cs);
+    }
+    if (r == 0)
+        r = entry_from_fd(fs, fd, parent, name, REC_CAUSE_LOOKUP, &e);
+    op_inode_done(req, p);
+    if (r < 0)
+        reply_err(req, -r);
+    else
+        reply_entry(req, &e);
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+    itab_unref(fs_of(req)->itab, ino, nlookup, REC_CAUSE_FORGET);
+    reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+    struct fs *fs = fs_of(req);
+    for (size_t i = 0; i < count; i++)
+        itab_unref(fs->itab, forgets[i].ino, forgets[i].nlookup, REC_CAUSE_BATCH_FORGET);
+    reply_none(req);
+}
+
+/* The common tail of mknod/mkdir/symlink: the name was just made by a
+ * syscall that returns no fd, so look it up (as the daemon: the caller just
+ * created it, and a lookup must not fail on a 0000 directory it made). */
+static void reply_made(fuse_req_t req, struct inode *p, int pfd, fuse_ino_t parent,
+                       const char *name, int made, enum rec_cause cause)
+{
+    struct fuse_entry_param e = { 0 };
+    int r = made < 0 ? made : entry_lookup(fs_of(req), pfd, parent, name, cause, &e);
+    op_inode_done(req, p);
+    if (r < 0)
+        reply_err(req, -r);
+    else
+        reply_entry(req, &e);
+}
+
+/* Regular files are made with open(O_CREAT|O_EXCL) so that the entry is
+ * bound to the inode we created, not to whatever the name points at a
+ * moment later.  Returns an O_PATH fd of the new file, or -errno. */
+static int mknod_regular(int pfd, const char *name, mode_t mode)
+{
+    int fd = (int)BACKING("openat", pfd, O_CREAT | O_EXCL | O_WRONLY, name,
+                          openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (fd < 0)
+        return -errno;
+    char path[PROC_FD_PATH_MAX];
+    proc_fd_path(path, fd);
+    int opath = open(path, O_PATH | O_CLOEXEC);
+    int err = errno;
+    close(fd);
+    return opath < 0 ? -err : opath;
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+    int pfd;
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0 && S_ISREG(mode)) {
+        int opath = mknod_regular(pfd, name, mode);
+        creds_leave(&cs);
+        struct fuse_entry_param e = { 0 };
+        r = opath < 0 ? opath : entry_from_fd(fs_of(req), opath, parent, name, REC_CAUSE_MKNOD, &e);
+        op_inode_done(req, p);
+        if (r < 0)
+            reply_err(req, -r);
+        else
+            reply_entry(req, &e);
+        return;
+    }
+    if (r == 0) {
+        r = (int)BACKING("mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_MKNOD);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+    int pfd;
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = (int)BACKING("mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_MKDIR);
+}
+
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+    int pfd;
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = (int)BACKING("symlinkat", pfd, 0, name, symlinkat(link, pfd, name));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_SYMLINK);
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+    struct fs *fs = fs_of(req);
+    int fd, pfd;
+    struct inode *node = op_inode(req, ino, &fd);
+    if (!node)
+        return;
+    struct inode *p = op_inode(req, newparent, &pfd);
+    if (!p) {
+        op_inode_done(req, node);
+        return;
+    }
+    struct fuse_entry_param e = { 0 };
+    char path[PROC_FD_PATH_MAX];
+    proc_fd_path(path, fd);
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the magic link does not. */
+        r = (int)BACKING("linkat", pfd, AT_SYMLINK_FOLLOW, newname,
+                         linkat(AT_FDCWD, path, pfd, newname, AT_SYMLINK_FOLLOW));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    if (r == 0) {
+        uint64_t mnt_id;
+        r = stat_with_mnt_id(fd, &e.attr, &mnt_id);
+    }
+    if (r == 0)
+        r = itab_ref(fs->itab, ino, REC_CAUSE_LINK);
+    op_inode_done(req, p);
+    op_inode_done(req, node);
+    if (r < 0) {
+        reply_err(req, -r);
+        return;
+    }
+    e.ino = ino;
+    e.attr_timeout = fs->attr_timeout;
+    e.entry_timeout = fs->entry_timeout;
+    reply_entry(req, &e);
+}
+
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, int flags)
+{
+    int pfd;
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = (int)BACKING("unlinkat", pfd, flags, name, unlinkat(pfd, name, flags));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    op_inode_done(req, p);
+    reply_err(req, -r);
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) { remove_name(req, parent, name, 0); }
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) { remove_name(req, parent, name, AT_REMOVEDIR); }
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+               const char *newname, unsigned int flags)
+{
+    int pfd, npfd;
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    struct inode *np = op_inode(req, newparent, &npfd);
+    if (!np) {
+        op_inode_done(req, p);
+        return;
+    }
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        /* Flags (NOREPLACE, EXCHANGE, WHITEOUT) go to the source unchanged:
+         * ignoring one would report success for an operation not done. */
+        r = (int)BACKING("renameat2", pfd, flags, name, renameat2(pfd, name, npfd, newname, flags));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    op_inode_done(req, np);
+    op_inode_done(req, p);
+    reply_err(req, -r);
+}

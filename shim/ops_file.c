@@ -1,0 +1,374 @@
+/* ops_file.c — open files: open, create, read, write, flush, release,
+ * fsync, fallocate, copy_file_range, lseek. */
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim/backing.h"
+#include "shim/creds.h"
+#include "shim/op_common.h"
+#include "shim/ops.h"
+#include "shim/reply.h"
+
+/* The flags the backing fd is opened with.
+ *  - O_APPEND is never put on the backing fd: whether a write appends is
+ *    decided per write from the file's *current* flags (fcntl(F_SETFL) can
+ *    change them), via RWF_APPEND.  With the writeback cache the kernel
+ *    appends itself using its own i_size, so appending again would double.
+ *  - writeback: the kernel reads pages to fill partial writes, so a
+ *    write-only open must be able to read (O_WRONLY -> O_RDWR).
+ *  - O_NOFOLLOW is dropped because files are reopened through the magic
+ *    link (see reopen_fd); O_CREAT/O_EXCL/O_NOCTTY never apply to a reopen. */
+static int backing_flags(const struct fs *fs, int flags)
+{
+    flags &= ~(O_APPEND | O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY);
+    if (fs->writeback_on && (flags & O_ACCMODE) == O_WRONLY)
+        flags = (flags & ~O_ACCMODE) | O_RDWR;
+    return flags;
+}
+
+static void set_open_reply_flags(const struct fs *fs, struct fuse_file_info *fi)
+{
+    fi->direct_io = fs->cfg.cache == CACHE_NEVER;
+    fi->keep_cache = fs->cfg.cache == CACHE_ALWAYS;
+}
+
+static struct fh_entry *new_fh(struct fs *fs, int fd, uint64_t nodeid, int flags, bool created,
+                               enum rec_fh_kind kind)
+{
+    struct fh_entry *e = fht_add(fs->fht);
+    if (!e)
+        return NULL;
+    e->fd = fd;
+    e->nodeid = nodeid;
+    e->flags = flags;
+    e->created = created;
+    e->direct = (flags & O_DIRECT) != 0;
+    if (rec_enabled()) {
+        struct rec_fh_event ev = {
+            .kind = kind, .fh = e->fh, .nodeid = nodeid, .flags = flags, .fd = fd, .created = created,
+        };
+        rec_fh(&ev);
+    }
+    return e;
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs *fs = fs_of(req);
+    int fd;
+    struct inode *node = op_inode(req, ino, &fd);
+    if (!node)
+        return;
+    int flags = backing_flags(fs, fi->flags);
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = reopen_fd(fd, flags);
+        creds_leave(&cs);
+    }
+    op_inode_done(req, node);
+    if (r < 0) {
+        reply_err(req, -r);
+        return;
+    }
+    struct fh_entry *e = new_fh(fs, r, ino, flags, false, REC_FH_OPEN);
+    if (!e) {
+        close(r);
+        reply_err(req, errno);
+        return;
+    }
+    fi->fh = e->fh;
+    set_open_reply_flags(fs, fi);
+    reply_open(req, fi);
+}
+
+/* FUSE_CREATE is lookup + create + open in one request, and the kernel
+ * treats the file as created by this call whatever we answer (libfuse 3.14
+ * cannot say otherwise).  So: try to create exclusively; only if the name
+ * exists and the caller did not ask for O_EXCL, open what is there; if that
+ * vanished in between (a racing unlink), try again.  The entry is bound to
+ * the fd actually opened — the name is never resolved a second time. */
+#define CREATE_RETRIES 8
+
+static int create_or_open(int pfd, const char *name, int flags, bool caller_excl, mode_t mode,
+                          bool *created)
+{
+    for (int i = 0; i < CREATE_RETRIES; i++) {
+        int fd = (int)BACKING("openat", pfd, flags | O_CREAT | O_EXCL, name,
+                              openat(pfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        if (fd >= 0) {
+            *created = true;
+            return fd;
+        }
+        if (errno != EEXIST || caller_excl)
+            return -errno;
+        /* ELOOP here means a symlink was planted under the name: refuse
+         * rather than follow it. */
+        fd = (int)BACKING("openat", pfd, flags, name,
+                          openat(pfd, name, flags | O_NOFOLLOW | O_CLOEXEC));
+        if (fd >= 0) {
+            *created = false;
+            return fd;
+        }
+        if (errno != ENOENT)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+    struct fs *fs = fs_of(req);
+    int pfd;
+    if (!name_is_child(name)) {
+        reply_err(req, EINVAL);
+        return;
+    }
+    struct inode *p = op_inode(req, parent, &pfd);
+    if (!p)
+        return;
+    int flags = backing_flags(fs, fi->flags);
+    bool created = false;
+    int fd = -1, opath = -1;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        fd = create_or_open(pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
+        creds_leave(&cs);
+        r = fd < 0 ? fd : 0;
+    }
+    if (r == 0) {
+        char path[PROC_FD_PATH_MAX];
+        proc_fd_path(path, fd);
+        opath = open(path, O_PATH | O_CLOEXEC);
+        r = opath < 0 ? -errno : 0;
+    }
+    struct fuse_entry_param e = { 0 };
+    if (r == 0)
+        r = entry_from_fd(fs, opath, parent, name, REC_CAUSE_CREATE, &e);
+    op_inode_done(req, p);
+    if (r < 0) {
+        if (fd >= 0)
+            close(fd);
+        reply_err(req, -r);
+        return;
+    }
+    struct fh_entry *fh = new_fh(fs, fd, e.ino, flags, created, REC_FH_CREATE);
+    if (!fh) {
+        int err = errno;
+        close(fd);
+        itab_unref(fs->itab, e.ino, 1, REC_CAUSE_REPLY_FAILED);
+        reply_err(req, err);
+        return;
+    }
+    fi->fh = fh->fh;
+    set_open_reply_flags(fs, fi);
+    reply_create(req, &e, fi);
+}
+
+/* A per-thread buffer, page aligned so that O_DIRECT backing fds accept it.
+ * Used when the data must pass through our memory: recording (to time the
+ * syscall itself), O_DIRECT, appends.  A thread-specific key frees it when a
+ * worker thread exits. */
+static pthread_key_t io_buf_key;
+static pthread_once_t io_buf_once = PTHREAD_ONCE_INIT;
+static _Thread_local char *io_buf;
+static _Thread_local size_t io_cap;
+
+static void io_buf_key_init(void) { pthread_key_create(&io_buf_key, free); }
+
+static char *thread_io_buf(size_t size)
+{
+    if (size <= io_cap && io_buf)
+        return io_buf;
+    void *p;
+    size_t cap = (size + 4095) & ~(size_t)4095;
+    if (cap == 0)
+        cap = 4096;
+    if (posix_memalign(&p, 4096, cap) != 0)
+        return NULL;
+    pthread_once(&io_buf_once, io_buf_key_init);
+    free(io_buf);
+    io_buf = p;
+    io_cap = cap;
+    pthread_setspecific(io_buf_key, p);
+    return io_buf;
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    if (!rec_enabled() && !fh->direct) {
+        /* libfuse preads (or splices) straight from the fd into the reply. */
+        struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+        bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        bv.buf[0].fd = fh->fd;
+        bv.buf[0].pos = off;
+        reply_data(req, &bv, fs_of(req)->cfg.splice ? FUSE_BUF_SPLICE_MOVE : FUSE_BUF_NO_SPLICE);
+        return;
+    }
+    char *buf = thread_io_buf(size);
+    if (!buf) {
+        reply_err(req, ENOMEM);
+        return;
+    }
+    ssize_t n = BACKING("pread", fh->fd, off, NULL, pread(fh->fd, buf, size, off));
+    if (n < 0)
+        reply_err(req, errno);
+    else
+        reply_buf(req, buf, (size_t)n);
+}
+
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
+                  struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fs *fs = fs_of(req);
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    size_t size = fuse_buf_size(in_buf);
+    /* fi->flags are the file's current flags; a writepage (delayed
+     * writeback) write never appends, whatever the file says. */
+    bool append = (fi->flags & O_APPEND) && !fi->writepage && !fs->writeback_on;
+
+    if (!append && !fh->direct && !rec_enabled()) {
+        struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
+        out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        out.buf[0].fd = fh->fd;
+        out.buf[0].pos = off;
+        ssize_t n = fuse_buf_copy(&out, in_buf, fs->cfg.splice ? 0 : FUSE_BUF_NO_SPLICE);
+        if (n < 0)
+            reply_err(req, (int)-n);
+        else
+            reply_write(req, (size_t)n);
+        return;
+    }
+    char *buf = thread_io_buf(size);
+    if (!buf) {
+        reply_err(req, ENOMEM);
+        return;
+    }
+    struct fuse_bufvec mem = FUSE_BUFVEC_INIT(size);
+    mem.buf[0].mem = buf;
+    ssize_t got = fuse_buf_copy(&mem, in_buf, FUSE_BUF_NO_SPLICE);
+    if (got < 0) {
+        reply_err(req, (int)-got);
+        return;
+    }
+    struct iovec iov = { .iov_base = buf, .iov_len = (size_t)got };
+    ssize_t n = BACKING("pwritev2", fh->fd, off, NULL,
+                        pwritev2(fh->fd, &iov, 1, off, append ? RWF_APPEND : 0));
+    if (n < 0)
+        reply_err(req, errno);
+    else
+        reply_write(req, (size_t)n);
+}
+
+/* close() on a dup has the side effects a close of the caller's fd would
+ * have on the source (NFS close-to-open flush, for instance).  POSIX locks
+ * of the closing process are dropped here too: the kernel does not send an
+ * unlock for remote locks on close, it sends FLUSH with the lock owner. */
+void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs *fs = fs_of(req);
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    locks_release_owner(fs, ino, fi->lock_owner);
+    int dupfd = dup(fh->fd);
+    int r = dupfd < 0 ? -1 : (int)BACKING("close", dupfd, 0, NULL, close(dupfd));
+    reply_err(req, r < 0 ? errno : 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs *fs = fs_of(req);
+    struct fh_entry *fh = fht_remove(fs->fht, fi->fh);
+    if (!fh) {
+        reply_err(req, EBADF);
+        return;
+    }
+    if (fi->lock_owner)
+        locks_release_owner(fs, ino, fi->lock_owner);
+    if (rec_enabled()) {
+        struct rec_fh_event ev = {
+            .kind = REC_FH_RELEASE, .fh = fh->fh, .nodeid = fh->nodeid, .flags = fh->flags,
+            .fd = fh->fd, .created = fh->created,
+        };
+        rec_fh(&ev);
+    }
+    /* Closing the fd also drops a flock() held through it (fi->flock_release). */
+    BACKING("close", fh->fd, 0, NULL, close(fh->fd));
+    fh->fd = -1;
+    fh_entry_free(fh);
+    reply_err(req, 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    long r = datasync ? BACKING("fdatasync", fh->fd, 0, NULL, fdatasync(fh->fd))
+                      : BACKING("fsync", fh->fd, 0, NULL, fsync(fh->fd));
+    reply_err(req, r < 0 ? errno : 0);
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                  struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    long r = BACKING("fallocate", fh->fd, mode, NULL, fallocate(fh->fd, mode, offset, length));
+    reply_err(req, r < 0 ? errno : 0);
+}
+
+void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
+                        fuse_ino_t ino_out, off_t off_out, struct fuse_file_info *fi_out,
+                        size_t len, int flags)
+{
+    (void)ino_in;
+    (void)ino_out;
+    struct fh_table *t = fs_of(req)->fht;
+    struct fh_entry *in = fht_get(t, fi_in->fh), *out = fht_get(t, fi_out->fh);
+    if (!in || !out) {
+        reply_err(req, EBADF);
+        return;
+    }
+    loff_t oi = off_in, oo = off_out;
+    ssize_t n = BACKING("copy_file_range", in->fd, (long)len, NULL,
+                        copy_file_range(in->fd, &oi, out->fd, &oo, len, (unsigned)flags));
+    if (n < 0)
+        reply_err(req, errno);
+    else
+        reply_write(req, (size_t)n);
+}
+
+/* Only SEEK_DATA/SEEK_HOLE reach us (the kernel does the rest); the backing
+ * fd's own position is irrelevant because all I/O is positional. */
+void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
+        return;
+    off_t r = BACKING("lseek", fh->fd, whence, NULL, lseek(fh->fd, off, whence));
+    if (r < 0)
+        reply_err(req, errno);
+    else
+        reply_lseek(req, r);
+}

@@ -1,0 +1,319 @@
+/* session.c — FUSE session lifecycle: source, tables, INIT negotiation,
+ * mount, loop, unmount. */
+#include "shim/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shim/fh_table.h"
+#include "shim/handle.h"
+#include "shim/inode_table.h"
+#include "shim/ops.h"
+#include "shim/unmount_guard.h"
+#include "shim/wire_tap.h"
+#include "trace/recorder.h"
+
+const struct fuse_lowlevel_ops fusetrace_ops = {
+    .init = op_init,
+    .destroy = op_destroy,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .readlink = op_readlink,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .symlink = op_symlink,
+    .link = op_link,
+    .unlink = op_unlink,
+    .rmdir = op_rmdir,
+    .rename = op_rename,
+    .open = op_open,
+    .create = op_create,
+    .read = op_read,
+    .write_buf = op_write_buf,
+    .flush = op_flush,
+    .release = op_release,
+    .fsync = op_fsync,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
+    .releasedir = op_releasedir,
+    .fsyncdir = op_fsyncdir,
+    .statfs = op_statfs,
+    .access = op_access,
+    .setxattr = op_setxattr,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+    .removexattr = op_removexattr,
+    .getlk = op_getlk,
+    .setlk = op_setlk,
+    .flock = op_flock,
+    .fallocate = op_fallocate,
+    .copy_file_range = op_copy_file_range,
+    .lseek = op_lseek,
+    /* Not implemented, on purpose: bmap (fuseblk only), ioctl (restricted
+     * ioctls of a passthrough would act on our fd, not the caller's),
+     * poll, retrieve_reply (no notify_retrieve). */
+};
+
+/* ---- INIT --------------------------------------------------------------- */
+
+void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+    struct fs *fs = userdata;
+    /* Never EXPORT_SUPPORT: it lets the kernel send nodeids we already
+     * forgot and LOOKUPs of "." and ".." (reference §2.2). */
+    conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+    if (fs->cfg.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+        conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+        fs->writeback_on = true;
+    }
+    if (fs->cfg.splice) {
+        conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+    } else {
+        /* Spliced requests and replies bypass the wire tap (wire_tap.h). */
+        conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+    }
+    if (fs->cfg.cache == CACHE_NEVER)
+        conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+    conn->want |= conn->capable & FUSE_CAP_FLOCK_LOCKS;
+    /* Room for readahead and writeback in flight (the kernel default is 12). */
+    conn->max_background = 64;
+    conn->congestion_threshold = 48;
+    conn->time_gran = 1;
+}
+
+void op_destroy(void *userdata)
+{
+    locks_shutdown(userdata);
+}
+
+/* ---- source and tables -------------------------------------------------- */
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int fs_open(struct fs *fs, const struct fs_config *cfg)
+{
+    memset(fs, 0, sizeof(*fs));
+    fs->cfg = *cfg;
+    fs->source_fd = -1;
+    fs->daemon_uid = geteuid();
+    fs->daemon_gid = getegid();
+    fs->creds = cfg->allow_other;
+    switch (cfg->cache) {
+    case CACHE_NEVER: fs->entry_timeout = fs->attr_timeout = 0; break;
+    case CACHE_AUTO: fs->entry_timeout = fs->attr_timeout = 1.0; break;
+    case CACHE_ALWAYS: fs->entry_timeout = fs->attr_timeout = 86400.0; break;
+    }
+    raise_fd_limit();
+
+    fs->source_fd = open(cfg->source, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fs->source_fd < 0) {
+        fprintf(stderr, "fusetrace: cannot open source %s: %s\n", cfg->source, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    uint64_t mnt_id;
+    int r = stat_with_mnt_id(fs->source_fd, &st, &mnt_id);
+    if (r < 0) {
+        fprintf(stderr, "fusetrace: cannot stat source %s: %s\n", cfg->source, strerror(-r));
+        goto fail;
+    }
+    fs->mfds = mount_fds_new();
+    fs->fht = fht_new();
+    if (!fs->mfds || !fs->fht) {
+        fprintf(stderr, "fusetrace: out of memory\n");
+        goto fail;
+    }
+    if (fs->cfg.handles != HANDLES_NEVER) {
+        r = handles_probe(fs->mfds, fs->source_fd, mnt_id);
+        if (r < 0 && fs->cfg.handles == HANDLES_MANDATORY) {
+            fprintf(stderr,
+                    "fusetrace: --handles=mandatory, but file handles do not work on %s: %s%s\n",
+                    cfg->source, strerror(-r),
+                    r == -EPERM ? " (opening handles needs CAP_DAC_READ_SEARCH)" : "");
+            goto fail;
+        }
+        if (r < 0) {
+            fprintf(stderr,
+                    "fusetrace: file handles unavailable on %s (%s%s); using --handles=never: "
+                    "every inode the kernel remembers will pin an fd\n",
+                    cfg->source, strerror(-r),
+                    r == -EPERM ? ": opening handles needs CAP_DAC_READ_SEARCH" : "");
+            fs->cfg.handles = HANDLES_NEVER;
+        }
+    }
+    fs->itab = itab_new(fs, fs->source_fd, &st, mnt_id);
+    if (!fs->itab) {
+        fprintf(stderr, "fusetrace: out of memory\n");
+        goto fail;
+    }
+    return 0;
+fail:
+    fs_close(fs);
+    return -1;
+}
+
+void fs_close(struct fs *fs)
+{
+    if (fs->itab)
+        itab_free(fs->itab);   /* closes source_fd, root's pinned fd */
+    else if (fs->source_fd >= 0)
+        close(fs->source_fd);
+    fht_free(fs->fht);
+    mount_fds_free(fs->mfds);
+    fs->itab = NULL;
+    fs->fht = NULL;
+    fs->mfds = NULL;
+    fs->source_fd = -1;
+}
+
+/* ---- FUSE session ------------------------------------------------------- */
+
+static int add_opt(struct fuse_args *args, const char *opt)
+{
+    return fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opt) ? -1 : 0;
+}
+
+int session_mount(struct fs *fs, const struct cli *cli, bool signals)
+{
+    struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+    char fsname[2 * PATH_MAX + 16];
+    const char *src = fs->cfg.source;
+    /* -o values are comma separated; libfuse takes "\," and "\\" literally. */
+    size_t o = (size_t)snprintf(fsname, sizeof(fsname), "fsname=");
+    for (const char *s = src; *s && o < sizeof(fsname) - 3; s++) {
+        if (*s == ',' || *s == '\\')
+            fsname[o++] = '\\';
+        fsname[o++] = *s;
+    }
+    fsname[o] = '\0';
+    /* Even kill -9 of the daemon must leave no dead mount: as root our own
+     * guard process unmounts (unmount_guard.h explains why not fusermount3);
+     * otherwise fusermount3's auto_unmount does. */
+    bool root = geteuid() == 0;
+    int bad = fuse_opt_add_arg(&args, "fusetrace") || add_opt(&args, "subtype=fusetrace") ||
+              add_opt(&args, fsname) || (!root && add_opt(&args, "auto_unmount"));
+    /* As root, device nodes and setuid bits in the source work as they do
+     * in the source itself (fusermount3 would add nodev,nosuid); -o nodev or
+     * -o nosuid, given later, still win. */
+    if (!bad && root)
+        bad = add_opt(&args, "dev,suid");
+    if (!bad && fs->cfg.allow_other)
+        bad = add_opt(&args, "allow_other");
+    if (!bad && fs->cfg.default_permissions)
+        bad = add_opt(&args, "default_permissions");
+    if (!bad && cli->fuse_opts[0])
+        bad = add_opt(&args, cli->fuse_opts);
+    if (!bad && fs->cfg.debug)
+        bad = fuse_opt_add_arg(&args, "-d");
+    if (bad) {
+        fuse_opt_free_args(&args);
+        fprintf(stderr, "fusetrace: out of memory\n");
+        return -1;
+    }
+    fs->se = fuse_session_new(&args, &fusetrace_ops, sizeof(fusetrace_ops), fs);
+    fuse_opt_free_args(&args);
+    if (!fs->se) {
+        fprintf(stderr, "fusetrace: cannot create the FUSE session (bad -o option?)\n");
+        return -1;
+    }
+    if (signals && fuse_set_signal_handlers(fs->se) != 0) {
+        fprintf(stderr, "fusetrace: cannot install signal handlers\n");
+        goto fail;
+    }
+    if (fuse_session_mount(fs->se, fs->cfg.mountpoint) != 0) {
+        fprintf(stderr, "fusetrace: cannot mount on %s\n", fs->cfg.mountpoint);
+        goto fail;
+    }
+    if (root && unmount_guard_start(fs->cfg.mountpoint) != 0) {
+        fprintf(stderr, "fusetrace: cannot start the unmount guard; not serving a mount "
+                        "that could outlive us\n");
+        fuse_session_unmount(fs->se);
+        goto fail;
+    }
+    if (rec_enabled() && wire_tap_install(fs->se) != 0) {
+        fprintf(stderr, "fusetrace: cannot install the wire tap\n");
+        fuse_session_unmount(fs->se);
+        goto fail;
+    }
+    return 0;
+fail:
+    if (signals)
+        fuse_remove_signal_handlers(fs->se);
+    fuse_session_destroy(fs->se);
+    fs->se = NULL;
+    return -1;
+}
+
+int session_loop(struct fs *fs)
+{
+    int r;
+    if (fs->cfg.threads <= 1) {
+        r = fuse_session_loop(fs->se);
+    } else {
+        struct fuse_loop_config *lc = fuse_loop_cfg_create();
+        if (!lc)
+            return -1;
+        fuse_loop_cfg_set_max_threads(lc, fs->cfg.threads);
+        fuse_loop_cfg_set_clone_fd(lc, 0);
+        r = fuse_session_loop_mt(fs->se, lc);
+        fuse_loop_cfg_destroy(lc);
+    }
+    /* Unmounted from outside (fusermount3 -u) ends the loop with 0; a signal
+     * ends it with the signal number, which is also a clean end. */
+    return r < 0 ? -1 : 0;
+}
+
+void session_request_unmount(struct fs *fs)
+{
+    /* The loop ends when the kernel tears the connection down, which an
+     * unmount does.  Root unmounts directly; a user goes through fusermount3.
+     * Busy (a leftover process still uses the mount): detach lazily. */
+    const char *mnt = fs->cfg.mountpoint;
+    if (geteuid() == 0) {
+        if (umount2(mnt, UMOUNT_NOFOLLOW) == 0)
+            return;
+        if (errno == EBUSY) {
+            fprintf(stderr, "fusetrace: %s is still in use; detaching it lazily\n", mnt);
+            if (umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                return;
+        }
+        fprintf(stderr, "fusetrace: unmounting %s: %s\n", mnt, strerror(errno));
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("fusermount3", "fusermount3", "-u", "-z", "--", mnt, (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+void session_end(struct fs *fs, bool signals)
+{
+    if (!fs->se)
+        return;
+    fuse_session_unmount(fs->se);
+    if (signals)
+        fuse_remove_signal_handlers(fs->se);
+    fuse_session_destroy(fs->se);
+    fs->se = NULL;
+}

@@ -1,0 +1,46 @@
+/* wire_tap.c — see wire_tap.h. */
+#include "shim/wire_tap.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "trace/recorder.h"
+
+/* libfuse's worker threads enable cancellation only while they wait in this
+ * read, and cancel idle workers when the session ends.  The recorder may
+ * wait for ring space (lossless mode), which must not be a cancellation
+ * point holding its locks, so recording runs with cancellation off. */
+static ssize_t tap_read(int fd, void *buf, size_t len, void *userdata)
+{
+    (void)userdata;
+    ssize_t n = read(fd, buf, len);
+    if (n > 0) {
+        int saved = errno, old;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+        rec_wire_request(buf, (size_t)n);
+        pthread_setcancelstate(old, NULL);
+        errno = saved;
+    }
+    return n;
+}
+
+/* Recorded before it is written: once written, the kernel may already send
+ * the request this reply makes possible, and the trace must not show the
+ * effect before its cause.  A write that then fails is recorded by the reply
+ * wrapper (reply.c) as a failed fuse_reply_*. */
+static ssize_t tap_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+    (void)userdata;
+    rec_wire_reply(iov, count);
+    return writev(fd, iov, count);
+}
+
+int wire_tap_install(struct fuse_session *se)
+{
+    static const struct fuse_custom_io io = {
+        .read = tap_read,
+        .writev = tap_writev,
+    };
+    return fuse_session_custom_io(se, &io, fuse_session_fd(se));
+}

@@ -1,0 +1,308 @@
+/* test_inode_table.c — unit tests of shim/inode_table.c and fd_cache.c on a
+ * real directory (ext4 under /tmp): nodeids, stale ids, lookup counting and
+ * rollback, forget/lookup interleavings, handle identity vs inode-number
+ * reuse, and the fd cache bound.  Runs as root (handles need
+ * CAP_DAC_READ_SEARCH); exits 77 otherwise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim/handle.h"
+#include "shim/inode_table.h"
+#include "shim/op_common.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                          \
+    do {                                                                          \
+        if (!(cond)) {                                                            \
+            failures++;                                                           \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
+            fprintf(stderr, __VA_ARGS__);                                         \
+            fputc('\n', stderr);                                                  \
+        }                                                                         \
+    } while (0)
+
+static char dir[] = "/tmp/fusetrace-unit.XXXXXX";
+
+static void setup_fs(struct fs *fs, enum handle_policy policy, unsigned fd_cache)
+{
+    memset(fs, 0, sizeof(*fs));
+    fs->cfg.handles = policy;
+    fs->cfg.fd_cache = fd_cache;
+    fs->source_fd = open(dir, O_PATH | O_DIRECTORY);
+    struct stat st;
+    uint64_t mnt;
+    if (fs->source_fd < 0 || stat_with_mnt_id(fs->source_fd, &st, &mnt) < 0) {
+        perror("setup");
+        exit(99);
+    }
+    fs->mfds = mount_fds_new();
+    if (policy != HANDLES_NEVER && handles_probe(fs->mfds, fs->source_fd, mnt) < 0) {
+        fprintf(stderr, "handles do not work here\n");
+        exit(77);
+    }
+    fs->itab = itab_new(fs, fs->source_fd, &st, mnt);
+    fs->attr_timeout = fs->entry_timeout = 1;
+}
+
+static void teardown_fs(struct fs *fs)
+{
+    itab_free(fs->itab);
+    mount_fds_free(fs->mfds);
+}
+
+static void touch(const char *name)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, name, strlen(name)) < 0) {
+        perror(p);
+        exit(99);
+    }
+    close(fd);
+}
+
+static uint64_t lookup(struct fs *fs, const char *name)
+{
+    struct fuse_entry_param e = { 0 };
+    int r = entry_lookup(fs, fs->source_fd, 1, name, REC_CAUSE_LOOKUP, &e);
+    return r < 0 ? 0 : e.ino;
+}
+
+static void test_counting(enum handle_policy policy)
+{
+    struct fs fs;
+    setup_fs(&fs, policy, 16);
+    touch("a");
+    uint64_t a1 = lookup(&fs, "a");
+    uint64_t a2 = lookup(&fs, "a");
+    CHECK(a1 > 1, "first nodeid %llu", (unsigned long long)a1);
+    CHECK(a1 == a2, "same file, same nodeid while referenced: %llu vs %llu",
+          (unsigned long long)a1, (unsigned long long)a2);
+
+    /* stale: unknown nodeids are refused, never guessed */
+    CHECK(itab_get(fs.itab, 999999) == NULL, "unknown nodeid must be stale");
+    CHECK(itab_ref(fs.itab, 999999, REC_CAUSE_LINK) == -ESTALE, "ref of unknown nodeid");
+
+    /* two lookups, forget one: still there; forget the other: gone */
+    itab_unref(fs.itab, a1, 1, REC_CAUSE_FORGET);
+    struct inode *ino = itab_get(fs.itab, a1);
+    CHECK(ino != NULL, "entry with nlookup 1 left must live");
+    itab_put(fs.itab, ino);
+    itab_unref(fs.itab, a1, 1, REC_CAUSE_FORGET);
+    CHECK(itab_get(fs.itab, a1) == NULL, "forgotten nodeid must be stale");
+
+    /* never revived: the next lookup of the same file is a new nodeid */
+    uint64_t a3 = lookup(&fs, "a");
+    CHECK(a3 > a1, "nodeids are never reused: %llu after %llu", (unsigned long long)a3,
+          (unsigned long long)a1);
+
+    /* reply-failure rollback gives the reference back exactly */
+    uint64_t a4 = lookup(&fs, "a");
+    CHECK(a4 == a3, "same entry");
+    itab_unref(fs.itab, a4, 1, REC_CAUSE_REPLY_FAILED);
+    ino = itab_get(fs.itab, a3);
+    CHECK(ino != NULL, "rollback of one of two refs keeps the entry");
+    itab_put(fs.itab, ino);
+
+    /* a FORGET larger than the count frees, never underflows */
+    itab_unref(fs.itab, a3, 1000, REC_CAUSE_BATCH_FORGET);
+    CHECK(itab_get(fs.itab, a3) == NULL, "over-forget frees");
+
+    /* an entry borrowed by an op survives its final forget until put */
+    uint64_t b = lookup(&fs, "a");
+    ino = itab_get(fs.itab, b);
+    itab_unref(fs.itab, b, 1, REC_CAUSE_FORGET);
+    int fd = inode_fd(fs.itab, ino);
+    struct stat st;
+    CHECK(fd >= 0 && fstat(fd, &st) == 0, "borrowed entry's fd must stay valid");
+    itab_put(fs.itab, ino);
+    CHECK(itab_get(fs.itab, b) == NULL, "freed after put");
+
+    /* root is immortal */
+    itab_unref(fs.itab, 1, 5, REC_CAUSE_FORGET);
+    ino = itab_get(fs.itab, 1);
+    CHECK(ino != NULL, "root survives forget");
+    itab_put(fs.itab, ino);
+
+    struct itab_stats s;
+    itab_get_stats(fs.itab, &s);
+    CHECK(s.entries == 1, "only root left, have %llu", (unsigned long long)s.entries);
+    teardown_fs(&fs);
+    unlink("/tmp/x");
+}
+
+/* ext4 hands a freed inode number to the next file created in the same
+ * directory.  A handle-keyed table must give the new file a new nodeid while
+ * the old one is still referenced; a by-ids match would serve the wrong
+ * file. */
+static void test_reuse(void)
+{
+    struct fs fs;
+    /* A cached fd pins its inode just as a pinned fd would; with a cache of
+     * one, looking up "evict" closes the old file's fd, so only the handle
+     * remembers it — the situation in which the number can be reused. */
+    setup_fs(&fs, HANDLES_PREFER, 1);
+    touch("evict");
+    char p[256];
+    int tries = 0;
+    bool reused = false;
+    for (; tries < 200 && !reused; tries++) {
+        touch("old");
+        uint64_t old = lookup(&fs, "old");
+        uint64_t ev = lookup(&fs, "evict");
+        struct stat st_old;
+        snprintf(p, sizeof(p), "%s/old", dir);
+        stat(p, &st_old);
+        unlink(p);
+        touch("new");
+        struct stat st_new;
+        snprintf(p, sizeof(p), "%s/new", dir);
+        stat(p, &st_new);
+        if (st_new.st_ino == st_old.st_ino) {
+            reused = true;
+            uint64_t nw = lookup(&fs, "new");
+            CHECK(nw != old && nw > old, "reused inode number must get a new nodeid (%llu vs %llu)",
+                  (unsigned long long)nw, (unsigned long long)old);
+            struct itab_stats s;
+            itab_get_stats(fs.itab, &s);
+            CHECK(s.reuse_detected >= 1, "reuse must be detected");
+            /* the old nodeid must not resolve to the new file */
+            struct inode *ino = itab_get(fs.itab, old);
+            if (ino) {
+                int fd = inode_fd(fs.itab, ino);
+                CHECK(fd < 0, "old handle must not open the new file (fd %d)", fd);
+                itab_put(fs.itab, ino);
+            }
+            itab_unref(fs.itab, nw, 1, REC_CAUSE_FORGET);
+        }
+        itab_unref(fs.itab, old, 1, REC_CAUSE_FORGET);
+        itab_unref(fs.itab, ev, 1, REC_CAUSE_FORGET);
+        unlink(p);
+    }
+    printf("reuse: inode number reused after %d tries\n", tries);
+    CHECK(reused, "ext4 never reused an inode number in %d tries", tries);
+    teardown_fs(&fs);
+}
+
+static void test_fd_bound(void)
+{
+    struct fs fs;
+    const unsigned limit = 8, files = 200;
+    setup_fs(&fs, HANDLES_PREFER, limit);
+    uint64_t ids[200];
+    char name[32];
+    for (unsigned i = 0; i < files; i++) {
+        snprintf(name, sizeof(name), "f%u", i);
+        touch(name);
+        ids[i] = lookup(&fs, name);
+        struct itab_stats s;
+        itab_get_stats(fs.itab, &s);
+        CHECK(s.cached_fds <= limit, "cache holds %llu fds > limit %u",
+              (unsigned long long)s.cached_fds, limit);
+    }
+    /* every entry still works: evicted ones are reopened by handle */
+    for (unsigned i = 0; i < files; i++) {
+        struct inode *ino = itab_get(fs.itab, ids[i]);
+        int fd = ino ? inode_fd(fs.itab, ino) : -1;
+        struct stat st;
+        CHECK(fd >= 0 && fstat(fd, &st) == 0, "entry %u unusable", i);
+        itab_put(fs.itab, ino);
+    }
+    struct itab_stats s;
+    itab_get_stats(fs.itab, &s);
+    CHECK(s.evictions > 0 && s.cached_fds <= limit, "evictions %llu cached %llu",
+          (unsigned long long)s.evictions, (unsigned long long)s.cached_fds);
+    CHECK(s.pinned_fds == 1, "handle mode pins only root, have %llu", (unsigned long long)s.pinned_fds);
+    for (unsigned i = 0; i < files; i++) {
+        itab_unref(fs.itab, ids[i], 1, REC_CAUSE_FORGET);
+        snprintf(name, sizeof(name), "%s/f%u", dir, i);
+        unlink(name);
+    }
+    teardown_fs(&fs);
+}
+
+/* lookup and forget racing on the same names: no entry may be revived
+ * after its count reached zero, none may leak, none may be freed twice. */
+struct race_arg {
+    struct fs *fs;
+    int id;
+};
+
+static void *racer(void *p)
+{
+    struct race_arg *a = p;
+    char name[8];
+    unsigned seed = (unsigned)a->id;
+    for (int i = 0; i < 20000; i++) {
+        snprintf(name, sizeof(name), "r%u", rand_r(&seed) % 4);
+        uint64_t n = lookup(a->fs, name);
+        if (!n)
+            continue;
+        struct inode *ino = itab_get(a->fs->itab, n);
+        if (ino) {
+            inode_fd(a->fs->itab, ino);
+            itab_put(a->fs->itab, ino);
+        }
+        itab_unref(a->fs->itab, n, 1, REC_CAUSE_FORGET);
+    }
+    return NULL;
+}
+
+static void test_race(enum handle_policy policy)
+{
+    struct fs fs;
+    setup_fs(&fs, policy, 2);
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "r%d", i);
+        touch(name);
+    }
+    pthread_t th[4];
+    struct race_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct race_arg){ &fs, i + 1 };
+        pthread_create(&th[i], NULL, racer, &args[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    struct itab_stats s;
+    itab_get_stats(fs.itab, &s);
+    CHECK(s.entries == 1, "after balanced lookup/forget only root remains, have %llu",
+          (unsigned long long)s.entries);
+    CHECK(s.cached_fds == 0, "no cached fds left, have %llu", (unsigned long long)s.cached_fds);
+    teardown_fs(&fs);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "needs root (file handles)\n");
+        return 77;
+    }
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 99;
+    }
+    test_counting(HANDLES_PREFER);
+    test_counting(HANDLES_NEVER);
+    test_reuse();
+    test_fd_bound();
+    test_race(HANDLES_PREFER);
+    test_race(HANDLES_NEVER);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    if (failures)
+        fprintf(stderr, "%d failure(s)\n", failures);
+    else
+        printf("inode table: all checks passed\n");
+    return failures ? 1 : 0;
+}

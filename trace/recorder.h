@@ -1,0 +1,164 @@
+/* recorder.h — what the shim tells the recorder, and nothing more.
+ *
+ * The shim (shim/) calls these functions from FUSE worker threads.  They are
+ * the *only* coupling between the passthrough and the recording machinery:
+ * the shim never knows about SQLite, rings or LTTng.
+ *
+ * Contract for every rec_* event function:
+ *   - thread-safe, callable from any thread, never blocks on I/O;
+ *   - a cheap no-op (one predictable branch) when recording is off, so call
+ *     sites guard expensive argument preparation with rec_enabled();
+ *   - copies everything it needs before returning (strings and handle bytes
+ *     may live on the caller's stack);
+ *   - in lossless mode it may wait for ring space (back-pressure); in drop
+ *     mode it never waits and counts what it could not store.
+ *
+ * Attribution: every event carries the FUSE `unique` of the request that
+ * caused it.  The wire tap's read hook runs on the worker thread that will
+ * then dispatch the request, so rec_wire_request() sets a thread-local
+ * "current unique" that later events on the same thread inherit.  Work that
+ * moves to another thread (a blocking SETLKW waiter) carries its unique over
+ * with rec_set_current_unique().
+ */
+#ifndef FUSETRACE_TRACE_RECORDER_H
+#define FUSETRACE_TRACE_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* ---- configuration and lifecycle (called from the main thread) ---------- */
+
+struct rec_config {
+    const char *db_path;       /* SQLite output file, or NULL for none */
+    bool lttng;                /* emit LTTng-UST tracepoints */
+    bool drop;                 /* drop (and count) instead of back-pressure */
+    size_t ring_bytes;         /* ring capacity; 0 = default */
+    size_t capture_data;       /* store the first N bytes of read/write data */
+
+    /* Facts for the session row. */
+    const char *source;
+    const char *mountpoint;
+    const char *command;       /* the recorded command line, or NULL */
+    const char *options;       /* the fusetrace command line as given */
+};
+
+/* Open the sinks (create the database 0600, write schema and session row with
+ * status 'recording').  Returns 0, or -1 with a one-line reason in err. */
+int recorder_open(const struct rec_config *cfg, char *err, size_t errlen);
+
+/* True once recorder_open() succeeded with at least one sink. */
+extern bool rec_on;
+static inline bool rec_enabled(void) { return __builtin_expect(rec_on, 0); }
+
+/* The outcome of a recording, for the exit status of `fusetrace record`. */
+struct rec_result {
+    bool complete;             /* every event stored, database finalised */
+    uint64_t events;           /* events stored */
+    uint64_t lost;             /* events dropped (--drop) or lost to a sink failure */
+    char reason[256];          /* why incomplete, empty when complete */
+};
+
+/* Drain the ring, build the post-ingest indexes, set the session row's status
+ * to 'complete' (or 'incomplete' with the reason) and close every sink.
+ * Prints the lost-event count on stderr when non-zero. */
+void recorder_close(struct rec_result *out);
+
+/* ---- wire level (called by shim/wire_tap.c) ----------------------------- */
+
+/* A message as read from /dev/fuse (fuse_in_header + args + data). */
+void rec_wire_request(const void *buf, size_t len);
+/* A message as written to /dev/fuse: a reply (out_header.unique != 0) or a
+ * notification (unique == 0, error = notify code). */
+void rec_wire_reply(const struct iovec *iov, int count);
+
+uint64_t rec_current_unique(void);
+void rec_set_current_unique(uint64_t unique);
+
+/* Monotonic nanoseconds, the clock every event uses. */
+uint64_t rec_now_ns(void);
+
+/* ---- semantic events from the shim --------------------------------------- */
+
+enum rec_inode_kind {
+    REC_INODE_NEW,             /* entry created in the table */
+    REC_INODE_REF,             /* nlookup += delta (cause says why) */
+    REC_INODE_UNREF,           /* nlookup -= delta */
+    REC_INODE_FREE,            /* entry removed (nlookup reached 0) */
+    REC_INODE_HANDLE,          /* file handle taken for the entry */
+    REC_INODE_FALLBACK,        /* no handle (err = errno): entry pins an O_PATH fd */
+    REC_INODE_FD_OPEN,         /* a cached fd opened for a handle-backed entry */
+    REC_INODE_FD_EVICT,        /* that fd closed by the LRU */
+    REC_INODE_REUSE_DETECTED,  /* same (dev,ino) as a live entry, different handle */
+    REC_INODE_STALE,           /* request for an unknown/forgotten nodeid, or ESTALE reopening a handle */
+};
+
+enum rec_cause {
+    REC_CAUSE_NONE,
+    REC_CAUSE_LOOKUP,
+    REC_CAUSE_READDIRPLUS,
+    REC_CAUSE_CREATE,
+    REC_CAUSE_MKNOD,
+    REC_CAUSE_MKDIR,
+    REC_CAUSE_SYMLINK,
+    REC_CAUSE_LINK,
+    REC_CAUSE_FORGET,
+    REC_CAUSE_BATCH_FORGET,
+    REC_CAUSE_READDIRPLUS_OVERFLOW,  /* entry did not fit: its lookup given back */
+    REC_CAUSE_REPLY_FAILED,          /* fuse_reply_* failed: effect undone */
+    REC_CAUSE_LRU,                   /* fd cache eviction */
+    REC_CAUSE_UNMOUNT,               /* table torn down at destroy */
+};
+
+struct rec_inode_event {
+    enum rec_inode_kind kind;
+    enum rec_cause cause;
+    uint64_t nodeid;
+    uint64_t parent;           /* NEW: parent nodeid; else 0 */
+    const char *name;          /* NEW: name in parent; else NULL */
+    uint64_t dev, ino, mnt_id; /* NEW, REUSE_DETECTED */
+    int64_t delta;             /* REF/UNREF: amount */
+    uint64_t nlookup;          /* nlookup after the transition */
+    int err;                   /* FALLBACK / STALE: errno */
+    int fd;                    /* FD_OPEN / FD_EVICT / FALLBACK: the fd */
+    uint64_t other_nodeid;     /* REUSE_DETECTED: the older entry */
+    const void *handle;        /* HANDLE: handle bytes */
+    uint32_t handle_len;
+    int handle_type;
+};
+void rec_inode(const struct rec_inode_event *e);
+
+enum rec_fh_kind {
+    REC_FH_OPEN,
+    REC_FH_CREATE,             /* created says whether the file was really created */
+    REC_FH_RELEASE,
+    REC_FH_OPENDIR,
+    REC_FH_RELEASEDIR,
+};
+
+struct rec_fh_event {
+    enum rec_fh_kind kind;
+    uint64_t fh;
+    uint64_t nodeid;
+    int flags;                 /* open flags as passed to the backing open */
+    int fd;                    /* backing fd */
+    bool created;
+};
+void rec_fh(const struct rec_fh_event *e);
+
+/* One syscall the shim made on the source.  `call` is a string literal
+ * ("openat", "fstatat", ...) — the pointer is stored, not the text.
+ * result is the syscall's return value (-1 on failure, err = errno). */
+struct rec_backing_event {
+    const char *call;
+    int64_t fd;                /* the fd (or dirfd) operated on, -1 if none */
+    int64_t arg;               /* the key numeric argument (flags, size, offset...) */
+    const char *name;          /* the name argument, if any */
+    int64_t result;
+    int err;
+    uint64_t start_ns, end_ns;
+};
+void rec_backing(const struct rec_backing_event *e);
+
+#endif
