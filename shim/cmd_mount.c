@@ -24,6 +24,8 @@
 #include "trace/lttng_control.h"
 #include "trace/recorder.h"
 
+mode_t user_umask = 022;
+
 #define EXIT_FUSETRACE_FAILED 125
 #define EXIT_RECORDING_INCOMPLETE 124
 
@@ -142,12 +144,8 @@ static int finish_recording(void)
         return 0;
     struct rec_result res;
     recorder_close(&res);
-    if (!res.complete) {
-        fprintf(stderr, "fusetrace: recording incomplete: %s\n",
-                res.reason[0] ? res.reason : "events were lost");
-        return -1;
-    }
-    return 0;
+    /* recorder_close has said why on stderr */
+    return res.complete ? 0 : -1;
 }
 
 int cmd_mount(int argc, char **argv)
@@ -210,6 +208,8 @@ static pid_t spawn_command(char **command, const char *dir)
         return pid;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    umask(user_umask);
     /* Entering DIR by path after the mount lands in the mount, not in the
      * directory it covers. */
     if (chdir(dir) < 0) {
@@ -235,6 +235,7 @@ int cmd_record(int argc, char **argv)
 
     char lttng_dir[PATH_MAX] = "";
     char session_name[64] = "";
+    struct lttng_ctl lttng = { 0 };
     if (cli.lttng) {
         if (cli.lttng_output)
             snprintf(lttng_dir, sizeof(lttng_dir), "%s", cli.lttng_output);
@@ -247,10 +248,15 @@ int cmd_record(int argc, char **argv)
         }
         snprintf(session_name, sizeof(session_name), "fusetrace-%ld", (long)getpid());
         char err[512];
-        if (lttng_session_begin(session_name, lttng_dir, err, sizeof(err)) < 0) {
+        bool started;
+        pid_t sessiond;
+        if (lttng_ctl_ensure_sessiond(&started, &sessiond, err, sizeof(err)) < 0 ||
+            lttng_ctl_start(&lttng, session_name, lttng_dir, err, sizeof(err)) < 0) {
             fprintf(stderr, "fusetrace: cannot start an LTTng session: %s\n", err);
             return EXIT_FUSETRACE_FAILED;
         }
+        if (started)
+            fprintf(stderr, "fusetrace: started lttng-sessiond (pid %ld)\n", (long)sessiond);
     }
 
     char db[PATH_MAX];
@@ -299,7 +305,7 @@ out_lttng:
     if (cli.lttng) {
         char err[512];
         uint64_t discarded = 0;
-        if (lttng_session_end(session_name, &discarded, err, sizeof(err)) < 0) {
+        if (lttng_ctl_stop(&lttng, &discarded, err, sizeof(err)) < 0) {
             fprintf(stderr, "fusetrace: stopping the LTTng session: %s\n", err);
             if (status == 0)
                 status = EXIT_RECORDING_INCOMPLETE;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 {
     /* Modes of created files come from the kernel with the caller's umask
      * already applied; ours must not apply a second one. */
-    umask(0);
+    user_umask = umask(0);
     if (argc < 2) {
         fprintf(stderr, "fusetrace: missing command\nTry 'fusetrace --help'.\n");
         return 2;

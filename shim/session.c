@@ -3,6 +3,7 @@
 #include "shim/session.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,13 @@ int session_mount(struct fs *fs, const struct cli *cli, bool signals)
     if (!fs->se) {
         fprintf(stderr, "fusetrace: cannot create the FUSE session (bad -o option?)\n");
         return -1;
+    }
+    /* A shell starts background jobs with SIGINT ignored, and libfuse keeps
+     * an inherited SIG_IGN.  A user who sends SIGINT means "unmount". */
+    if (signals) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
     }
     if (signals && fuse_set_signal_handlers(fs->se) != 0) {
         fprintf(stderr, "fusetrace: cannot install signal handlers\n");

@@ -1,0 +1,531 @@
+/* import_ingest.c — see import_ingest.h.  The do_* functions follow
+ * trace/rec_writer.c line for line (column order is the sink's, see
+ * trace/rec_sqlite.c); tests/replay/import.sh compares a direct recording
+ * with an imported one row by row, so any divergence shows there. */
+#include "replay/import_ingest.h"
+
+#include <inttypes.h>
+#include <linux/fuse.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/rec_map.h"
+#include "trace/recorder.h"
+#include "trace/wire_decode.h"
+
+#define INFLIGHT_MAX (1u << 22)
+
+struct ingest {
+    struct sink *sink;
+    uint64_t start_mono;
+    size_t capture;
+    struct wire_proto proto;
+    struct rmap inflight;      /* unique -> opcode | size_query << 32 */
+    struct rmap paths;         /* live nodeid -> malloc'd path */
+    struct rmap calls;         /* interned call-name pointer -> call_name.id */
+    int64_t next_call;
+    struct rmap procs;         /* pid -> process.id */
+    int64_t next_proc;
+    bool timeouts_done;
+    uint64_t pending;
+    struct sink_counters cnt;
+};
+
+static int64_t rel(const struct ingest *g, uint64_t ts)
+{
+    return (int64_t)(ts - g->start_mono);
+}
+
+struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture)
+{
+    struct ingest *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->sink = sink;
+    g->start_mono = start_mono;
+    g->capture = capture;
+    g->next_proc = 1;
+    char *root = strdup("/");
+    if (!root || !rmap_put(&g->paths, FUSE_ROOT_ID, (uint64_t)(uintptr_t)root)) {
+        free(root);
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void ingest_free(struct ingest *g)
+{
+    if (!g)
+        return;
+    size_t pos = 0;
+    uint64_t k, v;
+    while (rmap_next(&g->paths, &pos, &k, &v))
+        free((void *)(uintptr_t)v);
+    rmap_free(&g->paths);
+    rmap_free(&g->inflight);
+    rmap_free(&g->calls);
+    rmap_free(&g->procs);
+    free(g);
+}
+
+/* ---- JSON for rare fields (keys are literals, values integers) ------------ */
+
+static size_t extra_json(const struct wire_extra *x, char *buf, size_t cap)
+{
+    if (x->n == 0)
+        return 0;
+    size_t o = 0;
+    for (int i = 0; i < x->n && o < cap; i++) {
+        int k = snprintf(buf + o, cap - o, "%s\"%s\":%" PRId64, i ? "," : "{",
+                         x->kv[i].key, x->kv[i].val);
+        if (k < 0)
+            return 0;
+        o += (size_t)k;
+    }
+    if (o + 2 > cap)
+        return 0;
+    buf[o++] = '}';
+    buf[o] = 0;
+    return o;
+}
+
+static void bind_extra(struct batch *b, const struct wire_extra *x)
+{
+    char json[WIRE_MAX_EXTRA * 48 + 4];
+    size_t n = extra_json(x, json, sizeof json);
+    if (n)
+        batch_text(b, json, n);
+    else
+        batch_null(b);
+}
+
+/* ---- records ---------------------------------------------------------------- */
+
+static int do_request(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_wire *wr = (const void *)(h + 1);
+    const uint8_t *msg = (const uint8_t *)(wr + 1);
+    struct wire_request q;
+    int rc;
+
+    wire_decode_request(msg, wr->wire_len, &g->proto, &q);
+    if (h->flags & REC_F_TRUNCATED)
+        q.malformed = true;
+
+    int64_t process_id = 0;
+    if (q.ok && q.pid) {
+        uint64_t v;
+        if (rmap_get(&g->procs, q.pid, &v)) {
+            process_id = (int64_t)v;
+        } else {
+            process_id = g->next_proc++;
+            rmap_put(&g->procs, q.pid, (uint64_t)process_id);
+            struct batch *p = &g->sink->b[T_PROCESS];
+            batch_int(p, process_id);
+            batch_int(p, q.pid);
+            batch_null(p);                 /* start_time: not in the trace */
+            batch_int(p, rel(g, h->ts));
+            batch_null(p);                 /* comm */
+            batch_null(p);                 /* cmdline */
+            if ((rc = batch_row(p)) != SQLITE_OK)
+                return rc;
+        }
+    }
+    if (q.ok && q.opcode == FUSE_INIT && (q.present & WF_INIT)) {
+        rc = sink_init_kernel(g->sink, q.init_major, q.init_minor,
+                              q.init_max_readahead, (int64_t)q.init_flags);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    if (q.ok && wire_opcode_has_reply(q.opcode) && g->inflight.n < INFLIGHT_MAX) {
+        bool size_query = (q.opcode == FUSE_GETXATTR || q.opcode == FUSE_LISTXATTR)
+                          && q.size == 0;
+        rmap_put(&g->inflight, q.unique, q.opcode | ((uint64_t)size_query << 32));
+    }
+
+    struct batch *b = &g->sink->b[T_REQUEST];
+    uint32_t p = q.present;
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, (int64_t)q.unique);
+    batch_int(b, q.opcode);
+    batch_int(b, (int64_t)q.nodeid);
+    batch_int(b, q.uid);
+    batch_int(b, q.gid);
+    batch_int(b, q.pid);
+    batch_opt(b, process_id != 0, process_id);
+    batch_int(b, h->tid);
+    batch_int(b, h->orig_len);
+    if (p & WF_NAME) batch_text(b, q.name, q.name_len); else batch_null(b);
+    if (p & WF_NAME2) batch_text(b, q.name2, q.name2_len); else batch_null(b);
+    batch_opt(b, p & WF_NODEID2, (int64_t)q.nodeid2);
+    batch_opt(b, p & WF_FH, (int64_t)q.fh);
+    batch_opt(b, p & WF_OFFSET, (int64_t)q.offset);
+    batch_opt(b, p & WF_SIZE, (int64_t)q.size);
+    batch_opt(b, p & WF_FLAGS, q.flags);
+    batch_opt(b, p & WF_MODE, q.mode);
+    batch_opt(b, p & WF_UMASK, q.umask);
+    batch_opt(b, p & WF_LOCK, q.lock_type);
+    batch_opt(b, p & WF_LOCK, (int64_t)q.lock_start);
+    batch_opt(b, p & WF_LOCK, (int64_t)q.lock_end);
+    batch_opt(b, p & WF_VALID, q.valid);
+    batch_opt(b, p & WF_NLOOKUP, (int64_t)q.nlookup);
+    batch_opt(b, p & WF_TARGET_UNIQUE, (int64_t)q.target_unique);
+    if ((h->flags & REC_F_TRUNCATED) && q.extra.n < WIRE_MAX_EXTRA) {
+        q.extra.kv[q.extra.n].key = "truncated";
+        q.extra.kv[q.extra.n].val = h->orig_len;
+        q.extra.n++;
+    }
+    bind_extra(b, &q.extra);
+    if (g->capture && (p & WF_DATA) && q.data_len && q.opcode != FUSE_SETXATTR)
+        batch_blob(b, q.data, q.data_len < g->capture ? q.data_len : g->capture);
+    else
+        batch_null(b);
+    if ((rc = batch_row(b)) != SQLITE_OK)
+        return rc;
+
+    struct batch *f = &g->sink->b[T_FORGET];
+    if (q.ok && q.opcode == FUSE_FORGET) {
+        batch_int(f, rel(g, h->ts));
+        batch_int(f, (int64_t)q.unique);
+        batch_int(f, (int64_t)q.nodeid);
+        batch_int(f, (int64_t)q.nlookup);
+        if ((rc = batch_row(f)) != SQLITE_OK)
+            return rc;
+    }
+    if (q.ok && (p & WF_FORGETS)) {
+        for (uint32_t i = 0; i < q.nforgets; i++) {
+            uint64_t nodeid, nlookup;
+            wire_forget_item(&q, i, &nodeid, &nlookup);
+            batch_int(f, rel(g, h->ts));
+            batch_int(f, (int64_t)q.unique);
+            batch_int(f, (int64_t)nodeid);
+            batch_int(f, (int64_t)nlookup);
+            if ((rc = batch_row(f)) != SQLITE_OK)
+                return rc;
+        }
+    }
+    return SQLITE_OK;
+}
+
+static int do_notify(struct ingest *g, const struct rec_hdr *h, const struct wire_reply *a)
+{
+    struct batch *b = &g->sink->b[T_NOTIFY];
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, h->tid);
+    batch_int(b, a->ok ? a->error : 0);
+    batch_int(b, h->orig_len);
+    batch_opt(b, a->ok, (int64_t)a->nodeid);
+    batch_opt(b, a->present & WF_NODEID2, (int64_t)a->nodeid2);
+    if (a->present & WF_NAME) batch_text(b, a->name, a->name_len); else batch_null(b);
+    batch_opt(b, a->present & WF_OFFSET, (int64_t)a->offset);
+    batch_opt(b, a->present & WF_SIZE, (int64_t)a->size);
+    batch_opt(b, a->error == FUSE_NOTIFY_RETRIEVE, (int64_t)a->notify_unique);
+    if (g->capture && a->data_len)
+        batch_blob(b, a->data, a->data_len < g->capture ? a->data_len : g->capture);
+    else
+        batch_null(b);
+    return batch_row(b);
+}
+
+static int do_reply(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_wire *wr = (const void *)(h + 1);
+    const uint8_t *msg = (const uint8_t *)(wr + 1);
+    struct wire_req_info info = { .opcode = h->hint };
+    struct wire_reply a;
+    uint64_t v;
+    int rc;
+
+    uint64_t unique = 0;
+    if (wr->wire_len >= sizeof(struct fuse_out_header))
+        memcpy(&unique, msg + offsetof(struct fuse_out_header, unique), sizeof unique);
+    if (unique && rmap_del(&g->inflight, unique, &v)) {
+        info.opcode = (uint32_t)v;
+        info.size_query = (v >> 32) & 1;
+    }
+    if (!info.opcode && (unique & WIRE_INT_REQ_BIT))
+        info.opcode = FUSE_INTERRUPT;
+
+    wire_decode_reply(msg, wr->wire_len, &info, &g->proto, &a);
+    if (!a.ok || a.notify)
+        return do_notify(g, h, &a);
+
+    if (info.opcode == FUSE_INIT && (a.present & WF_INIT)) {
+        struct sink_init_reply ir = {
+            .ts = rel(g, h->ts), .major = a.init_major, .minor = a.init_minor,
+            .flags = (int64_t)a.init_flags, .max_readahead = a.init_max_readahead,
+            .max_write = a.init_max_write, .max_background = a.init_max_background,
+            .congestion_threshold = a.init_congestion_threshold,
+            .time_gran = a.init_time_gran, .max_pages = a.init_max_pages,
+        };
+        if ((rc = sink_init_reply(g->sink, &ir)) != SQLITE_OK)
+            return rc;
+        g->proto.minor = a.init_minor;
+        g->proto.setxattr_ext = (a.init_flags & FUSE_SETXATTR_EXT) != 0;
+    }
+    if (!g->timeouts_done && (a.present & WR_TIMEOUTS) && a.error == 0) {
+        g->timeouts_done = true;
+        if ((rc = sink_timeouts(g->sink, (int64_t)a.entry_valid_ns,
+                                (int64_t)a.attr_valid_ns)) != SQLITE_OK)
+            return rc;
+    }
+    if (h->flags & REC_F_TRUNCATED) {
+        a.malformed = true;
+        if (a.extra.n < WIRE_MAX_EXTRA) {
+            a.extra.kv[a.extra.n].key = "truncated";
+            a.extra.kv[a.extra.n].val = h->orig_len;
+            a.extra.n++;
+        }
+    }
+
+    struct batch *b = &g->sink->b[T_REPLY];
+    uint32_t p = a.present;
+    batch_int(b, (int64_t)a.unique);
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, h->tid);
+    batch_opt(b, info.opcode != 0, info.opcode);
+    batch_int(b, -(int64_t)a.error);
+    batch_int(b, h->orig_len);
+    batch_opt(b, p & WR_ENTRY, (int64_t)a.nodeid);
+    batch_opt(b, p & WR_ENTRY, (int64_t)a.generation);
+    batch_opt(b, p & WR_ATTR, a.attr_mode);
+    batch_opt(b, p & WR_ATTR, (int64_t)a.attr_size);
+    batch_opt(b, p & WR_ATTR, (int64_t)a.attr_ino);
+    batch_opt(b, p & WR_ATTR, a.attr_uid);
+    batch_opt(b, p & WR_ATTR, a.attr_gid);
+    batch_opt(b, p & WR_OPEN, (int64_t)a.fh);
+    batch_opt(b, p & WR_OPEN, a.open_flags);
+    batch_opt(b, p & WR_BYTES, (int64_t)a.bytes);
+    batch_opt(b, p & WR_COUNT, (int64_t)a.count);
+    if (p & WF_NAME) batch_text(b, a.name, a.name_len); else batch_null(b);
+    bind_extra(b, &a.extra);
+    if (g->capture && (p & WF_DATA) && a.data_len)
+        batch_blob(b, a.data, a.data_len < g->capture ? a.data_len : g->capture);
+    else
+        batch_null(b);
+    if ((rc = batch_row(b)) != SQLITE_OK)
+        return rc;
+
+    if ((p & WR_DIRENTS) && a.plus) {
+        struct batch *d = &g->sink->b[T_DIRENT];
+        size_t pos = 0;
+        bool bad = false;
+        struct wire_dirent de;
+        while (wire_dirent_next(a.dirents, a.dirents_len, true, &pos, &de, &bad)) {
+            if (!de.nodeid)
+                continue;
+            batch_int(d, (int64_t)a.unique);
+            batch_int(d, (int64_t)de.nodeid);
+            batch_text(d, de.name, de.name_len);
+            if ((rc = batch_row(d)) != SQLITE_OK)
+                return rc;
+        }
+    }
+    return SQLITE_OK;
+}
+
+static char *join_path(const char *dir, const char *name, size_t name_len)
+{
+    size_t dl = strlen(dir);
+    bool root = dl == 1 && dir[0] == '/';
+    char *p = malloc(dl + name_len + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, dl);
+    size_t o = dl;
+    if (!root)
+        p[o++] = '/';
+    memcpy(p + o, name, name_len);
+    p[o + name_len] = 0;
+    return p;
+}
+
+static int do_inode(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_inode_rec *e = (const void *)(h + 1);
+    const char *name = (const char *)(e + 1);
+    const uint8_t *handle = (const uint8_t *)name + e->name_len;
+    int kind = e->kind;
+    int rc;
+
+    struct batch *b = &g->sink->b[T_INODE_EVENT];
+    bool ids = kind == REC_INODE_NEW || kind == REC_INODE_REUSE_DETECTED;
+    bool fdk = kind == REC_INODE_FD_OPEN || kind == REC_INODE_FD_EVICT
+            || kind == REC_INODE_FALLBACK;
+    bool refk = kind == REC_INODE_REF || kind == REC_INODE_UNREF;
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, h->tid);
+    batch_int(b, kind);
+    batch_int(b, e->cause);
+    batch_int(b, (int64_t)e->nodeid);
+    batch_opt(b, e->parent != 0, (int64_t)e->parent);
+    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
+    batch_opt(b, ids || e->dev, (int64_t)e->dev);
+    batch_opt(b, ids || e->ino, (int64_t)e->ino);
+    batch_opt(b, ids || e->mnt_id, (int64_t)e->mnt_id);
+    batch_opt(b, refk || e->delta, e->delta);
+    batch_int(b, (int64_t)e->nlookup);
+    batch_opt(b, e->err != 0, e->err);
+    batch_opt(b, fdk || e->fd > 0, e->fd);
+    batch_opt(b, e->other_nodeid != 0, (int64_t)e->other_nodeid);
+    if (e->handle_len) {
+        batch_blob(b, handle, e->handle_len);
+        batch_int(b, e->handle_type);
+    } else {
+        batch_null(b);
+        batch_opt(b, kind == REC_INODE_HANDLE, e->handle_type);
+    }
+    if ((rc = batch_row(b)) != SQLITE_OK)
+        return rc;
+
+    if (kind == REC_INODE_NEW) {
+        uint64_t v;
+        char *path = NULL;
+        if (e->has_name && rmap_get(&g->paths, e->parent, &v))
+            path = join_path((const char *)(uintptr_t)v, name, e->name_len);
+        else if (e->nodeid == FUSE_ROOT_ID)
+            path = strdup("/");
+        struct batch *in = &g->sink->b[T_INODE];
+        batch_int(in, (int64_t)e->nodeid);
+        batch_int(in, rel(g, h->ts));
+        batch_opt(in, e->parent != 0, (int64_t)e->parent);
+        if (e->has_name) batch_text(in, name, e->name_len); else batch_null(in);
+        batch_text(in, path, path ? strlen(path) : 0);
+        batch_int(in, (int64_t)e->dev);
+        batch_int(in, (int64_t)e->ino);
+        if ((rc = batch_row(in)) != SQLITE_OK) {
+            free(path);
+            return rc;
+        }
+        if (path) {
+            if (rmap_get(&g->paths, e->nodeid, &v))
+                free((void *)(uintptr_t)v);
+            if (!rmap_put(&g->paths, e->nodeid, (uint64_t)(uintptr_t)path))
+                free(path);
+        }
+    } else if (kind == REC_INODE_FREE && e->nodeid != FUSE_ROOT_ID) {
+        uint64_t v;
+        if (rmap_del(&g->paths, e->nodeid, &v))
+            free((void *)(uintptr_t)v);
+    }
+    return SQLITE_OK;
+}
+
+static int do_fh(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_fh_rec *e = (const void *)(h + 1);
+    struct batch *b = &g->sink->b[T_FH];
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, h->tid);
+    batch_int(b, e->kind);
+    batch_int(b, (int64_t)e->fh);
+    batch_int(b, (int64_t)e->nodeid);
+    batch_int(b, e->flags);
+    batch_int(b, e->fd);
+    batch_int(b, e->created);
+    return batch_row(b);
+}
+
+static int do_backing(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_backing_rec *e = (const void *)(h + 1);
+    const char *name = (const char *)(e + 1);
+    uint64_t id;
+    int rc;
+
+    if (!rmap_get(&g->calls, (uint64_t)(uintptr_t)e->call, &id)) {
+        const char *text = e->call ? e->call : "?";
+        id = (uint64_t)++g->next_call;
+        struct batch *c = &g->sink->b[T_CALL];
+        batch_int(c, (int64_t)id);
+        batch_text(c, text, strnlen(text, 256));
+        if ((rc = batch_row(c)) != SQLITE_OK)
+            return rc;
+        if (e->call)
+            rmap_put(&g->calls, (uint64_t)(uintptr_t)e->call, id);
+    }
+    struct batch *b = &g->sink->b[T_BACKING];
+    uint64_t start = e->start_ns ? e->start_ns : h->ts;
+    batch_int(b, rel(g, start));
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, h->tid);
+    batch_int(b, (int64_t)id);
+    batch_opt(b, e->fd >= 0, e->fd);
+    batch_int(b, e->arg);
+    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
+    batch_int(b, e->result);
+    batch_int(b, e->err);
+    batch_int(b, e->end_ns >= e->start_ns && e->start_ns ? (int64_t)(e->end_ns - e->start_ns) : 0);
+    return batch_row(b);
+}
+
+/* ---- transactions and counters ------------------------------------------------ */
+
+int ingest_commit(struct ingest *g)
+{
+    if (!g->sink->in_txn)
+        return SQLITE_OK;
+    struct sink_counters c;
+    ingest_counters(g, &c);
+    int rc = sink_commit(g->sink, &c);
+    if (rc == SQLITE_OK)
+        g->pending = 0;
+    return rc;
+}
+
+static int begin(struct ingest *g)
+{
+    if (g->sink->in_txn)
+        return SQLITE_OK;
+    return sink_begin(g->sink);
+}
+
+int ingest_record(struct ingest *g, const struct rec_hdr *h)
+{
+    int rc = begin(g);
+    if (rc != SQLITE_OK)
+        return rc;
+    g->cnt.seen++;
+    switch (h->type) {
+    case REC_T_REQUEST: g->cnt.req_seen++; rc = do_request(g, h); break;
+    case REC_T_REPLY:   g->cnt.rep_seen++; rc = do_reply(g, h);   break;
+    case REC_T_INODE:   rc = do_inode(g, h);   break;
+    case REC_T_FH:      rc = do_fh(g, h);      break;
+    case REC_T_BACKING: rc = do_backing(g, h); break;
+    default:            rc = SQLITE_OK;        break;
+    }
+    if (rc != SQLITE_OK)
+        return rc;
+    g->cnt.stored++;
+    if (++g->pending >= INGEST_COMMIT_ROWS)
+        rc = ingest_commit(g);
+    return rc;
+}
+
+int ingest_loss(struct ingest *g, uint64_t ts, uint32_t tid, uint64_t events)
+{
+    int rc = begin(g);
+    if (rc != SQLITE_OK)
+        return rc;
+    struct batch *b = &g->sink->b[T_LOSS];
+    batch_int(b, rel(g, ts));
+    batch_int(b, tid);
+    batch_int(b, (int64_t)events);
+    return batch_row(b);
+}
+
+void ingest_count_lost(struct ingest *g, uint64_t n)
+{
+    g->cnt.seen += n;
+    g->cnt.lost += n;
+}
+
+void ingest_counters(const struct ingest *g, struct sink_counters *c)
+{
+    *c = g->cnt;
+}

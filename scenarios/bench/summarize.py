@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""summarize.py OUTDIR [--check] — tables from OUTDIR/raw.tsv (written by run).
+
+raw.tsv records:
+  T rep metric config elapsed_s throughput unit        one timed measurement
+  R rep workload config cpu_s maxrss_kib teardown_s db_bytes requests
+    lttng_discarded lttng_lost_packets trace_bytes status   one FUSE daemon run
+  F rep workload config                                 a failed run
+--check: exit 1 unless every (metric, configuration) has a number and every
+FUSE run has CPU/RSS figures (and DB/LTTng figures where they apply).  It
+never looks at timings.
+"""
+import os
+import statistics
+import sys
+from collections import defaultdict
+
+CONFIG_ORDER = ["native", "pll", "ft", "ft-lttng", "ft-db", "ft-both"]
+CONFIG_NAME = {
+    "native": "native", "pll": "passthrough_ll", "ft": "fusetrace",
+    "ft-lttng": "fusetrace --lttng", "ft-db": "fusetrace --db",
+    "ft-both": "fusetrace --lttng --db",
+}
+METRIC_ORDER = ["meta", "par-meta", "tree-cold", "tree-warm", "seq-write",
+                "seq-read", "rand-read", "make"]
+METRIC_WL = {"meta": "meta", "par-meta": "par", "tree-cold": "tree",
+             "tree-warm": "tree", "seq-write": "seqwrite", "seq-read": "seqread",
+             "rand-read": "randread", "make": "make"}
+METRIC_DESC = {
+    "meta": "metadata: create+write 4 KiB, stat+read, unlink",
+    "par-meta": "parallel metadata, 2 processes",
+    "tree-cold": "find + stat, cold cache",
+    "tree-warm": "find + stat, warm cache",
+    "seq-write": "sequential write (dd bs=1M)",
+    "seq-read": "sequential read (dd bs=1M)",
+    "rand-read": "random 4 KiB preads",
+    "make": "untar + make -j2",
+}
+
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "—"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.1f}"
+    return f"{x:.{digits}f}"
+
+
+def main():
+    out = sys.argv[1]
+    check = "--check" in sys.argv[2:]
+    T = defaultdict(list)        # (metric, cfg) -> [(elapsed, thr)]
+    units = {}
+    R = defaultdict(list)        # (wl, cfg) -> [dict]
+    F = []
+    configs, metrics = set(), set()
+    with open(os.path.join(out, "raw.tsv")) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if p[0] == "T":
+                _, rep, m, c, s, thr, unit = p
+                T[(m, c)].append((num(s), num(thr)))
+                units[m] = unit
+                configs.add(c)
+                metrics.add(m)
+            elif p[0] == "R":
+                _, rep, wl, c, cpu, rss, tear, dbb, req, disc, lost, trb, st = p
+                R[(wl, c)].append(dict(cpu=num(cpu), rss=num(rss), tear=num(tear),
+                                       dbb=num(dbb), req=num(req), disc=num(disc),
+                                       lost=num(lost), trb=num(trb), status=st))
+                configs.add(c)
+            elif p[0] == "F":
+                F.append(p[1:])
+                configs.add(p[3])
+    cfgs = [c for c in CONFIG_ORDER if c in configs]
+    mets = [m for m in METRIC_ORDER if m in metrics or any(f[1] == METRIC_WL[m] for f in F)]
+
+    def med(m, c, idx):
+        v = [x[idx] for x in T.get((m, c), []) if x[idx] is not None]
+        return (statistics.median(v), min(v), max(v), len(v)) if v else None
+
+    lines = []
+    w = lines.append
+    w("### Elapsed time and throughput (median of N runs, min–max)\n")
+    w("Ratios compare medians: elapsed-time ratio (lower is better) and, for "
+      "throughput, throughput ratio (higher is better).\n")
+    w("| workload | configuration | N | elapsed s (median) | min–max s | throughput (median) "
+      "| × native (time) | × passthrough_ll (time) | × fusetrace (time) | thr. vs passthrough_ll |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    ratios = {}
+    for m in mets:
+        nat = med(m, "native", 0)
+        pll = med(m, "pll", 0)
+        ft = med(m, "ft", 0)
+        pllt = med(m, "pll", 1)
+        for c in cfgs:
+            e = med(m, c, 0)
+            t = med(m, c, 1)
+            if not e:
+                w(f"| {m} | {CONFIG_NAME[c]} | 0 | FAILED | | | | | | |")
+                continue
+            r_nat = e[0] / nat[0] if nat else None
+            r_pll = e[0] / pll[0] if pll else None
+            r_ft = e[0] / ft[0] if ft else None
+            r_thr = t[0] / pllt[0] if (t and pllt and pllt[0]) else None
+            ratios[(m, c)] = (r_nat, r_pll, r_ft, r_thr)
+            thr = f"{fmt(t[0])} {units.get(m, '')}" if t else "—"
+            w(f"| {m} | {CONFIG_NAME[c]} | {e[3]} | {fmt(e[0])} | {fmt(e[1])}–{fmt(e[2])} | {thr} "
+              f"| {fmt(r_nat, 2)} | {fmt(r_pll, 2)} | {fmt(r_ft, 2)} | {fmt(r_thr, 2)} |")
+    w("")
+    w("Workloads: " + "; ".join(f"**{m}** = {METRIC_DESC[m]}" for m in mets) + ".\n")
+
+    # ---- daemon resources per FUSE run
+    w("### FUSE daemon: CPU seconds, peak RSS, teardown, recording size (median per run)\n")
+    w("| workload | configuration | daemon CPU s (user+sys) | peak RSS MiB | unmount→exit s "
+      "| DB bytes | requests | DB bytes/request | LTTng discarded events | LTTng trace bytes/request |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    wls = []
+    for m in mets:
+        if METRIC_WL[m] not in wls:
+            wls.append(METRIC_WL[m])
+    missing = []
+    for wl in wls:
+        for c in cfgs:
+            if c == "native":
+                continue
+            runs = R.get((wl, c), [])
+            if not runs:
+                missing.append(f"{wl}/{c}: no daemon figures")
+                continue
+
+            def mv(k):
+                v = [r[k] for r in runs if r[k] is not None]
+                return statistics.median(v) if v else None
+            cpu, rss, tear = mv("cpu"), mv("rss"), mv("tear")
+            dbb, req, disc, trb = mv("dbb"), mv("req"), mv("disc"), mv("trb")
+            bpr = None
+            v = [r["dbb"] / r["req"] for r in runs if r["dbb"] and r["req"]]
+            if v:
+                bpr = statistics.median(v)
+            tpr = None
+            if trb is not None and c == "ft-lttng":
+                # trace bytes per request needs a request count: take the
+                # --db run of the same workload (same request stream).
+                reqs = [r["req"] for r in R.get((wl, "ft-db"), []) if r["req"]]
+                if reqs:
+                    tpr = trb / statistics.median(reqs)
+            discs = [r["disc"] for r in runs if r["disc"] is not None]
+            disc_s = "—" if not discs else (f"{int(max(discs))} (max)" if max(discs) else "0")
+            w(f"| {wl} | {CONFIG_NAME[c]} | {fmt(cpu)} | {fmt(rss / 1024 if rss else None, 1)} | {fmt(tear)} "
+              f"| {fmt(dbb, 0) if dbb else '—'} | {fmt(req, 0) if req else '—'} | {fmt(bpr, 1)} | {disc_s} | {fmt(tpr, 1)} |")
+            if cpu is None or rss is None:
+                missing.append(f"{wl}/{c}: no CPU/RSS")
+            if c in ("ft-db", "ft-both") and (bpr is None):
+                missing.append(f"{wl}/{c}: no DB size/request count")
+            if c in ("ft-lttng", "ft-both") and not discs:
+                missing.append(f"{wl}/{c}: no LTTng figures")
+            bad = [r["status"] for r in runs if r["status"] != "ok"]
+            if bad:
+                missing.append(f"{wl}/{c}: daemon status {','.join(bad)}")
+    w("")
+
+    # ---- targets (computed from the medians above)
+    w("### Targets (issue 7), computed from the medians above\n")
+    w("| target | workload | measured | verdict |")
+    w("|---|---|---|---|")
+
+    def verdict(ok):
+        return "met" if ok else "**MISSED**"
+    for m in mets:
+        r = ratios.get((m, "ft"))
+        if r and r[1] is not None:
+            w(f"| fusetrace (no recording) ≤ 1.00 × passthrough_ll time | {m} | {r[1]:.2f} | {verdict(r[1] <= 1.0)} |")
+    for c, lim in (("ft-db", 1.15), ("ft-lttng", 1.05)):
+        for m in ("meta", "make"):
+            r = ratios.get((m, c))
+            if r and r[2] is not None:
+                w(f"| {CONFIG_NAME[c]} ≤ {lim:.2f} × fusetrace time | {m} | {r[2]:.2f} | {verdict(r[2] <= lim)} |")
+    v = [r["dbb"] / r["req"] for r in R.get(("meta", "ft-db"), []) if r["dbb"] and r["req"]]
+    if v:
+        b = statistics.median(v)
+        w(f"| ≤ 100 DB bytes/request | meta (--db) | {b:.1f} | {verdict(b <= 100)} |")
+    w("")
+    if F:
+        w("### Failed runs\n")
+        for f in F:
+            w(f"- rep {f[0]}: {f[1]} on {CONFIG_NAME.get(f[2], f[2])}")
+        w("")
+    print("\n".join(lines))
+
+    if check:
+        for m in mets:
+            for c in cfgs:
+                if not med(m, c, 0):
+                    missing.append(f"{m}/{c}: no timing")
+        for f in F:
+            missing.append(f"rep {f[0]} {f[1]}/{f[2]}: failed")
+        expected = set(CONFIG_ORDER)
+        for a in sys.argv[2:]:
+            if a.startswith("--configs="):
+                expected = set(a.split("=", 1)[1].split(","))
+        if configs != expected:
+            missing.append("configurations that did not run: " + ", ".join(sorted(expected - configs)))
+        if missing:
+            print("smoke check FAILED:\n  " + "\n  ".join(missing), file=sys.stderr)
+            return 1
+        print(f"smoke check ok: {len(cfgs)} configurations x {len(mets)} measurements produced numbers",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

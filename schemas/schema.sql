@@ -1,0 +1,233 @@
+-- fusetrace recording schema, version 1.
+--
+-- One database per recording session.  Every ts column is integer
+-- nanoseconds of CLOCK_MONOTONIC relative to session.start_monotonic_ns
+-- (CLOCK_MONOTONIC is also LTTng's clock, so the two recordings correlate).
+-- 64-bit wire values (unique, nodeid, fh, flags) are stored bit-cast to
+-- SQLite's signed INTEGER.  Tables are STRICT so a type mix-up is an error at
+-- ingest instead of a surprise at query time.  Secondary indexes live in
+-- indexes.sql and are built after ingest: maintaining them during capture
+-- costs 16x in insert rate.  Columns are documented in schemas/README.md.
+
+PRAGMA user_version = 1;
+
+CREATE TABLE session (
+    id                    INTEGER PRIMARY KEY CHECK (id = 1),
+    uuid                  TEXT NOT NULL,
+    schema_version        INTEGER NOT NULL,
+    status                TEXT NOT NULL
+                          CHECK (status IN ('recording', 'complete', 'incomplete')),
+    incomplete_reason     TEXT,
+    start_realtime_ns     INTEGER NOT NULL,
+    start_monotonic_ns    INTEGER NOT NULL,
+    end_ts                INTEGER,
+    recorder_pid          INTEGER NOT NULL,
+    fusetrace_version     TEXT NOT NULL,
+    source                TEXT,
+    mountpoint            TEXT,
+    command               TEXT,
+    options               TEXT,
+    host                  TEXT,
+    kernel                TEXT,
+    libfuse_version       TEXT,
+    capture_data          INTEGER NOT NULL,
+    drop_mode             INTEGER NOT NULL,
+    lttng                 INTEGER NOT NULL,
+    ring_bytes            INTEGER NOT NULL,
+    kernel_proto_major    INTEGER,
+    kernel_proto_minor    INTEGER,
+    kernel_max_readahead  INTEGER,
+    kernel_flags          INTEGER,
+    proto_major           INTEGER,
+    proto_minor           INTEGER,
+    init_flags            INTEGER,
+    max_readahead         INTEGER,
+    max_write             INTEGER,
+    max_background        INTEGER,
+    congestion_threshold  INTEGER,
+    time_gran             INTEGER,
+    max_pages             INTEGER,
+    init_ts               INTEGER,
+    entry_timeout_ns      INTEGER,
+    attr_timeout_ns       INTEGER,
+    events_seen           INTEGER NOT NULL DEFAULT 0,
+    events_stored         INTEGER NOT NULL DEFAULT 0,
+    events_lost           INTEGER NOT NULL DEFAULT 0,
+    requests_seen         INTEGER NOT NULL DEFAULT 0,
+    replies_seen          INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE request (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    opcode         INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    uid            INTEGER NOT NULL,
+    gid            INTEGER NOT NULL,
+    pid            INTEGER NOT NULL,
+    process_id     INTEGER,
+    tid            INTEGER NOT NULL,
+    len            INTEGER NOT NULL,
+    name           TEXT,
+    name2          TEXT,
+    nodeid2        INTEGER,
+    fh             INTEGER,
+    offset         INTEGER,
+    size           INTEGER,
+    flags          INTEGER,
+    mode           INTEGER,
+    umask          INTEGER,
+    lock_type      INTEGER,
+    lock_start     INTEGER,
+    lock_end       INTEGER,
+    valid          INTEGER,
+    nlookup        INTEGER,
+    target_unique  INTEGER,
+    extra          TEXT,
+    data           BLOB
+) STRICT;
+
+-- Keyed by the kernel's unique: it is never reused on a connection and a
+-- reply is written once, so the op view joins by rowid without any index
+-- (also on a database left behind by a killed recorder).
+CREATE TABLE reply (
+    unique_id      INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    opcode         INTEGER,
+    error          INTEGER NOT NULL,
+    len            INTEGER NOT NULL,
+    nodeid         INTEGER,
+    generation     INTEGER,
+    attr_mode      INTEGER,
+    attr_size      INTEGER,
+    attr_ino       INTEGER,
+    attr_uid       INTEGER,
+    attr_gid       INTEGER,
+    fh             INTEGER,
+    open_flags     INTEGER,
+    bytes          INTEGER,
+    count          INTEGER,
+    name           TEXT,
+    extra          TEXT,
+    data           BLOB
+) STRICT;
+
+CREATE TABLE notify (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    code           INTEGER NOT NULL,
+    len            INTEGER NOT NULL,
+    nodeid         INTEGER,
+    nodeid2        INTEGER,
+    name           TEXT,
+    offset         INTEGER,
+    size           INTEGER,
+    notify_unique  INTEGER,
+    data           BLOB
+) STRICT;
+
+CREATE TABLE forget (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    nlookup        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE dirent (
+    id             INTEGER PRIMARY KEY,
+    unique_id      INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    name           TEXT
+) STRICT;
+
+CREATE TABLE inode_event (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    kind           INTEGER NOT NULL,
+    cause          INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    parent         INTEGER,
+    name           TEXT,
+    dev            INTEGER,
+    ino            INTEGER,
+    mnt_id         INTEGER,
+    delta          INTEGER,
+    nlookup        INTEGER,
+    err            INTEGER,
+    fd             INTEGER,
+    other_nodeid   INTEGER,
+    handle         BLOB,
+    handle_type    INTEGER
+) STRICT;
+
+CREATE TABLE inode (
+    nodeid         INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    parent         INTEGER,
+    name           TEXT,
+    path           TEXT,
+    dev            INTEGER,
+    ino            INTEGER
+) STRICT;
+
+CREATE TABLE fh_event (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    kind           INTEGER NOT NULL,
+    fh             INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    flags          INTEGER NOT NULL,
+    fd             INTEGER NOT NULL,
+    created        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE call_name (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE TABLE backing_call (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    call_id        INTEGER NOT NULL,
+    fd             INTEGER,
+    arg            INTEGER,
+    name           TEXT,
+    result         INTEGER NOT NULL,
+    err            INTEGER NOT NULL,
+    dur_ns         INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE process (
+    id             INTEGER PRIMARY KEY,
+    pid            INTEGER NOT NULL,
+    start_time     INTEGER,
+    first_ts       INTEGER NOT NULL,
+    comm           TEXT,
+    cmdline        TEXT
+) STRICT;
+
+CREATE TABLE loss (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    tid            INTEGER NOT NULL,
+    events         INTEGER NOT NULL
+) STRICT;
+
+-- Lookup tables.  errno_name is filled by the recorder from the C library
+-- that recorded, so names and messages match the host.
+CREATE TABLE errno_name (
+    errno          INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    message        TEXT NOT NULL
+) STRICT;

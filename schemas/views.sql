@@ -1,0 +1,173 @@
+-- Friendly views over the recording (schema version 1).  They are created
+-- with the tables, so a database left by a killed recorder has them too; the
+-- joins go through INTEGER PRIMARY KEYs (reply.unique_id, inode.nodeid,
+-- process.id) so they stay fast even before indexes.sql has run.
+--
+-- NOTIFY_REPLY (41) carries a daemon-chosen unique that may collide with a
+-- kernel unique, so it is never paired with a reply.
+
+CREATE VIEW op AS
+SELECT q.id,
+       q.ts,
+       q.unique_id,
+       q.opcode,
+       o.name                      AS op,
+       q.nodeid,
+       i.path                      AS path,
+       q.name,
+       q.name2,
+       q.nodeid2,
+       q.uid,
+       q.gid,
+       q.pid,
+       q.process_id,
+       q.tid,
+       q.fh,
+       q.offset,
+       q.size,
+       q.flags,
+       q.mode,
+       r.ts                        AS reply_ts,
+       r.ts - q.ts                 AS latency_ns,
+       r.error                     AS errno,
+       CASE WHEN r.error = 0 THEN NULL
+            ELSE coalesce(e.name, 'E' || r.error) END AS errno_name,
+       r.nodeid                    AS entry_nodeid,
+       r.fh                        AS reply_fh,
+       r.bytes,
+       r.len                       AS reply_len,
+       CASE WHEN r.unique_id IS NOT NULL
+                 THEN CASE WHEN r.error = 0 THEN 'ok' ELSE 'error' END
+            WHEN coalesce(o.has_reply, 1) = 0 THEN 'noreply'
+            ELSE 'inflight' END    AS outcome
+FROM request q
+LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN opcode_name o ON o.opcode = q.opcode
+LEFT JOIN errno_name e  ON e.errno = r.error
+LEFT JOIN inode i       ON i.nodeid = q.nodeid;
+
+CREATE VIEW errors AS
+SELECT * FROM op WHERE errno <> 0;
+
+-- 1 ms is far above a FUSE round trip on a local backing filesystem, so
+-- anything slower is worth a look.
+CREATE VIEW slow_ops AS
+SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
+
+CREATE VIEW inflight AS
+SELECT q.id, q.ts, q.unique_id, q.opcode, o.name AS op, q.nodeid,
+       i.path, q.name, q.pid, q.process_id, q.tid
+FROM request q
+LEFT JOIN reply r       ON r.unique_id = q.unique_id
+LEFT JOIN opcode_name o ON o.opcode = q.opcode
+LEFT JOIN inode i       ON i.nodeid = q.nodeid
+WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1;
+
+CREATE VIEW inode_path AS
+SELECT nodeid, path, parent, name, ts FROM inode;
+
+CREATE VIEW inode_history AS
+SELECT e.id, e.ts, e.unique_id, e.tid, e.nodeid, i.path,
+       k.name AS kind, c.name AS cause, e.delta, e.nlookup,
+       e.parent, e.name, e.dev, e.ino, e.mnt_id, e.err, e.fd,
+       e.other_nodeid, e.handle_type, length(e.handle) AS handle_len
+FROM inode_event e
+LEFT JOIN inode_kind_name k  ON k.kind = e.kind
+LEFT JOIN inode_cause_name c ON c.cause = e.cause
+LEFT JOIN inode i            ON i.nodeid = e.nodeid;
+
+-- From NEW to the last FREE.  A FREE caused by UNMOUNT (table torn down at
+-- destroy) or no FREE at all means the kernel still held a reference when
+-- the filesystem went away.
+CREATE VIEW inode_lifetime AS
+SELECT i.nodeid,
+       i.path,
+       i.ts                        AS new_ts,
+       f.ts                        AS free_ts,
+       f.ts - i.ts                 AS lifetime_ns,
+       c.name                      AS free_cause,
+       (SELECT count(*) FROM inode_event x
+         WHERE x.nodeid = i.nodeid AND x.kind = 1) AS refs,
+       (SELECT e.nlookup FROM inode_event e
+         WHERE e.nodeid = i.nodeid AND e.kind IN (0, 1, 2, 3)
+         ORDER BY e.id DESC LIMIT 1) AS last_nlookup,
+       CASE WHEN f.id IS NULL OR f.cause = 13 THEN 1 ELSE 0 END
+                                   AS referenced_at_unmount
+FROM inode i
+LEFT JOIN (SELECT nodeid, max(id) AS id FROM inode_event
+           WHERE kind = 3 GROUP BY nodeid) fx ON fx.nodeid = i.nodeid
+LEFT JOIN inode_event f        ON f.id = fx.id
+LEFT JOIN inode_cause_name c   ON c.cause = f.cause;
+
+CREATE VIEW per_process AS
+SELECT p.id                        AS process_id,
+       p.pid,
+       p.comm,
+       p.cmdline,
+       p.first_ts,
+       count(*)                    AS requests,
+       coalesce(sum(r.error <> 0), 0) AS errors,
+       sum(r.ts - q.ts)            AS total_latency_ns,
+       coalesce(sum(CASE WHEN q.opcode = 15 THEN r.bytes END), 0) AS bytes_read,
+       coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written
+FROM request q
+JOIN process p          ON p.id = q.process_id
+LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
+GROUP BY p.id;
+
+-- Nearest-rank percentiles: SQLite has no percentile function, so rank the
+-- latencies of each opcode with window functions and pick rank ceil(p*n).
+CREATE VIEW per_op_latency AS
+WITH l AS (
+    SELECT q.opcode,
+           r.ts - q.ts AS lat,
+           r.error,
+           row_number() OVER (PARTITION BY q.opcode ORDER BY r.ts - q.ts) AS rn,
+           count(*)     OVER (PARTITION BY q.opcode) AS n
+    FROM request q
+    JOIN reply r ON r.unique_id = q.unique_id
+    WHERE q.opcode <> 41
+)
+SELECT l.opcode,
+       o.name                      AS op,
+       l.n                         AS count,
+       sum(l.error <> 0)           AS errors,
+       max(CASE WHEN l.rn = (l.n * 50 + 99) / 100 THEN l.lat END) AS p50_ns,
+       max(CASE WHEN l.rn = (l.n * 95 + 99) / 100 THEN l.lat END) AS p95_ns,
+       max(CASE WHEN l.rn = (l.n * 99 + 99) / 100 THEN l.lat END) AS p99_ns,
+       max(l.lat)                  AS max_ns,
+       CAST(avg(l.lat) AS INTEGER) AS avg_ns,
+       sum(l.lat)                  AS total_ns
+FROM l
+LEFT JOIN opcode_name o ON o.opcode = l.opcode
+GROUP BY l.opcode
+ORDER BY count DESC, l.opcode;
+
+CREATE VIEW file_activity AS
+SELECT q.nodeid,
+       i.path,
+       count(*)                    AS requests,
+       coalesce(sum(CASE WHEN q.opcode = 15 THEN r.bytes END), 0) AS bytes_read,
+       coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written
+FROM request q
+LEFT JOIN reply r ON r.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN inode i ON i.nodeid = q.nodeid
+WHERE q.nodeid <> 0
+GROUP BY q.nodeid;
+
+CREATE VIEW backing AS
+SELECT b.id, b.ts, b.unique_id, b.tid, n.name AS call, b.fd, b.arg, b.name,
+       b.result, b.err,
+       CASE WHEN b.err = 0 THEN NULL
+            ELSE coalesce(e.name, 'E' || b.err) END AS errno_name,
+       b.dur_ns
+FROM backing_call b
+LEFT JOIN call_name n  ON n.id = b.call_id
+LEFT JOIN errno_name e ON e.errno = b.err;
+
+CREATE VIEW fh_history AS
+SELECT f.id, f.ts, f.unique_id, f.tid, k.name AS kind, f.fh, f.nodeid,
+       i.path, f.flags, f.fd, f.created
+FROM fh_event f
+LEFT JOIN fh_kind_name k ON k.kind = f.kind
+LEFT JOIN inode i        ON i.nodeid = f.nodeid;

@@ -1,0 +1,98 @@
+# lib.sh — helpers shared by the tests in tests/inode/ (on top of
+# tests/lib/common.sh, which must be sourced first).
+
+# in_pid: pid of the daemon started by the last ft_mount
+in_pid() { echo "${FT_PIDS[${#FT_PIDS[@]}-1]}"; }
+
+# in_log: daemon log of the last ft_mount
+in_log() { echo "${FT_LOGS[${#FT_LOGS[@]}-1]}"; }
+
+# in_fdcount PID: number of open fds of PID
+in_fdcount() { ls -U "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# in_helper NAME: path of the C helper NAME (tests/inode/NAME.c).  meson
+# passes the built one in the environment (e.g. CREATE_RACE=...); run by
+# hand, the test compiles it into its scratch dir.
+in_helper() {
+	local name=$1 var
+	var=$(echo "$1" | tr 'a-z' 'A-Z')
+	if [ -n "${!var:-}" ] && [ -x "${!var}" ]; then
+		echo "${!var}"
+		return
+	fi
+	local out="$FT_ROOT/$name"
+	${CC:-cc} -std=c17 -D_GNU_SOURCE -O2 -Wall -pthread -o "$out" "$IN_DIR/$name.c" >&2 ||
+		ft_fail "cannot build helper $name from $IN_DIR/$name.c"
+	echo "$out"
+}
+
+# in_sql DB QUERY: run QUERY, one row per line, columns separated by '|'
+in_sql() {
+	sqlite3 -batch -bail "$1" "$2" || ft_fail "SQL failed on $1: $2"
+}
+
+# in_require_db DB WHAT: fail (not skip: a test that cannot see the
+# recording must not pass) unless DB is a readable recording with the
+# inode_event table and at least one inode event.
+in_require_db() {
+	local db=$1 what=$2
+	command -v sqlite3 >/dev/null || ft_fail "$what: sqlite3 CLI missing (apt-get install sqlite3)"
+	[ -s "$db" ] || ft_fail "$what: recording not available: $FUSETRACE --db $db wrote no database (is this a build without the recorder?)"
+	local n
+	n=$(sqlite3 -batch "$db" "SELECT count(*) FROM inode_event" 2>&1) ||
+		ft_fail "$what: $db is not a readable recording: $n"
+	[ "$n" -gt 0 ] 2>/dev/null || ft_fail "$what: recording $db has no inode events (got '$n')"
+}
+
+# in_kind NAME / in_cause NAME: SQL expression for the numeric code of an
+# inode event kind / cause, by name (through the lookup tables).
+in_kind()  { echo "(SELECT kind FROM inode_kind_name WHERE name = '$1')"; }
+in_cause() { echo "(SELECT cause FROM inode_cause_name WHERE name = '$1')"; }
+
+# in_sampler_start PID OUTFILE: sample PID's fd count every ~50 ms in the
+# background; the max so far is kept in OUTFILE.  Stop with in_sampler_stop.
+in_sampler_start() {
+	local pid=$1 out=$2
+	IN_SAMPLER_PID=$pid IN_SAMPLER_OUT=$out
+	echo 0 >"$out"
+	(
+		max=0
+		while kill -0 "$pid" 2>/dev/null; do
+			n=$(ls -U "/proc/$pid/fd" 2>/dev/null | wc -l)
+			if [ "$n" -gt "$max" ]; then max=$n; echo "$max" >"$out"; fi
+			sleep 0.05
+		done
+	) &
+	IN_SAMPLER=$!
+	ft_track_pid "$IN_SAMPLER"
+}
+in_sampler_stop() {
+	[ -n "${IN_SAMPLER:-}" ] || return 0
+	kill "$IN_SAMPLER" 2>/dev/null
+	wait "$IN_SAMPLER" 2>/dev/null
+	IN_SAMPLER=""
+	# one last sample: a walk shorter than the period is still seen
+	local n max
+	n=$(in_fdcount "$IN_SAMPLER_PID"); max=$(cat "$IN_SAMPLER_OUT")
+	[ "$n" -gt "$max" ] && echo "$n" >"$IN_SAMPLER_OUT"
+	return 0
+}
+
+# in_drop_caches_until CMD [MAX]: sync + drop_caches until CMD succeeds
+# (polled), at most MAX rounds (default 40).  Returns CMD's last status.
+in_drop_caches_until() {
+	local cmd=$1 max=${2:-40} i j
+	for ((i = 1; i <= max; i++)); do
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		# FORGETs are processed asynchronously: poll briefly before dropping again
+		for ((j = 0; j < 10; j++)); do
+			eval "$cmd" && { IN_DROP_ROUNDS=$i; return 0; }
+			sleep 0.05
+		done
+	done
+	IN_DROP_ROUNDS=$max
+	return 1
+}
+
+IN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,0 +1,213 @@
+# common.sh — shared shell test library for fusetrace (source it, then ft_init).
+#
+#   . "$(dirname "$0")/../lib/common.sh"
+#   ft_init                       # traps EXIT/INT/TERM -> ft_cleanup
+#   src=$(ft_tmpdir) mnt=$(ft_tmpdir)
+#   ft_mount "$src" "$mnt" --cache=auto
+#   ... ; ft_umount "$mnt"
+#
+# Environment:
+#   FUSETRACE       path of the fusetrace binary (required by ft_mount unless
+#                   FT_MOUNT_CMD is set)
+#   FT_MOUNT_CMD    command used instead of "$FUSETRACE mount"; it is called as
+#                   FT_MOUNT_CMD [options...] SOURCE MOUNTPOINT and must stay in
+#                   the foreground (e.g. tests/lib/pll-mount.sh for libfuse's
+#                   passthrough_ll as a stand-in)
+#   FT_FSTYPE       mount type to wait for (default fuse.fusetrace)
+#   FT_MOUNT_TIMEOUT seconds to wait for the mount to appear (default 10)
+#   FT_KEEP=1       keep the temp root for inspection (mounts are still removed)
+#
+# Guarantee: a test using this library leaves no mount and no process behind,
+# whether it passes, fails, or is interrupted.
+
+FT_FSTYPE=${FT_FSTYPE:-fuse.fusetrace}
+FT_MOUNT_TIMEOUT=${FT_MOUNT_TIMEOUT:-10}
+FT_ROOT=""
+FT_MOUNTS=()        # mountpoints this test mounted
+FT_PIDS=()          # daemon pids, parallel to FT_MOUNTS
+FT_LOGS=()          # daemon stderr logs, parallel to FT_MOUNTS
+FT_EXTRA_PIDS=()    # other background pids registered with ft_track_pid
+
+ft_log()  { printf '%s: %s\n' "${FT_NAME:-test}" "$*" >&2; }
+ft_fail() { ft_log "FAIL: $*"; exit 1; }
+ft_skip() { ft_log "SKIP: $*"; exit 77; }
+
+ft_init() {
+	FT_NAME=${FT_NAME:-$(basename "$0")}
+	FT_ROOT=$(mktemp -d /tmp/fusetrace-test.XXXXXX) || { echo "mktemp failed" >&2; exit 1; }
+	chmod 755 "$FT_ROOT"
+	trap 'ft_cleanup' EXIT
+	trap 'ft_log "interrupted"; exit 130' INT
+	trap 'ft_log "terminated"; exit 143' TERM
+}
+
+# ft_tmpdir [MODE]: a fresh scratch dir under the per-test root (on ext4 /tmp)
+ft_tmpdir() {
+	[ -n "$FT_ROOT" ] || ft_fail "ft_tmpdir before ft_init"
+	local d
+	d=$(mktemp -d "$FT_ROOT/d.XXXXXX") || ft_fail "mktemp under $FT_ROOT"
+	chmod "${1:-755}" "$d"
+	printf '%s\n' "$d"
+}
+
+# is MNT (canonical path) currently a mountpoint of type $FT_FSTYPE?
+ft_is_mounted() {
+	local mnt
+	mnt=$(realpath -m "$1")
+	# field 5 = mount point (octal-escaped), the field after " - " = type
+	awk -v m="$mnt" -v t="$FT_FSTYPE" '
+		{ mp = $5; gsub(/\\040/, " ", mp); gsub(/\\011/, "\t", mp); gsub(/\\134/, "\\", mp)
+		  for (i = 6; i <= NF; i++) if ($i == "-") { ty = $(i + 1); break }
+		  if (mp == m && (t == "" || ty == t)) found = 1 }
+		END { exit !found }' /proc/self/mountinfo
+}
+
+# any mount at MNT, whatever its type
+ft_any_mount_at() {
+	local save=$FT_FSTYPE rc
+	FT_FSTYPE=""
+	ft_is_mounted "$1"; rc=$?
+	FT_FSTYPE=$save
+	return $rc
+}
+
+ft_mount_cmd() {
+	if [ -n "${FT_MOUNT_CMD:-}" ]; then
+		# word-split on purpose: FT_MOUNT_CMD may carry fixed arguments
+		# shellcheck disable=SC2206
+		FT_CMD=($FT_MOUNT_CMD)
+	else
+		[ -n "${FUSETRACE:-}" ] || ft_fail "FUSETRACE is not set (path of the fusetrace binary)"
+		[ -x "$FUSETRACE" ] || ft_fail "FUSETRACE=$FUSETRACE is not executable"
+		FT_CMD=("$FUSETRACE" mount)
+	fi
+}
+
+# ft_mount SOURCE MNT [options...]: start the daemon in the background and wait
+# until MNT is mounted; fail (with the daemon's log) if it exits first.
+ft_mount() {
+	local src=$1 mnt=$2; shift 2
+	[ -d "$src" ] || ft_fail "ft_mount: source $src is not a directory"
+	[ -d "$mnt" ] || ft_fail "ft_mount: mountpoint $mnt is not a directory"
+	ft_mount_cmd
+	local log
+	log=$(mktemp "$FT_ROOT/daemon.XXXXXX.log")
+	"${FT_CMD[@]}" "$@" "$src" "$mnt" </dev/null >"$log" 2>&1 &
+	local pid=$!
+	FT_MOUNTS+=("$mnt"); FT_PIDS+=("$pid"); FT_LOGS+=("$log")
+	local i limit=$((FT_MOUNT_TIMEOUT * 20))
+	for ((i = 0; i < limit; i++)); do
+		if ft_is_mounted "$mnt"; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null; local rc=$?
+			ft_log "daemon exited (status $rc) before $mnt was mounted; its log:"
+			sed 's/^/    | /' "$log" >&2
+			ft_fail "mount of $src on $mnt failed: ${FT_CMD[*]} $* $src $mnt"
+		fi
+		sleep 0.05
+	done
+	ft_log "daemon log:"; sed 's/^/    | /' "$log" >&2
+	ft_fail "$mnt did not appear as $FT_FSTYPE within ${FT_MOUNT_TIMEOUT}s"
+}
+
+# index of MNT in FT_MOUNTS (last match), or empty
+ft__index() {
+	local i
+	for ((i = ${#FT_MOUNTS[@]} - 1; i >= 0; i--)); do
+		[ "${FT_MOUNTS[i]}" = "$1" ] && { echo "$i"; return; }
+	done
+}
+
+# wait up to $2 tenths of a second for pid $1 to exit; 0 if it did
+ft__wait_pid() {
+	local pid=$1 n=$2 i
+	for ((i = 0; i < n; i++)); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# ft_umount MNT: unmount, wait for the daemon to exit (bounded), kill it only
+# if it does not. Returns non-zero if the unmount or the daemon misbehaved.
+ft_umount() {
+	local mnt=$1 rc=0 idx pid=""
+	idx=$(ft__index "$mnt")
+	[ -n "$idx" ] && pid=${FT_PIDS[idx]}
+	if ft_any_mount_at "$mnt"; then
+		if ! fusermount3 -u "$mnt" 2>/dev/null; then
+			ft_log "fusermount3 -u $mnt failed; lazy unmount"
+			umount -l "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
+			rc=1
+		fi
+	fi
+	if [ -n "$pid" ]; then
+		if ! ft__wait_pid "$pid" 100; then
+			ft_log "daemon $pid still running 10s after unmount; killing it"
+			kill -TERM "$pid" 2>/dev/null
+			ft__wait_pid "$pid" 30 || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+			rc=1
+		fi
+		FT_PIDS[idx]=""
+	fi
+	[ -n "$idx" ] && FT_MOUNTS[idx]=""
+	ft_any_mount_at "$mnt" && { ft_log "$mnt is still mounted"; rc=1; }
+	return $rc
+}
+
+# daemon log of the mount at MNT
+ft_daemon_log() {
+	local idx; idx=$(ft__index "$1")
+	[ -n "$idx" ] && cat "${FT_LOGS[idx]}"
+}
+
+# register another background pid to be killed at cleanup
+ft_track_pid() { FT_EXTRA_PIDS+=("$1"); }
+
+# ft_run CMD...: run CMD in the background and wait for it, so that INT/TERM
+# reach our trap at once (bash defers traps while a foreground child runs);
+# the child is killed by ft_cleanup if we are interrupted. Returns its status.
+ft_run() {
+	"$@" &
+	local pid=$! rc
+	FT_EXTRA_PIDS+=("$pid")
+	wait "$pid"; rc=$?
+	# wait returns >128 when a trapped signal interrupted it: wait again
+	while kill -0 "$pid" 2>/dev/null; do wait "$pid"; rc=$?; done
+	return $rc
+}
+
+ft_cleanup() {
+	local rc=$? i
+	trap - EXIT INT TERM
+	for ((i = ${#FT_MOUNTS[@]} - 1; i >= 0; i--)); do
+		local m=${FT_MOUNTS[i]}
+		[ -n "$m" ] || continue
+		ft_umount "$m" >/dev/null 2>&1 || true
+		if ft_any_mount_at "$m"; then
+			umount -l "$m" 2>/dev/null || true
+		fi
+	done
+	for ((i = 0; i < ${#FT_PIDS[@]}; i++)); do
+		local p=${FT_PIDS[i]}
+		[ -n "$p" ] || continue
+		kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
+	done
+	for p in "${FT_EXTRA_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
+	done
+	if [ -n "$FT_ROOT" ] && [ -d "$FT_ROOT" ]; then
+		# never remove through a mount that is still there
+		if grep -q " $FT_ROOT/" /proc/self/mountinfo; then
+			ft_log "WARNING: a mount under $FT_ROOT remains; not removing it"
+			rc=1
+		elif [ "${FT_KEEP:-0}" = 1 ]; then
+			ft_log "kept $FT_ROOT"
+		else
+			rm -rf "$FT_ROOT"
+		fi
+	fi
+	exit $rc
+}

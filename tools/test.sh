@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Install what is needed, build fusetrace twice (normal, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer) and run the whole test suite
+# in both builds.  Runs as root on a fresh Debian bookworm machine; this is
+# what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+bash tools/install-deps.sh
+bash tools/start-services.sh
+
+setup() {   # setup DIR [meson options...]
+  local dir=$1; shift
+  if [ -d "$dir" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+summary() {  # summary LOGFILE: the "N passed, N failed" counts of one run
+  awk '/^Ok:/{ok=$2} /^Fail:/{f=$2} /^Timeout:/{t=$2} /^Skipped:/{s=$2}
+       END{printf "%d %d %d\n", ok, f + t, s}' "$1"
+}
+
+status=0
+total_ok=0 total_fail=0 total_skip=0
+run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
+  local dir=$1 label=$2; shift 2
+  echo "=== $label: meson test -C $dir $*"
+  local log=$dir/test-run.log
+  if ! meson test -C "$dir" --print-errorlogs "$@" 2>&1 | tee "$log"; then
+    status=1
+  fi
+  read -r ok fail skip < <(summary "$log")
+  total_ok=$((total_ok + ok)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
+}
+
+setup build --buildtype=debugoptimized -Dwerror=true
+ninja -C build
+run_suite build "normal build"
+
+# The sanitizer build: leaks are reported as errors (detect_leaks); the
+# daemons run under it exactly as in the normal build.
+setup build-asan --buildtype=debug -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+  run_suite build-asan "sanitizer build (ASan+UBSan)" --timeout-multiplier 3
+
+echo
+echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"
+exit $status

@@ -1,0 +1,111 @@
+/* fusetrace_tp.h — the `fusetrace` LTTng-UST tracepoint provider.
+ *
+ * Events: fusetrace:request, :reply, :inode, :fh, :backing, :session.  See
+ * tp_args.h for the field meanings.  Included by fusetrace_tp.c (which
+ * creates the probes) and by the recorder's hot path (which calls them).
+ */
+#undef LTTNG_UST_TRACEPOINT_PROVIDER
+#define LTTNG_UST_TRACEPOINT_PROVIDER fusetrace
+
+#undef LTTNG_UST_TRACEPOINT_INCLUDE
+#define LTTNG_UST_TRACEPOINT_INCLUDE "trace/fusetrace_tp.h"
+
+#if !defined(FUSETRACE_TRACE_FUSETRACE_TP_H) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
+#define FUSETRACE_TRACE_FUSETRACE_TP_H
+
+#include <lttng/tracepoint.h>
+#include "trace/tp_args.h"
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, request,
+    LTTNG_UST_TP_ARGS(const struct tp_wire *, w),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, w->unique)
+        lttng_ust_field_integer(uint32_t, opcode, w->opcode)
+        lttng_ust_field_integer(uint64_t, nodeid, w->nodeid)
+        lttng_ust_field_integer(uint32_t, uid, w->uid)
+        lttng_ust_field_integer(uint32_t, gid, w->gid)
+        lttng_ust_field_integer(uint32_t, pid, w->pid)
+        lttng_ust_field_integer(uint32_t, tid, w->tid)
+        lttng_ust_field_integer(uint32_t, len, w->len)
+        lttng_ust_field_integer(uint8_t, truncated, w->truncated)
+        lttng_ust_field_sequence(uint8_t, raw, w->raw, uint32_t, w->raw_len)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, reply,
+    LTTNG_UST_TP_ARGS(const struct tp_wire *, w),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, w->unique)
+        lttng_ust_field_integer(int32_t, error, w->error)
+        lttng_ust_field_integer(uint32_t, opcode, w->opcode)
+        lttng_ust_field_integer(uint32_t, tid, w->tid)
+        lttng_ust_field_integer(uint32_t, len, w->len)
+        lttng_ust_field_integer(uint8_t, truncated, w->truncated)
+        lttng_ust_field_sequence(uint8_t, raw, w->raw, uint32_t, w->raw_len)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, inode,
+    LTTNG_UST_TP_ARGS(const struct tp_inode *, e),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, e->unique)
+        lttng_ust_field_integer(uint32_t, tid, e->tid)
+        lttng_ust_field_integer(int32_t, kind, e->kind)
+        lttng_ust_field_integer(int32_t, cause, e->cause)
+        lttng_ust_field_integer(uint64_t, nodeid, e->nodeid)
+        lttng_ust_field_integer(uint64_t, parent, e->parent)
+        lttng_ust_field_string(name, e->name)
+        lttng_ust_field_integer(uint64_t, dev, e->dev)
+        lttng_ust_field_integer(uint64_t, ino, e->ino)
+        lttng_ust_field_integer(uint64_t, mnt_id, e->mnt_id)
+        lttng_ust_field_integer(int64_t, delta, e->delta)
+        lttng_ust_field_integer(uint64_t, nlookup, e->nlookup)
+        lttng_ust_field_integer(int32_t, err, e->err)
+        lttng_ust_field_integer(int32_t, fd, e->fd)
+        lttng_ust_field_integer(uint64_t, other_nodeid, e->other_nodeid)
+        lttng_ust_field_integer(int32_t, handle_type, e->handle_type)
+        lttng_ust_field_sequence(uint8_t, handle, e->handle, uint32_t, e->handle_len)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, fh,
+    LTTNG_UST_TP_ARGS(const struct tp_fh *, e),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, e->unique)
+        lttng_ust_field_integer(uint32_t, tid, e->tid)
+        lttng_ust_field_integer(int32_t, kind, e->kind)
+        lttng_ust_field_integer(uint64_t, fh, e->fh)
+        lttng_ust_field_integer(uint64_t, nodeid, e->nodeid)
+        lttng_ust_field_integer(int32_t, flags, e->flags)
+        lttng_ust_field_integer(int32_t, fd, e->fd)
+        lttng_ust_field_integer(uint8_t, created, e->created)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, backing,
+    LTTNG_UST_TP_ARGS(const struct tp_backing *, e),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, e->unique)
+        lttng_ust_field_integer(uint32_t, tid, e->tid)
+        lttng_ust_field_string(call, e->call)
+        lttng_ust_field_integer(int64_t, fd, e->fd)
+        lttng_ust_field_integer(int64_t, arg, e->arg)
+        lttng_ust_field_string(name, e->name)
+        lttng_ust_field_integer(int64_t, result, e->result)
+        lttng_ust_field_integer(int32_t, err, e->err)
+        lttng_ust_field_integer(uint64_t, start_ns, e->start_ns)
+        lttng_ust_field_integer(uint64_t, end_ns, e->end_ns)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
+    LTTNG_UST_TP_ARGS(const struct tp_session *, s),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(int32_t, phase, s->phase)
+        lttng_ust_field_string(uuid, s->uuid)
+        lttng_ust_field_string(status, s->status)
+        lttng_ust_field_integer(uint64_t, start_realtime_ns, s->start_realtime_ns)
+        lttng_ust_field_integer(uint64_t, start_monotonic_ns, s->start_monotonic_ns)
+        lttng_ust_field_integer(uint32_t, pid, s->pid)
+        lttng_ust_field_string(source, s->source)
+        lttng_ust_field_string(mountpoint, s->mountpoint)
+        lttng_ust_field_string(command, s->command)
+        lttng_ust_field_string(options, s->options)
+        lttng_ust_field_integer(uint32_t, capture_data, s->capture_data)
+        lttng_ust_field_integer(uint8_t, drop, s->drop)
+        lttng_ust_field_integer(uint64_t, events, s->events)
+        lttng_ust_field_integer(uint64_t, lost, s->lost)))
+
+#endif
+
+#include <lttng/tracepoint-event.h>

@@ -1,0 +1,320 @@
+/* lttng_control.c — see lttng_control.h. */
+#include "trace/lttng_control.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SUBBUF_SIZE "--subbuf-size=4M"
+#define NUM_SUBBUF  "--num-subbuf=8"
+#define CHANNEL     "fusetrace"
+
+int lttng_ctl_run(char *const argv[], char *out, size_t outcap, char *err, size_t errlen)
+{
+    int po[2], pe[2];
+    if (out && outcap)
+        out[0] = 0;
+    if (err && errlen)
+        err[0] = 0;
+    if (pipe2(po, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(pe, O_CLOEXEC) != 0) {
+        close(po[0]);
+        close(po[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+
+    /* Read both pipes until EOF so the child never blocks on a full pipe. */
+    char ebuf[2048];
+    size_t olen = 0, elen = 0;
+    struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+    int open_fds = 2;
+    while (open_fds > 0) {
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char tmp[4096];
+            ssize_t n = read(pf[i].fd, tmp, sizeof tmp);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                close(pf[i].fd);
+                pf[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            if (i == 0 && out && outcap) {
+                size_t take = (size_t)n < outcap - 1 - olen ? (size_t)n : outcap - 1 - olen;
+                memcpy(out + olen, tmp, take);
+                olen += take;
+                out[olen] = 0;
+            } else if (i == 1) {
+                size_t take = (size_t)n < sizeof ebuf - 1 - elen ? (size_t)n : sizeof ebuf - 1 - elen;
+                memcpy(ebuf + elen, tmp, take);
+                elen += take;
+            }
+        }
+    }
+    ebuf[elen] = 0;
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    if (err && errlen) {
+        /* The first non-empty stderr line says what went wrong. */
+        char *line = ebuf;
+        while (*line == '\n')
+            line++;
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        snprintf(err, errlen, "%s", line);
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+bool lttng_ctl_sessiond_running(void)
+{
+    char *argv[] = { "lttng", "list", NULL };
+    char out[256], err[256];
+    return lttng_ctl_run(argv, out, sizeof out, err, sizeof err) == 0;
+}
+
+static bool on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    char buf[4096];
+    while (*path) {
+        const char *colon = strchr(path, ':');
+        size_t n = colon ? (size_t)(colon - path) : strlen(path);
+        if (n && n < sizeof buf - strlen(prog) - 2) {
+            snprintf(buf, sizeof buf, "%.*s/%s", (int)n, path, prog);
+            if (access(buf, X_OK) == 0)
+                return true;
+        }
+        path += n + (colon ? 1 : 0);
+    }
+    return false;
+}
+
+static pid_t read_pidfile(void)
+{
+    char path[4200];
+    if (geteuid() == 0) {
+        snprintf(path, sizeof path, "/var/run/lttng/lttng-sessiond.pid");
+    } else {
+        const char *home = getenv("LTTNG_HOME");
+        if (!home)
+            home = getenv("HOME");
+        if (!home)
+            return 0;
+        snprintf(path, sizeof path, "%s/.lttng/lttng-sessiond.pid", home);
+    }
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    long v = 0;
+    if (fscanf(f, "%ld", &v) != 1)
+        v = 0;
+    fclose(f);
+    return (pid_t)v;
+}
+
+int lttng_ctl_ensure_sessiond(bool *started, pid_t *pid, char *err, size_t errlen)
+{
+    *started = false;
+    *pid = 0;
+    if (!on_path("lttng") || !on_path("lttng-sessiond")) {
+        snprintf(err, errlen, "lttng-sessiond not found (install lttng-tools)");
+        return -1;
+    }
+    if (lttng_ctl_sessiond_running()) {
+        *pid = read_pidfile();
+        return 0;
+    }
+    char *argv[] = { "lttng-sessiond", "--daemonize", NULL };
+    char why[512];
+    int rc = lttng_ctl_run(argv, NULL, 0, why, sizeof why);
+    if (rc != 0) {
+        snprintf(err, errlen, "lttng-sessiond --daemonize failed (status %d): %s", rc, why);
+        return -1;
+    }
+    for (int i = 0; i < 100; i++) {
+        if (lttng_ctl_sessiond_running()) {
+            *started = true;
+            *pid = read_pidfile();
+            return 0;
+        }
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    snprintf(err, errlen, "lttng-sessiond started but does not answer");
+    return -1;
+}
+
+static int lttng(char *const argv[], char *out, size_t outcap, char *err, size_t errlen,
+                 const char *what)
+{
+    char why[512];
+    int rc = lttng_ctl_run(argv, out, outcap, why, sizeof why);
+    if (rc != 0) {
+        if (rc == 127)
+            snprintf(err, errlen, "%s: cannot run lttng (install lttng-tools)", what);
+        else
+            snprintf(err, errlen, "%s failed: %s", what, why[0] ? why : "unknown error");
+        return -1;
+    }
+    return 0;
+}
+
+static int make_outdir(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0700) == 0)
+        return 0;
+    if (errno != EEXIST) {
+        snprintf(err, errlen, "cannot create trace directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "trace directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    bool empty = true;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = false;
+    closedir(d);
+    if (!empty) {
+        snprintf(err, errlen, "refusing to trace into %s: directory is not empty", dir);
+        return -1;
+    }
+    if (chmod(dir, 0700) != 0) {
+        snprintf(err, errlen, "chmod %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
+                    char *err, size_t errlen)
+{
+    char output[4200];
+    memset(c, 0, sizeof *c);
+    if (!name || !*name || strlen(name) >= sizeof c->session || strchr(name, '/')) {
+        snprintf(err, errlen, "bad LTTng session name");
+        return -1;
+    }
+    if (!outdir || strlen(outdir) >= sizeof c->outdir) {
+        snprintf(err, errlen, "bad trace directory");
+        return -1;
+    }
+    snprintf(c->session, sizeof c->session, "%s", name);
+    snprintf(c->outdir, sizeof c->outdir, "%s", outdir);
+    if (make_outdir(outdir, err, errlen) != 0)
+        return -1;
+    snprintf(output, sizeof output, "--output=%s", outdir);
+
+    char *create[] = { "lttng", "create", c->session, output, NULL };
+    if (lttng(create, NULL, 0, err, errlen, "lttng create") != 0)
+        return -1;
+    c->created = true;
+    char *chan[] = { "lttng", "enable-channel", "--userspace", "--session", c->session,
+                     "--buffers-uid", SUBBUF_SIZE, NUM_SUBBUF, "--discard", CHANNEL, NULL };
+    char *ev[] = { "lttng", "enable-event", "--userspace", "--session", c->session,
+                   "--channel", CHANNEL, "fusetrace:*", NULL };
+    char *ctx[] = { "lttng", "add-context", "--userspace", "--session", c->session,
+                    "--channel", CHANNEL, "--type=vpid", "--type=vtid", NULL };
+    char *start[] = { "lttng", "start", c->session, NULL };
+    char why[512];
+    if (lttng(chan, NULL, 0, err, errlen, "lttng enable-channel") != 0
+        || lttng(ev, NULL, 0, err, errlen, "lttng enable-event") != 0
+        || lttng(ctx, NULL, 0, err, errlen, "lttng add-context") != 0
+        || lttng(start, NULL, 0, err, errlen, "lttng start") != 0) {
+        char *destroy[] = { "lttng", "destroy", c->session, NULL };
+        lttng_ctl_run(destroy, NULL, 0, why, sizeof why);
+        c->created = false;
+        return -1;
+    }
+    c->started = true;
+    return 0;
+}
+
+static int tighten(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)f;
+    if (flag == FTW_SL)
+        return 0;
+    chmod(path, S_ISDIR(st->st_mode) ? 0700 : 0600);
+    return 0;
+}
+
+int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (discarded)
+        *discarded = 0;
+    if (!c->created)
+        return 0;
+    if (c->started) {
+        char *stop[] = { "lttng", "stop", c->session, NULL };
+        if (lttng(stop, NULL, 0, err, errlen, "lttng stop") != 0)
+            rc = -1;
+        c->started = false;
+    }
+    char *list[] = { "lttng", "list", c->session, NULL };
+    char out[16384], why[512];
+    if (lttng_ctl_run(list, out, sizeof out, why, sizeof why) == 0 && discarded) {
+        for (char *p = out; (p = strstr(p, "Discarded events:")); p++)
+            *discarded += strtoull(p + strlen("Discarded events:"), NULL, 10);
+    }
+    char *destroy[] = { "lttng", "destroy", c->session, NULL };
+    if (lttng(destroy, NULL, 0, rc ? why : err, rc ? sizeof why : errlen, "lttng destroy") != 0)
+        rc = -1;
+    c->created = false;
+    /* The consumer daemon created the files with its own modes. */
+    if (nftw(c->outdir, tighten, 16, FTW_PHYS) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot restrict permissions under %s: %s", c->outdir,
+                 strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* lttng_control.h — driving an LTTng tracing session for `fusetrace record
+ * --lttng` by running the `lttng` command-line tool (fork + exec, no shell).
+ *
+ * The session records `fusetrace:*` into one per-uid user-space channel
+ * (4 MiB x 8 sub-buffers per CPU, discard mode: a FUSE daemon must never
+ * block on its tracer) with vpid/vtid context.  The output directory is
+ * created 0700 and, after the session is destroyed, every trace file is made
+ * 0600 — traces hold file names and command lines.
+ */
+#ifndef FUSETRACE_TRACE_LTTNG_CONTROL_H
+#define FUSETRACE_TRACE_LTTNG_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lttng_ctl {
+    char session[64];
+    char outdir[4096];
+    bool created;              /* the session exists (destroy it) */
+    bool started;
+};
+
+/* True when `lttng list` can reach a session daemon. */
+bool lttng_ctl_sessiond_running(void);
+
+/* Make sure a session daemon runs: when none answers, start one with
+ * `lttng-sessiond --daemonize` and wait (up to 10 s) until it answers.
+ * *started tells whether this call launched it, and *pid is its pid (read
+ * from its pid file) so the caller can stop exactly that daemon.  Returns 0,
+ * or -1 with err set (err starts with "lttng-sessiond not found" when the
+ * binary is missing). */
+int lttng_ctl_ensure_sessiond(bool *started, pid_t *pid, char *err, size_t errlen);
+
+/* Create session `name` writing to `outdir` (created 0700; must not exist
+ * or be an empty directory), set up the channel, enable fusetrace:*, add
+ * context and start tracing.  On failure everything created is destroyed. */
+int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
+                    char *err, size_t errlen);
+
+/* Stop, read the discarded-event count (sum over channels, from
+ * `lttng list SESSION`), destroy the session (which flushes the trace) and
+ * tighten permissions.  *discarded may be NULL. */
+int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen);
+
+/* Run `prog args...` (argv[0] = prog) without a shell, capturing up to
+ * outcap-1 bytes of stdout (NUL-terminated) and the first line of stderr in
+ * err.  Returns the exit status, 127 when prog cannot be executed, or -1
+ * on fork/pipe failure. */
+int lttng_ctl_run(char *const argv[], char *out, size_t outcap, char *err, size_t errlen);
+
+#endif

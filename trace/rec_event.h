@@ -1,0 +1,79 @@
+/* rec_event.h — the binary records that travel from the hot path to the
+ * writer thread through the rings.
+ *
+ * A record is a rec_hdr followed by a type-specific payload, padded to 8
+ * bytes.  Wire records carry the raw message bytes (header + arguments, at
+ * most the first capture_data bytes of file data); the writer decodes them.
+ * Semantic records carry a fixed struct followed by their strings, so the
+ * hot path never formats anything.
+ */
+#ifndef FUSETRACE_TRACE_REC_EVENT_H
+#define FUSETRACE_TRACE_REC_EVENT_H
+
+#include <stdint.h>
+
+enum rec_type {
+    REC_T_REQUEST = 1,
+    REC_T_REPLY,
+    REC_T_INODE,
+    REC_T_FH,
+    REC_T_BACKING,
+};
+
+enum {
+    REC_F_TRUNCATED = 1u << 0,   /* message longer than the kept bytes */
+};
+
+struct rec_hdr {
+    uint32_t size;               /* whole record, multiple of 8 */
+    uint8_t type;                /* enum rec_type */
+    uint8_t flags;               /* REC_F_* */
+    uint16_t hint;               /* REPLY: request opcode known to the producer, 0 = unknown */
+    uint32_t tid;                /* producing thread */
+    uint32_t orig_len;           /* wire: length of the message as read/written */
+    uint64_t ts;                 /* CLOCK_MONOTONIC ns */
+    uint64_t unique;             /* attribution */
+};
+
+/* Wire records: struct rec_hdr + message bytes (size - sizeof hdr minus
+ * padding; the kept length is in wire_len). */
+struct rec_wire {
+    uint32_t wire_len;           /* bytes that follow */
+    uint32_t pad;
+};
+
+struct rec_inode_rec {
+    uint8_t kind, cause;
+    uint16_t name_len;           /* bytes of name after the struct */
+    uint16_t handle_len;         /* bytes of handle after the name */
+    uint16_t has_name;           /* 0: name was NULL */
+    int32_t err, fd;
+    int32_t handle_type;
+    uint32_t pad;
+    uint64_t nodeid, parent, dev, ino, mnt_id, nlookup, other_nodeid;
+    int64_t delta;
+};
+
+struct rec_fh_rec {
+    uint8_t kind, created;
+    uint16_t pad;
+    int32_t flags, fd;
+    uint32_t pad2;
+    uint64_t fh, nodeid;
+};
+
+struct rec_backing_rec {
+    const char *call;            /* string literal: the pointer is stable */
+    int64_t fd, arg, result;
+    uint64_t start_ns, end_ns;
+    int32_t err;
+    uint16_t name_len;
+    uint16_t has_name;
+};
+
+/* Longest name kept for semantic events; NAME_MAX is 255 and paths handed
+ * to backing calls are relative, so this only cuts pathological input. */
+#define REC_NAME_MAX     4096
+#define REC_HANDLE_MAX   128    /* MAX_HANDLE_SZ */
+
+#endif

@@ -1,0 +1,457 @@
+/* rec_hotpath.c — the recorder functions the shim calls on FUSE worker
+ * threads.
+ *
+ * Cost model: when recording is off, each function is one predictable
+ * branch (the shim also guards with rec_enabled()).  When on, an event is a
+ * clock read, an atomic increment/decrement of the ring's busy count
+ * (fencing against recorder_close), a copy of the header and argument bytes
+ * into the thread's own ring, and a release store.  Nothing is decoded,
+ * formatted or locked here; all of that happens on the writer thread.
+ */
+#include "trace/recorder.h"
+
+#include <linux/fuse.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "trace/fusetrace_tp.h"
+#include "trace/rec_event.h"
+#include "trace/rec_ring.h"
+#include "trace/rec_state.h"
+#include "trace/wire_decode.h"
+
+/* A reply whose request this thread did not read (another thread answered,
+ * or the request came before recording began) might be file data; keep no
+ * more than a readlink target's worth of it. */
+#define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
+
+struct rec_global rec_g;
+
+struct thread_state {
+    struct rec_ring *ring;
+    uint64_t gen;
+    uint32_t tid;
+    uint64_t cur_unique;       /* attribution for semantic events */
+    uint64_t last_unique;      /* last request read on this thread ... */
+    uint32_t last_opcode;      /* ... and its opcode, to size its reply */
+    uint8_t *scratch;          /* LTTng-only gather buffer */
+    bool key_set;
+};
+static _Thread_local struct thread_state tl;
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static bool exit_key_ok;
+
+static void make_exit_key(void)
+{
+    exit_key_ok = pthread_key_create(&exit_key, rec_thread_exit) == 0;
+}
+
+uint64_t rec_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t rec_current_unique(void) { return tl.cur_unique; }
+void rec_set_current_unique(uint64_t unique) { tl.cur_unique = unique; }
+
+static uint32_t my_tid(void)
+{
+    if (!tl.tid)
+        tl.tid = (uint32_t)syscall(SYS_gettid);
+    return tl.tid;
+}
+
+void rec_thread_exit(void *unused)
+{
+    (void)unused;
+    if (tl.ring) {
+        ring_abandon(tl.ring, tl.gen);
+    }
+    tl.ring = NULL;
+    free(tl.scratch);
+    tl.scratch = NULL;
+}
+
+/* Enter the ring of this thread, claiming one if needed.  Returns NULL when
+ * the event must be skipped (recording closing) — already counted if it
+ * had to be dropped for lack of a ring. */
+static struct rec_ring *enter(void)
+{
+    uint64_t gen = atomic_load_explicit(&rec_g.gen, memory_order_acquire);
+    struct rec_ring *r = tl.ring;
+
+    if (!r || tl.gen != gen) {
+        if (!atomic_load(&rec_g.accepting))
+            return NULL;
+        r = ring_claim(gen, rec_g.ring_cap, rec_g.max_rec, my_tid());
+        tl.ring = r;
+        tl.gen = gen;
+        if (!r) {
+            atomic_fetch_add_explicit(&rec_g.noring_seen, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&rec_g.noring_lost, 1, memory_order_relaxed);
+            return NULL;
+        }
+        if (!tl.key_set) {
+            pthread_once(&exit_once, make_exit_key);
+            if (exit_key_ok)
+                tl.key_set = pthread_setspecific(exit_key, &tl) == 0;
+        }
+    }
+    /* Dekker with recorder_close(): it clears `accepting` then waits for
+     * busy == 0; we raise busy then check `accepting`.  Both sides use
+     * sequentially consistent operations, so one of us sees the other. */
+    atomic_fetch_add(&r->busy, 1);
+    if (!atomic_load(&rec_g.accepting) || atomic_load_explicit(&r->gen, memory_order_relaxed) != gen) {
+        atomic_fetch_sub(&r->busy, 1);
+        return NULL;
+    }
+    return r;
+}
+
+static inline void leave(struct rec_ring *r)
+{
+    atomic_fetch_sub_explicit(&r->busy, 1, memory_order_release);
+}
+
+static inline size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Reserve a record; counts it as seen, and as lost if there is no room. */
+static struct rec_hdr *reserve(struct rec_ring *r, size_t size)
+{
+    ring_count(&r->seen);
+    struct rec_hdr *h = ring_reserve(r, size, !rec_g.drop);
+    if (!h)
+        ring_count(&r->lost);
+    return h;
+}
+
+static void fill_hdr(struct rec_hdr *h, size_t size, uint8_t type, uint64_t ts,
+                     uint64_t unique)
+{
+    h->size = (uint32_t)size;
+    h->type = type;
+    h->flags = 0;
+    h->hint = 0;
+    h->tid = my_tid();
+    h->orig_len = 0;
+    h->ts = ts;
+    h->unique = unique;
+}
+
+/* ---- wire ------------------------------------------------------------------ */
+
+void rec_wire_request(const void *buf, size_t len)
+{
+    struct fuse_in_header ih;
+    bool have_hdr = buf && len >= sizeof ih;
+
+    if (have_hdr) {
+        memcpy(&ih, buf, sizeof ih);
+        tl.cur_unique = ih.unique;
+        tl.last_unique = ih.unique;
+        tl.last_opcode = ih.opcode;
+    }
+    if (!rec_enabled() || !buf)
+        return;
+    size_t keep = wire_request_keep(buf, len, rec_g.capture);
+
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, request)) {
+        struct tp_wire w = {
+            .unique = have_hdr ? ih.unique : 0,
+            .nodeid = have_hdr ? ih.nodeid : 0,
+            .opcode = have_hdr ? ih.opcode : 0,
+            .uid = have_hdr ? ih.uid : 0,
+            .gid = have_hdr ? ih.gid : 0,
+            .pid = have_hdr ? ih.pid : 0,
+            .tid = my_tid(),
+            .len = (uint32_t)len,
+            .raw_len = (uint32_t)(keep < TP_RAW_MAX ? keep : TP_RAW_MAX),
+            .raw = buf,
+        };
+        w.truncated = w.raw_len < keep;
+        lttng_ust_do_tracepoint(fusetrace, request, &w);
+    }
+    if (!rec_g.sink)
+        return;
+    uint64_t ts = rec_now_ns();
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    ring_count(&r->req_seen);
+    size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_wire);
+    uint8_t flags = 0;
+    if (keep > room) {
+        keep = room;
+        flags = REC_F_TRUNCATED;
+    }
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_wire) + keep);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_REQUEST, ts, have_hdr ? ih.unique : 0);
+        h->flags = flags;
+        h->orig_len = (uint32_t)len;
+        struct rec_wire *w = (struct rec_wire *)(h + 1);
+        w->wire_len = (uint32_t)keep;
+        w->pad = 0;
+        memcpy(w + 1, buf, keep);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+/* Copy `n` bytes from the start of an iovec array. */
+static size_t gather(const struct iovec *iov, int count, uint8_t *dst, size_t n)
+{
+    size_t got = 0;
+    for (int i = 0; i < count && got < n; i++) {
+        size_t take = iov[i].iov_len < n - got ? iov[i].iov_len : n - got;
+        if (take)
+            memcpy(dst + got, iov[i].iov_base, take);
+        got += take;
+    }
+    return got;
+}
+
+static void tp_reply(const struct fuse_out_header *oh, uint32_t opcode, size_t total,
+                     const struct iovec *iov, int count, const uint8_t *contig,
+                     size_t keep)
+{
+    struct tp_wire w = {
+        .unique = oh->unique,
+        .opcode = opcode,
+        .error = oh->error,
+        .tid = my_tid(),
+        .len = (uint32_t)total,
+        .raw_len = (uint32_t)(keep < TP_RAW_MAX ? keep : TP_RAW_MAX),
+    };
+    w.truncated = w.raw_len < total;
+    if (contig) {
+        w.raw = contig;
+    } else if (count >= 1 && iov[0].iov_len >= w.raw_len) {
+        w.raw = iov[0].iov_base;
+    } else {
+        uint8_t small[512];
+        if (w.raw_len <= sizeof small) {
+            gather(iov, count, small, w.raw_len);
+            w.raw = small;
+            lttng_ust_do_tracepoint(fusetrace, reply, &w);
+            return;
+        }
+        if (!tl.scratch)
+            tl.scratch = malloc(TP_RAW_MAX);
+        if (!tl.scratch)
+            w.raw_len = (uint32_t)gather(iov, count, small, sizeof small);
+        else
+            gather(iov, count, tl.scratch, w.raw_len);
+        w.raw = tl.scratch ? tl.scratch : small;
+    }
+    lttng_ust_do_tracepoint(fusetrace, reply, &w);
+}
+
+void rec_wire_reply(const struct iovec *iov, int count)
+{
+    if (!rec_enabled() || !iov || count <= 0)
+        return;
+    uint64_t ts = rec_now_ns();
+    size_t total = 0;
+    for (int i = 0; i < count; i++)
+        total += iov[i].iov_len;
+
+    struct fuse_out_header oh;
+    memset(&oh, 0, sizeof oh);
+    gather(iov, count, (uint8_t *)&oh, sizeof oh);
+
+    /* How much to keep: everything except file data. */
+    uint32_t opcode = 0;
+    size_t keep;
+    if (oh.unique == 0) {
+        keep = oh.error == FUSE_NOTIFY_STORE
+             ? sizeof oh + sizeof(struct fuse_notify_store_out) + rec_g.capture
+             : total;
+    } else {
+        if (oh.unique == tl.last_unique)
+            opcode = tl.last_opcode;
+        else if (oh.unique & WIRE_INT_REQ_BIT)
+            opcode = FUSE_INTERRUPT;
+        if (opcode == FUSE_READ)
+            keep = sizeof oh + rec_g.capture;
+        else if (opcode)
+            keep = total;
+        else
+            keep = UNKNOWN_REPLY_KEEP;
+    }
+    if (keep > total)
+        keep = total;
+
+    bool traced = false;
+    if (rec_g.sink) {
+        struct rec_ring *r = enter();
+        if (r) {
+            ring_count(&r->rep_seen);
+            size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_wire);
+            size_t k = keep < room ? keep : room;
+            size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_wire) + k);
+            struct rec_hdr *h = reserve(r, size);
+            if (h) {
+                fill_hdr(h, size, REC_T_REPLY, ts, oh.unique);
+                h->flags = k < keep ? REC_F_TRUNCATED : 0;
+                h->hint = (uint16_t)(opcode <= 0xffff ? opcode : 0);
+                h->orig_len = (uint32_t)total;
+                struct rec_wire *w = (struct rec_wire *)(h + 1);
+                w->wire_len = (uint32_t)k;
+                w->pad = 0;
+                gather(iov, count, (uint8_t *)(w + 1), k);
+                if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply)) {
+                    tp_reply(&oh, opcode, total, iov, count, (uint8_t *)(w + 1), k);
+                    traced = true;
+                }
+                ring_commit(r, size);
+            }
+            leave(r);
+        }
+    }
+    if (!traced && rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply))
+        tp_reply(&oh, opcode, total, iov, count, NULL, keep);
+}
+
+/* ---- semantic events --------------------------------------------------------- */
+
+static size_t bounded_strlen(const char *s, size_t max)
+{
+    return s ? strnlen(s, max) : 0;
+}
+
+void rec_inode(const struct rec_inode_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    uint64_t ts = rec_now_ns();
+    uint64_t unique = tl.cur_unique;
+    size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
+    size_t handle_len = e->handle ? (e->handle_len < REC_HANDLE_MAX ? e->handle_len : REC_HANDLE_MAX) : 0;
+
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, inode)) {
+        struct tp_inode t = {
+            .unique = unique, .nodeid = e->nodeid, .parent = e->parent,
+            .dev = e->dev, .ino = e->ino, .mnt_id = e->mnt_id,
+            .nlookup = e->nlookup, .other_nodeid = e->other_nodeid,
+            .delta = e->delta, .kind = e->kind, .cause = e->cause,
+            .err = e->err, .fd = e->fd, .handle_type = e->handle_type,
+            .tid = my_tid(), .name = e->name ? e->name : "",
+            .handle = e->handle, .handle_len = (uint32_t)handle_len,
+        };
+        lttng_ust_do_tracepoint(fusetrace, inode, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_inode_rec) - handle_len;
+    if (name_len > room)
+        name_len = room;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) + name_len + handle_len);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_INODE, ts, unique);
+        struct rec_inode_rec *p = (struct rec_inode_rec *)(h + 1);
+        *p = (struct rec_inode_rec){
+            .kind = (uint8_t)e->kind, .cause = (uint8_t)e->cause,
+            .name_len = (uint16_t)name_len, .handle_len = (uint16_t)handle_len,
+            .has_name = e->name != NULL, .err = e->err, .fd = e->fd,
+            .handle_type = e->handle_type, .nodeid = e->nodeid,
+            .parent = e->parent, .dev = e->dev, .ino = e->ino,
+            .mnt_id = e->mnt_id, .nlookup = e->nlookup,
+            .other_nodeid = e->other_nodeid, .delta = e->delta,
+        };
+        uint8_t *q = (uint8_t *)(p + 1);
+        if (name_len)
+            memcpy(q, e->name, name_len);
+        if (handle_len)
+            memcpy(q + name_len, e->handle, handle_len);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_fh(const struct rec_fh_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    uint64_t ts = rec_now_ns();
+    uint64_t unique = tl.cur_unique;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, fh)) {
+        struct tp_fh t = {
+            .unique = unique, .fh = e->fh, .nodeid = e->nodeid,
+            .kind = e->kind, .flags = e->flags, .fd = e->fd,
+            .tid = my_tid(), .created = e->created,
+        };
+        lttng_ust_do_tracepoint(fusetrace, fh, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_fh_rec));
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_FH, ts, unique);
+        struct rec_fh_rec *p = (struct rec_fh_rec *)(h + 1);
+        *p = (struct rec_fh_rec){
+            .kind = (uint8_t)e->kind, .created = e->created,
+            .flags = e->flags, .fd = e->fd, .fh = e->fh, .nodeid = e->nodeid,
+        };
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_backing(const struct rec_backing_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    uint64_t ts = rec_now_ns();
+    uint64_t unique = tl.cur_unique;
+    size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, backing)) {
+        struct tp_backing t = {
+            .unique = unique, .start_ns = e->start_ns, .end_ns = e->end_ns,
+            .fd = e->fd, .arg = e->arg, .result = e->result, .err = e->err,
+            .tid = my_tid(), .call = e->call ? e->call : "",
+            .name = e->name ? e->name : "",
+        };
+        lttng_ust_do_tracepoint(fusetrace, backing, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_backing_rec);
+    if (name_len > room)
+        name_len = room;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_backing_rec) + name_len);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_BACKING, ts, unique);
+        struct rec_backing_rec *p = (struct rec_backing_rec *)(h + 1);
+        *p = (struct rec_backing_rec){
+            .call = e->call, .fd = e->fd, .arg = e->arg, .result = e->result,
+            .start_ns = e->start_ns, .end_ns = e->end_ns, .err = e->err,
+            .name_len = (uint16_t)name_len, .has_name = e->name != NULL,
+        };
+        if (name_len)
+            memcpy(p + 1, e->name, name_len);
+        ring_commit(r, size);
+    }
+    leave(r);
+}

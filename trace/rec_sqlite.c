@@ -1,0 +1,414 @@
+/* rec_sqlite.c — creating, filling and finalising a recording database. */
+#include "trace/rec_sqlite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "schemas/schema_sql.h"
+#include "trace/db_format.h"
+
+/* Column lists, in the order the writer binds them. */
+static const struct {
+    const char *insert;
+    int ncols;
+} tables[T_NTABLES] = {
+    [T_REQUEST] = { "INSERT INTO request(ts,unique_id,opcode,nodeid,uid,gid,pid,"
+                    "process_id,tid,len,name,name2,nodeid2,fh,offset,size,flags,mode,"
+                    "umask,lock_type,lock_start,lock_end,valid,nlookup,target_unique,"
+                    "extra,data)", 27 },
+    /* OR IGNORE: a second reply with the same unique (which libfuse never
+     * sends) must not abort the batch; it is counted instead. */
+    [T_REPLY] = { "INSERT OR IGNORE INTO reply(unique_id,ts,tid,opcode,error,len,"
+                  "nodeid,generation,attr_mode,attr_size,attr_ino,attr_uid,attr_gid,"
+                  "fh,open_flags,bytes,count,name,extra,data)", 20 },
+    [T_NOTIFY] = { "INSERT INTO notify(ts,tid,code,len,nodeid,nodeid2,name,offset,"
+                   "size,notify_unique,data)", 11 },
+    [T_FORGET] = { "INSERT INTO forget(ts,unique_id,nodeid,nlookup)", 4 },
+    [T_DIRENT] = { "INSERT INTO dirent(unique_id,nodeid,name)", 3 },
+    [T_INODE_EVENT] = { "INSERT INTO inode_event(ts,unique_id,tid,kind,cause,nodeid,"
+                        "parent,name,dev,ino,mnt_id,delta,nlookup,err,fd,other_nodeid,"
+                        "handle,handle_type)", 18 },
+    [T_INODE] = { "INSERT OR REPLACE INTO inode(nodeid,ts,parent,name,path,dev,ino)", 7 },
+    [T_FH] = { "INSERT INTO fh_event(ts,unique_id,tid,kind,fh,nodeid,flags,fd,created)", 9 },
+    [T_BACKING] = { "INSERT INTO backing_call(ts,unique_id,tid,call_id,fd,arg,name,"
+                    "result,err,dur_ns)", 10 },
+    [T_CALL] = { "INSERT OR REPLACE INTO call_name(id,name)", 2 },
+    [T_PROCESS] = { "INSERT INTO process(id,pid,start_time,first_ts,comm,cmdline)", 6 },
+    [T_LOSS] = { "INSERT INTO loss(ts,tid,events)", 3 },
+};
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK && err)
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return rc;
+}
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return rc;
+}
+
+static int step_once(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int rrc = sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return SQLITE_OK;
+    return rrc != SQLITE_OK ? rrc : rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int insert_errnos(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int rc = prep(db, "INSERT INTO errno_name(errno,name,message) VALUES(?,?,?)",
+                  &st, err, errlen);
+    if (rc != SQLITE_OK)
+        return rc;
+    /* Linux errnos end at EHWPOISON (133); scan a little further so a newer
+     * C library's additions are picked up too. */
+    for (int e = 1; e < 256 && rc == SQLITE_OK; e++) {
+        const char *name = strerrorname_np(e);
+        if (!name)
+            continue;
+        sqlite3_bind_int(st, 1, e);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, strerrordesc_np(e), -1, SQLITE_STATIC);
+        rc = step_once(st);
+    }
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "filling errno_name: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_session(sqlite3 *db, const struct session_facts *f,
+                          char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int rc = prep(db,
+        "INSERT INTO session(id,uuid,schema_version,status,start_realtime_ns,"
+        "start_monotonic_ns,recorder_pid,fusetrace_version,source,mountpoint,"
+        "command,options,host,kernel,libfuse_version,capture_data,drop_mode,"
+        "lttng,ring_bytes) VALUES(1,?,?,'recording',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        &st, err, errlen);
+    if (rc != SQLITE_OK)
+        return rc;
+    int i = 1;
+    bind_text_or_null(st, i++, f->uuid);
+    sqlite3_bind_int(st, i++, FUSETRACE_SCHEMA_VERSION);
+    sqlite3_bind_int64(st, i++, f->start_realtime_ns);
+    sqlite3_bind_int64(st, i++, f->start_monotonic_ns);
+    sqlite3_bind_int64(st, i++, f->pid);
+    bind_text_or_null(st, i++, f->version);
+    bind_text_or_null(st, i++, f->source);
+    bind_text_or_null(st, i++, f->mountpoint);
+    bind_text_or_null(st, i++, f->command);
+    bind_text_or_null(st, i++, f->options);
+    bind_text_or_null(st, i++, f->host);
+    bind_text_or_null(st, i++, f->kernel);
+    bind_text_or_null(st, i++, f->libfuse);
+    sqlite3_bind_int64(st, i++, f->capture_data);
+    sqlite3_bind_int64(st, i++, f->drop);
+    sqlite3_bind_int64(st, i++, f->lttng);
+    sqlite3_bind_int64(st, i++, f->ring_bytes);
+    rc = step_once(st);
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "writing the session row: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = exec(db, "INSERT INTO inode(nodeid,ts,path) VALUES(1,0,'/')", err, errlen);
+    return rc;
+}
+
+static int prepare_all(struct sink *s, char *err, size_t errlen)
+{
+    int rc = SQLITE_OK;
+    for (int t = 0; t < T_NTABLES && rc == SQLITE_OK; t++)
+        rc = batch_init(&s->b[t], s->db, tables[t].insert, tables[t].ncols, err, errlen);
+    if (rc == SQLITE_OK)
+        rc = prep(s->db,
+            "UPDATE session SET events_seen=?1,events_stored=?2,events_lost=?3,"
+            "requests_seen=?4,replies_seen=?5 WHERE id=1", &s->st_counters, err, errlen);
+    if (rc == SQLITE_OK)
+        rc = prep(s->db,
+            "UPDATE session SET kernel_proto_major=?1,kernel_proto_minor=?2,"
+            "kernel_max_readahead=?3,kernel_flags=?4 WHERE id=1",
+            &s->st_init_kernel, err, errlen);
+    if (rc == SQLITE_OK)
+        rc = prep(s->db,
+            "UPDATE session SET init_ts=?1,proto_major=?2,proto_minor=?3,init_flags=?4,"
+            "max_readahead=?5,max_write=?6,max_background=?7,congestion_threshold=?8,"
+            "time_gran=?9,max_pages=?10 WHERE id=1", &s->st_init_reply, err, errlen);
+    if (rc == SQLITE_OK)
+        rc = prep(s->db,
+            "UPDATE session SET entry_timeout_ns=?1,attr_timeout_ns=?2 WHERE id=1",
+            &s->st_timeouts, err, errlen);
+    return rc;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+int sink_create(struct sink *s, const char *path, const struct session_facts *f,
+                char *err, size_t errlen)
+{
+    char side[4096 + 8];
+    char why[512] = "";
+    struct stat st;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+
+    if (lstat(path, &st) == 0) {
+        snprintf(err, errlen, "refusing to overwrite existing file %s", path);
+        return -1;
+    }
+    /* A leftover -wal next to a new database would be replayed into it. */
+    for (int i = 0; i < 2; i++) {
+        snprintf(side, sizeof side, "%s%s", path, i ? "-shm" : "-wal");
+        if (exists(side)) {
+            snprintf(err, errlen, "refusing to record to %s: stale %s exists", path, side);
+            return -1;
+        }
+    }
+    /* O_EXCL: never overwrite an earlier recording (or anything else). */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            snprintf(err, errlen, "refusing to overwrite existing file %s", path);
+        else
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    s->lock_fd = fd;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+                        .l_start = FUSETRACE_LIVE_LOCK_OFFSET, .l_len = 1 };
+    if (fchmod(fd, 0600) != 0 || fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        goto fail;
+    }
+
+    /* Memory statistics put a global mutex around every SQLite allocation;
+     * the recorder never reads them.  Only possible before SQLite is first
+     * initialised in this process, and harmless (SQLITE_MISUSE) after. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                         NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    /* WAL + NORMAL: a process crash loses only the open transaction;
+     * 16 MiB of page cache keeps the B-tree appends in memory. */
+    /* A 64 MiB WAL between checkpoints: each checkpoint syncs and rewrites
+     * pages, so fewer of them is most of the ingest cost on a real disk. */
+    if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;"
+                    "PRAGMA wal_autocheckpoint=16384;",
+             why, sizeof why) != SQLITE_OK
+        || exec(s->db, "BEGIN", why, sizeof why) != SQLITE_OK
+        || exec(s->db, schema_tables_sql, why, sizeof why) != SQLITE_OK
+        || exec(s->db, schema_lookup_sql, why, sizeof why) != SQLITE_OK
+        || exec(s->db, schema_views_sql, why, sizeof why) != SQLITE_OK
+        || insert_errnos(s->db, why, sizeof why) != SQLITE_OK
+        || insert_session(s->db, f, why, sizeof why) != SQLITE_OK
+        || exec(s->db, "COMMIT", why, sizeof why) != SQLITE_OK
+        || prepare_all(s, why, sizeof why) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot initialise %s: %s", path, why);
+        goto fail;
+    }
+    return 0;
+
+fail:
+    sink_close(s);
+    unlink(path);
+    for (int i = 0; i < 2; i++) {
+        snprintf(side, sizeof side, "%s%s", path, i ? "-shm" : "-wal");
+        unlink(side);
+    }
+    return -1;
+}
+
+int sink_begin(struct sink *s)
+{
+    int rc = exec(s->db, "BEGIN", NULL, 0);
+    s->in_txn = rc == SQLITE_OK;
+    return rc;
+}
+
+static int store_counters(struct sink *s, const struct sink_counters *c)
+{
+    sqlite3_bind_int64(s->st_counters, 1, (int64_t)c->seen);
+    sqlite3_bind_int64(s->st_counters, 2, (int64_t)c->stored);
+    sqlite3_bind_int64(s->st_counters, 3, (int64_t)c->lost);
+    sqlite3_bind_int64(s->st_counters, 4, (int64_t)c->req_seen);
+    sqlite3_bind_int64(s->st_counters, 5, (int64_t)c->rep_seen);
+    return step_once(s->st_counters);
+}
+
+int sink_commit(struct sink *s, const struct sink_counters *c)
+{
+    int rc = SQLITE_OK;
+    for (int t = 0; t < T_NTABLES && rc == SQLITE_OK; t++)
+        rc = batch_flush(&s->b[t]);
+    if (rc == SQLITE_OK)
+        rc = store_counters(s, c);
+    if (rc == SQLITE_OK)
+        rc = exec(s->db, "COMMIT", NULL, 0);
+    if (rc == SQLITE_OK)
+        s->in_txn = false;
+    return rc;
+}
+
+void sink_rollback(struct sink *s)
+{
+    for (int t = 0; t < T_NTABLES; t++)
+        batch_discard(&s->b[t]);
+    if (s->db && !sqlite3_get_autocommit(s->db))
+        exec(s->db, "ROLLBACK", NULL, 0);
+    s->in_txn = false;
+}
+
+int sink_init_kernel(struct sink *s, int64_t major, int64_t minor,
+                     int64_t max_readahead, int64_t flags)
+{
+    sqlite3_bind_int64(s->st_init_kernel, 1, major);
+    sqlite3_bind_int64(s->st_init_kernel, 2, minor);
+    sqlite3_bind_int64(s->st_init_kernel, 3, max_readahead);
+    sqlite3_bind_int64(s->st_init_kernel, 4, flags);
+    return step_once(s->st_init_kernel);
+}
+
+int sink_init_reply(struct sink *s, const struct sink_init_reply *r)
+{
+    sqlite3_stmt *st = s->st_init_reply;
+    sqlite3_bind_int64(st, 1, r->ts);
+    sqlite3_bind_int64(st, 2, r->major);
+    sqlite3_bind_int64(st, 3, r->minor);
+    sqlite3_bind_int64(st, 4, r->flags);
+    sqlite3_bind_int64(st, 5, r->max_readahead);
+    sqlite3_bind_int64(st, 6, r->max_write);
+    sqlite3_bind_int64(st, 7, r->max_background);
+    sqlite3_bind_int64(st, 8, r->congestion_threshold);
+    sqlite3_bind_int64(st, 9, r->time_gran);
+    sqlite3_bind_int64(st, 10, r->max_pages);
+    return step_once(st);
+}
+
+int sink_timeouts(struct sink *s, int64_t entry_ns, int64_t attr_ns)
+{
+    sqlite3_bind_int64(s->st_timeouts, 1, entry_ns);
+    sqlite3_bind_int64(s->st_timeouts, 2, attr_ns);
+    return step_once(s->st_timeouts);
+}
+
+static int set_status(struct sink *s, const struct sink_counters *c, bool complete,
+                      const char *reason, int64_t end_ts)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+        "UPDATE session SET status=?1,incomplete_reason=?2,end_ts=?3,events_seen=?4,"
+        "events_stored=?5,events_lost=?6,requests_seen=?7,replies_seen=?8 WHERE id=1",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, complete ? "complete" : "incomplete", -1, SQLITE_STATIC);
+    if (complete || !reason)
+        sqlite3_bind_null(st, 2);
+    else
+        sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, end_ts);
+    sqlite3_bind_int64(st, 4, (int64_t)c->seen);
+    sqlite3_bind_int64(st, 5, (int64_t)c->stored);
+    sqlite3_bind_int64(st, 6, (int64_t)c->lost);
+    sqlite3_bind_int64(st, 7, (int64_t)c->req_seen);
+    sqlite3_bind_int64(st, 8, (int64_t)c->rep_seen);
+    rc = step_once(st);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sink_finish(struct sink *s, const struct sink_counters *c, bool complete,
+                const char *reason, int64_t end_ts, char *err, size_t errlen)
+{
+    char why[512] = "";
+    int rc = SQLITE_OK;
+    if (s->in_txn)
+        rc = sink_commit(s, c);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "final commit: %s", sqlite3_errmsg(s->db));
+        return rc;
+    }
+    rc = exec(s->db, "BEGIN", why, sizeof why);
+    if (rc == SQLITE_OK)
+        rc = exec(s->db, schema_indexes_sql, why, sizeof why);
+    if (rc == SQLITE_OK)
+        rc = set_status(s, c, complete, reason, end_ts);
+    if (rc == SQLITE_OK)
+        rc = exec(s->db, "COMMIT", why, sizeof why);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "finalising: %s", why[0] ? why : sqlite3_errmsg(s->db));
+        sink_rollback(s);
+        return rc;
+    }
+    /* A finished recording is one self-contained file: fold the WAL in and
+     * leave WAL mode, so readers need no -wal/-shm files (and leave none
+     * behind), and a read-only copy opens anywhere. */
+    exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE", NULL, 0);
+    return SQLITE_OK;
+}
+
+void sink_mark_incomplete(struct sink *s, const struct sink_counters *c,
+                          const char *reason, int64_t end_ts)
+{
+    if (!s->db)
+        return;
+    sink_rollback(s);
+    set_status(s, c, false, reason, end_ts);
+}
+
+void sink_close(struct sink *s)
+{
+    for (int t = 0; t < T_NTABLES; t++)
+        batch_free(&s->b[t]);
+    sqlite3_finalize(s->st_counters);
+    sqlite3_finalize(s->st_init_kernel);
+    sqlite3_finalize(s->st_init_reply);
+    sqlite3_finalize(s->st_timeouts);
+    s->st_counters = s->st_init_kernel = s->st_init_reply = s->st_timeouts = NULL;
+    if (s->db)
+        sqlite3_close(s->db);
+    s->db = NULL;
+    /* Only after SQLite closed its descriptors: closing any descriptor of
+     * the file drops the process's POSIX locks on it, SQLite's included. */
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    s->lock_fd = -1;
+}

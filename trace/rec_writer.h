@@ -1,0 +1,34 @@
+/* rec_writer.h — the writer thread: drains every ring in timestamp order,
+ * decodes wire messages and semantic records, and stores them through the
+ * SQLite sink in large transactions. */
+#ifndef FUSETRACE_TRACE_REC_WRITER_H
+#define FUSETRACE_TRACE_REC_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/rec_sqlite.h"
+
+struct writer;
+
+/* Start the thread; the writer owns `sink` from now on.  Returns NULL (and
+ * closes nothing) if the thread cannot be created. */
+struct writer *writer_start(struct sink *sink, uint64_t start_mono, size_t capture,
+                            char *err, size_t errlen);
+
+struct writer_result {
+    uint64_t seen, stored, lost;
+    bool failed;               /* the database stopped accepting writes */
+    char reason[256];          /* why the session is incomplete, or "" */
+};
+
+/* Producers must be quiescent (recorder_close() ensures it).  Drains
+ * everything, finalises and closes the database, joins the thread. */
+void writer_stop(struct writer *w, struct writer_result *res);
+
+/* Commit period: a SIGKILL loses at most this much of the recording. */
+#define WRITER_COMMIT_NS   (100ULL * 1000 * 1000)
+#define WRITER_COMMIT_ROWS 20000
+
+#endif

@@ -1,0 +1,67 @@
+/* tp_args.h — argument structs for the fusetrace LTTng-UST provider.
+ *
+ * Tracepoints accept at most 10 arguments, and the records are wider than
+ * that, so each event takes one pointer to one of these.  The fields mirror
+ * the SQLite tables so that a CTF trace can be turned into the same
+ * database: wire events keep the raw message bytes (decoded later with
+ * wire_decode.h), semantic events keep every recorder.h field.
+ */
+#ifndef FUSETRACE_TRACE_TP_ARGS_H
+#define FUSETRACE_TRACE_TP_ARGS_H
+
+#include <stdint.h>
+
+/* Longest raw message kept in a trace event (a READDIRPLUS reply can be
+ * longer; `truncated` then says so). */
+#define TP_RAW_MAX 65536
+
+struct tp_wire {
+    uint64_t unique;
+    uint64_t nodeid;           /* request only */
+    uint32_t opcode;           /* request: opcode; reply: known request opcode or 0 */
+    int32_t error;             /* reply only: as on the wire (-errno, or notify code) */
+    uint32_t uid, gid, pid;    /* request only */
+    uint32_t tid;
+    uint32_t len;              /* message length as read/written */
+    uint32_t raw_len;
+    uint8_t truncated;         /* raw shorter than the message */
+    const uint8_t *raw;
+};
+
+struct tp_inode {
+    uint64_t unique, nodeid, parent, dev, ino, mnt_id, nlookup, other_nodeid;
+    int64_t delta;
+    int32_t kind, cause, err, fd, handle_type;
+    uint32_t tid;
+    const char *name;          /* "" when none */
+    const uint8_t *handle;
+    uint32_t handle_len;
+};
+
+struct tp_fh {
+    uint64_t unique, fh, nodeid;
+    int32_t kind, flags, fd;
+    uint32_t tid;
+    uint8_t created;
+};
+
+struct tp_backing {
+    uint64_t unique, start_ns, end_ns;
+    int64_t fd, arg, result;
+    int32_t err;
+    uint32_t tid;
+    const char *call;
+    const char *name;          /* "" when none */
+};
+
+struct tp_session {
+    int32_t phase;             /* 0 = open, 1 = close */
+    uint64_t start_realtime_ns, start_monotonic_ns;
+    uint64_t events, lost;
+    uint32_t pid;
+    uint32_t capture_data;
+    uint8_t drop;
+    const char *uuid, *source, *mountpoint, *command, *options, *status;
+};
+
+#endif

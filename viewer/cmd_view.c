@@ -1,0 +1,475 @@
+/* cmd_view.c — `fusetrace view DB`: options, start-up, the main loop and
+ * key dispatch, live following, and the benchmark mode.
+ *
+ * The recording is opened and checked before curses starts, so every bad
+ * input ends with one line on stderr and an untouched terminal.  The loop
+ * blocks in wget_wch() on our own window (never getch(), which would paint
+ * stdscr over everything) with a timeout only while something is going
+ * on: playback frames, a budgeted scan, the state builder, following. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "viewer/app.h"
+#include "viewer/viewer.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "viewer/text.h"
+
+#define IDLE_SLICE_NS 50000000LL
+#define POLL_NS 300000000LL
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: fusetrace view [OPTIONS] DB\n"
+            "Replay a fusetrace recording in the terminal: step, play, seek, filter, query.\n\n"
+            "  -f, --follow          follow a recording that is still being written (like tail -f)\n"
+            "      --slow DURATION   latency counted as slow (default 1ms; e.g. 500us, 2ms)\n"
+            "      --bench KEYS      benchmark: replay KEYS (space-separated tokens; <PgDn>, <PgUp>,\n"
+            "                        <Enter>, <Esc>, <Tab>, <Down>, <Up> name keys), time each token\n"
+            "      --bench-out FILE  where the benchmark report goes (default stderr after exit)\n"
+            "  -h, --help            this help\n\n"
+            "Press ? in the viewer for every key.\n");
+}
+
+void app_after_move(struct app *a)
+{
+    detail_update(a);
+    state_update(a);
+    a->det.top = 0;
+}
+
+void apply_filters(struct app *a)
+{
+    jump_cancel(a);
+    tl_refilter(a);
+    char d[512];
+    filter_describe(&a->filt, d, sizeof d);
+    if (filter_count(&a->filt))
+        app_msg(a, false, "filter: %s", d);
+    else
+        app_msg(a, false, "filters cleared");
+}
+
+static void clear_filters(struct app *a)
+{
+    char err[256];
+    filter_clear_all(&a->filt);
+    vdb_set_filter(&a->v, NULL, err, sizeof err);
+    apply_filters(a);
+}
+
+static void follow_poll(struct app *a)
+{
+    int64_t now = now_ns();
+    if (now - a->last_poll < POLL_NS)
+        return;
+    a->last_poll = now;
+    enum tracedb_status before = a->v.info.status;
+    int64_t old_max = a->v.max_id;
+    if (!vdb_refresh(&a->v))
+        return;
+    if (a->v.max_id > old_max) {
+        struct timeline *t = &a->tl;
+        bool at_bottom = t->n == 0 || (t->at_end && t->cur == t->n - 1);
+        t->at_end = false;
+        if (a->follow && (at_bottom || !a->playing))
+            tl_bottom(a);
+        else if (t->n && t->n - t->top < t->height)
+            t->pending = true;
+    }
+    if (before == TRACEDB_RECORDING && a->v.info.status != TRACEDB_RECORDING)
+        app_msg(a, false, "the recording finished (%s)", tracedb_status_name(a->v.info.status));
+}
+
+static void scroll_focus(struct app *a, int delta)
+{
+    if (a->focus == FOCUS_DETAIL) {
+        a->det.top += delta;
+        if (a->det.top < 0)
+            a->det.top = 0;
+    } else {
+        a->state_top += delta;
+        if (a->state_top < 0)
+            a->state_top = 0;
+    }
+}
+
+static void timeline_key(struct app *a, int ch)
+{
+    int h = a->tl.height > 1 ? a->tl.height : 10;
+    bool pane = a->focus != FOCUS_TIMELINE;
+    switch (ch) {
+    case 'q': a->quit = true; break;
+    case 'j': case KEY_DOWN: if (pane) scroll_focus(a, 1); else tl_move(a, 1); break;
+    case 'k': case KEY_UP: if (pane) scroll_focus(a, -1); else tl_move(a, -1); break;
+    case KEY_NPAGE: case 6: if (pane) scroll_focus(a, h); else tl_move(a, h); break;
+    case KEY_PPAGE: case 2: if (pane) scroll_focus(a, -h); else tl_move(a, -h); break;
+    case 'g': case KEY_HOME: a->playing = false; tl_top(a); break;
+    case 'G': case KEY_END: a->playing = false; tl_bottom(a); break;
+    case '/': prompt_open(a, PR_SEARCH, "search: ", NULL); break;
+    case 'n': jump_search(a, +1); break;
+    case 'N': jump_search(a, -1); break;
+    case 'e': jump_start(a, "next error", "errno <> 0", +1); break;
+    case 'E': jump_start(a, "previous error", "errno <> 0", -1); break;
+    case 's': case 'S': {
+        char pred[64];
+        snprintf(pred, sizeof pred, "latency_ns >= %lld", (long long)a->slow_ns);
+        jump_start(a, ch == 's' ? "next slow" : "previous slow", pred, ch == 's' ? +1 : -1);
+        break;
+    }
+    case 'o': jump_same_nodeid(a, +1); break;
+    case 'O': jump_same_nodeid(a, -1); break;
+    case ':': prompt_open(a, PR_GOTO, "go to (12.5 | +200ms | #id | uUNIQUE): ", NULL); break;
+    case '\t': a->focus = (enum focus_kind)((a->focus + 1) % FOCUS_COUNT); if (a->zoom) a->focus = FOCUS_TIMELINE; break;
+    case KEY_BTAB: a->focus = (enum focus_kind)((a->focus + FOCUS_COUNT - 1) % FOCUS_COUNT); break;
+    case '\n': case '\r': case KEY_ENTER: a->focus = FOCUS_DETAIL; a->zoom = false; break;
+    case 'z': a->zoom = !a->zoom; a->focus = FOCUS_TIMELINE; break;
+    case ' ': case 'p': play_toggle(a); break;
+    case '+': play_speed(a, +1); break;
+    case '-': play_speed(a, -1); break;
+    case '=': a->speed_i = 3; play_speed(a, 0); break;
+    case ']': play_step(a, +1); break;
+    case '[': play_step(a, -1); break;
+    case 'F':
+        a->follow = !a->follow;
+        a->idx.follow = a->follow;
+        if (a->follow) {
+            a->last_poll = 0;
+            follow_poll(a);
+            tl_bottom(a);
+        }
+        app_msg(a, false, "follow %s", a->follow ? "on" : "off");
+        break;
+    case 'f': prompt_open(a, PR_FILTER_MENU, "", NULL); break;
+    case 'c': clear_filters(a); break;
+    case 'i': stats_open(a); break;
+    case ';': prompt_open(a, PR_SQL, "sql> ", NULL); break;
+    case 'v':
+        if (a->sql.query)
+            a->view = VIEW_SQL;
+        else
+            app_msg(a, true, "no SQL result yet: press ; to run a query");
+        break;
+    default: break;
+    }
+}
+
+/* One key, whatever view is up.  `is_key` distinguishes KEY_* codes from
+ * characters (wget_wch). */
+static void dispatch(struct app *a, wint_t ch, bool is_key)
+{
+    if (is_key && ch == KEY_RESIZE) {
+        draw_layout(a);
+        clearok(curscr, TRUE);
+        return;
+    }
+    if (!is_key && ch == 12) {             /* ^L */
+        clearok(curscr, TRUE);
+        return;
+    }
+    if (a->too_small) {
+        if (!is_key && ch == 'q')
+            a->quit = true;
+        return;
+    }
+    if (a->pr.kind != PR_NONE) {
+        prompt_key(a, ch, is_key);
+        return;
+    }
+    if (a->help) {
+        help_key(a, is_key ? (int)ch : (int)ch);
+        return;
+    }
+    int k = (int)ch;
+    if (!is_key && ch == 27) {             /* Esc: stop whatever runs */
+        if (a->job.active) {
+            jump_cancel(a);
+            app_msg(a, false, "search cancelled");
+        }
+        a->tl.pending = false;
+        return;
+    }
+    if ((!is_key && ch == '?') || (is_key && ch == KEY_F(1))) {
+        a->help_top = 0;
+        help_toggle(a);
+        return;
+    }
+    if (a->job.active && !(!is_key && (ch == 'n' || ch == 'N')))
+        jump_cancel(a);                    /* a new action supersedes a running search */
+    if (!is_key && ch > 255)
+        return;
+    if (a->view == VIEW_STATS) {
+        if (!stats_key(a, k) && !is_key && ch == ';')
+            prompt_open(a, PR_SQL, "sql> ", NULL);
+        return;
+    }
+    if (a->view == VIEW_SQL) {
+        if (!sql_key(a, k) && !is_key && ch == ';')
+            prompt_open(a, PR_SQL, "sql> ", a->sql.query);
+        return;
+    }
+    timeline_key(a, k);
+}
+
+/* ---- benchmark ------------------------------------------------------------ */
+
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n))
+            v = strtol(line + n + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* Feed one token's keys.  Returns false at the end of the script. */
+static bool bench_token(struct app *a, const char **pp, char *name, size_t cap)
+{
+    const char *p = *pp;
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return false;
+    size_t o = 0;
+    while (*p && *p != ' ') {
+        if (*p == '<') {
+            const char *e = strchr(p, '>');
+            if (e) {
+                size_t n = (size_t)(e - p + 1);
+                static const struct { const char *n; int k; bool key; } named[] = {
+                    { "<PgDn>", KEY_NPAGE, true }, { "<PgUp>", KEY_PPAGE, true }, { "<Enter>", '\n', false },
+                    { "<Esc>", 27, false },        { "<Tab>", '\t', false },      { "<Down>", KEY_DOWN, true },
+                    { "<Up>", KEY_UP, true },      { "<Home>", KEY_HOME, true },  { "<End>", KEY_END, true },
+                    { "<Space>", ' ', false },
+                };
+                for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+                    if (strlen(named[i].n) == n && !strncmp(p, named[i].n, n)) {
+                        dispatch(a, (wint_t)named[i].k, named[i].key);
+                        break;
+                    }
+                }
+                if (o + n < cap) {
+                    memcpy(name + o, p, n);
+                    o += n;
+                }
+                p = e + 1;
+                continue;
+            }
+        }
+        dispatch(a, (wint_t)(unsigned char)*p, false);
+        if (o + 1 < cap)
+            name[o++] = *p;
+        p++;
+    }
+    name[o] = 0;
+    *pp = p;
+    return true;
+}
+
+static void run_bench(struct app *a, double open_ms)
+{
+    FILE *out = a->bench.out ? fopen(a->bench.out, "w") : stderr;
+    if (!out)
+        out = stderr;
+    fprintf(out, "db %s requests %lld\nopen_first_screen_ms %.1f\n", a->v.path,
+            (long long)(a->v.max_id - a->v.min_id + 1), open_ms);
+    const char *p = a->bench.keys;
+    char name[256];
+    double worst = 0, worst_done = 0;
+    for (;;) {
+        int64_t t0 = now_ns();
+        if (!bench_token(a, &p, name, sizeof name))
+            break;
+        draw_screen(a);
+        double ms = (double)(now_ns() - t0) / 1e6;
+        /* a budgeted scan continues while idle: time it to completion too */
+        while ((a->job.active || a->tl.pending) && now_ns() - t0 < 30000000000LL) {
+            jump_idle(a, now_ns() + IDLE_SLICE_NS);
+            tl_idle(a, now_ns() + IDLE_SLICE_NS);
+            draw_screen(a);
+        }
+        double done = (double)(now_ns() - t0) / 1e6;
+        const struct oprow *r = tl_cursor(a);
+        fprintf(out, "key %-14s response_ms %7.1f complete_ms %8.1f cursor #%lld state_replayed %lld\n", name, ms,
+                done, r ? (long long)r->id : 0LL, (long long)a->work.replayed);
+        if (ms > worst)
+            worst = ms;
+        if (done > worst_done)
+            worst_done = done;
+        fflush(out);
+        /* a key that lands where the state is not indexed yet: wait for the
+         * builder before the next key, so every key is measured on the same
+         * footing (and report how long that took) */
+    }
+    int64_t tw = now_ns();
+    while (state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) < 1000 && now_ns() - tw < 300000000000LL)
+        usleep(100000);
+    fprintf(out, "worst_response_ms %.1f\nworst_complete_ms %.1f\n", worst, worst_done);
+    fprintf(out, "state_index_total_s %.1f\n", (double)(now_ns() - a->bench.t_start) / 1e9);
+    fprintf(out, "rss_kb %ld\nhwm_kb %ld\n", status_kb("VmRSS:"), status_kb("VmHWM:"));
+    if (out != stderr)
+        fclose(out);
+}
+
+/* ---- entry point ------------------------------------------------------------ */
+
+int cmd_view(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "follow", no_argument, 0, 'f' },     { "slow", required_argument, 0, 'S' },
+        { "bench", required_argument, 0, 'B' }, { "bench-out", required_argument, 0, 'O' },
+        { "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
+    };
+    static struct app app;
+    struct app *a = &app;
+    memset(a, 0, sizeof *a);
+    a->slow_ns = 1000000;
+    a->speed_i = 3;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': a->follow = true; break;
+        case 'S':
+            if (parse_dur(optarg, 1000000, &a->slow_ns) != 0 || a->slow_ns <= 0) {
+                fprintf(stderr, "fusetrace view: bad --slow '%s' (try 1ms, 500us)\n"
+                                "Try 'fusetrace view --help'.\n", optarg);
+                return 2;
+            }
+            break;
+        case 'B': a->bench.on = true; a->bench.keys = optarg; break;
+        case 'O': a->bench.out = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (optopt)
+                fprintf(stderr, "fusetrace view: option '-%c' %s\n", optopt,
+                        strchr("S", optopt) ? "needs a value" : "is unknown");
+            else
+                fprintf(stderr, "fusetrace view: unknown or incomplete option '%s'\n", argv[optind - 1]);
+            fprintf(stderr, "Try 'fusetrace view --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "fusetrace view: missing DB (a recording made by fusetrace record)\n"
+                        "Try 'fusetrace view --help'.\n");
+        return 2;
+    }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "fusetrace view: one DB only (extra argument '%s')\nTry 'fusetrace view --help'.\n",
+                argv[optind + 1]);
+        return 2;
+    }
+    const char *path = argv[optind];
+    int64_t t_start = now_ns();
+    a->bench.t_start = t_start;
+    char err[1024];
+    if (vdb_open(&a->v, path, err, sizeof err) != 0) {
+        char esc[1200];
+        fmt_escape(esc, sizeof esc, err);
+        fprintf(stderr, "fusetrace view: %s\n", esc);
+        return 1;
+    }
+    if (a->v.info.status == TRACEDB_RECORDING)
+        a->follow = true;      /* a live recording: start at its end, following */
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "fusetrace view: needs a terminal (for scripts use 'fusetrace sql')\n");
+        vdb_close(&a->v);
+        return 1;
+    }
+    if (state_idx_start(&a->idx, path, a->slow_ns, a->follow, err, sizeof err) != 0) {
+        fprintf(stderr, "fusetrace view: %s\n", err);
+        vdb_close(&a->v);
+        return 1;
+    }
+    setlocale(LC_ALL, "");     /* before curses: UTF-8 names and line drawing */
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        fprintf(stderr, "fusetrace view: cannot use terminal type '%s'\n", getenv("TERM") ? getenv("TERM") : "");
+        state_idx_stop(&a->idx);
+        vdb_close(&a->v);
+        return 1;
+    }
+    set_escdelay(25);
+    cbreak();
+    noecho();
+    nonl();
+    curs_set(0);
+    draw_init_colors(a);
+    draw_layout(a);
+    a->tl.height = LINES > 10 ? LINES / 3 : 5;
+    {
+        int tl_h, pane_y, pane_h, det_w;
+        draw_pane_geometry(a, &tl_h, &pane_y, &pane_h, &det_w);
+        a->tl.height = tl_h;
+    }
+    if (a->follow)
+        tl_bottom(a);
+    else
+        tl_top(a);
+    if (a->v.info.status == TRACEDB_INCOMPLETE)
+        app_msg(a, true, "INCOMPLETE recording: %s", a->v.info.reason);
+    else if (a->v.info.events_lost)
+        app_msg(a, true, "%lld events were lost while recording", (long long)a->v.info.events_lost);
+    draw_screen(a);
+    double open_ms = (double)(now_ns() - t_start) / 1e6;
+
+    if (a->bench.on) {
+        run_bench(a, open_ms);
+        a->quit = true;
+    }
+    while (!a->quit) {
+        bool busy = a->job.active || a->tl.pending;
+        bool builder_busy = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) < 1000 || !a->work.ready;
+        int timeout = play_timeout_ms(a);
+        if (busy)
+            timeout = 0;
+        else if ((a->follow || builder_busy || a->v.info.status == TRACEDB_RECORDING) && (timeout < 0 || timeout > 300))
+            timeout = 300;
+        wtimeout(a->scr, timeout);
+        wint_t ch;
+        int r = wget_wch(a->scr, &ch);
+        if (r == ERR) {
+            int64_t dl = now_ns() + IDLE_SLICE_NS;
+            jump_idle(a, dl);
+            tl_idle(a, dl);
+            play_tick(a);
+            if (a->follow || a->v.info.status == TRACEDB_RECORDING)
+                follow_poll(a);
+            if (!a->work.ready)
+                state_update(a);
+        } else {
+            dispatch(a, ch, r == KEY_CODE_YES);
+            if (a->playing)
+                play_tick(a);
+        }
+        if (!a->quit)
+            draw_screen(a);
+    }
+    jump_cancel(a);
+    if (a->pop_pan)
+        help_toggle(a);
+    endwin();
+    delscreen(scr);
+    state_idx_stop(&a->idx);
+    work_free(&a->work);
+    detail_free(&a->det);
+    sql_free(&a->sql);
+    tl_clear(&a->tl);
+    free(a->tl.rows);
+    filter_clear_all(&a->filt);
+    vdb_close(&a->v);
+    return 0;
+}

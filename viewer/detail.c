@@ -1,0 +1,290 @@
+/* detail.c — everything recorded about the selected request: every
+ * non-NULL column of its request and reply rows (decoded where a raw
+ * number would mean little), its inode and fh events, and the backing
+ * syscalls it caused with their durations, summed against the latency so
+ * the daemon/backend split is visible. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "viewer/app.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viewer/text.h"
+
+static void add(struct detail *d, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(struct detail *d, int attr, const char *fmt, ...)
+{
+    if (d->n == d->cap) {
+        int nc = d->cap ? d->cap * 2 : 64;
+        struct detail_line *nl = realloc(d->l, (size_t)nc * sizeof *nl);
+        if (!nl)
+            return;
+        d->l = nl;
+        d->cap = nc;
+    }
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    d->l[d->n].text = strdup(buf);
+    d->l[d->n].attr = attr;
+    if (d->l[d->n].text)
+        d->n++;
+}
+
+void detail_free(struct detail *d)
+{
+    for (int i = 0; i < d->n; i++)
+        free(d->l[i].text);
+    free(d->l);
+    memset(d, 0, sizeof *d);
+}
+
+/* One column value, decoded by name. */
+static void value_text(sqlite3_stmt *st, int i, const char *col, int opcode, char *out, size_t cap)
+{
+    int t = sqlite3_column_type(st, i);
+    if (t == SQLITE_TEXT) {
+        fmt_escape(out, cap, (const char *)sqlite3_column_text(st, i));
+        return;
+    }
+    if (t == SQLITE_BLOB) {
+        int n = sqlite3_column_bytes(st, i);
+        const unsigned char *b = sqlite3_column_blob(st, i);
+        size_t o = (size_t)snprintf(out, cap, "%d bytes:", n);
+        for (int k = 0; k < n && k < 24 && o + 4 < cap; k++)
+            o += (size_t)snprintf(out + o, cap - o, " %02x", b[k]);
+        return;
+    }
+    int64_t v = sqlite3_column_int64(st, i);
+    if (!strcmp(col, "flags") && (opcode == 14 || opcode == 35 || opcode == 27))
+        fmt_oflags(out, cap, v);
+    else if (!strcmp(col, "open_flags") || (!strcmp(col, "flags") && opcode == 0))
+        snprintf(out, cap, "0x%llx", (unsigned long long)v);
+    else if (!strcmp(col, "mode") || !strcmp(col, "attr_mode"))
+        fmt_mode(out, cap, v);
+    else if (!strcmp(col, "umask"))
+        snprintf(out, cap, "0%llo", (unsigned long long)v);
+    else if (!strcmp(col, "ts"))
+        fmt_ts(out, cap, v);
+    else
+        snprintf(out, cap, "%lld", (long long)v);
+}
+
+static void columns(struct app *a, struct detail *d, const char *sql, int64_t key, int opcode, const char *skip)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->v.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, key);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char line[1024] = "", val[512];
+        size_t o = 0;
+        int n = sqlite3_column_count(st);
+        for (int i = 0; i < n; i++) {
+            const char *col = sqlite3_column_name(st, i);
+            if (sqlite3_column_type(st, i) == SQLITE_NULL || strstr(skip, col))
+                continue;
+            value_text(st, i, col, opcode, val, sizeof val);
+            char item[700];
+            snprintf(item, sizeof item, "%s=%s", col, val);
+            /* wrap into lines of ~70 columns */
+            if (o && o + strlen(item) + 2 > 70) {
+                add(d, 0, "  %s", line);
+                o = 0;
+                line[0] = 0;
+            }
+            o += (size_t)snprintf(line + o, sizeof line - o, "%s%s", o ? "  " : "", item);
+            if (o >= sizeof line)
+                o = sizeof line - 1;
+        }
+        if (o)
+            add(d, 0, "  %s", line);
+    }
+    sqlite3_finalize(st);
+}
+
+static bool has_index(sqlite3 *db, const char *table, const char *col)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_index_list('%s') l, pragma_index_info(l.name) i "
+                              "WHERE i.seqno = 0 AND i.name = '%s'", table, col);
+    sqlite3_stmt *st;
+    bool yes = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        yes = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return yes;
+}
+
+/* Events of one request: by the unique_id index when there is one, else in
+ * an id window around the request's lifetime (a recording left by a killed
+ * recorder has no secondary indexes). */
+static sqlite3_stmt *events_stmt(struct app *a, const char *table, const char *view, const char *cols,
+                                 const struct oprow *r)
+{
+    static int idx_cache[3] = { -1, -1, -1 };
+    int slot = !strcmp(table, "inode_event") ? 0 : !strcmp(table, "fh_event") ? 1 : 2;
+    if (idx_cache[slot] < 0)
+        idx_cache[slot] = has_index(a->v.db, table, "unique_id");
+    char sql[700];
+    sqlite3_stmt *st = NULL;
+    if (idx_cache[slot]) {
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE unique_id = ?1 ORDER BY id LIMIT 200", cols, view);
+        if (sqlite3_prepare_v2(a->v.db, sql, -1, &st, NULL) != SQLITE_OK)
+            return NULL;
+        sqlite3_bind_int64(st, 1, r->unique);
+        return st;
+    }
+    int64_t lo = vdb_event_cut(a->v.db, table, r->ts - 1) - 64;
+    int64_t end = r->has_reply ? r->reply_ts : r->ts + 10000000;
+    int64_t hi = vdb_event_cut(a->v.db, table, end) + 64;
+    if (hi - lo > 200000)
+        hi = lo + 200000;
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id > ?2 AND id <= ?3 AND unique_id = ?1 ORDER BY id LIMIT 200",
+             cols, view);
+    if (sqlite3_prepare_v2(a->v.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(st, 1, r->unique);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    return st;
+}
+
+static const char *txt(sqlite3_stmt *st, int i, char *buf, size_t cap)
+{
+    fmt_escape(buf, cap, (const char *)sqlite3_column_text(st, i));
+    return buf;
+}
+
+void detail_update(struct app *a)
+{
+    const struct oprow *r = tl_cursor(a);
+    struct detail *d = &a->det;
+    if (r && d->for_id == r->id)
+        return;
+    for (int i = 0; i < d->n; i++)
+        free(d->l[i].text);
+    d->n = 0;
+    d->top = 0;
+    d->nfreed = 0;
+    d->for_id = r ? r->id : 0;
+    if (!r)
+        return;
+    char t[32], lat[32], path[1100], comm[80];
+    fmt_ts(t, sizeof t, r->ts - a->v.t_first);
+    row_path(r, path, sizeof path);
+    fmt_escape(comm, sizeof comm, r->comm ? r->comm : "?");
+    add(d, -1, "#%lld %s  unique %lld  at +%ss", (long long)r->id, r->op, (long long)r->unique, t);
+    add(d, 0, "  nodeid %lld %s", (long long)r->nodeid, path);
+    add(d, 0, "  pid %lld (%s)", (long long)r->pid, comm);
+    if (r->has_reply) {
+        fmt_dur(lat, sizeof lat, r->lat);
+        if (r->outcome == 'e')
+            add(d, CP_ERROR, "reply: %s (errno %lld) after %s", r->errname, (long long)r->err, lat);
+        else
+            add(d, r->lat >= a->slow_ns ? CP_SLOW : CP_OK, "reply: ok after %s", lat);
+    } else {
+        add(d, CP_FLIGHT, r->outcome == 'n' ? "reply: none (the protocol never answers %s)"
+                                            : "reply: none recorded (in flight at the end: %s)", r->op);
+    }
+    add(d, -1, "request fields");
+    columns(a, d, "SELECT * FROM request WHERE id = ?1", r->id, r->opcode, ",id,ts,unique_id,opcode,");
+    if (r->has_reply) {
+        add(d, -1, "reply fields");
+        columns(a, d, "SELECT * FROM reply WHERE unique_id = ?1", r->unique, r->opcode, ",unique_id,opcode,");
+    }
+
+    char b1[512], b2[512], b3[64];
+    sqlite3_stmt *st = events_stmt(a, "inode_event", "inode_history",
+                                   "id, ts, kind, cause, nodeid, delta, nlookup, path, fd, err", r);
+    int n = 0;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        if (!n++)
+            add(d, -1, "inode events");
+        const char *kind = (const char *)sqlite3_column_text(st, 2);
+        fmt_ts(b3, sizeof b3, sqlite3_column_int64(st, 1) - a->v.t_first);
+        char extra[96] = "";
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            snprintf(extra, sizeof extra, " delta %lld", (long long)sqlite3_column_int64(st, 5));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " nlookup→%lld",
+                     (long long)sqlite3_column_int64(st, 6));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " fd %lld",
+                     (long long)sqlite3_column_int64(st, 8));
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int64(st, 9))
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " err %lld",
+                     (long long)sqlite3_column_int64(st, 9));
+        add(d, kind && !strcmp(kind, "FREE") ? CP_SLOW : 0, "  +%s %-8s %-8s node %lld%s %s", b3,
+            kind ? kind : "?", txt(st, 3, b1, sizeof b1), (long long)sqlite3_column_int64(st, 4), extra,
+            txt(st, 7, b2, sizeof b2));
+        if (kind && !strcmp(kind, "FREE") && d->nfreed < 8)
+            d->inode_free_ids[d->nfreed++] = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_finalize(st);
+
+    st = events_stmt(a, "fh_event", "fh_history", "id, ts, kind, fh, nodeid, path, flags, fd, created", r);
+    n = 0;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        if (!n++)
+            add(d, -1, "fh events");
+        char fl[160];
+        fmt_oflags(fl, sizeof fl, sqlite3_column_int64(st, 6));
+        add(d, 0, "  %-10s fh %lld node %lld fd %lld %s%s %s", txt(st, 2, b3, sizeof b3),
+            (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
+            (long long)sqlite3_column_int64(st, 7), fl, sqlite3_column_int(st, 8) ? " created" : "",
+            txt(st, 5, b1, sizeof b1));
+    }
+    sqlite3_finalize(st);
+
+    st = events_stmt(a, "backing_call", "backing", "id, ts, call, fd, arg, name, result, errno_name, dur_ns", r);
+    n = 0;
+    int64_t total = 0;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        if (!n++)
+            add(d, -1, "backing syscalls");
+        int64_t dur = sqlite3_column_int64(st, 8);
+        total += dur;
+        fmt_dur(lat, sizeof lat, dur);
+        char res[96];
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+            snprintf(res, sizeof res, "-1 %s", (const char *)sqlite3_column_text(st, 7));
+        else
+            snprintf(res, sizeof res, "%lld", (long long)sqlite3_column_int64(st, 6));
+        add(d, sqlite3_column_type(st, 7) != SQLITE_NULL ? CP_ERROR : 0, "  %s(fd %lld, %lld%s%s) = %s  %s",
+            txt(st, 2, b3, sizeof b3), (long long)sqlite3_column_int64(st, 3),
+            (long long)sqlite3_column_int64(st, 4), sqlite3_column_type(st, 5) != SQLITE_NULL ? ", " : "",
+            txt(st, 5, b1, sizeof b1), res, lat);
+    }
+    sqlite3_finalize(st);
+    if (r->has_reply && r->lat > 0) {
+        char tb[32], db[32];
+        fmt_dur(tb, sizeof tb, total);
+        fmt_dur(db, sizeof db, r->lat - total);
+        add(d, -1, "latency split: backend %s (%lld%%), daemon+kernel %s", tb, (long long)(total * 100 / r->lat), db);
+    }
+}
+
+void detail_draw(struct app *a, int y, int x, int h, int w)
+{
+    WINDOW *win = a->scr;
+    struct detail *d = &a->det;
+    char title[96];
+    snprintf(title, sizeof title, " detail%s ", a->focus == FOCUS_DETAIL ? " [focus: j/k scroll]" : "");
+    mvwhline(win, y, x, ACS_HLINE, w);
+    draw_text(win, y, x + 1, w - 2, title, CP_TITLE, A_BOLD);
+    if (d->top > d->n - 1)
+        d->top = d->n > 0 ? d->n - 1 : 0;
+    for (int i = 0; i < h - 1; i++) {
+        int li = d->top + i;
+        if (li >= d->n)
+            break;
+        int at = d->l[li].attr;
+        draw_text(win, y + 1 + i, x, w, d->l[li].text, at > 0 ? at : 0, at < 0 ? A_BOLD : 0);
+    }
+}

@@ -1,0 +1,166 @@
+/* statepane.c — the state at the cursor: the shim's inode table (most
+ * recently changed first), the open file handles, and the requests in
+ * flight.  The state comes from state_seek(); paths come from the `inode`
+ * table by primary key, only for the rows on screen. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "viewer/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viewer/text.h"
+
+void state_update(struct app *a)
+{
+    const struct oprow *r = tl_cursor(a);
+    if (!r) {
+        a->work.ready = false;
+        a->state_for_id = 0;
+        return;
+    }
+    if (a->state_for_id == r->id && a->work.ready)
+        return;
+    if (state_seek(&a->idx, &a->work, a->v.db, a->v.has_reply, r->id, r->ts, r->unique))
+        a->state_for_id = r->id;
+    else
+        a->state_for_id = 0;   /* retried when the builder gets there */
+}
+
+static int by_recent(const void *x, const void *y)
+{
+    const struct ent *a = *(const struct ent *const *)x, *b = *(const struct ent *const *)y;
+    return a->b < b->b ? 1 : a->b > b->b ? -1 : 0;
+}
+
+static const char *inode_path(struct app *a, int64_t nodeid, char *buf, size_t cap)
+{
+    static sqlite3_stmt *st;
+    static sqlite3 *for_db;
+    if (for_db != a->v.db) {
+        sqlite3_finalize(st);
+        st = NULL;
+        for_db = a->v.db;
+        sqlite3_prepare_v2(a->v.db, "SELECT path FROM inode WHERE nodeid = ?", -1, &st, NULL);
+    }
+    buf[0] = 0;
+    if (!st)
+        return buf;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, nodeid);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        fmt_escape(buf, cap, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return buf;
+}
+
+static void section(WINDOW *w, int y, int x, int width, const char *title)
+{
+    mvwhline(w, y, x, ACS_HLINE, width);
+    draw_text(w, y, x + 1, width - 2, title, CP_TITLE, A_BOLD);
+}
+
+void state_draw(struct app *a, int y, int x, int h, int wd)
+{
+    WINDOW *w = a->scr;
+    struct work *k = &a->work;
+    const struct oprow *cur = tl_cursor(a);
+    char title[160], t[32];
+    if (!cur) {
+        section(w, y, x, wd, " state ");
+        return;
+    }
+    fmt_ts(t, sizeof t, cur->ts - a->v.t_first);
+    if (!k->ready) {
+        snprintf(title, sizeof title, " state after #%lld ", (long long)cur->id);
+        section(w, y, x, wd, title);
+        snprintf(title, sizeof title, "building the state index: %d%% (this point is not indexed yet)",
+                 state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) / 10);
+        draw_text(w, y + 1, x + 1, wd - 1, title, CP_DIM, A_BOLD);
+        return;
+    }
+    int n_in = k->ninflight, n_fh = (int)k->fh.n;
+    int rows = h - 3;          /* three section titles */
+    int in_h = n_in < 1 ? 1 : n_in > rows / 5 ? rows / 5 : n_in;
+    int fh_h = n_fh < 1 ? 1 : n_fh > rows / 4 ? rows / 4 : n_fh;
+    if (in_h < 1) in_h = 1;
+    if (fh_h < 1) fh_h = 1;
+    int ino_h = rows - in_h - fh_h;
+    if (ino_h < 1)
+        ino_h = 1;
+
+    /* inode table */
+    snprintf(title, sizeof title, " inodes at +%ss after #%lld: %zu live%s ", t, (long long)cur->id, k->ino.n,
+             a->focus == FOCUS_STATE ? " [focus: j/k]" : "");
+    section(w, y, x, wd, title);
+    int yy = y + 1;
+    draw_text(w, yy, x + 1, wd - 1, "  nodeid nlookup backing      path", 0, A_UNDERLINE);
+    yy++;
+    struct ent **v = malloc((k->ino.n + 1) * sizeof *v);
+    size_t nv = 0;
+    for (size_t i = 0; v && i < k->ino.cap; i++)
+        if (k->ino.slot[i].used)
+            v[nv++] = &k->ino.slot[i];
+    if (v)
+        qsort(v, nv, sizeof *v, by_recent);
+    if (a->state_top > (int)nv - 1)
+        a->state_top = nv ? (int)nv - 1 : 0;
+    char line[1200], path[1024], back[48];
+    int shown = 0;
+    for (int i = 0; i < a->det.nfreed && shown < ino_h - 1; i++, shown++) {
+        snprintf(line, sizeof line, "x %6lld  freed  by this request   %s", (long long)a->det.inode_free_ids[i],
+                 inode_path(a, a->det.inode_free_ids[i], path, sizeof path));
+        draw_text(w, yy++, x + 1, wd - 1, line, CP_SLOW, A_BOLD);
+    }
+    for (size_t i = (size_t)a->state_top; v && i < nv && shown < ino_h - 1; i++, shown++) {
+        struct ent *e = v[i];
+        if (e->f == 2)
+            snprintf(back, sizeof back, "O_PATH fd %d", e->d);
+        else if (e->e >= 0 && e->f == 1)
+            snprintf(back, sizeof back, "handle+fd %d", e->e);
+        else
+            snprintf(back, sizeof back, "%s", e->f == 1 ? "handle" : "-");
+        bool mine = e->u == cur->unique;
+        snprintf(line, sizeof line, "%c %6lld %7lld %-12s %s", mine ? '*' : ' ', (long long)e->key,
+                 (long long)e->a, back, inode_path(a, e->key, path, sizeof path));
+        draw_text(w, yy++, x + 1, wd - 1, line, mine ? CP_OK : 0, mine ? A_BOLD : 0);
+    }
+    free(v);
+
+    /* open file handles */
+    yy = y + 1 + ino_h;
+    snprintf(title, sizeof title, " open fhs: %zu ", k->fh.n);
+    section(w, yy++, x, wd, title);
+    int shown_fh = 0;
+    for (size_t i = 0; i < k->fh.cap && shown_fh < fh_h; i++) {
+        struct ent *e = &k->fh.slot[i];
+        if (!e->used)
+            continue;
+        char fl[128];
+        fmt_oflags(fl, sizeof fl, e->c);
+        snprintf(line, sizeof line, "  fh %-5lld fd %-4d %s%s %s", (long long)e->key, e->d, fl,
+                 e->f ? " created" : "", inode_path(a, e->a, path, sizeof path));
+        draw_text(w, yy++, x + 1, wd - 1, line, e->u == cur->unique ? CP_OK : 0, 0);
+        shown_fh++;
+    }
+    if (!shown_fh)
+        draw_text(w, yy, x + 3, wd - 3, "(none)", CP_DIM, 0);
+
+    /* in flight */
+    yy = y + 2 + ino_h + fh_h;
+    snprintf(title, sizeof title, " in flight at +%ss: %d ", t, n_in);
+    section(w, yy++, x, wd, title);
+    for (int i = 0; i < n_in && i < in_h; i++) {
+        struct oprow r;
+        if (vdb_row(&a->v, k->inflight[i].id, &r) != 0)
+            continue;
+        char p[1024], age[32];
+        row_path(&r, p, sizeof p);
+        fmt_dur(age, sizeof age, cur->ts - r.ts);
+        snprintf(line, sizeof line, "» #%lld %-8s for %s %s", (long long)r.id, r.op, age, p);
+        draw_text(w, yy++, x + 1, wd - 1, line, CP_FLIGHT, 0);
+        oprow_free(&r);
+    }
+    if (!n_in)
+        draw_text(w, yy, x + 3, wd - 3, "(none)", CP_DIM, 0);
+}
