@@ -2,6 +2,8 @@
 #include "shim/op_common.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,13 +103,26 @@ fail:
     return r;
 }
 
+void note_fd_exhaustion(int err)
+{
+    static atomic_bool said;
+    if ((err == EMFILE || err == ENFILE) && !atomic_exchange(&said, true))
+        fprintf(stderr,
+                "fusetrace: out of file descriptors (%s): requests that need one fail until "
+                "the kernel forgets inodes; raise `ulimit -n`, or use --handles=prefer so "
+                "inodes do not pin fds\n",
+                strerror(err));
+}
+
 int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name,
                  enum rec_cause cause, struct fuse_entry_param *e)
 {
     int fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
                           openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (fd < 0)
+    if (fd < 0) {
+        note_fd_exhaustion(errno);
         return -errno;
+    }
     return entry_from_fd(fs, fd, parent, name, cause, e);
 }
 
@@ -119,5 +134,7 @@ int reopen_fd(int opath_fd, int flags)
      * lands on the inode without further resolution, so dropping it is safe. */
     int fd = (int)BACKING("open", opath_fd, flags, NULL,
                           open(path, (flags & ~O_NOFOLLOW) | O_CLOEXEC));
+    if (fd < 0)
+        note_fd_exhaustion(errno);
     return fd < 0 ? -errno : fd;
 }

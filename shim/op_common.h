@@ -30,6 +30,9 @@ int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
 int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name,
                  enum rec_cause cause, struct fuse_entry_param *e);
 
+/* Say once on stderr that the daemon ran out of fds (EMFILE/ENFILE). */
+void note_fd_exhaustion(int err);
+
 /* Reopen an O_PATH fd for I/O via /proc/self/fd (see fs.h).  fd or -errno. */
 int reopen_fd(int opath_fd, int flags);
 

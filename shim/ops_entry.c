@@ -36,6 +36,8 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         fd = (int)BACKING("openat", pfd, O_PATH | O_NOFOLLOW, name,
                           openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         r = fd < 0 ? -errno : 0;
+        if (fd < 0)
+            note_fd_exhaustion(errno);
         creds_leave(&cs);
     }
     if (r == 0)
@@ -93,6 +95,26 @@ static int mknod_regular(int pfd, const char *name, mode_t mode)
     return opath < 0 ? -err : opath;
 }
 
+/* mknod as the daemon, then chown to the caller; the group follows a setgid
+ * parent as it would natively. */
+static int mknod_as_caller(fuse_req_t req, int pfd, const char *name, mode_t mode, dev_t rdev)
+{
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    struct stat pst;
+    if (fstatat(pfd, "", &pst, AT_EMPTY_PATH) < 0)
+        return -errno;
+    gid_t gid = (pst.st_mode & S_ISGID) ? pst.st_gid : ctx->gid;
+    if (BACKING("mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev)) < 0)
+        return -errno;
+    if (BACKING("fchownat", pfd, ctx->uid, name,
+                fchownat(pfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW)) < 0) {
+        int err = errno;
+        unlinkat(pfd, name, 0);
+        return -err;
+    }
+    return 0;
+}
+
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
     int pfd;
@@ -113,7 +135,14 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
             reply_entry(req, &e);
         return;
     }
-    if (r == 0) {
+    if (r == 0 && (S_ISCHR(mode) || S_ISBLK(mode)) && cs.switched) {
+        /* The kernel let this through only because the caller holds
+         * CAP_MKNOD (vfs_mknod checks it before FUSE sees anything); the
+         * fsuid switch would drop that capability.  So make the node as the
+         * daemon, then give it to the caller. */
+        creds_leave(&cs);
+        r = mknod_as_caller(req, pfd, name, mode, rdev);
+    } else if (r == 0) {
         r = (int)BACKING("mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
         if (r < 0)
             r = -errno;

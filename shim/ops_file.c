@@ -59,6 +59,27 @@ static struct fh_entry *new_fh(struct fs *fs, int fd, uint64_t nodeid, int flags
     return e;
 }
 
+/* The kernel marks an open done by execve() with __FMODE_EXEC in the flags
+ * it sends.  exec needs only execute permission, but our reopen for reading
+ * would need read permission: so check execute as the caller, then open as
+ * the daemon (what the kernel itself does for exec). */
+#define FUSE_OPEN_EXEC 0x20
+
+static int exec_open(fuse_req_t req, int fd, int flags)
+{
+    char path[PROC_FD_PATH_MAX];
+    proc_fd_path(path, fd);
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = (int)BACKING("faccessat", fd, X_OK, NULL, faccessat(AT_FDCWD, path, X_OK, AT_EACCESS));
+        if (r < 0)
+            r = -errno;
+        creds_leave(&cs);
+    }
+    return r < 0 ? r : reopen_fd(fd, flags);
+}
+
 void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct fs *fs = fs_of(req);
@@ -66,12 +87,17 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     struct inode *node = op_inode(req, ino, &fd);
     if (!node)
         return;
-    int flags = backing_flags(fs, fi->flags);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = reopen_fd(fd, flags);
-        creds_leave(&cs);
+    int flags = backing_flags(fs, fi->flags) & ~FUSE_OPEN_EXEC;
+    int r;
+    if ((fi->flags & FUSE_OPEN_EXEC) && fs->creds && (flags & O_ACCMODE) == O_RDONLY) {
+        r = exec_open(req, fd, flags);
+    } else {
+        struct creds_scope cs;
+        r = creds_enter(req, &cs);
+        if (r == 0) {
+            r = reopen_fd(fd, flags);
+            creds_leave(&cs);
+        }
     }
     op_inode_done(req, node);
     if (r < 0) {
