@@ -1,8 +1,7 @@
 /* commands.h — the subcommands implemented in replay/.
  *
  * argv[0] is the subcommand name.  Exit codes: 0 success, 1 runtime error
- * (or, for replay --verify and scenario run, a mismatch / failed
- * assertion), 2 usage error (one-line reason plus a hint to --help). */
+ * (or, for scenario run, a failed assertion), 2 usage error (one-line reason plus a hint to --help). */
 #ifndef FUSETRACE_REPLAY_COMMANDS_H
 #define FUSETRACE_REPLAY_COMMANDS_H
 
@@ -11,9 +10,6 @@ int cmd_import(int argc, char **argv);
 
 /* fusetrace export DB --format=perfetto|jsonl [-o FILE] */
 int cmd_export(int argc, char **argv);
-
-/* fusetrace replay [--timing=...] [--order=...] [--verify] DB TARGET */
-int cmd_replay(int argc, char **argv);
 
 /* fusetrace scenario list | run NAME|all */
 int cmd_scenario(int argc, char **argv);

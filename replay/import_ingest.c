@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "trace/rec_map.h"
+#include "trace/rec_process.h"
 #include "trace/recorder.h"
 #include "trace/wire_decode.h"
 
@@ -26,8 +27,7 @@ struct ingest {
     struct rmap paths;         /* live nodeid -> malloc'd path */
     struct rmap calls;         /* interned call-name pointer -> call_name.id */
     int64_t next_call;
-    struct rmap procs;         /* pid -> process.id */
-    int64_t next_proc;
+    struct proc_cache procs;
     bool timeouts_done;
     uint64_t pending;
     struct sink_counters cnt;
@@ -46,7 +46,12 @@ struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture
     g->sink = sink;
     g->start_mono = start_mono;
     g->capture = capture;
-    g->next_proc = 1;
+    proc_cache_init(&g->procs);
+    /* A trace is read after the fact: the live /proc says nothing about
+     * its processes (pids may even have been recycled).  Identities come
+     * from fusetrace:process events; a pid none described gets a row with
+     * its pid only. */
+    g->procs.proc_root = "/nonexistent/fusetrace-import";
     char *root = strdup("/");
     if (!root || !rmap_put(&g->paths, FUSE_ROOT_ID, (uint64_t)(uintptr_t)root)) {
         free(root);
@@ -67,7 +72,7 @@ void ingest_free(struct ingest *g)
     rmap_free(&g->paths);
     rmap_free(&g->inflight);
     rmap_free(&g->calls);
-    rmap_free(&g->procs);
+    proc_cache_free(&g->procs);
     free(g);
 }
 
@@ -104,6 +109,36 @@ static void bind_extra(struct batch *b, const struct wire_extra *x)
 
 /* ---- records ---------------------------------------------------------------- */
 
+static int store_process(struct ingest *g, const struct rec_hdr *h, int64_t id,
+                         const struct proc_ident *p)
+{
+    struct batch *b = &g->sink->b[T_PROCESS];
+    batch_int(b, id);
+    batch_int(b, p->pid);
+    batch_opt(b, p->start_time >= 0, p->start_time);
+    batch_int(b, rel(g, h->ts));
+    batch_text(b, p->have_comm ? p->comm : NULL, strlen(p->comm));
+    batch_text(b, p->have_cmdline ? p->cmdline : NULL, strlen(p->cmdline));
+    return batch_row(b);
+}
+
+static int do_proc(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_proc_rec *e = (const void *)(h + 1);
+    const char *text = (const char *)(e + 1);
+    struct proc_ident id = { .pid = e->pid, .start_time = e->start_time,
+                             .have_comm = e->have_comm, .have_cmdline = e->have_cmdline };
+    size_t cl = e->comm_len < PROC_COMM_MAX - 1 ? e->comm_len : PROC_COMM_MAX - 1;
+    size_t ml = e->cmdline_len < PROC_CMDLINE_MAX - 1 ? e->cmdline_len : PROC_CMDLINE_MAX - 1;
+    memcpy(id.comm, text, cl);
+    id.comm[cl] = 0;
+    memcpy(id.cmdline, text + e->comm_len, ml);
+    id.cmdline[ml] = 0;
+    bool is_new;
+    int64_t pid_id = proc_note(&g->procs, &id, &is_new);
+    return is_new ? store_process(g, h, pid_id, &id) : SQLITE_OK;
+}
+
 static int do_request(struct ingest *g, const struct rec_hdr *h)
 {
     const struct rec_wire *wr = (const void *)(h + 1);
@@ -117,22 +152,11 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
 
     int64_t process_id = 0;
     if (q.ok && q.pid) {
-        uint64_t v;
-        if (rmap_get(&g->procs, q.pid, &v)) {
-            process_id = (int64_t)v;
-        } else {
-            process_id = g->next_proc++;
-            rmap_put(&g->procs, q.pid, (uint64_t)process_id);
-            struct batch *p = &g->sink->b[T_PROCESS];
-            batch_int(p, process_id);
-            batch_int(p, q.pid);
-            batch_null(p);                 /* start_time: not in the trace */
-            batch_int(p, rel(g, h->ts));
-            batch_null(p);                 /* comm */
-            batch_null(p);                 /* cmdline */
-            if ((rc = batch_row(p)) != SQLITE_OK)
-                return rc;
-        }
+        struct proc_ident fresh;
+        bool is_new;
+        process_id = proc_lookup(&g->procs, q.pid, &fresh, &is_new);
+        if (is_new && (rc = store_process(g, h, process_id, &fresh)) != SQLITE_OK)
+            return rc;
     }
     if (q.ok && q.opcode == FUSE_INIT && (q.present & WF_INIT)) {
         rc = sink_init_kernel(g->sink, q.init_major, q.init_minor,
@@ -264,7 +288,8 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
         if ((rc = sink_init_reply(g->sink, &ir)) != SQLITE_OK)
             return rc;
         g->proto.minor = a.init_minor;
-        g->proto.setxattr_ext = (a.init_flags & FUSE_SETXATTR_EXT) != 0;
+        /* FUSE_SETXATTR_EXT (7.33) changes the SETXATTR argument size. */
+        g->proto.setxattr_ext = a.init_minor >= 33 && (a.init_flags & FUSE_SETXATTR_EXT);
     }
     if (!g->timeouts_done && (a.present & WR_TIMEOUTS) && a.error == 0) {
         g->timeouts_done = true;
@@ -490,6 +515,9 @@ int ingest_record(struct ingest *g, const struct rec_hdr *h)
     int rc = begin(g);
     if (rc != SQLITE_OK)
         return rc;
+    /* Process identities ride along with events but are not events. */
+    if (h->type == REC_T_PROC)
+        return do_proc(g, h);
     g->cnt.seen++;
     switch (h->type) {
     case REC_T_REQUEST: g->cnt.req_seen++; rc = do_request(g, h); break;

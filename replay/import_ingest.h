@@ -7,9 +7,10 @@
  * sink batches, the same column bindings, so an imported LTTng trace and a
  * direct SQLite recording hold the same rows.  Two things differ, because
  * they cannot be known from a trace read later:
- *   - process rows get pid and first_ts only (start_time, comm and cmdline
- *     were read from /proc by the live writer; the processes are gone);
- *   - ts values are the LTTng event timestamps (see replay/README.md).
+ *   - ts values are the LTTng event timestamps (see replay/README.md);
+ *   - a pid that no fusetrace:process event described (drop mode) gets a
+ *     row with its pid only: the live writer would read /proc, but a trace
+ *     read later must not (the pid may belong to another process now).
  * When trace/ exports its per-record ingest, this file goes away. */
 #ifndef FUSETRACE_REPLAY_IMPORT_INGEST_H
 #define FUSETRACE_REPLAY_IMPORT_INGEST_H

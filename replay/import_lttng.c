@@ -21,11 +21,12 @@
 #include "replay/import_ctf.h"
 #include "replay/import_ingest.h"
 #include "trace/rec_event.h"
+#include "trace/rec_process.h"
 #include "trace/rec_sqlite.h"
 #include "trace/tp_args.h"
 
 #define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) + REC_NAME_MAX \
-                 + REC_HANDLE_MAX + TP_RAW_MAX + 64)
+                 + REC_HANDLE_MAX + TP_RAW_MAX + PROC_COMM_MAX + PROC_CMDLINE_MAX + 64)
 /* What the hot path keeps of a reply whose opcode it does not know. */
 #define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
 
@@ -215,6 +216,29 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         hdr(h, sizeof *h + sizeof *e, REC_T_FH, ts, unique, (uint32_t)tid);
         return h;
     }
+    if (!strcmp(name, "fusetrace:process")) {
+        struct rec_proc_rec *e = (struct rec_proc_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        uint64_t pid = 0;
+        int64_t start = -1;
+        ctf_u64(p, "pid", &pid);
+        ctf_i64(p, "start_time", &start);
+        /* The tracepoint writes "" for what /proc did not give. */
+        const char *comm = ctf_str(p, "comm"), *cmd = ctf_str(p, "cmdline");
+        size_t cl = comm ? strnlen(comm, PROC_COMM_MAX - 1) : 0;
+        size_t ml = cmd ? strnlen(cmd, PROC_CMDLINE_MAX - 1) : 0;
+        char *q = (char *)(e + 1);
+        memcpy(q, comm ? comm : "", cl);
+        memcpy(q + cl, cmd ? cmd : "", ml);
+        e->pid = (uint32_t)pid;
+        e->start_time = start;
+        e->comm_len = (uint16_t)cl;
+        e->cmdline_len = (uint16_t)ml;
+        e->have_comm = cl != 0;
+        e->have_cmdline = ml != 0;
+        hdr(h, sizeof *h + sizeof *e + cl + ml, REC_T_PROC, ts, 0, (uint32_t)tid);
+        return h;
+    }
     if (!strcmp(name, "fusetrace:backing")) {
         struct rec_backing_rec *e = (struct rec_backing_rec *)(h + 1);
         memset(e, 0, sizeof *e);
@@ -302,7 +326,8 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
         if (!x->vpid || x->vpid == pid) {
             if (store(m, x->rec) != 0)
                 return -1;
-            m->st->stored++;
+            if (x->rec->type != REC_T_PROC)
+                m->st->stored++;
         } else {
             m->st->skipped++;
         }
@@ -378,6 +403,10 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
     if ((vpid && vpid != m->pid) || m->closed) {
         m->st->skipped++;
         return 0;
+    }
+    if (h->type == REC_T_PROC) {
+        /* an identity, not an event */
+        return store(m, h);
     }
     if (h->type == REC_T_REQUEST)
         m->st->requests++;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "shim/commands.h"
+#include "replay/commands.h"
 #include "trace/commands.h"
 #include "viewer/viewer.h"
 
@@ -19,6 +20,9 @@ static const struct subcommand subcommands[] = {
     { "view", cmd_view, "replay a recording in the terminal" },
     { "sql", cmd_sql, "run SQL queries on a recording" },
     { "stats", cmd_stats, "print a summary of a recording" },
+    { "import", cmd_import, "convert an LTTng trace of fusetrace into a recording database" },
+    { "export", cmd_export, "write a recording as Perfetto/Chrome trace JSON or JSON lines" },
+    { "scenario", cmd_scenario, "list or run the diagnostic scenarios" },
 };
 
 static void usage(FILE *to)
@@ -27,7 +31,7 @@ static void usage(FILE *to)
                 "A FUSE passthrough that records every request, reply, inode-table change\n"
                 "and backing syscall to SQLite and LTTng.\n\nCommands:\n");
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(*subcommands); i++)
-        fprintf(to, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+        fprintf(to, "  %-9s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(to, "\n'fusetrace COMMAND --help' describes each command's options.\n");
 }
 

@@ -19,7 +19,7 @@ ft_init
 fstype=$(findmnt -n -o FSTYPE -T "$FT_ROOT")
 [ "$fstype" = ext4 ] || ft_skip "scratch dir $FT_ROOT is on $fstype, the reuse case needs ext4"
 
-MAX_TRIES=${REUSE_MAX_TRIES:-200}
+MAX_TRIES=${REUSE_MAX_TRIES:-1000}
 FDCACHE=2
 declare -A TRIES REUSED
 

@@ -12,8 +12,6 @@ What is compared: every column of every table, as multisets of rows, except
     CLOCK_MONOTONIC, LTTng when the tracepoint fires a few hundred ns later;
     both are the same clock, so they are compared with a tolerance instead
     (request/reply/inode_event/fh_event paired by their row's content);
-  * process.start_time/comm/cmdline: the live writer reads them from /proc;
-    a trace read later cannot (the processes are gone);
   * session.fusetrace_version/kernel/libfuse_version/ring_bytes: not carried
     by the fusetrace:session event.
 backing_call.ts is exact (the event carries the call's start time).
@@ -30,7 +28,6 @@ CLOCK = {
     'process': ['first_ts'], 'session': ['init_ts', 'end_ts'],
 }
 NOT_IN_TRACE = {
-    'process': ['start_time', 'comm', 'cmdline'],
     'session': ['fusetrace_version', 'kernel', 'libfuse_version', 'ring_bytes'],
 }
 SURROGATE = {'call_name': ['id'], 'process': ['id']}

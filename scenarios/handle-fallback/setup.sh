@@ -1,0 +1,3 @@
+mkdir ram disk
+mount -t ramfs ramfs ram && echo "$FT_SRC/ram" >> "$FT_SCRATCH/umounts"
+echo on-ext4 > disk/a
