@@ -235,10 +235,10 @@ void detail_update(struct app *a)
             add(d, -1, "fh events");
         char fl[160];
         fmt_oflags(fl, sizeof fl, sqlite3_column_int64(st, 6));
-        add(d, 0, "  %-10s fh %lld node %lld fd %lld %s%s %s", txt(st, 2, b3, sizeof b3),
-            (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 4),
-            (long long)sqlite3_column_int64(st, 7), fl, sqlite3_column_int(st, 8) ? " created" : "",
-            txt(st, 5, b1, sizeof b1));
+        add(d, 0, "  %-10s fh %lld%s node %lld fd %lld %s %s", txt(st, 2, b3, sizeof b3),
+            (long long)sqlite3_column_int64(st, 3), sqlite3_column_int(st, 8) ? " created" : "",
+            (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 7),
+            txt(st, 5, b1, sizeof b1), fl);
     }
     sqlite3_finalize(st);
 

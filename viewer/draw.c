@@ -172,12 +172,6 @@ static void status_draw(struct app *a, int y)
         prompt_draw(a, y);
         return;
     }
-    if (a->msg[0] && now_ns() < a->msg_until) {
-        char m[700];
-        fmt_escape(m, sizeof m, a->msg);
-        draw_text(w, y, 0, COLS, m, a->msg_err ? CP_WARN : CP_STATUS, A_BOLD | (a->colors ? 0 : A_REVERSE));
-        return;
-    }
     const struct oprow *r = tl_cursor(a);
     char pos[96], t[32], speed[32], cnt[160], fil[600] = "", extra[160] = "";
     int64_t span = a->v.max_id - a->v.min_id + 1;
@@ -255,7 +249,16 @@ void draw_screen(struct app *a)
         }
     }
     status_draw(a, LINES - 2);
-    keybar_draw(a, LINES - 1);
+    if (a->msg[0] && now_ns() < a->msg_until) {
+        /* messages take the key bar's line for a few seconds, so the
+         * status bar (position, filters) stays visible */
+        char m[700];
+        fmt_escape(m, sizeof m, a->msg);
+        draw_fill(w, LINES - 1, 0, COLS, a->msg_err ? CP_WARN : 0, 0);
+        draw_text(w, LINES - 1, 0, COLS, m, a->msg_err ? CP_WARN : CP_TITLE, A_BOLD);
+    } else {
+        keybar_draw(a, LINES - 1);
+    }
     if (a->pop_pan) {
         show_panel(a->pop_pan);
         help_draw(a);

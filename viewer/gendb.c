@@ -15,6 +15,7 @@
  * 100 k requests, secondary indexes built at the end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "schema_sql.h"
+#include "trace/db_format.h"
 
 #define ROWS_PER_STMT 64
 
@@ -730,7 +732,32 @@ int main(int argc, char **argv)
     struct timespec tl;
     clock_gettime(CLOCK_MONOTONIC, &tl);
     int64_t live_start_req = n;
+    int live_fd = -1;
+    bool live_started = false;
     while (g->n_req < total) {
+        if (g->n_req >= n && live && !live_started) {
+            /* Bulk done: make it visible (commit, indexes) and go live. */
+            live_started = true;
+            ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
+            ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
+            exec_sql(db, "COMMIT");
+            if (indexes)
+                exec_sql(db, schema_indexes_sql);
+            clock_gettime(CLOCK_MONOTONIC, &tl);
+            /* Hold the recorder's liveness lock (db_format.h) like a real
+             * recorder, so readers see a live recording, not a dead one. */
+            live_fd = open(out, O_RDWR | O_CLOEXEC);
+            struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+                                .l_start = FUSETRACE_LIVE_LOCK_OFFSET, .l_len = 1 };
+            if (live_fd < 0 || fcntl(live_fd, F_OFD_SETLK, &fl) != 0)
+                die("cannot take the liveness lock on %s: %s", out, strerror(errno));
+            live_start_req = g->n_req;
+            if (!quiet)
+                fprintf(stderr, "\nfusetrace-gendb: live phase\n");
+            puts("LIVE");
+            fflush(stdout);
+            exec_sql(db, "BEGIN");
+        }
         if (g->n_req >= n && live) {
             /* Live phase: ~100 requests per second, committed every 50 ms. */
             g->n_target = total;
@@ -755,19 +782,6 @@ int main(int argc, char **argv)
                 fflush(stderr);
             }
         }
-        if (g->n_req == n && live) {
-            ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
-            ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
-            exec_sql(db, "COMMIT");
-            if (indexes)
-                exec_sql(db, schema_indexes_sql);
-            clock_gettime(CLOCK_MONOTONIC, &tl);
-            if (!quiet)
-                fprintf(stderr, "\nfusetrace-gendb: live phase\n");
-            puts("LIVE");
-            fflush(stdout);
-            exec_sql(db, "BEGIN");
-        }
     }
     ins_free(&g->req); ins_free(&g->rep); ins_free(&g->iev); ins_free(&g->fev);
     ins_free(&g->bc); ins_free(&g->ino); ins_free(&g->fgt); ins_free(&g->dir);
@@ -786,6 +800,8 @@ int main(int argc, char **argv)
         exec_sql(db, schema_indexes_sql);
     exec_sql(db, "PRAGMA wal_checkpoint(TRUNCATE)");
     sqlite3_close(db);
+    if (live_fd >= 0)
+        close(live_fd);        /* releases the liveness lock: the recording is over */
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!quiet)

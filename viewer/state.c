@@ -402,8 +402,9 @@ static void *builder(void *arg)
                                "WHERE q.id > ?1 AND q.id <= ?2 ORDER BY q.id", -1, &rq, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, IE_SQL, -1, &ie, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, FE_SQL, -1, &fe, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT min(id), max(id), (SELECT ts FROM request ORDER BY id LIMIT 1), "
-                               "(SELECT ts FROM request ORDER BY id DESC LIMIT 1) FROM request",
+        sqlite3_prepare_v2(db, "SELECT (SELECT id FROM request ORDER BY id LIMIT 1), (SELECT id FROM request ORDER BY id DESC LIMIT 1), "
+                               "(SELECT ts FROM request ORDER BY id LIMIT 1), "
+                               "(SELECT ts FROM request ORDER BY id DESC LIMIT 1)",
                            -1, &mx, NULL) != SQLITE_OK) {
         snprintf(s->error, sizeof s->error, "%s", sqlite3_errmsg(db));
         goto out;

@@ -138,8 +138,8 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
             continue;
         char fl[128];
         fmt_oflags(fl, sizeof fl, e->c);
-        snprintf(line, sizeof line, "  fh %-5lld fd %-4d %s%s %s", (long long)e->key, e->d, fl,
-                 e->f ? " created" : "", inode_path(a, e->a, path, sizeof path));
+        snprintf(line, sizeof line, "  fh %-5lld fd %-4d%s %s %s", (long long)e->key, e->d, e->f ? " created" : "",
+                 inode_path(a, e->a, path, sizeof path), fl);
         draw_text(w, yy++, x + 1, wd - 1, line, e->u == cur->unique ? CP_OK : 0, 0);
         shown_fh++;
     }

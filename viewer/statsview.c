@@ -143,7 +143,7 @@ void stats_draw(struct app *a)
         char bar[1024] = "";
         for (int k = 0; k < len && k < 300; k++)
             strcat(bar, "■");
-        snprintf(line, sizeof line, " >=%9s %10lld %s", b[0], (long long)pow_count[p], bar);
+        snprintf(line, sizeof line, " >=%9.9s %10lld %.960s", b[0], (long long)pow_count[p], bar);
         draw_text(w, y++, 0, COLS, line, p >= 20 ? CP_SLOW : CP_OK, 0);
     }
     /* latency over time: max per column (top), request rate (bottom) */

@@ -53,13 +53,16 @@ void fmt_delta(char *dst, size_t cap, int64_t ns)
              (unsigned long long)(v / 1000 % 1000000));
 }
 
+/* Flags come from the FUSE wire, i.e. the kernel's values.  glibc defines
+ * O_LARGEFILE as 0 on 64-bit targets, so its kernel value (asm-generic and
+ * x86) is spelled out. */
 void fmt_oflags(char *dst, size_t cap, int64_t flags)
 {
     static const struct { int bit; const char *name; } names[] = {
         { O_SYNC, "O_SYNC" },       /* before O_DSYNC: O_SYNC includes its bit */
         { O_CREAT, "O_CREAT" },     { O_EXCL, "O_EXCL" },       { O_NOCTTY, "O_NOCTTY" },
         { O_TRUNC, "O_TRUNC" },     { O_APPEND, "O_APPEND" },   { O_NONBLOCK, "O_NONBLOCK" },
-        { O_DSYNC, "O_DSYNC" },     { O_DIRECT, "O_DIRECT" },   { O_LARGEFILE, "O_LARGEFILE" },
+        { O_DSYNC, "O_DSYNC" },     { O_DIRECT, "O_DIRECT" },   { 0100000, "O_LARGEFILE" },
         { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
         { O_CLOEXEC, "O_CLOEXEC" }, { O_PATH, "O_PATH" },
         { O_TMPFILE & ~O_DIRECTORY, "O_TMPFILE" },

@@ -172,8 +172,8 @@ void tl_reset(struct app *a, int64_t id, int dir)
         }
     }
     t->top = t->cur - h / 3;
-    if (dir < 0 || t->at_end)
-        t->top = t->cur - (h - 1);
+    if (dir < 0 || t->at_end)  /* leave the last line for the end marker */
+        t->top = t->cur - (h - (t->at_end && t->cur == t->n - 1 ? 2 : 1));
     if (t->top < 0)
         t->top = 0;
     fix_top(t);

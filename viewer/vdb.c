@@ -214,6 +214,8 @@ bool vdb_refresh(struct vdb *v)
             v->info.status = TRACEDB_COMPLETE;
         else if (s && !strcmp(s, "incomplete"))
             v->info.status = TRACEDB_INCOMPLETE;
+        if (v->info.status != TRACEDB_RECORDING)
+            v->info.live = false;  /* the recorder finished the file */
         v->info.events_lost = sqlite3_column_int64(st, 1);
         const char *why = (const char *)sqlite3_column_text(st, 2);
         if (why && v->info.status == TRACEDB_INCOMPLETE)
@@ -428,10 +430,13 @@ int64_t vdb_id_at_ts(struct vdb *v, int64_t ts)
 
 int64_t vdb_event_cut(sqlite3 *db, const char *table, int64_t ts)
 {
-    char sql[160];
+    char sql[256];
     snprintf(sql, sizeof sql, "SELECT id, ts FROM %s WHERE id >= ? ORDER BY id LIMIT 1", table);
     sqlite3_stmt *st = prep(db, sql);
-    snprintf(sql, sizeof sql, "SELECT min(id), max(id) FROM %s", table);
+    /* two subqueries: SQLite's min/max shortcut (one rowid seek) applies
+     * only to a lone min() or max(); min(id), max(id) together scan */
+    snprintf(sql, sizeof sql, "SELECT (SELECT id FROM %s ORDER BY id LIMIT 1), (SELECT id FROM %s ORDER BY id DESC LIMIT 1)",
+             table, table);
     sqlite3_stmt *mm = prep(db, sql);
     if (!st || !mm) {
         sqlite3_finalize(st);

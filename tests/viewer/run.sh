@@ -1,0 +1,553 @@
+#!/bin/bash
+# tests/viewer/run.sh CASE — drive the real viewer in tmux and assert on the
+# rendered screen.  Environment (set by viewer/meson.build):
+#   VIEWER     viewer-main (same code as `fusetrace view`)
+#   GENDB      fusetrace-gendb
+#   FUSETRACE  the fusetrace binary (case real-recording)
+# Exits 0 pass, 1 fail, 77 when tmux is missing.
+set -u
+CASE=${1:?usage: run.sh CASE}
+command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is not installed"; exit 77; }
+
+D=$(mktemp -d /tmp/fusetrace-viewer-test.XXXXXX)
+T="tmux -S $D/sock"
+BG_PIDS=()
+cleanup() {
+    $T kill-server 2>/dev/null
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    if [ -n "${MNT_CLEANUP:-}" ]; then umount -l "$MNT_CLEANUP" 2>/dev/null; fi
+    rm -rf "$D"
+}
+trap cleanup EXIT
+
+screen() { $T capture-pane -p -t t 2>/dev/null; }
+fail() {
+    echo "FAIL [$CASE]: $*"
+    echo "----- screen -----"
+    screen
+    echo "------------------"
+    exit 1
+}
+# wait_for REGEX [seconds]: poll the screen until it matches
+wait_for() {
+    local i=0 max=$(( ${2:-10} * 20 ))
+    while [ $i -lt $max ]; do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.05; i=$((i + 1))
+    done
+    fail "timeout waiting for /$1/"
+}
+# wait_gone REGEX [seconds]: poll until the screen no longer matches
+wait_gone() {
+    local i=0 max=$(( ${2:-10} * 20 ))
+    while [ $i -lt $max ]; do
+        screen | grep -Eq -- "$1" || return 0
+        sleep 0.05; i=$((i + 1))
+    done
+    fail "still showing /$1/"
+}
+# region LINE_FROM LINE_TO: lines of the screen (1-based)
+region() { screen | sed -n "$1,$2p"; }
+keys() { $T send-keys -t t "$@"; }
+# lit TEXT: type TEXT literally (a lone ";" is tmux's command separator)
+lit() { if [ "$1" = ";" ]; then $T send-keys -t t '\;'; else $T send-keys -t t -l -- "$1"; fi; }
+# start COMMAND...: run it in a fresh 120x40 tmux session
+start() {
+    $T kill-server 2>/dev/null
+    rm -f "$D/sock"
+    $T -f /dev/null new-session -d -s t -x 120 -y 40 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+        "$*; echo VIEWER_EXIT=\$?; sleep 600" || fail "tmux new-session"
+}
+view() { start "$VIEWER $(printf '%q ' "$@")"; }
+# q SQL: first row of a query on $DB, columns joined by |
+q() {
+    python3 - "$DB" "$1" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+r = c.execute(sys.argv[2]).fetchone()
+print("" if r is None else "|".join("" if x is None else str(x) for x in r))
+EOF
+}
+# gen ARGS... DB: a synthetic recording; N = its number of requests
+gen() {
+    "$GENDB" -q "$@" || fail "gendb $*"
+    N=$(DB="${@: -1}" q "SELECT max(id) FROM request")
+}
+timeline() { region 3 17; }     # the timeline rows at 120x40
+# tl FIELD: the value of FIELD in each timeline row on screen (120x40 layout)
+tl() {
+    screen | python3 -c '
+import re, sys
+cols = dict(op=(25, 37), nodeid=(37, 45), proc=(45, 59), path=(59, 83), result=(98, 110), latency=(110, 200))
+a, b = cols[sys.argv[1]]
+for i, l in enumerate(sys.stdin):
+    if 2 <= i <= 16 and re.match(r"^. +[0-9]+\.[0-9]{6} ", l):
+        print(l.rstrip("\n")[a:b].strip())
+' "$1"
+}
+# all_rows FIELD REGEX WHAT: there are rows, and every row's FIELD matches
+all_rows() {
+    local vals
+    vals=$(tl "$1")
+    [ -n "$vals" ] || fail "$3: no rows on screen"
+    if echo "$vals" | grep -Evq -- "$2"; then
+        fail "$3: row $1 not matching /$2/: $(echo "$vals" | grep -Ev -- "$2" | head -3 | tr '\n' ' ')"
+    fi
+}
+cursor_line() { screen | grep -E '^#[0-9]+ [A-Z_]+ +unique' | head -1; }
+
+case "$CASE" in
+
+first-screen)
+    DB=$D/s.db; gen -n 3000 "$DB"
+    view "$DB"
+    wait_for 'fusetrace view .*s\.db +\[complete\]'
+    wait_for 'time s +delta +op +nodeid +pid/proc +path +args +result +latency'
+    wait_for "#1/$N +0%"
+    wait_for 'INIT'
+    wait_for '^#1 INIT +unique'
+    wait_for 'inodes at \+0\.000000s after #1'
+    wait_for 'Help.*Quit'
+    region 3 17 | grep -q 'LOOKUP' || fail "no LOOKUP in the first screen"
+    keys j j
+    wait_for "#3/$N"
+    keys G
+    wait_for "#$N/$N 100%"
+    wait_for '— end —'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+detail)
+    DB=$D/s.db; gen -n 3000 "$DB"
+    ID=$(q "SELECT id FROM request WHERE opcode = 35 ORDER BY id LIMIT 1")
+    NAME=$(q "SELECT name FROM request WHERE id = $ID")
+    FH=$(q "SELECT r.fh FROM reply r JOIN request q USING (unique_id) WHERE q.id = $ID")
+    view "$DB"
+    wait_for "#1/$N"
+    keys :; lit "#$ID"; keys Enter
+    wait_for "^#$ID CREATE +unique"
+    wait_for "nodeid [0-9]+ /mod[0-9]+/$NAME"
+    wait_for 'request fields'
+    wait_for "name=$NAME"
+    wait_for 'flags=O_WRONLY\|O_CREAT\|O_TRUNC'
+    wait_for 'reply fields'
+    wait_for 'inode events'
+    wait_for 'NEW +CREATE +node'
+    wait_for 'fh events'
+    wait_for "CREATE +fh $FH .*created"
+    wait_for 'backing syscalls'
+    wait_for 'openat\(fd'
+    wait_for 'latency split: backend .*daemon\+kernel'
+    # the state pane shows the new inode and the open fh created here
+    wait_for "\* +[0-9]+ +1 handle +/mod[0-9]+/$NAME"
+    wait_for "fh $FH .*created"
+    ;;
+
+forget)
+    DB=$D/s.db; gen -n 3000 "$DB"
+    # a FORGET of a temporary: the inode exists right before, is gone after
+    F=$(q "SELECT q.id FROM request q JOIN inode i ON i.nodeid = q.nodeid WHERE q.opcode = 2 AND i.name LIKE 'tmp_%' ORDER BY q.id LIMIT 1")
+    NODE=$(q "SELECT nodeid FROM request WHERE id = $F")
+    P=$(q "SELECT path FROM inode WHERE nodeid = $NODE")
+    view "$DB"
+    wait_for "#1/$N"
+    keys :; lit "#$((F - 1))"; keys Enter
+    wait_for "^#$((F - 1)) "
+    wait_for "inodes at .* after #$((F - 1))"
+    wait_for " $NODE +1 handle +$P"
+    keys j
+    wait_for "^#$F FORGET"
+    wait_for "inodes at .* after #$F"
+    wait_for "x +$NODE +freed +by this request +$P"
+    screen | grep -Eq " $NODE +1 handle +$P" && fail "inode $NODE still in the table after its FORGET"
+    wait_for 'UNREF +FORGET'
+    wait_for 'FREE +FORGET'
+    # and back: the inode reappears
+    keys k
+    wait_for " $NODE +1 handle +$P"
+    ;;
+
+playback)
+    DB=$D/s.db; gen -n 3000 "$DB"
+    view "$DB"
+    wait_for "#1/$N +0%.*PAUSE"
+    keys Space
+    wait_for 'PLAY ×1 as recorded'
+    # the session lasts ~0.12 s: at x1 it reaches the end by itself
+    wait_for "#$N/$N 100%" 10
+    wait_for 'playback reached the end'
+    keys g
+    wait_for "#1/$N"
+    keys - - - -                   # x0.1 ... slowest steps
+    wait_for 'PAUSE ×0.1'
+    keys Space
+    wait_for 'PLAY ×0.1'
+    # advances, but far from the end within a second
+    wait_for "#([2-9]|[1-9][0-9]+)/$N"
+    keys Space
+    wait_for 'PAUSE ×0.1'
+    A=$(screen | grep -Eo "#[0-9]+/$N" | head -1)
+    keys ']'
+    B=$(screen | grep -Eo "#[0-9]+/$N" | head -1); B=${B%/$N}; B=${B#\#}
+    A=${A%/$N}; A=${A#\#}
+    [ "$B" -gt "$A" ] || fail "] did not step forward ($A -> $B)"
+    keys '['
+    wait_for "#$A/$N"
+    keys + + + + + + + + + + + + +
+    wait_for 'PAUSE ×1000'
+    ;;
+
+filters)
+    DB=$D/s.db; gen -n 5000 "$DB"
+    view "$DB"
+    wait_for "#1/$N"
+    keys f; wait_for 'filter by:'
+    keys o; wait_for 'filter op'
+    lit READ; keys Enter
+    wait_for 'FILTER op=READ'
+    all_rows op '^READ$' "op filter"
+    keys c; wait_for 'filters cleared'
+    keys f e; lit ENOENT; keys Enter
+    wait_for 'FILTER errno=ENOENT'
+    wait_for 'LOOKUP .*ENOENT'
+    all_rows result '^ENOENT$' "errno filter"
+    [ "$(tl result | wc -l)" -ge 10 ] || fail "errno filter: too few rows"
+    keys c; wait_for 'filters cleared'
+    keys f p; lit cat; keys Enter
+    wait_for 'FILTER proc=cat'
+    all_rows proc '^4280 cat$' "process filter"
+    keys c f p; lit 4242; keys Enter
+    wait_for 'FILTER proc=4242'
+    all_rows proc '^4242 make$' "pid filter"
+    keys c f a; lit /mod007/; keys Enter
+    wait_for 'FILTER path\^=/mod007/'
+    wait_for '/mod007/'
+    all_rows path '^/mod007/' "path prefix filter"
+    keys c f s; lit file_0042; keys Enter
+    wait_for 'FILTER path~=file_0042'
+    all_rows path 'file_0042' "substring filter"
+    NODE=$(q "SELECT nodeid FROM request WHERE opcode = 15 ORDER BY id LIMIT 1")
+    keys c f n; lit "$NODE"; keys Enter
+    wait_for "FILTER nodeid=$NODE"
+    paste <(tl nodeid) <(tl result) | grep -Evq "^$NODE	|	node $NODE\$" && fail "nodeid filter"
+    all_rows nodeid '^[0-9]+$' "nodeid filter"
+    keys c f l; lit 1ms; keys Enter
+    wait_for 'FILTER lat>=1ms'
+    wait_for '[0-9]ms *$'
+    all_rows latency '^[0-9.]+ms$' "latency filter"
+    keys c f x; lit "opcode = 3"; keys Enter
+    wait_for 'FILTER sql=opcode = 3'
+    all_rows op '^GETATTR$' "SQL filter"
+    # a broken SQL expression is refused, with SQLite's reason
+    keys f x; keys C-u; lit "no_such_column = 1"; keys Enter
+    wait_for 'filter rejected: no such column'
+    wait_for 'FILTER sql=opcode = 3'
+    # AND of two filters
+    keys c f o; lit LOOKUP; keys Enter
+    keys f p; lit make; keys Enter
+    wait_for 'FILTER op=LOOKUP & proc=make'
+    all_rows op '^LOOKUP$' "AND of filters (op)"
+    all_rows proc '^4242 make$' "AND of filters (proc)"
+    keys c
+    wait_for 'filters cleared'
+    screen | grep -q FILTER && fail "status still shows a filter"
+    ;;
+
+jumps)
+    DB=$D/s.db; gen -n 5000 "$DB"
+    E1=$(q "SELECT id FROM op WHERE errno <> 0 ORDER BY id LIMIT 1")
+    E2=$(q "SELECT id FROM op WHERE errno <> 0 ORDER BY id LIMIT 1 OFFSET 1")
+    S1=$(q "SELECT id FROM op WHERE latency_ns >= 1000000 ORDER BY id LIMIT 1")
+    S2=$(q "SELECT id FROM op WHERE latency_ns >= 1000000 ORDER BY id LIMIT 1 OFFSET 1")
+    view "$DB"
+    wait_for "#1/$N"
+    keys e;  wait_for "^#$E1 "
+    keys e;  wait_for "^#$E2 "
+    keys E;  wait_for "^#$E1 "
+    cursor_line >/dev/null
+    wait_for 'reply: E[A-Z]+ \(errno'
+    keys g s; wait_for "^#$S1 "
+    wait_for 'reply: ok after [0-9.]+ms'
+    keys s;  wait_for "^#$S2 "
+    keys S;  wait_for "^#$S1 "
+    # same nodeid
+    keys g
+    wait_for '^#1 INIT'
+    keys j j
+    wait_for '^#3 '
+    NN=$(q "SELECT nodeid FROM request WHERE id = 3")
+    O1=$(q "SELECT id FROM request WHERE nodeid = $NN AND id > 3 ORDER BY ts, id LIMIT 1")
+    keys o; wait_for "^#$O1 "
+    keys O; wait_for "^#3 "
+    # search and n/N
+    SR=$(q "SELECT id FROM op WHERE instr(name, 'file_0100') > 0 OR instr(path, 'file_0100') > 0 ORDER BY id LIMIT 2")
+    SR1=$(q "SELECT id FROM op WHERE instr(name, 'file_0100') > 0 OR instr(path, 'file_0100') > 0 ORDER BY id LIMIT 1")
+    SR2=$(q "SELECT id FROM op WHERE instr(name, 'file_0100') > 0 OR instr(path, 'file_0100') > 0 ORDER BY id LIMIT 1 OFFSET 1")
+    : "$SR"
+    keys g /; lit file_0100; keys Enter
+    wait_for "^#$SR1 "
+    keys n; wait_for "^#$SR2 "
+    keys N; wait_for "^#$SR1 "
+    # go to a time: 0.05 s into the session
+    T50=$(q "SELECT min(id) FROM request WHERE ts >= (SELECT min(ts) FROM request) + 50000000")
+    keys :; lit 0.05; keys Enter
+    wait_for "^#$T50 "
+    ;;
+
+stats)
+    DB=$D/s.db; gen -n 5000 "$DB"
+    N_LOOKUP=$(q "SELECT count(*) FROM request WHERE opcode = 1")
+    view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics — whole session'
+    wait_for 'op +count +errors +p50 +p90 +p99 +max +avg'
+    wait_for "LOOKUP +$N_LOOKUP "
+    wait_for 'latency histogram: LOOKUP'
+    wait_for '>= +[0-9.]+µs +[0-9]+ ■'
+    wait_for 'latency over time'
+    keys j
+    wait_for 'latency histogram: READ'
+    keys k Enter
+    wait_for 'FILTER op=LOOKUP'
+    all_rows op '^LOOKUP$' "stats Enter filters to LOOKUP"
+    keys i q
+    wait_for 'FILTER op=LOOKUP'
+    ;;
+
+sql)
+    DB=$D/s.db; gen -n 3000 "$DB"
+    C1=$(q "SELECT id FROM op WHERE op = 'CREATE' ORDER BY id LIMIT 1 OFFSET 1")
+    U=$(q "SELECT unique_id FROM request WHERE opcode = 16 ORDER BY id LIMIT 1")
+    UID_ID=$(q "SELECT id FROM request WHERE unique_id = $U")
+    view "$DB"
+    wait_for "#1/$N"
+    lit ';'
+    wait_for 'sql>'
+    lit "SELECT id, op, path FROM op WHERE op = 'CREATE' ORDER BY id LIMIT 3"; keys Enter
+    wait_for '3 rows in [0-9.]+ ms'
+    wait_for 'Enter: jump'
+    wait_for "^$C1 +CREATE"
+    keys j Enter
+    wait_for "^#$C1 CREATE +unique"
+    # unique_id from another table also names a request
+    lit ';'
+    lit "SELECT unique_id, call, dur_ns FROM backing WHERE unique_id = $U"; keys Enter
+    wait_for '1 row in'
+    keys Enter
+    wait_for "^#$UID_ID WRITE"
+    # errors and read-only
+    lit ';'; lit "SELEC nonsense"; keys Enter
+    wait_for 'syntax error'
+    keys q
+    lit ';'; lit "DELETE FROM request"; keys Enter
+    wait_for 'only read-only statements'
+    keys q v
+    wait_for 'only read-only statements'
+    keys q
+    wait_for "#[0-9]+/$N"
+    ;;
+
+help)
+    DB=$D/s.db; gen -n 500 "$DB"
+    view "$DB"
+    wait_for "#1/$N"
+    keys '?'
+    wait_for 'fusetrace view — keys'
+    wait_for 'next / previous error reply'
+    wait_for 'follow a live recording'
+    wait_for 'filter menu: o op'
+    keys j j j j j j j j j j j j j j j j j j j j
+    wait_for 'back to the timeline; quit from the timeline'
+    keys x
+    wait_gone 'fusetrace view — keys'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+resize)
+    DB=$D/s.db; gen -n 2000 "$DB"
+    view "$DB"
+    wait_for "#1/$N"
+    keys '?'
+    wait_for 'fusetrace view — keys'
+    $T resize-window -t t -x 40 -y 10
+    wait_for 'terminal too small \(40x10\)'
+    wait_for 'need 60x12'
+    keys j j
+    $T resize-window -t t -x 120 -y 40
+    wait_for 'fusetrace view — keys'
+    keys x
+    wait_for "#1/$N"
+    wait_for 'inodes at'
+    $T resize-window -t t -x 70 -y 14
+    wait_for "#1/$N"
+    screen | grep -q 'inodes at' && fail "panes shown in a 14-line terminal"
+    $T resize-window -t t -x 120 -y 40
+    wait_for 'inodes at'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+odd-names)
+    DB=$D/s.db; gen -n 3000 --odd-names "$DB"
+    view "$DB"
+    wait_for "#1/$N"
+    keys /; lit evil; keys Enter
+    # the escape sequence is shown as text, never interpreted
+    wait_for 'evil\\x1b\[31mRED\\x1b\[0m\\t[0-9]+\\x07'
+    $T capture-pane -p -e -t t | grep -q $'\x1b\[31mRED' && fail "a recorded escape sequence reached the terminal"
+    keys g /; lit bad; keys Enter
+    wait_for 'bad\\xff\\xfe[0-9]+\\nline'
+    keys g /; lit données; keys Enter
+    wait_for 'données_[0-9]+\.txt'
+    keys g /; lit 日本語; keys Enter
+    wait_for '日本語_[0-9]+\.md'
+    ;;
+
+follow)
+    DB=$D/live.db
+    "$GENDB" -q -n 500 --live 400 "$DB" > "$D/gen.out" &
+    BG_PIDS+=($!)
+    i=0; until grep -q LIVE "$D/gen.out" 2>/dev/null; do sleep 0.05; i=$((i+1)); [ $i -lt 400 ] || fail "gendb live never started"; done
+    view "$DB"
+    wait_for '\[recording, live\]'
+    wait_for 'FOLLOW'
+    A=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); A=${A#\#}; A=${A%/*}
+    # the cursor follows the end as rows arrive
+    j=0
+    while :; do
+        B=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); B=${B#\#}; B=${B%/*}
+        [ -n "$B" ] && [ "$B" -gt $((A + 50)) ] && break
+        sleep 0.1; j=$((j+1)); [ $j -lt 100 ] || fail "follow did not advance past #$A"
+    done
+    # F turns following off: the position stays
+    keys F
+    wait_for 'follow off'
+    sleep 0.5
+    C=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); C=${C#\#}; C=${C%/*}
+    sleep 1
+    E=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); E=${E#\#}; E=${E%/*}
+    [ "$C" = "$E" ] || fail "cursor moved with follow off ($C -> $E)"
+    keys F
+    wait_for 'follow on'
+    wait "${BG_PIDS[0]}"; BG_PIDS=()
+    DB=$D/live.db
+    NF=$(q "SELECT max(id) FROM request")
+    wait_for '\[complete\]' 15
+    wait_for "#$NF/$NF" 10
+    ;;
+
+bad-input)
+    printf 'hello, not a database\n' > "$D/text.db"
+    : > "$D/empty.db"
+    head -c 65536 /dev/urandom > "$D/random.db"
+    DB=$D/good.db; gen -n 3000 "$DB"
+    head -c $(( $(stat -c %s "$DB") / 2 )) "$DB" > "$D/truncated.db"
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("create table t(x)"); c.commit()' "$D/foreign.db"
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("create table session(id)"); c.execute("create table other(x)"); c.commit()' "$D/nosession.db"
+    cp "$DB" "$D/future.db"
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("pragma user_version=99"); c.commit()' "$D/future.db"
+    mkdir "$D/adir"
+    check_bad() {   # check_bad FILE REGEX
+        view "$1"
+        wait_for "$2"
+        wait_for 'VIEWER_EXIT=1'
+        # one message (wrapped at 120 columns at most once), nothing else
+        [ "$(screen | grep -c .)" -le 3 ] || fail "more than a message and the exit line"
+        screen | head -1 | grep -q '^fusetrace view: ' || fail "the message is not first on a clean screen"
+    }
+    check_bad "$D/missing.db" 'fusetrace view: .*missing\.db: no such file'
+    check_bad "$D/adir" 'adir: is a directory, not a recording'
+    check_bad "$D/empty.db" 'empty\.db: empty file'
+    check_bad "$D/text.db" 'text\.db: not an SQLite database'
+    check_bad "$D/random.db" 'random\.db: not an SQLite database'
+    check_bad "$D/truncated.db" 'truncated\.db: (truncated|corrupt)'
+    check_bad "$D/foreign.db" 'foreign\.db: an SQLite database, but not a fusetrace recording'
+    check_bad "$D/nosession.db" 'nosession\.db: .*not a (fusetrace|usable)'
+    check_bad "$D/future.db" 'future\.db: recorded by a newer fusetrace \(schema version 99'
+    # a name with control characters: echoed escaped
+    EVIL="$D/"$'ev\e[31mil\nname.db'
+    view "$EVIL"
+    wait_for 'ev\\x1b\[31mil\\nname\.db: no such file'
+    wait_for 'VIEWER_EXIT=1'
+    $T capture-pane -p -e -t t | grep -q $'\x1b\[31mil' && fail "control characters of a file name reached the terminal"
+    cp "$DB" "$EVIL"
+    view "$EVIL"
+    wait_for 'fusetrace view .*ev\\x1b\[31mil\\nname\.db +\[complete\]'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    # usage errors: exit 2 with a hint
+    start "$VIEWER"
+    wait_for 'fusetrace view: missing DB'
+    wait_for "Try 'fusetrace view --help'"
+    wait_for 'VIEWER_EXIT=2'
+    start "$VIEWER --frobnicate $DB"
+    wait_for "unknown or incomplete option '--frobnicate'"
+    wait_for 'VIEWER_EXIT=2'
+    start "$VIEWER $DB $DB"
+    wait_for 'one DB only'
+    wait_for 'VIEWER_EXIT=2'
+    start "$VIEWER --help"
+    wait_for 'usage: fusetrace view \[OPTIONS\] DB'
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+incomplete)
+    DB=$D/inc.db; gen -n 2000 --status incomplete --lost 17 --no-indexes "$DB"
+    view "$DB"
+    wait_for '\[incomplete\] +INCOMPLETE: recorder killed \(synthetic\)'
+    wait_for 'lost 17'
+    wait_for "#1/$N"
+    # no secondary indexes: still navigable, detail and state still work
+    ID=$(q "SELECT id FROM request WHERE opcode = 35 ORDER BY id LIMIT 1")
+    keys :; lit "#$ID"; keys Enter
+    wait_for "^#$ID CREATE"
+    wait_for 'NEW +CREATE +node'
+    keys o
+    wait_for "^#[0-9]+ [A-Z]+ "
+    keys G
+    wait_for "#$N/$N"
+    # a 'recording' row whose recorder is gone: reported as incomplete
+    DB2=$D/dead.db; gen -n 500 --status recording "$DB2"
+    view "$DB2"
+    wait_for '\[incomplete\] +INCOMPLETE: the recorder stopped'
+    wait_for "#1/$N"
+    ;;
+
+real-recording)
+    [ -x "${FUSETRACE:-}" ] || fail "no fusetrace binary at '${FUSETRACE:-}'"
+    SRC=$D/src; mkdir "$SRC"
+    echo seed > "$SRC/existing.txt"
+    DB=$D/real.db
+    "$FUSETRACE" record --db "$DB" "$SRC" -- sh -c 'echo hello > made.txt; cat made.txt existing.txt >/dev/null; ls >/dev/null; cat nosuchfile 2>/dev/null; rm made.txt' \
+        > "$D/record.out" 2>&1 || { cat "$D/record.out"; fail "fusetrace record failed"; }
+    [ -s "$DB" ] || fail "no database recorded"
+    C=$(q "SELECT id FROM op WHERE op = 'CREATE' AND name = 'made.txt' ORDER BY id LIMIT 1")
+    [ -n "$C" ] || fail "the recording has no CREATE of made.txt"
+    E=$(q "SELECT id FROM op WHERE name = 'nosuchfile' AND errno_name = 'ENOENT' ORDER BY id LIMIT 1")
+    start "$FUSETRACE view $DB"
+    wait_for 'fusetrace view .*real\.db +\[complete\]'
+    wait_for 'INIT'
+    keys :; lit "#$C"; keys Enter
+    wait_for "^#$C CREATE"
+    wait_for 'made\.txt'
+    wait_for 'NEW +CREATE'
+    wait_for 'backing syscalls'
+    if [ -n "$E" ]; then
+        keys g e
+        wait_for "LOOKUP .*nosuchfile|ENOENT"
+    fi
+    keys i
+    wait_for 'Statistics — whole session'
+    wait_for 'LOOKUP'
+    keys q q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+*)
+    echo "unknown case $CASE"; exit 99 ;;
+esac
+echo "PASS [$CASE]"
+exit 0
