@@ -40,6 +40,10 @@ static const char common_help[] =
     "  --drop               never slow the filesystem down to record: drop events when\n"
     "                       the ring is full, and count every one dropped.\n"
     "  --capture-data=BYTES store the first BYTES of each read and write (default 0).\n"
+    "  --snapshot-data=BYTES\n"
+    "                       keep the first BYTES of each regular file the session finds\n"
+    "                       already there (its manifest entry), so `fusetrace replay` can\n"
+    "                       rebuild it with that content (default 0: sizes only).\n"
     "  --ring-size=BYTES    recorder ring capacity (default chosen by the recorder).\n";
 
 void cli_usage_mount(FILE *to)
@@ -129,7 +133,7 @@ static int take_o(struct cli *c, char *list)
 int cli_parse(int argc, char **argv, bool record, struct cli *c)
 {
     enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
-           O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_RING, O_NODP, O_HELP };
+           O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP };
     static const struct option longopts[] = {
         { "cache", required_argument, NULL, O_CACHE },
         { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -143,6 +147,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         { "lttng-output", required_argument, NULL, O_LTTNG_OUT },
         { "drop", no_argument, NULL, O_DROP },
         { "capture-data", required_argument, NULL, O_CAPTURE },
+        { "snapshot-data", required_argument, NULL, O_SNAPSHOT },
         { "ring-size", required_argument, NULL, O_RING },
         { "no-default-permissions", no_argument, NULL, O_NODP },
         { "help", no_argument, NULL, O_HELP },
@@ -218,6 +223,11 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
                 return usage_error(record, "--capture-data must be a byte count up to 1M, not '%s'", optarg);
             c->capture_data = v;
             break;
+        case O_SNAPSHOT:
+            if (parse_size(optarg, &v) < 0 || v > (1u << 20))
+                return usage_error(record, "--snapshot-data must be a byte count up to 1M, not '%s'", optarg);
+            c->fs.snapshot_data = v;
+            break;
         case O_RING:
             if (parse_size(optarg, &v) < 0 || v < 4096 || v > (1ull << 32))
                 return usage_error(record, "--ring-size must be a byte count from 4K to 4G, not '%s'", optarg);
@@ -278,5 +288,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         return usage_error(record, "--drop needs a database to record to (--db)%s", "");
     if (c->capture_data && !c->db_path && !c->lttng && !(record && !c->no_db))
         return usage_error(record, "--capture-data needs a recording (--db or --lttng)%s", "");
+    if (c->fs.snapshot_data && !c->db_path && !c->lttng && !(record && !c->no_db))
+        return usage_error(record, "--snapshot-data needs a recording (--db or --lttng)%s", "");
     return 0;
 }

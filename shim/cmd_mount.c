@@ -112,6 +112,7 @@ static int open_recorder(struct cli *cli, char *db_buf, size_t db_len)
         .drop = cli->drop,
         .ring_bytes = cli->ring_bytes,
         .capture_data = cli->capture_data,
+        .snapshot_data = cli->fs.snapshot_data,
         .source = cli->fs.source,
         .mountpoint = cli->fs.mountpoint,
         .options = cli->options_line,

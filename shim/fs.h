@@ -8,6 +8,7 @@
 
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,6 +28,7 @@ struct fs_config {
     bool default_permissions;
     bool read_only;
     bool splice;                  /* may use splice (off when the wire tap records) */
+    size_t snapshot_data;         /* manifest: keep the first N bytes of files first looked up */
 };
 
 struct inode_table;

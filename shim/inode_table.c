@@ -284,13 +284,16 @@ static void close_all(const int *fds, int n)
 /* ---- lookup counting ---------------------------------------------------- */
 
 uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
-                        uint64_t parent, const char *name)
+                        uint64_t parent, const char *name, bool *is_new)
 {
     int close_fds[CLOSE_BATCH + 1] = { 0 };
     int nclose = 0;
     struct file_handle *spare_handle = NULL;
     struct inode *fresh = NULL;
     uint64_t nodeid;
+
+    if (is_new)
+        *is_new = false;
 
     if (!f->handle && !f->st.st_ino) {
         /* not reached: callers always fstat; keep the table sane regardless */
@@ -333,6 +336,8 @@ uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause c
         ino->pinned = f->handle == NULL;
         ino->fd = ino->pinned ? f->fd : -1;
         nodeid = ino->nodeid;
+        if (is_new)
+            *is_new = true;
 
         struct inode *older = f->handle ? find_ids(t, &f->st, f->mnt_id, false) : NULL;
         map_insert(t, ino, MAP_BY_NODEID);

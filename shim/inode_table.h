@@ -46,9 +46,11 @@ void itab_free(struct inode_table *t);   /* unmount: records FREE for what is le
 
 /* Find the entry for `f` or insert a new one, and take one lookup reference,
  * atomically.  Consumes f->fd and f->handle in every case.  Returns the
- * nodeid (> 1).  `cause`, `parent` and `name` are for the record. */
+ * nodeid (> 1), or 0 when out of memory.  *is_new (if is_new is not NULL)
+ * says whether this call created the entry.  `cause`, `parent` and `name`
+ * are for the record. */
 uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
-                        uint64_t parent, const char *name);
+                        uint64_t parent, const char *name, bool *is_new);
 
 /* Take one more lookup on a live nodeid (link replies with the existing
  * entry).  Returns 0 or -ESTALE. */

@@ -23,6 +23,7 @@ static const struct subcommand subcommands[] = {
     { "import", cmd_import, "convert an LTTng trace of fusetrace into a recording database" },
     { "export", cmd_export, "write a recording as Perfetto/Chrome trace JSON or JSON lines" },
     { "scenario", cmd_scenario, "list or run the diagnostic scenarios" },
+    { "replay", cmd_replay, "re-execute a recording against a directory" },
 };
 
 static void usage(FILE *to)

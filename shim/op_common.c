@@ -2,6 +2,8 @@
 #include "shim/op_common.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,40 @@ bool name_is_child(const char *name)
     return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+/* Record the manifest entry of an object the session just found, with the
+ * first snapshot_data bytes of a regular file (read through the entry, so
+ * exactly the inode that was found). */
+static void manifest_record(struct fs *fs, uint64_t nodeid, uint64_t parent, const char *name,
+                            const struct stat *st, const char *link_target)
+{
+    struct rec_manifest_event m = {
+        .nodeid = nodeid, .parent = parent, .name = name, .st = st,
+        .link_target = link_target,
+    };
+    char *data = NULL;
+    if (fs->cfg.snapshot_data && S_ISREG(st->st_mode) && st->st_size > 0) {
+        size_t want = (size_t)st->st_size < fs->cfg.snapshot_data ? (size_t)st->st_size
+                                                                 : fs->cfg.snapshot_data;
+        struct inode *ino = itab_get(fs->itab, nodeid);
+        int pfd = ino ? inode_fd(fs->itab, ino) : -1;
+        int rfd = pfd >= 0 ? reopen_fd(pfd, O_RDONLY | O_NONBLOCK) : -1;
+        data = rfd >= 0 ? malloc(want) : NULL;
+        if (data) {
+            ssize_t n = BACKING("pread", rfd, 0, NULL, pread(rfd, data, want, 0));
+            if (n > 0) {
+                m.data = data;
+                m.data_len = (size_t)n;
+            }
+        }
+        if (rfd >= 0)
+            close(rfd);
+        if (ino)
+            itab_put(fs->itab, ino);
+    }
+    rec_manifest(&m);
+    free(data);
+}
+
 int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
                   enum rec_cause cause, struct fuse_entry_param *e)
 {
@@ -91,9 +127,24 @@ int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
         }
     }
     memcpy(&e->attr, &f.st, sizeof(f.st));
-    e->ino = itab_ref_found(fs->itab, &f, cause, parent, name);
+    /* The manifest (what replay needs to rebuild the initial tree) wants a
+     * symlink's target; the fd is consumed by itab_ref_found, so read it
+     * now.  Only objects the session finds (not ones it makes) go there. */
+    bool found_cause = cause == REC_CAUSE_LOOKUP || cause == REC_CAUSE_READDIRPLUS;
+    char target[PATH_MAX];
+    ssize_t target_len = -1;
+    if (rec_enabled() && found_cause && S_ISLNK(f.st.st_mode))
+        target_len = BACKING("readlinkat", fd, 0, NULL,
+                             readlinkat(fd, "", target, sizeof(target) - 1));
+    bool is_new = false;
+    e->ino = itab_ref_found(fs->itab, &f, cause, parent, name, &is_new);
     if (!e->ino)
         return -ENOMEM;
+    if (rec_enabled() && is_new && found_cause) {
+        if (target_len >= 0)
+            target[target_len] = '\0';
+        manifest_record(fs, e->ino, parent, name, &e->attr, target_len >= 0 ? target : NULL);
+    }
     e->generation = 0;   /* nodeids are never reused, so generations are not needed */
     e->attr_timeout = fs->attr_timeout;
     e->entry_timeout = fs->entry_timeout;

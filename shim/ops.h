@@ -59,6 +59,8 @@ void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct 
 void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op);
 /* Called by op_flush/op_release: drop the lock state of (ino, lock_owner). */
 void locks_release_owner(struct fs *fs, fuse_ino_t ino, uint64_t lock_owner);
+/* Called by op_release: drop the lock state last used through fh (OFD locks). */
+void locks_release_fh(struct fs *fs, fuse_ino_t ino, uint64_t fh);
 /* Called at destroy: free all lock state. */
 void locks_shutdown(struct fs *fs);
 

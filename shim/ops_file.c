@@ -308,10 +308,10 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
 void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     struct fs *fs = fs_of(req);
+    locks_release_owner(fs, ino, fi->lock_owner);
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
-    locks_release_owner(fs, ino, fi->lock_owner);
     int dupfd = dup(fh->fd);
     int r = dupfd < 0 ? -1 : (int)BACKING("close", dupfd, 0, NULL, close(dupfd));
     reply_err(req, r < 0 ? errno : 0);
@@ -327,6 +327,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
     if (fi->lock_owner)
         locks_release_owner(fs, ino, fi->lock_owner);
+    locks_release_fh(fs, ino, fi->fh);
     if (rec_enabled()) {
         struct rec_fh_event ev = {
             .kind = REC_FH_RELEASE, .fh = fh->fh, .nodeid = fh->nodeid, .flags = fh->flags,

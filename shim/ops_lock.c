@@ -60,6 +60,7 @@ struct lock_ctx {
     bool in_table;               /* (table.mu) */
     bool idle_close;             /* released by the owner: close once idle (table.mu) */
     pid_t pid;                   /* tgid of the last grant, for GETLK (table.mu) */
+    uint64_t fh;                 /* fh of the owner's latest lock request (table.mu) */
 
     /* op_mu orders the owner's non-blocking lock syscalls against a change
      * of description (access upgrade) and release.  It is held only around
@@ -364,10 +365,8 @@ static int ctx_acquire(struct fs *fs, uint64_t nodeid, uint64_t owner, bool writ
     pthread_mutex_init(&n->op_mu, NULL);
 
     pthread_mutex_lock(&table.mu);
-    struct lock_ctx *raced = ctx_find_locked(nodeid, owner);
-    if (raced) {
-        raced->refs++;
-    } else {
+    bool raced = ctx_find_locked(nodeid, owner) != NULL;
+    if (!raced) {
         unsigned b = ctx_hash(nodeid, owner);
         n->next = table.bucket[b];
         table.bucket[b] = n;
@@ -383,12 +382,10 @@ static int ctx_acquire(struct fs *fs, uint64_t nodeid, uint64_t owner, bool writ
     return 0;
 }
 
-void locks_release_owner(struct fs *fs, fuse_ino_t ino, uint64_t lock_owner)
+/* Drop everything the context holds; it is closed once idle.  Takes over
+ * the caller's reference. */
+static void ctx_release(struct lock_ctx *c)
 {
-    (void)fs;
-    struct lock_ctx *c = ctx_find(ino, lock_owner);
-    if (!c)
-        return;              /* the common case: a close() by a process that never locked */
     /* Unlock rather than close: a request of the same owner may still be
      * blocked on this description in another thread, and natively it stays
      * queued (and is granted later) across a close() of another fd. */
@@ -400,6 +397,42 @@ void locks_release_owner(struct fs *fs, fuse_ino_t ino, uint64_t lock_owner)
     c->idle_close = true;
     pthread_mutex_unlock(&table.mu);
     ctx_put(c);
+}
+
+void locks_release_owner(struct fs *fs, fuse_ino_t ino, uint64_t lock_owner)
+{
+    (void)fs;
+    struct lock_ctx *c = ctx_find(ino, lock_owner);
+    if (!c)
+        return;              /* the common case: a close() by a process that never locked */
+    ctx_release(c);
+}
+
+/* RELEASE of an open file: the last close of its open file description.
+ * An OFD lock (F_OFD_SETLK through the mount) belongs to that description,
+ * and its owner id is the kernel's file, which no FLUSH ever names; so the
+ * contexts whose latest request came through this fh go now.  For a classic
+ * POSIX owner this is harmless: the process's FLUSH on that close already
+ * released it, and a lock it took later through another fd moved its `fh`. */
+void locks_release_fh(struct fs *fs, fuse_ino_t ino, uint64_t fh)
+{
+    (void)fs;
+    struct lock_ctx *found[16];
+    size_t n;
+    do {
+        n = 0;
+        pthread_mutex_lock(&table.mu);
+        for (unsigned b = 0; b < CTX_BUCKETS && n < 16; b++)
+            for (struct lock_ctx *c = table.bucket[b]; c && n < 16; c = c->next)
+                if (c->nodeid == ino && c->fh == fh && !c->idle_close) {
+                    c->refs++;
+                    c->idle_close = true;   /* marks it taken by this sweep */
+                    found[n++] = c;
+                }
+        pthread_mutex_unlock(&table.mu);
+        for (size_t i = 0; i < n; i++)
+            ctx_release(found[i]);
+    } while (n == 16);
 }
 
 /* ======================================================================
@@ -437,6 +470,7 @@ struct waiter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool interrupted;                      /* (mu) */
+    bool abandoned;                        /* session ending: nobody to answer (mu) */
     bool waiting;                          /* thread is in, or about to enter, the call (mu) */
     pthread_t thread;                      /* valid while waiting (mu) */
 
@@ -491,6 +525,20 @@ static void on_interrupt(fuse_req_t req, void *data)
 {
     (void)req;
     waiter_interrupt(data);
+}
+
+/* The answer to a waiter's request.  At shutdown the channel to the kernel
+ * is already closed (the kernel failed the request with ECONNABORTED when
+ * the connection went), so the request is only freed. */
+static void waiter_reply(struct waiter *w, int r)
+{
+    pthread_mutex_lock(&w->mu);
+    bool abandoned = w->abandoned;
+    pthread_mutex_unlock(&w->mu);
+    if (abandoned)
+        reply_none(w->req);
+    else
+        reply_err(w->req, -r);
 }
 
 static void waiter_free(struct waiter *w)
@@ -568,6 +616,7 @@ static void waiter_start(fuse_req_t req, struct waiter *w)
     reg.count++;
     pthread_mutex_unlock(&reg.mu);
     if (closing) {
+        w->abandoned = true;
         w->done(w, -EINTR);
         waiter_free(w);
         return;
@@ -718,7 +767,7 @@ static void posix_done(struct waiter *w, int r)
     if (r == 0)
         ctx_granted(w->ctx, w->pid);
     ctx_put(w->ctx);
-    reply_err(w->req, -r);
+    waiter_reply(w, r);
 }
 
 static void setlk_unlock(fuse_req_t req, fuse_ino_t ino, uint64_t owner, struct flock *fl)
@@ -752,6 +801,9 @@ void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct 
         reply_err(req, -r);
         return;
     }
+    pthread_mutex_lock(&table.mu);
+    c->fh = fi->fh;
+    pthread_mutex_unlock(&table.mu);
     /* Try without blocking first, also for SETLKW: an uncontended lock needs
      * no thread.  A failed attempt changes nothing (POSIX locks are atomic). */
     pthread_mutex_lock(&c->op_mu);
@@ -797,7 +849,7 @@ static int flock_wait(struct waiter *w)
 static void flock_done(struct waiter *w, int r)
 {
     close(w->fd);            /* the dup only; the lock stays with the description */
-    reply_err(w->req, -r);
+    waiter_reply(w, r);
 }
 
 void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
@@ -834,12 +886,17 @@ void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
 void locks_shutdown(struct fs *fs)
 {
     (void)fs;
-    /* Knock every waiter out of its call (it replies EINTR) and wait until
-     * all have left: none may touch the session after it is destroyed. */
+    /* Knock every waiter out of its call (its request is dropped: the
+     * kernel connection is gone) and wait until all have left: none may
+     * touch the session after it is destroyed. */
     pthread_mutex_lock(&reg.mu);
     reg.shutting_down = true;
-    for (struct waiter *w = reg.head; w; w = w->next)
+    for (struct waiter *w = reg.head; w; w = w->next) {
+        pthread_mutex_lock(&w->mu);
+        w->abandoned = true;
+        pthread_mutex_unlock(&w->mu);
         waiter_interrupt(w);
+    }
     while (reg.count)
         pthread_cond_wait(&reg.cv, &reg.mu);
     pthread_mutex_unlock(&reg.mu);

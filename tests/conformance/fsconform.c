@@ -2974,15 +2974,46 @@ CHK(c_plock_ofd)
 	outc(" pid=%d", f.l_pid);
 	struct lk l = {"f", 0, F_WRLCK, 0, 1, 0};
 	out("child_posix=%s", code(run_child(ch_setlk, &l)));
-	out("child_getlk=[%s]", getlk_child("f", F_RDLCK, 0, 0, 0));
+	/* the pid of an OFD holder is checked on its own (c_plock_ofd_pid) */
+	char gl[256];
+	snprintf(gl, sizeof(gl), "%s", getlk_child("f", F_RDLCK, 0, 0, 0));
+	char *pid = strstr(gl, " pid=");
+	if (pid)
+		*pid = '\0';
+	out("child_getlk=[%s]", gl);
 	l.cmd = F_OFD_SETLK;
 	out("child_ofd=%s", code(run_child(ch_setlk, &l)));
 	int other = open("f", O_RDONLY);
 	close(other);
 	out("after_close_other=%s", code(run_child(ch_setlk, &l)));
 	close(a);
-	out("after_close_owner=%s", code(run_child(ch_setlk, &l)));
+	/* Through FUSE the last close of a description reaches the filesystem
+	 * as RELEASE, which the kernel sends asynchronously after close()
+	 * returned: give it up to 2 s (natively the first try succeeds). */
+	int rc = -1;
+	for (int i = 0; i < 200; i++) {
+		rc = run_child(ch_setlk, &l);
+		if (rc == 0)
+			break;
+		usleep(10000);
+	}
+	out("after_close_owner=%s", code(rc));
 	close(b);
+}
+
+/* F_GETLK's l_pid for a conflicting OFD lock is -1 natively.  A FUSE
+ * filesystem cannot tell an OFD lock from a classic one (FUSE_SETLK carries
+ * an opaque owner and the locker's pid either way), so through the mount it
+ * is the locker's pid; listed in known-differences.txt. */
+CHK(c_plock_ofd_pid)
+{
+	mkf("f", "x", 0644);
+	int a = open("f", O_RDWR);
+	S(a);
+	g_parent = getpid();
+	out("ofd=%s", OK(setlk(a, F_OFD_SETLK, F_WRLCK, 0, 10)));
+	out("child_getlk=[%s]", getlk_child("f", F_RDLCK, 0, 0, 0));
+	close(a);
 }
 
 CHK(c_plock_coherence_dir_to_backing)
@@ -3647,6 +3678,7 @@ static void register_all(void)
 	R("posix_lock", "close_any_fd", c_plock_close_any_fd);
 	R("posix_lock", "badf", c_plock_badf);
 	R("posix_lock", "ofd", c_plock_ofd);
+	R("posix_lock", "ofd_pid", c_plock_ofd_pid);
 	R("posix_lock", "coherence_dir_to_backing", c_plock_coherence_dir_to_backing);
 	R("posix_lock", "coherence_backing_to_dir", c_plock_coherence_backing_to_dir);
 	R("access", "modes", c_access_modes);
