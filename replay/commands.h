@@ -11,6 +11,9 @@ int cmd_import(int argc, char **argv);
 /* fusetrace export DB --format=perfetto|jsonl [-o FILE] */
 int cmd_export(int argc, char **argv);
 
+/* fusetrace replay [--timing=...] [--order=...] [--verify] DB TARGET */
+int cmd_replay(int argc, char **argv);
+
 /* fusetrace scenario list | run NAME|all */
 int cmd_scenario(int argc, char **argv);
 

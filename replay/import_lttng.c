@@ -1,8 +1,9 @@
 /* import_lttng.c — see import_lttng.h.
  *
- * Each fusetrace:request/reply/inode/fh/backing event becomes the binary
- * record the hot path would have put in its ring (trace/rec_event.h), and
- * goes through the same decode-and-store code (import_ingest.c).  The
+ * Each fusetrace:request/reply/inode/fh/backing/process/manifest event
+ * becomes the binary record the hot path would have put in its ring
+ * (trace/rec_event.h), and goes through the recorder's own decode-and-store
+ * code (trace/rec_ingest.c).  The
  * session is opened from fusetrace:session (phase 0) and finalised from
  * phase 1.  Events that come before the session event are held back until
  * the session is known (the relative timestamps need its start).
@@ -19,13 +20,14 @@
 #include <unistd.h>
 
 #include "replay/import_ctf.h"
-#include "replay/import_ingest.h"
 #include "trace/rec_event.h"
+#include "trace/rec_ingest.h"
 #include "trace/rec_process.h"
 #include "trace/rec_sqlite.h"
 #include "trace/tp_args.h"
 
-#define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) + REC_NAME_MAX \
+#define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) \
+                 + sizeof(struct rec_manifest_rec) + 2 * REC_NAME_MAX \
                  + REC_HANDLE_MAX + TP_RAW_MAX + PROC_COMM_MAX + PROC_CMDLINE_MAX + 64)
 /* What the hot path keeps of a reply whose opcode it does not know. */
 #define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
@@ -204,6 +206,43 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         hdr(h, sizeof *h + sizeof *e + nl + (size_t)hl, REC_T_INODE, ts, unique, (uint32_t)tid);
         return h;
     }
+    if (!strcmp(name, "fusetrace:manifest")) {
+        struct rec_manifest_rec *e = (struct rec_manifest_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *nm = ctf_str(p, "name"), *tg = ctf_str(p, "link_target");
+        size_t nl = nm ? strnlen(nm, REC_NAME_MAX) : 0;
+        size_t tl = tg ? strnlen(tg, REC_NAME_MAX) : 0;
+        uint8_t *q = (uint8_t *)(e + 1);
+        if (nl)
+            memcpy(q, nm, nl);
+        if (tl)
+            memcpy(q + nl, tg, tl);
+        long dl = ctf_bytes(p, "data", q + nl + tl, TP_RAW_MAX);
+        if (dl < 0)
+            dl = 0;
+        /* "" stands for NULL: neither a name nor a symlink target is ever empty. */
+        e->has_name = nl != 0;
+        e->has_target = tl != 0;
+        e->name_len = (uint16_t)nl;
+        e->target_len = (uint16_t)tl;
+        e->data_len = (uint32_t)dl;
+        if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        if (ctf_u64(p, "parent", &u)) e->parent = u;
+        if (ctf_u64(p, "dev", &u)) e->dev = u;
+        if (ctf_u64(p, "ino", &u)) e->ino = u;
+        if (ctf_u64(p, "size", &u)) e->size = u;
+        if (ctf_u64(p, "rdev", &u)) e->rdev = u;
+        if (ctf_u64(p, "nlink", &u)) e->nlink = u;
+        if (ctf_u64(p, "mode", &u)) e->mode = (uint32_t)u;
+        if (ctf_u64(p, "uid", &u)) e->uid = (uint32_t)u;
+        if (ctf_u64(p, "gid", &u)) e->gid = (uint32_t)u;
+        if (ctf_i64(p, "atime_ns", &i)) e->atime_ns = i;
+        if (ctf_i64(p, "mtime_ns", &i)) e->mtime_ns = i;
+        if (ctf_i64(p, "ctime_ns", &i)) e->ctime_ns = i;
+        hdr(h, sizeof *h + sizeof *e + nl + tl + (size_t)dl, REC_T_MANIFEST, ts, unique,
+            (uint32_t)tid);
+        return h;
+    }
     if (!strcmp(name, "fusetrace:fh")) {
         struct rec_fh_rec *e = (struct rec_fh_rec *)(h + 1);
         memset(e, 0, sizeof *e);
@@ -283,12 +322,13 @@ static const char *or_null(const char *s)
 /* fusetrace:session phase 0: create the database. */
 static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
 {
-    uint64_t rt = 0, mono = 0, pid = 0, cap = 0, drop = 0;
+    uint64_t rt = 0, mono = 0, pid = 0, cap = 0, drop = 0, snap = 0;
     ctf_u64(p, "start_realtime_ns", &rt);
     ctf_u64(p, "start_monotonic_ns", &mono);
     ctf_u64(p, "pid", &pid);
     ctf_u64(p, "capture_data", &cap);
     ctf_u64(p, "drop", &drop);
+    ctf_u64(p, "snapshot_data", &snap);
     const char *uuid = ctf_str(p, "uuid");
     struct session_facts f = {
         .uuid = uuid ? uuid : "",
@@ -306,6 +346,7 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
         .drop = (int64_t)drop,
         .lttng = 1,
         .ring_bytes = 0,
+        .snapshot_data = (int64_t)snap,
     };
     if (sink_create(&m->sink, m->o->db_path, &f, m->err, m->errlen) != 0)
         return -1;
@@ -313,7 +354,11 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
     m->start_mono = mono;
     m->capture = (size_t)cap;
     m->pid = pid;
-    m->ing = ingest_new(&m->sink, mono, (size_t)cap);
+    /* A trace is read after the fact: the live /proc says nothing about
+     * its processes (pids may even have been recycled).  Identities come
+     * from fusetrace:process events; a pid none described gets a row with
+     * its pid only. */
+    m->ing = ingest_new(&m->sink, mono, (size_t)cap, "/nonexistent/fusetrace-import");
     if (!m->ing) {
         snprintf(m->err, m->errlen, "out of memory");
         return -1;

@@ -15,3 +15,4 @@ CREATE INDEX IF NOT EXISTS backing_unique   ON backing_call(unique_id);
 CREATE INDEX IF NOT EXISTS forget_nodeid    ON forget(nodeid);
 CREATE INDEX IF NOT EXISTS dirent_unique    ON dirent(unique_id);
 CREATE INDEX IF NOT EXISTS dirent_nodeid    ON dirent(nodeid);
+CREATE INDEX IF NOT EXISTS manifest_nodeid  ON manifest(nodeid);

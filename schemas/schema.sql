@@ -34,6 +34,7 @@ CREATE TABLE session (
     drop_mode             INTEGER NOT NULL,
     lttng                 INTEGER NOT NULL,
     ring_bytes            INTEGER NOT NULL,
+    snapshot_data         INTEGER NOT NULL DEFAULT 0,
     kernel_proto_major    INTEGER,
     kernel_proto_minor    INTEGER,
     kernel_max_readahead  INTEGER,
@@ -140,8 +141,37 @@ CREATE TABLE forget (
 CREATE TABLE dirent (
     id             INTEGER PRIMARY KEY,
     unique_id      INTEGER NOT NULL,
+    nodeid         INTEGER,
+    name           TEXT,
+    type           INTEGER,
+    ino            INTEGER,
+    off            INTEGER,
+    attr_mode      INTEGER,
+    attr_size      INTEGER
+) STRICT;
+
+-- What replay needs to rebuild the initial tree: each source object as the
+-- session first found it (LOOKUP or READDIRPLUS made its entry).
+CREATE TABLE manifest (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
     nodeid         INTEGER NOT NULL,
-    name           TEXT
+    parent         INTEGER NOT NULL,
+    name           TEXT,
+    mode           INTEGER NOT NULL,
+    size           INTEGER NOT NULL,
+    uid            INTEGER NOT NULL,
+    gid            INTEGER NOT NULL,
+    rdev           INTEGER NOT NULL,
+    nlink          INTEGER NOT NULL,
+    dev            INTEGER NOT NULL,
+    ino            INTEGER NOT NULL,
+    atime_ns       INTEGER NOT NULL,
+    mtime_ns       INTEGER NOT NULL,
+    ctime_ns       INTEGER NOT NULL,
+    link_target    TEXT,
+    data           BLOB
 ) STRICT;
 
 CREATE TABLE inode_event (

@@ -1,6 +1,8 @@
 /* fusetrace_tp.h — the `fusetrace` LTTng-UST tracepoint provider.
  *
- * Events: fusetrace:request, :reply, :inode, :fh, :backing, :session.  See
+ * Events: fusetrace:request, :reply, :inode, :fh, :backing, :process (a
+ * caller's identity, once per pid per thread per second), :manifest (a
+ * source object as the session first found it), :session.  See
  * tp_args.h for the field meanings.  Included by fusetrace_tp.c (which
  * creates the probes) and by the recorder's hot path (which calls them).
  */
@@ -88,6 +90,36 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, backing,
         lttng_ust_field_integer(uint64_t, start_ns, e->start_ns)
         lttng_ust_field_integer(uint64_t, end_ns, e->end_ns)))
 
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, process,
+    LTTNG_UST_TP_ARGS(const struct tp_process *, p),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint32_t, pid, p->pid)
+        lttng_ust_field_integer(int64_t, start_time, p->start_time)
+        lttng_ust_field_string(comm, p->comm)
+        lttng_ust_field_string(cmdline, p->cmdline)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, manifest,
+    LTTNG_UST_TP_ARGS(const struct tp_manifest *, m),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, unique, m->unique)
+        lttng_ust_field_integer(uint32_t, tid, m->tid)
+        lttng_ust_field_integer(uint64_t, nodeid, m->nodeid)
+        lttng_ust_field_integer(uint64_t, parent, m->parent)
+        lttng_ust_field_string(name, m->name)
+        lttng_ust_field_integer(uint32_t, mode, m->mode)
+        lttng_ust_field_integer(uint64_t, size, m->size)
+        lttng_ust_field_integer(uint32_t, uid, m->uid)
+        lttng_ust_field_integer(uint32_t, gid, m->gid)
+        lttng_ust_field_integer(uint64_t, rdev, m->rdev)
+        lttng_ust_field_integer(uint64_t, nlink, m->nlink)
+        lttng_ust_field_integer(uint64_t, dev, m->dev)
+        lttng_ust_field_integer(uint64_t, ino, m->ino)
+        lttng_ust_field_integer(int64_t, atime_ns, m->atime_ns)
+        lttng_ust_field_integer(int64_t, mtime_ns, m->mtime_ns)
+        lttng_ust_field_integer(int64_t, ctime_ns, m->ctime_ns)
+        lttng_ust_field_string(link_target, m->link_target)
+        lttng_ust_field_sequence(uint8_t, data, m->data, uint32_t, m->data_len)))
+
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
     LTTNG_UST_TP_ARGS(const struct tp_session *, s),
     LTTNG_UST_TP_FIELDS(
@@ -102,6 +134,7 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
         lttng_ust_field_string(command, s->command)
         lttng_ust_field_string(options, s->options)
         lttng_ust_field_integer(uint32_t, capture_data, s->capture_data)
+        lttng_ust_field_integer(uint32_t, snapshot_data, s->snapshot_data)
         lttng_ust_field_integer(uint8_t, drop, s->drop)
         lttng_ust_field_integer(uint64_t, events, s->events)
         lttng_ust_field_integer(uint64_t, lost, s->lost)))

@@ -237,6 +237,12 @@ static int make_outdir(const char *dir, char *err, size_t errlen)
 int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
                     char *err, size_t errlen)
 {
+    return lttng_ctl_start_pid(c, name, outdir, getpid(), err, errlen);
+}
+
+int lttng_ctl_start_pid(struct lttng_ctl *c, const char *name, const char *outdir,
+                        pid_t pid, char *err, size_t errlen)
+{
     char output[4200];
     memset(c, 0, sizeof *c);
     if (!name || !*name || strlen(name) >= sizeof c->session || strchr(name, '/')) {
@@ -263,11 +269,18 @@ int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
                    "--channel", CHANNEL, "fusetrace:*", NULL };
     char *ctx[] = { "lttng", "add-context", "--userspace", "--session", c->session,
                     "--channel", CHANNEL, "--type=vpid", "--type=vtid", NULL };
+    char vpid[32];
+    snprintf(vpid, sizeof vpid, "--vpid=%ld", (long)pid);
+    char *untrack[] = { "lttng", "untrack", "--userspace", "--session", c->session,
+                        "--all", "--vpid", NULL };
+    char *track[] = { "lttng", "track", "--userspace", "--session", c->session, vpid, NULL };
     char *start[] = { "lttng", "start", c->session, NULL };
     char why[512];
     if (lttng(chan, NULL, 0, err, errlen, "lttng enable-channel") != 0
         || lttng(ev, NULL, 0, err, errlen, "lttng enable-event") != 0
         || lttng(ctx, NULL, 0, err, errlen, "lttng add-context") != 0
+        || (pid > 0 && lttng(untrack, NULL, 0, err, errlen, "lttng untrack") != 0)
+        || (pid > 0 && lttng(track, NULL, 0, err, errlen, "lttng track") != 0)
         || lttng(start, NULL, 0, err, errlen, "lttng start") != 0) {
         char *destroy[] = { "lttng", "destroy", c->session, NULL };
         lttng_ctl_run(destroy, NULL, 0, why, sizeof why);

@@ -35,9 +35,16 @@ int lttng_ctl_ensure_sessiond(bool *started, pid_t *pid, char *err, size_t errle
 
 /* Create session `name` writing to `outdir` (created 0700; must not exist
  * or be an empty directory), set up the channel, enable fusetrace:*, add
- * context and start tracing.  On failure everything created is destroyed. */
+ * context, restrict recording to the calling process (per-uid buffers are
+ * shared by every process of the user: another fusetrace running at the
+ * same time must not end up in this trace) and start tracing.  On failure
+ * everything created is destroyed. */
 int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
                     char *err, size_t errlen);
+
+/* The same, recording only process `pid` (0: every process of the user). */
+int lttng_ctl_start_pid(struct lttng_ctl *c, const char *name, const char *outdir,
+                        pid_t pid, char *err, size_t errlen);
 
 /* Stop, read the discarded-event count (sum over channels, from
  * `lttng list SESSION`), destroy the session (which flushes the trace) and

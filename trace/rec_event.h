@@ -18,6 +18,8 @@ enum rec_type {
     REC_T_INODE,
     REC_T_FH,
     REC_T_BACKING,
+    REC_T_PROC,                  /* process identity; not an event of its own */
+    REC_T_MANIFEST,              /* a source object as first found (recorder.h) */
 };
 
 enum {
@@ -69,6 +71,26 @@ struct rec_backing_rec {
     int32_t err;
     uint16_t name_len;
     uint16_t has_name;
+};
+
+struct rec_proc_rec {
+    int64_t start_time;          /* -1 when unknown */
+    uint32_t pid;
+    uint16_t comm_len, cmdline_len;   /* bytes after the struct, comm first */
+    uint8_t have_comm, have_cmdline;
+    uint8_t pad[6];
+};
+
+/* Followed by name_len bytes of name, target_len bytes of symlink target,
+ * data_len bytes of snapshot data. */
+struct rec_manifest_rec {
+    uint64_t nodeid, parent, dev, ino, size, rdev, nlink;
+    int64_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t mode, uid, gid;
+    uint32_t data_len;
+    uint16_t name_len, target_len;
+    uint8_t has_name, has_target;
+    uint8_t pad[2];
 };
 
 /* Longest name kept for semantic events; NAME_MAX is 255 and paths handed

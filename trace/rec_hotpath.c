@@ -20,6 +20,7 @@
 
 #include "trace/fusetrace_tp.h"
 #include "trace/rec_event.h"
+#include "trace/rec_process.h"
 #include "trace/rec_ring.h"
 #include "trace/rec_state.h"
 #include "trace/wire_decode.h"
@@ -40,6 +41,8 @@ struct thread_state {
     uint32_t last_opcode;      /* ... and its opcode, to size its reply */
     uint8_t *scratch;          /* LTTng-only gather buffer */
     bool key_set;
+    /* pids whose identity this thread reported recently (rec_process.h) */
+    struct { uint32_t pid; uint64_t ns; } seen[64];
 };
 static _Thread_local struct thread_state tl;
 
@@ -148,6 +151,69 @@ static void fill_hdr(struct rec_hdr *h, size_t size, uint8_t type, uint64_t ts,
 
 /* ---- wire ------------------------------------------------------------------ */
 
+/* Requests whose caller is certainly in a syscall, not in a page fault or
+ * writeback holding its mmap lock (see the deadlock rule in
+ * rec_process.h), and certainly waiting for us (so still alive). */
+static bool identity_safe(uint32_t opcode)
+{
+    switch (opcode) {
+    case FUSE_READ:
+    case FUSE_WRITE:
+    case FUSE_FORGET:
+    case FUSE_BATCH_FORGET:
+    case FUSE_INTERRUPT:
+    case FUSE_NOTIFY_REPLY:
+    case FUSE_INIT:
+    case FUSE_DESTROY:
+    case FUSE_RELEASE:
+    case FUSE_RELEASEDIR:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* Report the identity of a caller at most once per second per thread (see
+ * rec_process.h for why this happens here and not on the writer). */
+static void note_process(struct rec_ring *r, uint32_t pid, uint64_t ts)
+{
+    unsigned slot = (pid * 2654435761u) >> 26;
+    if (tl.seen[slot].pid == pid && ts - tl.seen[slot].ns < 1000000000ULL)
+        return;
+    tl.seen[slot].pid = pid;
+    tl.seen[slot].ns = ts;
+    struct proc_ident id;
+    if (!proc_read("/proc", pid, true, &id))
+        return;                /* gone (an asynchronous request) */
+    size_t comm_len = id.have_comm ? strlen(id.comm) : 0;
+    size_t cmd_len = id.have_cmdline ? strlen(id.cmdline) : 0;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process)) {
+        struct tp_process t = { .pid = pid, .start_time = id.start_time,
+                                .comm = id.comm, .cmdline = id.cmdline };
+        lttng_ust_do_tracepoint(fusetrace, process, &t);
+    }
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_proc_rec) + comm_len + cmd_len);
+    if (size > r->max_rec)
+        return;
+    /* Not an event: no seen/lost accounting; without room in drop mode the
+     * writer reads /proc itself later. */
+    struct rec_hdr *h = ring_reserve(r, size, !rec_g.drop);
+    if (!h)
+        return;
+    fill_hdr(h, size, REC_T_PROC, ts, 0);
+    struct rec_proc_rec *p = (struct rec_proc_rec *)(h + 1);
+    *p = (struct rec_proc_rec){ .start_time = id.start_time, .pid = pid,
+                                .comm_len = (uint16_t)comm_len,
+                                .cmdline_len = (uint16_t)cmd_len,
+                                .have_comm = id.have_comm,
+                                .have_cmdline = id.have_cmdline };
+    memcpy(p + 1, id.comm, comm_len);
+    memcpy((char *)(p + 1) + comm_len, id.cmdline, cmd_len);
+    ring_commit(r, size);
+}
+
 void rec_wire_request(const void *buf, size_t len)
 {
     struct fuse_in_header ih;
@@ -162,6 +228,10 @@ void rec_wire_request(const void *buf, size_t len)
     if (!rec_enabled() || !buf)
         return;
     size_t keep = wire_request_keep(buf, len, rec_g.capture);
+    uint64_t ts = rec_now_ns();
+    struct rec_ring *r = rec_g.sink ? enter() : NULL;
+    if (have_hdr && ih.pid && (r || rec_g.lttng) && identity_safe(ih.opcode))
+        note_process(r, ih.pid, ts);
 
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, request)) {
         struct tp_wire w = {
@@ -179,10 +249,6 @@ void rec_wire_request(const void *buf, size_t len)
         w.truncated = w.raw_len < keep;
         lttng_ust_do_tracepoint(fusetrace, request, &w);
     }
-    if (!rec_g.sink)
-        return;
-    uint64_t ts = rec_now_ns();
-    struct rec_ring *r = enter();
     if (!r)
         return;
     ring_count(&r->req_seen);
@@ -451,6 +517,80 @@ void rec_backing(const struct rec_backing_event *e)
         };
         if (name_len)
             memcpy(p + 1, e->name, name_len);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+void rec_manifest(const struct rec_manifest_event *e)
+{
+    if (!rec_enabled() || !e || !e->st)
+        return;
+    uint64_t ts = rec_now_ns();
+    uint64_t unique = tl.cur_unique;
+    const struct stat *st = e->st;
+    size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
+    size_t target_len = bounded_strlen(e->link_target, REC_NAME_MAX);
+    size_t data_len = e->data ? e->data_len : 0;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, manifest)) {
+        struct tp_manifest t = {
+            .unique = unique, .nodeid = e->nodeid, .parent = e->parent,
+            .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t)st->st_size,
+            .rdev = st->st_rdev, .nlink = st->st_nlink,
+            .atime_ns = ts_ns(&st->st_atim), .mtime_ns = ts_ns(&st->st_mtim),
+            .ctime_ns = ts_ns(&st->st_ctim),
+            .mode = st->st_mode, .uid = st->st_uid, .gid = st->st_gid,
+            .tid = my_tid(), .name = e->name ? e->name : "",
+            .link_target = e->link_target ? e->link_target : "",
+            .data = e->data,
+            .data_len = (uint32_t)(data_len < TP_RAW_MAX ? data_len : TP_RAW_MAX),
+        };
+        lttng_ust_do_tracepoint(fusetrace, manifest, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    /* A name or target longer than a record can hold is cut (only a tiny
+     * --ring-size gets there); so is the snapshot data. */
+    size_t fixed = sizeof(struct rec_hdr) + sizeof(struct rec_manifest_rec);
+    size_t room = r->max_rec > fixed ? r->max_rec - fixed : 0;
+    if (name_len > room)
+        name_len = room;
+    room -= name_len;
+    if (target_len > room)
+        target_len = room;
+    room -= target_len;
+    if (data_len > room)
+        data_len = room;
+    size_t size = align8(fixed + name_len + target_len + data_len);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_MANIFEST, ts, unique);
+        struct rec_manifest_rec *p = (struct rec_manifest_rec *)(h + 1);
+        *p = (struct rec_manifest_rec){
+            .nodeid = e->nodeid, .parent = e->parent, .dev = st->st_dev,
+            .ino = st->st_ino, .size = (uint64_t)st->st_size, .rdev = st->st_rdev,
+            .nlink = st->st_nlink, .atime_ns = ts_ns(&st->st_atim),
+            .mtime_ns = ts_ns(&st->st_mtim), .ctime_ns = ts_ns(&st->st_ctim),
+            .mode = st->st_mode, .uid = st->st_uid, .gid = st->st_gid,
+            .data_len = (uint32_t)data_len, .name_len = (uint16_t)name_len,
+            .target_len = (uint16_t)target_len, .has_name = e->name != NULL,
+            .has_target = e->link_target != NULL,
+        };
+        uint8_t *q = (uint8_t *)(p + 1);
+        if (name_len)
+            memcpy(q, e->name, name_len);
+        if (target_len)
+            memcpy(q + name_len, e->link_target, target_len);
+        if (data_len)
+            memcpy(q + name_len + target_len, e->data, data_len);
         ring_commit(r, size);
     }
     leave(r);

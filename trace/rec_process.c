@@ -8,29 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REVALIDATE_NS 1000000000ULL
-
 struct proc_entry {
     int64_t id;
     int64_t start_time;
-    uint64_t checked_ns;
 };
-
-void proc_cache_init(struct proc_cache *c)
-{
-    memset(c, 0, sizeof *c);
-    c->next_id = 1;
-    c->proc_root = "/proc";
-}
-
-void proc_cache_free(struct proc_cache *c)
-{
-    size_t pos = 0;
-    uint64_t k, v;
-    while (rmap_next(&c->by_pid, &pos, &k, &v))
-        free((void *)(uintptr_t)v);
-    rmap_free(&c->by_pid);
-}
 
 /* Read a small /proc file; returns bytes read or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t cap)
@@ -83,22 +64,21 @@ int64_t proc_parse_starttime(const char *stat, size_t len)
     return -1;
 }
 
-static int64_t read_starttime(const struct proc_cache *c, uint32_t pid)
+bool proc_read(const char *root, uint32_t pid, bool with_cmdline, struct proc_ident *f)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "%s/%u/stat", c->proc_root, pid);
-    ssize_t n = read_small(path, buf, sizeof buf);
-    if (n <= 0)
-        return -1;
-    return proc_parse_starttime(buf, (size_t)n);
-}
-
-static void read_identity(const struct proc_cache *c, uint32_t pid, struct proc_new *f)
-{
-    char path[64];
+    char path[96], buf[1024];
     ssize_t n;
 
-    snprintf(path, sizeof path, "%s/%u/comm", c->proc_root, pid);
+    memset(f, 0, sizeof *f);
+    f->pid = pid;
+    f->start_time = -1;
+    snprintf(path, sizeof path, "%s/%u/stat", root, pid);
+    n = read_small(path, buf, sizeof buf);
+    if (n <= 0)
+        return false;
+    f->start_time = proc_parse_starttime(buf, (size_t)n);
+
+    snprintf(path, sizeof path, "%s/%u/comm", root, pid);
     n = read_small(path, f->comm, sizeof f->comm - 1);
     if (n > 0) {
         if (f->comm[n - 1] == '\n')
@@ -106,7 +86,9 @@ static void read_identity(const struct proc_cache *c, uint32_t pid, struct proc_
         f->comm[n] = 0;
         f->have_comm = true;
     }
-    snprintf(path, sizeof path, "%s/%u/cmdline", c->proc_root, pid);
+    if (!with_cmdline)
+        return true;
+    snprintf(path, sizeof path, "%s/%u/cmdline", root, pid);
     n = read_small(path, f->cmdline, sizeof f->cmdline - 1);
     if (n > 0) {
         /* Arguments are NUL-separated; show them space-separated. */
@@ -118,27 +100,30 @@ static void read_identity(const struct proc_cache *c, uint32_t pid, struct proc_
         f->cmdline[n] = 0;
         f->have_cmdline = n > 0;
     }
+    return true;
 }
 
-int64_t proc_lookup(struct proc_cache *c, uint32_t pid, uint64_t now_ns,
-                    struct proc_new *fresh, bool *is_new)
+void proc_cache_init(struct proc_cache *c)
+{
+    memset(c, 0, sizeof *c);
+    c->next_id = 1;
+    c->proc_root = "/proc";
+}
+
+void proc_cache_free(struct proc_cache *c)
+{
+    size_t pos = 0;
+    uint64_t k, v;
+    while (rmap_next(&c->by_pid, &pos, &k, &v))
+        free((void *)(uintptr_t)v);
+    rmap_free(&c->by_pid);
+}
+
+/* Record (pid, start_time) under a new id. */
+static int64_t assign(struct proc_cache *c, uint32_t pid, int64_t start_time)
 {
     uint64_t v;
-    *is_new = false;
-    if (pid == 0)
-        return 0;
-    if (rmap_get(&c->by_pid, pid, &v)) {
-        struct proc_entry *e = (struct proc_entry *)(uintptr_t)v;
-        if (now_ns - e->checked_ns < REVALIDATE_NS)
-            return e->id;
-        e->checked_ns = now_ns;
-        int64_t st = read_starttime(c, pid);
-        /* Gone (st < 0) or unchanged: same process as far as we can know. */
-        if (st < 0 || e->start_time < 0 || st == e->start_time)
-            return e->id;
-    }
-
-    struct proc_entry *e = NULL;
+    struct proc_entry *e;
     if (rmap_get(&c->by_pid, pid, &v)) {
         e = (struct proc_entry *)(uintptr_t)v;
     } else {
@@ -148,14 +133,42 @@ int64_t proc_lookup(struct proc_cache *c, uint32_t pid, uint64_t now_ns,
             return 0;
         }
     }
-    memset(fresh, 0, sizeof *fresh);
-    fresh->id = c->next_id++;
-    fresh->pid = pid;
-    fresh->start_time = read_starttime(c, pid);
-    read_identity(c, pid, fresh);
-    e->id = fresh->id;
-    e->start_time = fresh->start_time;
-    e->checked_ns = now_ns;
-    *is_new = true;
-    return fresh->id;
+    e->id = c->next_id++;
+    e->start_time = start_time;
+    return e->id;
+}
+
+int64_t proc_note(struct proc_cache *c, const struct proc_ident *id, bool *is_new)
+{
+    uint64_t v;
+    *is_new = false;
+    if (id->pid == 0)
+        return 0;
+    if (rmap_get(&c->by_pid, id->pid, &v)) {
+        struct proc_entry *e = (struct proc_entry *)(uintptr_t)v;
+        /* Unknown start times cannot prove a different process. */
+        if (id->start_time < 0 || e->start_time < 0 || id->start_time == e->start_time) {
+            if (e->start_time < 0)
+                e->start_time = id->start_time;
+            return e->id;
+        }
+    }
+    int64_t pid_id = assign(c, id->pid, id->start_time);
+    *is_new = pid_id != 0;
+    return pid_id;
+}
+
+int64_t proc_lookup(struct proc_cache *c, uint32_t pid, struct proc_ident *fresh,
+                    bool *is_new)
+{
+    uint64_t v;
+    *is_new = false;
+    if (pid == 0)
+        return 0;
+    if (rmap_get(&c->by_pid, pid, &v))
+        return ((struct proc_entry *)(uintptr_t)v)->id;
+    proc_read(c->proc_root, pid, false, fresh);
+    int64_t id = assign(c, pid, fresh->start_time);
+    *is_new = id != 0;
+    return id;
 }

@@ -13,6 +13,10 @@ _Atomic int rec_ring_count;
 
 /* Serialises claims: they happen once per thread per recording. */
 static pthread_mutex_t claim_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Generations below this were released: a late claim for one of them (a
+ * thread that passed its `accepting` check just before recorder_close)
+ * must not allocate a buffer nobody will free. */
+static uint64_t retired_below;
 
 void ring_geometry(size_t want, size_t *cap, size_t *max_rec)
 {
@@ -43,12 +47,20 @@ struct rec_ring *ring_claim(uint64_t gen, size_t cap, size_t max_rec, uint32_t t
 
     if (pthread_mutex_lock(&claim_mu) != 0)
         return NULL;
+    if (gen < retired_below) {
+        pthread_mutex_unlock(&claim_mu);
+        return NULL;
+    }
     int n = atomic_load(&rec_ring_count);
-    /* Prefer a drained ring of this recording: threads of libfuse's
-     * multithreaded loop come and go, and their rings must not pile up. */
+    /* Prefer a ring of this recording whose thread exited: threads of
+     * libfuse's multithreaded loop come and go, and their rings must not
+     * pile up.  Its records need not be drained yet: the new owner simply
+     * continues after them (the claim lock orders its view of `head` after
+     * the old owner's last publish), and the writer keeps consuming. */
     for (int i = 0; i < n && !got; i++) {
         struct rec_ring *r = &rec_rings[i];
-        if (atomic_load(&r->state) == RING_FREE && atomic_load(&r->gen) == gen)
+        int st = atomic_load(&r->state);
+        if ((st == RING_FREE || st == RING_DEAD) && atomic_load(&r->gen) == gen)
             got = r;
     }
     for (int i = 0; i < REC_MAX_RINGS && !got; i++) {
@@ -114,16 +126,22 @@ void ring_abandon(struct rec_ring *r, uint64_t gen)
     pthread_mutex_unlock(&claim_mu);
 }
 
-void ring_release_all(void)
+void ring_release_all(uint64_t gen)
 {
     if (pthread_mutex_lock(&claim_mu) != 0)
         return;
+    retired_below = gen + 1;
     int n = atomic_load(&rec_ring_count);
     for (int i = 0; i < n; i++) {
         struct rec_ring *r = &rec_rings[i];
         if (r->buf)
             munmap(r->buf, r->cap + r->max_rec);
         r->buf = NULL;
+        /* Counters belong to the recording that just ended. */
+        atomic_store(&r->seen, 0);
+        atomic_store(&r->lost, 0);
+        atomic_store(&r->req_seen, 0);
+        atomic_store(&r->rep_seen, 0);
         atomic_store(&r->state, RING_UNUSED);
     }
     pthread_mutex_unlock(&claim_mu);

@@ -83,7 +83,8 @@ static inline void ring_count(_Atomic uint64_t *c)
  * re-claimed concurrently; a ring of another generation is left alone. */
 void ring_abandon(struct rec_ring *r, uint64_t gen);
 
-/* Release every buffer (after the writer stopped and producers are out). */
-void ring_release_all(void);
+/* Release every buffer and reset the counters (after the writer stopped and
+ * producers are out); generation `gen` and older can no longer claim. */
+void ring_release_all(uint64_t gen);
 
 #endif

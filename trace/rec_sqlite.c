@@ -29,7 +29,7 @@ static const struct {
     [T_NOTIFY] = { "INSERT INTO notify(ts,tid,code,len,nodeid,nodeid2,name,offset,"
                    "size,notify_unique,data)", 11 },
     [T_FORGET] = { "INSERT INTO forget(ts,unique_id,nodeid,nlookup)", 4 },
-    [T_DIRENT] = { "INSERT INTO dirent(unique_id,nodeid,name)", 3 },
+    [T_DIRENT] = { "INSERT INTO dirent(unique_id,nodeid,name,type,ino,off,attr_mode,attr_size)", 8 },
     [T_INODE_EVENT] = { "INSERT INTO inode_event(ts,unique_id,tid,kind,cause,nodeid,"
                         "parent,name,dev,ino,mnt_id,delta,nlookup,err,fd,other_nodeid,"
                         "handle,handle_type)", 18 },
@@ -40,6 +40,8 @@ static const struct {
     [T_CALL] = { "INSERT OR REPLACE INTO call_name(id,name)", 2 },
     [T_PROCESS] = { "INSERT INTO process(id,pid,start_time,first_ts,comm,cmdline)", 6 },
     [T_LOSS] = { "INSERT INTO loss(ts,tid,events)", 3 },
+    [T_MANIFEST] = { "INSERT INTO manifest(ts,unique_id,nodeid,parent,name,mode,size,uid,gid,"
+                     "rdev,nlink,dev,ino,atime_ns,mtime_ns,ctime_ns,link_target,data)", 18 },
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -110,7 +112,7 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
         "INSERT INTO session(id,uuid,schema_version,status,start_realtime_ns,"
         "start_monotonic_ns,recorder_pid,fusetrace_version,source,mountpoint,"
         "command,options,host,kernel,libfuse_version,capture_data,drop_mode,"
-        "lttng,ring_bytes) VALUES(1,?,?,'recording',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "lttng,ring_bytes,snapshot_data) VALUES(1,?,?,'recording',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err, errlen);
     if (rc != SQLITE_OK)
         return rc;
@@ -132,6 +134,7 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
     sqlite3_bind_int64(st, i++, f->drop);
     sqlite3_bind_int64(st, i++, f->lttng);
     sqlite3_bind_int64(st, i++, f->ring_bytes);
+    sqlite3_bind_int64(st, i++, f->snapshot_data);
     rc = step_once(st);
     if (rc != SQLITE_OK)
         snprintf(err, errlen, "writing the session row: %s", sqlite3_errmsg(db));

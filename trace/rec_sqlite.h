@@ -12,7 +12,7 @@
 
 enum sink_table {
     T_REQUEST, T_REPLY, T_NOTIFY, T_FORGET, T_DIRENT, T_INODE_EVENT, T_INODE,
-    T_FH, T_BACKING, T_CALL, T_PROCESS, T_LOSS, T_NTABLES
+    T_FH, T_BACKING, T_CALL, T_PROCESS, T_LOSS, T_MANIFEST, T_NTABLES
 };
 
 struct session_facts {
@@ -22,7 +22,7 @@ struct session_facts {
     const char *version;
     const char *source, *mountpoint, *command, *options;
     const char *host, *kernel, *libfuse;
-    int64_t capture_data, drop, lttng, ring_bytes;
+    int64_t capture_data, drop, lttng, ring_bytes, snapshot_data;
 };
 
 struct sink_counters {

@@ -37,6 +37,7 @@ static struct {
     char uuid[40];
     uint64_t start_realtime;
     const char *source, *mountpoint, *command, *options;
+    size_t snapshot;
 } st;
 
 static void make_uuid(char *out, size_t cap)
@@ -107,6 +108,7 @@ static void tp_session(int phase, const char *status, uint64_t events, uint64_t 
         .phase = phase, .start_realtime_ns = st.start_realtime,
         .start_monotonic_ns = rec_g.start_mono, .events = events, .lost = lost,
         .pid = (uint32_t)getpid(), .capture_data = (uint32_t)rec_g.capture,
+        .snapshot_data = (uint32_t)st.snapshot,
         .drop = rec_g.drop, .uuid = st.uuid, .status = status,
         .source = st.source ? st.source : "",
         .mountpoint = st.mountpoint ? st.mountpoint : "",
@@ -138,6 +140,7 @@ int recorder_open(const struct rec_config *cfg, char *err, size_t errlen)
     st.mountpoint = cfg->mountpoint;
     st.command = cfg->command;
     st.options = cfg->options;
+    st.snapshot = cfg->snapshot_data;
 
     rec_g.sink = cfg->db_path != NULL;
     rec_g.lttng = cfg->lttng;
@@ -165,6 +168,7 @@ int recorder_open(const struct rec_config *cfg, char *err, size_t errlen)
             .capture_data = (int64_t)cfg->capture_data,
             .drop = cfg->drop, .lttng = cfg->lttng,
             .ring_bytes = (int64_t)rec_g.ring_cap,
+            .snapshot_data = (int64_t)cfg->snapshot_data,
         };
         if (sink_create(&st.sink, cfg->db_path, &f, err, errlen) != 0)
             return -1;
@@ -210,7 +214,7 @@ void recorder_close(struct rec_result *out)
         out->complete = !wr.failed && wr.lost == 0;
         snprintf(out->reason, sizeof out->reason, "%s", wr.reason);
     }
-    ring_release_all();
+    ring_release_all(atomic_load(&rec_g.gen));
     atomic_fetch_add(&rec_g.gen, 1);
     tp_session(1, out->complete ? "complete" : "incomplete", out->events, out->lost);
     if (out->lost)

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 /* ---- configuration and lifecycle (called from the main thread) ---------- */
@@ -36,6 +37,8 @@ struct rec_config {
     bool drop;                 /* drop (and count) instead of back-pressure */
     size_t ring_bytes;         /* ring capacity; 0 = default */
     size_t capture_data;       /* store the first N bytes of read/write data */
+    size_t snapshot_data;      /* manifest: the shim keeps the first N bytes of
+                                * files it finds (for the session row) */
 
     /* Facts for the session row. */
     const char *source;
@@ -160,5 +163,16 @@ struct rec_backing_event {
     uint64_t start_ns, end_ns;
 };
 void rec_backing(const struct rec_backing_event *e);
+
+/* The state of a source object the first time the session saw it: an entry
+ * made by LOOKUP or READDIRPLUS (not by the session's own create/mkdir/...). */
+struct rec_manifest_event {
+    uint64_t nodeid, parent;
+    const char *name;
+    const struct stat *st;        /* type, mode, size, uid, gid, rdev, times */
+    const char *link_target;      /* symlinks, else NULL */
+    const void *data; size_t data_len;   /* --snapshot-data prefix, else NULL/0 */
+};
+void rec_manifest(const struct rec_manifest_event *e);
 
 #endif

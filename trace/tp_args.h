@@ -54,12 +54,30 @@ struct tp_backing {
     const char *name;          /* "" when none */
 };
 
+struct tp_process {
+    uint32_t pid;
+    int64_t start_time;
+    const char *comm, *cmdline;   /* "" when unknown */
+};
+
+struct tp_manifest {
+    uint64_t unique, nodeid, parent, dev, ino, size, rdev, nlink;
+    int64_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t mode, uid, gid;
+    uint32_t tid;
+    const char *name;          /* "" when none */
+    const char *link_target;   /* "" when none (a symlink target is never empty) */
+    const uint8_t *data;       /* snapshot prefix, at most TP_RAW_MAX bytes */
+    uint32_t data_len;
+};
+
 struct tp_session {
     int32_t phase;             /* 0 = open, 1 = close */
     uint64_t start_realtime_ns, start_monotonic_ns;
     uint64_t events, lost;
     uint32_t pid;
     uint32_t capture_data;
+    uint32_t snapshot_data;
     uint8_t drop;
     const char *uuid, *source, *mountpoint, *command, *options, *status;
 };

@@ -9,6 +9,7 @@
 #include "trace/wire_decode.h"
 
 #include <linux/fuse.h>
+#include <stddef.h>
 #include <string.h>
 
 /* fuse_statx_in / fuse_statx_out (protocol 7.39) are newer than bookworm's
@@ -709,9 +710,12 @@ bool wire_dirent_next(const uint8_t *buf, size_t len, bool plus, size_t *pos,
     if (plus) {
         d->nodeid = rd64(p);
         d->generation = rd64(p + 8);
+        d->attr_size = rd64(p + offsetof(struct fuse_entry_out, attr.size));
+        d->attr_mode = rd32(p + offsetof(struct fuse_entry_out, attr.mode));
         de = p + sizeof(struct fuse_entry_out);
     }
     d->ino = rd64(de);
+    d->off = rd64(de + 8);
     uint32_t namelen = rd32(de + 16);
     d->type = rd32(de + 20);
     if (namelen == 0 || namelen > len - at - head) {

@@ -151,9 +151,12 @@ void wire_decode_reply(const void *buf, size_t len,
  * at the end or at the first malformed entry (then *malformed is set). */
 struct wire_dirent {
     uint64_t ino;              /* fuse_dirent.ino */
+    uint64_t off;              /* fuse_dirent.off: cookie of the next entry */
     uint64_t nodeid;           /* READDIRPLUS: entry_out.nodeid; else 0 */
     uint64_t generation;
     uint32_t type;
+    uint32_t attr_mode;        /* READDIRPLUS: entry_out.attr.mode; else 0 */
+    uint64_t attr_size;        /* READDIRPLUS: entry_out.attr.size; else 0 */
     const char *name; size_t name_len;
 };
 bool wire_dirent_next(const uint8_t *buf, size_t len, bool plus, size_t *pos,

@@ -7,7 +7,7 @@ What is compared: every column of every table, as multisets of rows, except
     ids call_name.id / process.id: these are replaced by what they stand for
     (backing_call.call_id -> call_name.name, request.process_id -> process.pid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
-    inode, notify, loss and process.first_ts, session.init_ts/end_ts): the
+    inode, notify, loss, manifest and process.first_ts, session.init_ts/end_ts): the
     direct recording timestamps an event when the hot path reads
     CLOCK_MONOTONIC, LTTng when the tracepoint fires a few hundred ns later;
     both are the same clock, so they are compared with a tolerance instead
@@ -25,7 +25,7 @@ TOL_NS = 5_000_000   # LTTng vs ring clock reads of one event: far below 5 ms
 CLOCK = {
     'request': ['ts'], 'reply': ['ts'], 'inode_event': ['ts'], 'fh_event': ['ts'],
     'forget': ['ts'], 'inode': ['ts'], 'notify': ['ts'], 'loss': ['ts'],
-    'process': ['first_ts'], 'session': ['init_ts', 'end_ts'],
+    'process': ['first_ts'], 'session': ['init_ts', 'end_ts'], 'manifest': ['ts'],
 }
 NOT_IN_TRACE = {
     'session': ['fusetrace_version', 'kernel', 'libfuse_version', 'ring_bytes'],

@@ -13,6 +13,11 @@ pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/
 ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 PY=$(ft_python)
+# What the session finds already there goes to the manifest (with
+# --snapshot-data, the files' first bytes).
+mkdir -p "$dir/pre/sub"
+printf 'pre-existing data\n' > "$dir/pre/a"; printf 'bee\n' > "$dir/pre/sub/b"
+ln -s a "$dir/pre/lnk"; chmod 640 "$dir/pre/a"
 
 # A workload touching every event family: entries, symlink (READLINK),
 # hard link, rename, unlink of an open file, xattrs, a large listing
@@ -27,8 +32,9 @@ ls -la d >/dev/null; ls d/nonexistent 2>/dev/null
 chmod 600 d/f7; truncate -s 1000 d/f8; sync d/f8 2>/dev/null
 flock d/f9 true
 cat d/* >/dev/null 2>&1; rm -r d/sub
+ls -lR pre >/dev/null; cat pre/lnk pre/sub/b >/dev/null
 '
-"$FUSETRACE" record --db "$out/A.db" --lttng --lttng-output="$out/T" "$dir" -- sh -c "$script" \
+"$FUSETRACE" record --db "$out/A.db" --lttng --lttng-output="$out/T" --snapshot-data=8 "$dir" -- sh -c "$script" \
 	> "$out/log" 2>&1 || { cat "$out/log"; ft_fail "record failed"; }
 
 expect_status "import" 0 "$FUSETRACE" import "$out/T" "$out/B.db"
@@ -40,10 +46,14 @@ expect_ge "requests recorded" "$(q "$out/A.db" 'SELECT count(*) FROM request')" 
 cat "$out/cmp"
 [ "$rc" = 0 ] || ft_fail "the imported database differs from the direct recording"
 # dbcompare must have compared the tables that matter, with rows in them
-for t in request reply inode_event fh_event backing_call dirent forget inode process; do
+for t in request reply inode_event fh_event backing_call dirent forget inode process manifest; do
 	grep -Eq "^$t +[1-9][0-9]* rows / +[1-9][0-9]* rows  identical" "$out/cmp" \
 		|| ft_fail "table $t not compared with rows in it"
 done
+
+expect "manifest: pre/a with its first 8 bytes" \
+	"$(q "$out/B.db" "SELECT printf('%o', mode), size, hex(data) FROM manifest WHERE name = 'a'")" "100640|18|7072652D65786973"
+expect "manifest: pre/lnk with its target" "$(q "$out/B.db" "SELECT link_target FROM manifest WHERE name = 'lnk'")" "a"
 
 # The importer's own views work on the result.
 expect "op view count equals request count" \

@@ -70,7 +70,9 @@ int main(void)
         CHECK(strcmp(tt_text(d, "SELECT status FROM session"), "recording") == 0);
         long long req = tt_int(d, "SELECT count(*) FROM request", -1);
         long long rep = tt_int(d, "SELECT count(*) FROM reply", -1);
-        CHECK_MSG(req > 100000, "only %lld requests committed", req);
+        /* at least the commits of the first 100 000 events (a commit is
+         * due every 100 ms or 20 000 rows, whichever first) */
+        CHECK_MSG(req >= 20000, "only %lld requests committed", req);
         CHECK_EQ(info.events_stored, req + rep);
         /* requests are committed in order: every one before the last few
          * has its reply */

@@ -3,7 +3,7 @@
  * or babeltrace2 is not installed), create a session with lttng_control,
  * record events through the real recorder (LTTng and SQLite at once) in a
  * fresh process, read the trace back with babeltrace2 and check that it
- * holds exactly as many request/reply/inode/fh/backing/session events as
+ * holds exactly as many request/reply/inode/fh/backing/manifest/session events as
  * the database, with nothing discarded and private file modes. */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +47,13 @@ static int emit(const char *db)
                                          .nodeid = 2 + (uint64_t)i, .parent = 1,
                                          .name = "lttng-name", .nlookup = 1 };
             rec_inode(&e);
+            if (i % 50 == 0) {
+                struct stat ms = { .st_mode = 0100644, .st_size = 3, .st_ino = 77 };
+                struct rec_manifest_event m = { .nodeid = 2 + (uint64_t)i, .parent = 1,
+                                                .name = "lttng-name", .st = &ms,
+                                                .data = "abc", .data_len = 3 };
+                rec_manifest(&m);
+            }
             struct rec_backing_event b = { .call = "openat", .fd = 3, .name = "lttng-name",
                                            .start_ns = rec_now_ns(), .end_ns = rec_now_ns() };
             rec_backing(&b);
@@ -131,18 +138,32 @@ int main(int argc, char **argv)
     const char *db = tt_path("lttng.db");
     char name[64];
     snprintf(name, sizeof name, "fusetrace-test-%d", (int)getpid());
-    struct lttng_ctl c;
-    CHECK_MSG(lttng_ctl_start(&c, name, outdir, err, sizeof err) == 0, "%s", err);
-
-    struct stat st;
-    CHECK(stat(outdir, &st) == 0 && (st.st_mode & 0777) == 0700);
-
+    /* exec the real path, so the emitter's comm is "test-lttng" */
+    char self[4096];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    CHECK(sl > 0);
+    self[sl > 0 ? sl : 0] = 0;
+    /* The emitter waits until the session tracks exactly its pid: other
+     * fusetrace processes of this uid may be tracing at the same time. */
+    int go[2];
+    CHECK(pipe(go) == 0);
     pid_t pid = fork();
     if (pid == 0) {
-        char *cargv[] = { (char *)"/proc/self/exe", (char *)"--emit", (char *)db, NULL };
-        execv("/proc/self/exe", cargv);
+        char ch;
+        close(go[1]);
+        if (read(go[0], &ch, 1) != 1)
+            _exit(126);
+        char *cargv[] = { self, (char *)"--emit", (char *)db, NULL };
+        execv(self, cargv);
         _exit(127);
     }
+    close(go[0]);
+    struct lttng_ctl c;
+    CHECK_MSG(lttng_ctl_start_pid(&c, name, outdir, pid, err, sizeof err) == 0, "%s", err);
+    struct stat st;
+    CHECK(stat(outdir, &st) == 0 && (st.st_mode & 0777) == 0700);
+    CHECK(write(go[1], "g", 1) == 1);
+    close(go[1]);
     int status;
     CHECK(waitpid(pid, &status, 0) == pid);
     CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "emitter status %d", status);
@@ -157,7 +178,7 @@ int main(int argc, char **argv)
     const char *txt = tt_path("trace.txt");
     char *bargv[] = { (char *)"babeltrace2", (char *)outdir, NULL };
     CHECK_EQ(run_to_file(bargv, txt), 0);
-    long long nreq = 0, nrep = 0, nino = 0, nfh = 0, nback = 0, nsess = 0;
+    long long nreq = 0, nrep = 0, nino = 0, nfh = 0, nback = 0, nsess = 0, nproc = 0, nman = 0;
     bool lookup_seen = false;
     FILE *f = fopen(txt, "r");
     CHECK(f != NULL);
@@ -177,8 +198,14 @@ int main(int argc, char **argv)
             nfh++;
         } else if (strstr(line, "fusetrace:backing:")) {
             nback++;
+        } else if (strstr(line, "fusetrace:manifest:")) {
+            nman++;
+            CHECK_MSG(strstr(line, "link_target = \"\"") != NULL, "%s", line);
         } else if (strstr(line, "fusetrace:session:")) {
             nsess++;
+        } else if (strstr(line, "fusetrace:process:")) {
+            nproc++;
+            CHECK_MSG(strstr(line, "comm = \"test-lttng\"") != NULL, "%s", line);
         }
     }
     free(line);
@@ -195,6 +222,12 @@ int main(int argc, char **argv)
         CHECK_EQ(nino, tt_int(d, "SELECT count(*) FROM inode_event", -1));
         CHECK_EQ(nfh, tt_int(d, "SELECT count(*) FROM fh_event", -1));
         CHECK_EQ(nback, tt_int(d, "SELECT count(*) FROM backing_call", -1));
+        CHECK_EQ(nman, tt_int(d, "SELECT count(*) FROM manifest", -1));
+        CHECK_EQ(nman, NLOOKUP / 50);
+        CHECK(strcmp(tt_text(d, "SELECT hex(data) FROM manifest LIMIT 1"), "616263") == 0);
+        /* one process, reported once (the run takes well under a second) */
+        CHECK_EQ(nproc, tt_int(d, "SELECT count(*) FROM process", -1));
+        CHECK(strcmp(tt_text(d, "SELECT comm FROM process"), "test-lttng") == 0);
         sqlite3_close(d);
     }
     CHECK_EQ(nreq, NLOOKUP + 1);

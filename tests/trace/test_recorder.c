@@ -5,6 +5,7 @@
  * to STATX, a notification, an unanswered request, replies written by
  * another thread, many short-lived threads (ring recycling), and the file
  * policies (0600, no overwrite, never inside the mountpoint). */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -181,6 +182,35 @@ static void record(const char *db)
     o += FUSE_DIRENTPLUS_SIZE(&dp1);
     reply(22, 0, body, o);
 
+    /* plain READDIR: entries carry no node id */
+    req(FUSE_READDIR, 23, 1, &rd, sizeof rd);
+    o = 0;
+    struct fuse_dirent de0 = { .ino = 1002, .off = 7, .namelen = 4, .type = DT_REG };
+    memcpy(body + o, &de0, sizeof de0);
+    memcpy(body + o + sizeof de0, "file", 4);
+    o += FUSE_DIRENT_SIZE(&de0);
+    struct fuse_dirent de1 = { .ino = 1003, .off = 9, .namelen = 3, .type = DT_LNK };
+    memcpy(body + o, &de1, sizeof de1);
+    memcpy(body + o + sizeof de1, "lnk", 3);
+    o += FUSE_DIRENT_SIZE(&de1);
+    reply(23, 0, body, o);
+
+    /* manifest: a file found with its first bytes, a symlink with its target */
+    struct stat mf = { .st_mode = 0100640, .st_size = 10, .st_uid = 1000, .st_gid = 100,
+                       .st_ino = 1002, .st_dev = 2049, .st_nlink = 2, .st_rdev = 0 };
+    mf.st_mtim.tv_sec = 5;
+    mf.st_mtim.tv_nsec = 7;
+    struct rec_manifest_event me = { .nodeid = 2, .parent = 1, .name = "file", .st = &mf,
+                                     .data = "0123456789", .data_len = 10 };
+    rec_manifest(&me);
+    emitted++;
+    struct stat ml = { .st_mode = 0120777, .st_size = 9, .st_ino = 1003, .st_dev = 2049,
+                       .st_nlink = 1 };
+    struct rec_manifest_event mel = { .nodeid = 6, .parent = 1, .name = "lnk", .st = &ml,
+                                      .link_target = "../target" };
+    rec_manifest(&mel);
+    emitted++;
+
     /* SETLKW interrupted: INTERRUPT has unique|1, the kernel gets EINTR */
     struct fuse_lk_in lk = { .fh = 10, .lk = { .start = 0, .end = 99, .type = 1 } };
     req(FUSE_SETLKW, 24, 3, &lk, sizeof lk);
@@ -332,8 +362,36 @@ static void verify(const char *db)
 
     /* READDIRPLUS */
     CHECK_EQ(tt_int(d, "SELECT count FROM reply WHERE unique_id = 22", -1), 2);
-    CHECK_EQ(tt_int(d, "SELECT count(*) FROM dirent WHERE unique_id = 22", -1), 1);
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM dirent WHERE unique_id = 22", -1), 2);
     CHECK(strcmp(tt_text(d, "SELECT name FROM dirent WHERE nodeid = 2"), "file") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM dirent WHERE unique_id = 22 AND nodeid IS NULL"), ".") == 0);
+    CHECK_EQ(tt_int(d, "SELECT ino FROM dirent WHERE nodeid = 2", -1), 1002);
+    CHECK_EQ(tt_int(d, "SELECT off FROM dirent WHERE nodeid = 2", -1), 2);
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM dirent WHERE unique_id = 22 AND attr_mode IS NOT NULL", -1), 2);
+
+    /* READDIR */
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM dirent WHERE unique_id = 23 AND nodeid IS NULL", -1), 2);
+    CHECK_EQ(tt_int(d, "SELECT type FROM dirent WHERE unique_id = 23 AND name = 'lnk'", -1), DT_LNK);
+    CHECK_EQ(tt_int(d, "SELECT ino FROM dirent WHERE unique_id = 23 AND name = 'lnk'", -1), 1003);
+    CHECK_EQ(tt_int(d, "SELECT off FROM dirent WHERE unique_id = 23 AND name = 'lnk'", -1), 9);
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM dirent WHERE unique_id = 23 AND attr_mode IS NULL", -1), 2);
+
+    /* manifest */
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM manifest", -1), 2);
+    CHECK_EQ(tt_int(d, "SELECT unique_id FROM manifest WHERE nodeid = 2", -1), 23);
+    CHECK_EQ(tt_int(d, "SELECT mode FROM manifest WHERE nodeid = 2", -1), 0100640);
+    CHECK_EQ(tt_int(d, "SELECT size FROM manifest WHERE nodeid = 2", -1), 10);
+    CHECK_EQ(tt_int(d, "SELECT uid + gid FROM manifest WHERE nodeid = 2", -1), 1100);
+    CHECK_EQ(tt_int(d, "SELECT nlink FROM manifest WHERE nodeid = 2", -1), 2);
+    CHECK_EQ(tt_int(d, "SELECT ino FROM manifest WHERE nodeid = 2", -1), 1002);
+    CHECK_EQ(tt_int(d, "SELECT mtime_ns FROM manifest WHERE nodeid = 2", -1), 5000000007LL);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM manifest WHERE nodeid = 2"), "file") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT hex(data) FROM manifest WHERE nodeid = 2"),
+                 "30313233343536373839") == 0);
+    CHECK_EQ(tt_int(d, "SELECT link_target IS NULL FROM manifest WHERE nodeid = 2", -1), 1);
+    CHECK(strcmp(tt_text(d, "SELECT link_target FROM manifest WHERE nodeid = 6"), "../target") == 0);
+    CHECK_EQ(tt_int(d, "SELECT data IS NULL FROM manifest WHERE nodeid = 6", -1), 1);
+    CHECK_EQ(tt_int(d, "SELECT parent FROM manifest WHERE nodeid = 6", -1), 1);
 
     /* interrupt */
     CHECK_EQ(tt_int(d, "SELECT target_unique FROM request WHERE opcode = 36", -1), 24);

@@ -188,10 +188,10 @@ playback)
     keys Space
     wait_for 'PAUSE ×0.1'
     A=$(screen | grep -Eo "#[0-9]+/$N" | head -1)
-    keys ']'
-    B=$(screen | grep -Eo "#[0-9]+/$N" | head -1); B=${B%/$N}; B=${B#\#}
     A=${A%/$N}; A=${A#\#}
-    [ "$B" -gt "$A" ] || fail "] did not step forward ($A -> $B)"
+    keys ']'
+    # poll for the redraw: reading the screen at once races with it
+    wait_for "#$((A + 1))/$N"
     keys '['
     wait_for "#$A/$N"
     keys + + + + + + + + + + + + +

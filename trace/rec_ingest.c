@@ -1,8 +1,6 @@
-/* import_ingest.c — see import_ingest.h.  The do_* functions follow
- * trace/rec_writer.c line for line (column order is the sink's, see
- * trace/rec_sqlite.c); tests/replay/import.sh compares a direct recording
- * with an imported one row by row, so any divergence shows there. */
-#include "replay/import_ingest.h"
+/* rec_ingest.c — see rec_ingest.h.  Column order is the sink's (see
+ * rec_sqlite.c). */
+#include "trace/rec_ingest.h"
 
 #include <inttypes.h>
 #include <linux/fuse.h>
@@ -16,6 +14,8 @@
 #include "trace/recorder.h"
 #include "trace/wire_decode.h"
 
+/* In-flight requests beyond this are not remembered (their replies are then
+ * stored undecoded): only a kernel that never answers could get there. */
 #define INFLIGHT_MAX (1u << 22)
 
 struct ingest {
@@ -25,10 +25,11 @@ struct ingest {
     struct wire_proto proto;
     struct rmap inflight;      /* unique -> opcode | size_query << 32 */
     struct rmap paths;         /* live nodeid -> malloc'd path */
-    struct rmap calls;         /* interned call-name pointer -> call_name.id */
+    struct rmap calls;         /* call literal pointer -> call_name.id */
     int64_t next_call;
     struct proc_cache procs;
     bool timeouts_done;
+    /* batch API */
     uint64_t pending;
     struct sink_counters cnt;
 };
@@ -38,7 +39,8 @@ static int64_t rel(const struct ingest *g, uint64_t ts)
     return (int64_t)(ts - g->start_mono);
 }
 
-struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture)
+struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture,
+                          const char *proc_root)
 {
     struct ingest *g = calloc(1, sizeof *g);
     if (!g)
@@ -47,14 +49,14 @@ struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture
     g->start_mono = start_mono;
     g->capture = capture;
     proc_cache_init(&g->procs);
-    /* A trace is read after the fact: the live /proc says nothing about
-     * its processes (pids may even have been recycled).  Identities come
-     * from fusetrace:process events; a pid none described gets a row with
-     * its pid only. */
-    g->procs.proc_root = "/nonexistent/fusetrace-import";
+    if (proc_root)
+        g->procs.proc_root = proc_root;
+    /* Paths are built from the parent's path; the root is known. */
     char *root = strdup("/");
     if (!root || !rmap_put(&g->paths, FUSE_ROOT_ID, (uint64_t)(uintptr_t)root)) {
         free(root);
+        rmap_free(&g->paths);
+        proc_cache_free(&g->procs);
         free(g);
         return NULL;
     }
@@ -76,8 +78,10 @@ void ingest_free(struct ingest *g)
     free(g);
 }
 
-/* ---- JSON for rare fields (keys are literals, values integers) ------------ */
+/* ---- JSON for rare fields ------------------------------------------------------ */
 
+/* Keys are string literals from wire_decode.c and values integers, so no
+ * escaping is ever needed. */
 static size_t extra_json(const struct wire_extra *x, char *buf, size_t cap)
 {
     if (x->n == 0)
@@ -107,7 +111,7 @@ static void bind_extra(struct batch *b, const struct wire_extra *x)
         batch_null(b);
 }
 
-/* ---- records ---------------------------------------------------------------- */
+/* ---- records ----------------------------------------------------------------- */
 
 static int store_process(struct ingest *g, const struct rec_hdr *h, int64_t id,
                          const struct proc_ident *p)
@@ -158,7 +162,7 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
         if (is_new && (rc = store_process(g, h, process_id, &fresh)) != SQLITE_OK)
             return rc;
     }
-    if (q.ok && q.opcode == FUSE_INIT && (q.present & WF_INIT)) {
+    if (q.ok && (q.opcode == FUSE_INIT) && (q.present & WF_INIT)) {
         rc = sink_init_kernel(g->sink, q.init_major, q.init_minor,
                               q.init_max_readahead, (int64_t)q.init_flags);
         if (rc != SQLITE_OK)
@@ -197,10 +201,13 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
     batch_opt(b, p & WF_VALID, q.valid);
     batch_opt(b, p & WF_NLOOKUP, (int64_t)q.nlookup);
     batch_opt(b, p & WF_TARGET_UNIQUE, (int64_t)q.target_unique);
-    if ((h->flags & REC_F_TRUNCATED) && q.extra.n < WIRE_MAX_EXTRA) {
-        q.extra.kv[q.extra.n].key = "truncated";
-        q.extra.kv[q.extra.n].val = h->orig_len;
-        q.extra.n++;
+    if (h->flags & REC_F_TRUNCATED) {
+        /* The message did not fit a ring record; say so with the rest. */
+        if (q.extra.n < WIRE_MAX_EXTRA) {
+            q.extra.kv[q.extra.n].key = "truncated";
+            q.extra.kv[q.extra.n].val = h->orig_len;
+            q.extra.n++;
+        }
     }
     bind_extra(b, &q.extra);
     if (g->capture && (p & WF_DATA) && q.data_len && q.opcode != FUSE_SETXATTR)
@@ -210,8 +217,8 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
-    struct batch *f = &g->sink->b[T_FORGET];
     if (q.ok && q.opcode == FUSE_FORGET) {
+        struct batch *f = &g->sink->b[T_FORGET];
         batch_int(f, rel(g, h->ts));
         batch_int(f, (int64_t)q.unique);
         batch_int(f, (int64_t)q.nodeid);
@@ -220,6 +227,7 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
             return rc;
     }
     if (q.ok && (p & WF_FORGETS)) {
+        struct batch *f = &g->sink->b[T_FORGET];
         for (uint32_t i = 0; i < q.nforgets; i++) {
             uint64_t nodeid, nlookup;
             wire_forget_item(&q, i, &nodeid, &nlookup);
@@ -263,6 +271,7 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
     uint64_t v;
     int rc;
 
+    /* Peek the unique to settle the opcode before decoding. */
     uint64_t unique = 0;
     if (wr->wire_len >= sizeof(struct fuse_out_header))
         memcpy(&unique, msg + offsetof(struct fuse_out_header, unique), sizeof unique);
@@ -334,17 +343,22 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
-    if ((p & WR_DIRENTS) && a.plus) {
+    if (p & WR_DIRENTS) {
+        /* Every entry, READDIR and READDIRPLUS alike; node id NULL where
+         * the entry carries no reference (READDIR, ".", ".."). */
         struct batch *d = &g->sink->b[T_DIRENT];
         size_t pos = 0;
         bool bad = false;
         struct wire_dirent de;
-        while (wire_dirent_next(a.dirents, a.dirents_len, true, &pos, &de, &bad)) {
-            if (!de.nodeid)
-                continue;
+        while (wire_dirent_next(a.dirents, a.dirents_len, a.plus, &pos, &de, &bad)) {
             batch_int(d, (int64_t)a.unique);
-            batch_int(d, (int64_t)de.nodeid);
+            batch_opt(d, de.nodeid != 0, (int64_t)de.nodeid);
             batch_text(d, de.name, de.name_len);
+            batch_int(d, de.type);
+            batch_int(d, (int64_t)de.ino);
+            batch_int(d, (int64_t)de.off);
+            batch_opt(d, a.plus, de.attr_mode);
+            batch_opt(d, a.plus, (int64_t)de.attr_size);
             if ((rc = batch_row(d)) != SQLITE_OK)
                 return rc;
         }
@@ -464,6 +478,8 @@ static int do_backing(struct ingest *g, const struct rec_hdr *h)
     int rc;
 
     if (!rmap_get(&g->calls, (uint64_t)(uintptr_t)e->call, &id)) {
+        /* The pointer is a string literal in this process (recorder.h),
+         * so the text is still there. */
         const char *text = e->call ? e->call : "?";
         id = (uint64_t)++g->next_call;
         struct batch *c = &g->sink->b[T_CALL];
@@ -489,7 +505,58 @@ static int do_backing(struct ingest *g, const struct rec_hdr *h)
     return batch_row(b);
 }
 
-/* ---- transactions and counters ------------------------------------------------ */
+static int do_manifest(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_manifest_rec *e = (const void *)(h + 1);
+    const char *name = (const char *)(e + 1);
+    const char *target = name + e->name_len;
+    const uint8_t *data = (const uint8_t *)target + e->target_len;
+    struct batch *b = &g->sink->b[T_MANIFEST];
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, (int64_t)e->nodeid);
+    batch_int(b, (int64_t)e->parent);
+    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
+    batch_int(b, e->mode);
+    batch_int(b, (int64_t)e->size);
+    batch_int(b, e->uid);
+    batch_int(b, e->gid);
+    batch_int(b, (int64_t)e->rdev);
+    batch_int(b, (int64_t)e->nlink);
+    batch_int(b, (int64_t)e->dev);
+    batch_int(b, (int64_t)e->ino);
+    batch_int(b, e->atime_ns);
+    batch_int(b, e->mtime_ns);
+    batch_int(b, e->ctime_ns);
+    if (e->has_target) batch_text(b, target, e->target_len); else batch_null(b);
+    if (e->data_len) batch_blob(b, data, e->data_len); else batch_null(b);
+    return batch_row(b);
+}
+
+int ingest_store(struct ingest *g, const struct rec_hdr *h)
+{
+    switch (h->type) {
+    case REC_T_PROC:     return do_proc(g, h);
+    case REC_T_REQUEST:  return do_request(g, h);
+    case REC_T_REPLY:    return do_reply(g, h);
+    case REC_T_INODE:    return do_inode(g, h);
+    case REC_T_FH:       return do_fh(g, h);
+    case REC_T_BACKING:  return do_backing(g, h);
+    case REC_T_MANIFEST: return do_manifest(g, h);
+    default:             return SQLITE_OK;
+    }
+}
+
+int ingest_loss_row(struct ingest *g, uint64_t ts, uint32_t tid, uint64_t events)
+{
+    struct batch *b = &g->sink->b[T_LOSS];
+    batch_int(b, rel(g, ts));
+    batch_int(b, tid);
+    batch_int(b, (int64_t)events);
+    return batch_row(b);
+}
+
+/* ---- batch API ------------------------------------------------------------------- */
 
 int ingest_commit(struct ingest *g)
 {
@@ -519,15 +586,11 @@ int ingest_record(struct ingest *g, const struct rec_hdr *h)
     if (h->type == REC_T_PROC)
         return do_proc(g, h);
     g->cnt.seen++;
-    switch (h->type) {
-    case REC_T_REQUEST: g->cnt.req_seen++; rc = do_request(g, h); break;
-    case REC_T_REPLY:   g->cnt.rep_seen++; rc = do_reply(g, h);   break;
-    case REC_T_INODE:   rc = do_inode(g, h);   break;
-    case REC_T_FH:      rc = do_fh(g, h);      break;
-    case REC_T_BACKING: rc = do_backing(g, h); break;
-    default:            rc = SQLITE_OK;        break;
-    }
-    if (rc != SQLITE_OK)
+    if (h->type == REC_T_REQUEST)
+        g->cnt.req_seen++;
+    else if (h->type == REC_T_REPLY)
+        g->cnt.rep_seen++;
+    if ((rc = ingest_store(g, h)) != SQLITE_OK)
         return rc;
     g->cnt.stored++;
     if (++g->pending >= INGEST_COMMIT_ROWS)
@@ -540,11 +603,7 @@ int ingest_loss(struct ingest *g, uint64_t ts, uint32_t tid, uint64_t events)
     int rc = begin(g);
     if (rc != SQLITE_OK)
         return rc;
-    struct batch *b = &g->sink->b[T_LOSS];
-    batch_int(b, rel(g, ts));
-    batch_int(b, tid);
-    batch_int(b, (int64_t)events);
-    return batch_row(b);
+    return ingest_loss_row(g, ts, tid, events);
 }
 
 void ingest_count_lost(struct ingest *g, uint64_t n)

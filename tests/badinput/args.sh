@@ -1,0 +1,171 @@
+#!/bin/bash
+# args.sh — every subcommand `fusetrace --help` lists, with missing, extra,
+# malformed and conflicting arguments.  Each must:
+#   exit 2; print nothing on stdout; print exactly two lines on stderr — a
+#   one-line reason starting "fusetrace" and a usage hint naming --help —
+#   and the reason must name the offending thing (the case's KEY);
+#   touch nothing: the working directory, SOURCE and MOUNTPOINT unchanged,
+#   no new mount, no database created (record defaults to ./fusetrace-*.db).
+# Also: the list of subcommands is read from --help, and a subcommand this
+# test has no cases for fails the test (new commands need bad-input cases).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+. "$here/../faults/lib.sh"
+ft_init; fx_init
+[ -x "${FUSETRACE:-}" ] || ft_fail "FUSETRACE is not set"
+
+work=$(ft_tmpdir); a=$work/a; b=$work/b; mkdir "$a" "$b"; echo keep > "$a/file"
+db=$work/exists.db; echo "not touched" > "$db"
+cd "$work" || ft_fail "cd"
+
+# the tree under $work, and the mounts at or under it (the global mount
+# table is not stable: other tests may run on the machine)
+snapshot() { (cd "$work" && find . -printf '%p %s %T@ %m\n' | sort
+	awk -v w="$work" '$5 == w || index($5, w "/") == 1 {print "mount", $5}' /proc/self/mountinfo); }
+before=$(snapshot)
+FAILS=()
+nfail() { ft_log "FAIL (continuing): $*"; FAILS+=("$*"); }
+ncases=0
+
+# case KEY ARGS...: KEY is a word the reason must contain (case-insensitive)
+case_() {
+	local key=$1; shift
+	ncases=$((ncases + 1))
+	timeout 5 "$FUSETRACE" "$@" < /dev/null > "$FT_ROOT/out" 2> "$FT_ROOT/err"
+	local rc=$? what="fusetrace $*"
+	local nl; nl=$(wc -l < "$FT_ROOT/err")
+	if [ $rc != 2 ]; then nfail "$what: exit $rc, expected 2 ($(head -1 "$FT_ROOT/err"))"
+	elif [ -s "$FT_ROOT/out" ]; then nfail "$what: wrote to stdout"
+	elif [ "$nl" != 2 ]; then nfail "$what: $nl stderr lines, expected reason + hint: $(tr '\n' '|' < "$FT_ROOT/err")"
+	elif ! head -1 "$FT_ROOT/err" | grep -q '^fusetrace'; then nfail "$what: reason does not start with 'fusetrace'"
+	elif ! sed -n 2p "$FT_ROOT/err" | grep -q -- '--help'; then nfail "$what: no usage hint"
+	elif ! head -1 "$FT_ROOT/err" | grep -qiF -- "$key"; then nfail "$what: reason does not mention '$key': $(head -1 "$FT_ROOT/err")"
+	else echo "ok: $what -> $(head -1 "$FT_ROOT/err")"
+	fi
+	local now; now=$(snapshot)
+	if [ "$now" != "$before" ]; then
+		nfail "$what: touched something: $(diff <(echo "$before") <(echo "$now") | grep '^[<>]' | head -3 | tr '\n' ' ')"
+		# restore the baseline for the next cases
+		rm -f "$work"/fusetrace-*.db*; before=$(snapshot)
+	fi
+	# never leave a mount behind, even if a case mounted by mistake
+	for m in "$a" "$b"; do ft_any_mount_at "$m" && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }; done
+}
+
+# ---- global ----
+case_ "missing command"
+case_ "bogus" bogus
+case_ "--bogus" --bogus
+
+# ---- mount ----
+case_ "missing" mount
+case_ "unexpected" mount "$a" "$b" extra
+case_ "cache" mount --cache=bogus "$a" "$b"
+case_ "cache" mount --cache= "$a" "$b"
+case_ "threads" mount --threads=0 "$a" "$b"
+case_ "threads" mount --threads=abc "$a" "$b"
+case_ "threads" mount --threads=1025 "$a" "$b"
+case_ "threads" mount --threads=99999999999999999999 "$a" "$b"
+case_ "threads" mount --threads=18014398509481985k "$a" "$b"     # 2^54+1 KiB wraps to 1024
+case_ "ring-size" mount --db "$work/n.db" --ring-size=18014398509481988k "$a" "$b"   # wraps to 4096
+case_ "handles" mount --handles=always "$a" "$b"
+case_ "fd-cache" mount --fd-cache=0 "$a" "$b"
+case_ "fd-cache" mount --fd-cache=-5 "$a" "$b"
+case_ "ring-size" mount --db "$work/n.db" --ring-size=1 "$a" "$b"
+case_ "capture-data" mount --db "$work/n.db" --capture-data=-1 "$a" "$b"
+case_ "capture-data" mount --db "$work/n.db" --capture-data=2M "$a" "$b"
+case_ "--bogus" mount --bogus "$a" "$b"
+case_ "-x" mount -x "$a" "$b"
+case_ "value" mount --db                       # missing value
+case_ "value" mount --threads             # missing value
+case_ "value" mount -o                           # missing value
+case_ "no-db" mount --no-db "$a" "$b"
+case_ "lttng-output" mount --lttng-output=x "$a" "$b"
+case_ "allow_other" mount --no-default-permissions "$a" "$b"
+case_ "contradicts" mount -o allow_other --no-default-permissions -o default_permissions "$a" "$b"
+case_ "--db" mount --drop "$a" "$b"
+case_ "capture-data" mount --capture-data=64 "$a" "$b"
+
+# ---- record ----
+case_ "COMMAND" record
+case_ "COMMAND" record "$a"
+case_ "missing DIR" record -- true           # no DIR at all
+case_ "missing DIR" record --db "$work/n.db" -- true  # options, then no DIR
+case_ "COMMAND" record "$a" --
+case_ "extra" record "$a" "$b" -- true
+case_ "no-db" record --no-db "$a" -- true
+case_ "contradict" record --no-db --lttng --db "$work/n.db" "$a" -- true
+case_ "--bogus" record --bogus "$a" -- true
+case_ "threads" record --threads=0 "$a" -- true
+case_ "handles" record --handles= "$a" -- true
+case_ "cache" record --cache=sometimes "$a" -- true
+case_ "value" record --db
+case_ "allow_other" record --no-default-permissions "$a" -- true
+
+# ---- view ----
+case_ "missing" view
+case_ "extra" view "$db" "$db"
+case_ "slow" view --slow=bogus "$db"
+case_ "slow" view --slow=-1ms "$db"
+case_ "--slow" view --slow                    # missing value (and named as typed)
+case_ "--bogus" view --bogus "$db"
+case_ "-z" view -z "$db"
+
+# ---- sql ----
+case_ "missing" sql
+case_ "QUERY" sql "$db"
+case_ "exclusive" sql --csv --json "$db" "SELECT 1"
+case_ "--bogus" sql --bogus "$db" "SELECT 1"
+
+# ---- stats ----
+case_ "missing" stats
+case_ "--top" stats --top
+case_ "--top" stats --top 0 "$db"
+case_ "--top" stats --top abc "$db"
+case_ "--top" stats --top 100001 "$db"
+case_ "unexpected" stats "$db" "$db"
+case_ "--bogus" stats --bogus "$db"
+
+# ---- every listed subcommand has cases here ----
+listed=$("$FUSETRACE" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+[ -n "$listed" ] || nfail "fusetrace --help lists no commands"
+for c in $listed; do
+	case $c in mount|record|view|sql|stats) ;;
+	*) nfail "subcommand '$c' (listed by --help) has no bad-input cases in args.sh";;
+	esac
+	# and each has a --help that exits 0 on stdout
+	"$FUSETRACE" "$c" --help > "$FT_ROOT/h" 2>&1 && grep -qi usage "$FT_ROOT/h" ||
+		nfail "fusetrace $c --help: no usage"
+done
+
+# ---- operational errors (not usage errors): clear, non-zero, nothing touched ----
+op_case() {   # op_case KEY EXPECTED_RC ARGS...
+	local key=$1 want=$2; shift 2
+	ncases=$((ncases + 1))
+	timeout 10 "$FUSETRACE" "$@" < /dev/null > "$FT_ROOT/out" 2> "$FT_ROOT/err"
+	local rc=$? what="fusetrace $*"
+	if [ $rc != "$want" ]; then nfail "$what: exit $rc, expected $want ($(head -1 "$FT_ROOT/err"))"
+	elif ! grep -qiF -- "$key" "$FT_ROOT/err"; then nfail "$what: message does not mention '$key': $(head -2 "$FT_ROOT/err" | tr '\n' '|')"
+	else echo "ok: $what -> exit $rc: $(head -1 "$FT_ROOT/err")"
+	fi
+	local now; now=$(snapshot)
+	[ "$now" = "$before" ] || { nfail "$what: touched something: $(diff <(echo "$before") <(echo "$now") | grep '^[<>]' | head -3 | tr '\n' ' ')"; rm -f "$work"/fusetrace-*.db*; before=$(snapshot); }
+	for m in "$a" "$b"; do ft_any_mount_at "$m" && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }; done
+}
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
+	op_case "nonexistent" 1 mount "$work/nonexistent" "$b"
+	op_case "not a directory" 1 mount "$a/file" "$b"
+	op_case "not a directory" 1 mount "$a" "$a/file"
+	op_case "exists" 1 mount --db "$db" "$a" "$b"                 # refuses to overwrite
+	op_case "under the mountpoint" 1 mount --db "$b/x.db" "$a" "$b"
+	op_case "nonexistent" 1 mount --db "$work/nonexistent/x.db" "$a" "$b"
+	op_case "nonexistent" 125 record "$work/nonexistent" -- true
+	op_case "exists" 125 record --db "$db" "$a" -- true
+	op_case "under the mountpoint" 125 record --db "$a/x.db" "$a" -- true
+	op_case "No such file or directory" 1 mount ""  "$b"
+	[ "$(cat "$db")" = "not touched" ] || nfail "the existing database file was modified"
+fi
+
+echo "$ncases cases"
+[ ${#FAILS[@]} = 0 ] || ft_fail "${#FAILS[@]} of $ncases cases failed:$(printf '\n  - %s' "${FAILS[@]}")"
+echo "args: every bad command line refused with exit 2, one line + hint, nothing touched"

@@ -1,0 +1,95 @@
+#!/bin/bash
+# names.sh — a recording of a workload that creates hostile names: ESC
+# sequences (SGR colour, OSC set-title ending in BEL, clear screen), BEL,
+# newline, tab, DEL, C1 CSI (U+009B), invalid UTF-8, 255-byte names, a
+# path of 255-byte components over 4 KiB long, and a right-to-left override.
+#  - the names reach the source exactly (the passthrough does not mangle);
+#  - sql (table, --csv, --json) and stats print no ESC (0x1b), BEL (0x07),
+#    C1 (0xc2 0x80-0x9f) or raw newline inside a name: every name appears in
+#    escaped form; exit 0;
+#  - view in a real terminal (tmux): the raw bytes it writes never contain
+#    the recorded sequences (no "ESC ] 0 ; PWNED"), the pane title is not
+#    changed, the screen shows the escaped forms, and it quits cleanly on q.
+#  - noted (not failed unless FX_STRICT_BIDI=1): U+202E passed through raw.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+. "$here/../faults/lib.sh"
+[ "$(id -u)" = 0 ] || ft_skip "needs root"
+[ -c /dev/fuse ] || ft_skip "no /dev/fuse"
+ft_init; fx_init
+export LC_ALL=C.UTF-8
+
+dir=$(ft_tmpdir); db=$FT_ROOT/names.db
+"$FUSETRACE" record --db "$db" "$dir" -- "$FX_PY" -c '
+import os
+names = ["\x1b[31mRED\x1b[0m", "bell\x07\x07", "new\nline", "\x1b]0;PWNED\x07title",
+         "csi\u009b31m", "tab\there", "del\x7f", "\x1b[2J\x1b[Hclear", "\u202eRLO", "L" * 255]
+for n in names:
+    with open(os.fsencode(n), "w") as f:
+        f.write("x")
+with open(b"bad\xff\xfeutf8", "w") as f:
+    f.write("x")
+for c in (b"D", b"E", b"F", b"G", b"H", b"I", b"J", b"K", b"M", b"N", b"O", b"P", b"Q", b"R", b"S", b"T", b"U"):
+    os.mkdir(c * 250 + b"\x1b[31m")
+    os.chdir(c * 250 + b"\x1b[31m")
+with open(b"\x1b]0;PWNED2\x07deep", "w") as f:
+    f.write("y")
+' > "$FT_ROOT/rec.out" 2>&1 || { cat "$FT_ROOT/rec.out"; ft_fail "recording the hostile workload failed"; }
+[ -e "$dir/$(printf '\033]0;PWNED\007title')" ] || ft_fail "the hostile name did not reach the source intact"
+expect "hostile names in the source" "$(find "$dir" -mindepth 1 -maxdepth 1 -printf x | wc -c)" 12
+expect "integrity" "$(q "$db" 'PRAGMA integrity_check')" ok
+expect_ge "longest recorded path (bytes)" "$(q "$db" 'SELECT max(length(CAST(path AS BLOB))) FROM inode')" 4096
+
+clean() {   # clean WHAT FILE: no terminal control bytes in FILE
+	local what=$1 f=$2
+	LC_ALL=C grep -q $'\x1b' "$f" && ft_fail "$what: raw ESC in the output: $(LC_ALL=C grep -a -m1 $'\x1b' "$f" | cat -v | head -c 200)"
+	LC_ALL=C grep -q $'\x07' "$f" && ft_fail "$what: raw BEL in the output"
+	LC_ALL=C grep -qP '\xc2[\x80-\x9f]' "$f" && ft_fail "$what: raw C1 control in the output"
+	grep -q '\\x1b\]0;PWNED' "$f" || grep -q '\\u001b\]0;PWNED' "$f" || ft_fail "$what: the OSC name is not shown in escaped form"
+	if LC_ALL=C grep -q $'\xe2\x80\xae' "$f"; then
+		if [ "${FX_STRICT_BIDI:-0}" = 1 ]; then ft_fail "$what: raw U+202E (bidi override) in the output"
+		else ft_log "NOTE: $what prints U+202E (right-to-left override) raw: names can be displayed reversed"; fi
+	fi
+	echo "ok: $what: no control bytes, names escaped"
+}
+"$FUSETRACE" sql "$db" "SELECT name FROM request WHERE name IS NOT NULL" "SELECT path FROM inode" \
+	"SELECT * FROM op" > "$FT_ROOT/sql.out" 2>&1 || ft_fail "sql failed"
+clean "sql (table)" "$FT_ROOT/sql.out"
+grep -q 'new\\nline' "$FT_ROOT/sql.out" || ft_fail "sql: the newline in a name is not escaped"
+"$FUSETRACE" sql --csv "$db" "SELECT name, path FROM inode" > "$FT_ROOT/csv.out" 2>&1 || ft_fail "sql --csv failed"
+clean "sql --csv" "$FT_ROOT/csv.out"
+"$FUSETRACE" sql --json "$db" "SELECT name, path FROM inode" > "$FT_ROOT/json.out" 2>&1 || ft_fail "sql --json failed"
+clean "sql --json" "$FT_ROOT/json.out"
+"$FX_PY" -c 'import json, sys; json.load(open(sys.argv[1]))' "$FT_ROOT/json.out" || ft_fail "sql --json output is not valid JSON"
+"$FUSETRACE" stats "$db" > "$FT_ROOT/stats.out" 2>&1 || ft_fail "stats failed"
+clean "stats" "$FT_ROOT/stats.out"
+
+# ---- view in a real terminal ----
+if command -v tmux > /dev/null && command -v script > /dev/null; then
+	sock=fx-names-$$
+	FX_HOOKS+=("tmux -L $sock kill-server 2>/dev/null")
+	raw=$FT_ROOT/view.raw
+	tmux -L "$sock" -f /dev/null new-session -d -s v -x 200 -y 50 \
+		"TERM=xterm-256color LC_ALL=C.UTF-8 script -qfec '$FUSETRACE view $db' $raw; echo VIEW-EXIT=\$? > $FT_ROOT/view.rc; sleep 60"
+	title0=$(tmux -L "$sock" display -p -t v '#{pane_title}')
+	sleep 2
+	tmux -L "$sock" capture-pane -p -t v > "$FT_ROOT/screen0"
+	for k in j j j j j j j j j j j j j j j j j j j j Enter G Tab; do tmux -L "$sock" send-keys -t v "$k"; sleep 0.1; done
+	sleep 1
+	tmux -L "$sock" capture-pane -p -t v > "$FT_ROOT/screen"
+	title1=$(tmux -L "$sock" display -p -t v '#{pane_title}')
+	tmux -L "$sock" send-keys -t v q
+	for i in $(seq 1 50); do [ -s "$FT_ROOT/view.rc" ] && break; sleep 0.1; done
+	tmux -L "$sock" kill-server 2>/dev/null
+	grep -q 'VIEW-EXIT=0' "$FT_ROOT/view.rc" 2>/dev/null || ft_fail "view did not exit 0 on q: $(cat "$FT_ROOT/view.rc" 2>/dev/null)"
+	[ "$title1" = "$title0" ] || ft_fail "view let a recorded name change the terminal title: '$title0' -> '$title1'"
+	echo "ok: view: pane title unchanged ($title1)"
+	LC_ALL=C grep -q $'\x1b\\]0;PWNED' "$raw" && ft_fail "view wrote the recorded OSC sequence raw to the terminal"
+	LC_ALL=C grep -q $'\x1b\\[2J\x1b\\[Hclear' "$raw" && ft_fail "view wrote the recorded clear-screen sequence raw"
+	LC_ALL=C grep -q $'bell\x07' "$raw" && ft_fail "view wrote a recorded BEL raw"
+	grep -q '\\x1b\[31mRED\|\^\[\[31mRED' "$FT_ROOT/screen0" "$FT_ROOT/screen" || { head -20 "$FT_ROOT/screen0"; ft_fail "view does not show the escaped name"; }
+	echo "ok: view: recorded sequences shown escaped, never written raw"
+else
+	ft_log "note: tmux or script missing: view not checked in a terminal"
+fi
+echo "names: hostile names recorded intact, displayed safely everywhere"
