@@ -40,11 +40,15 @@ int cmd_import(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         switch (c) {
         case 's': o.session_uuid = optarg; break;
         case 'h': usage(stdout); return 0;
-        case ':': return usage_error("option needs an argument");
+        case ':': {
+            char msg[128];
+            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
+            return usage_error(msg);
+        }
         default: {
             char msg[128];
             snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);

@@ -93,12 +93,16 @@ static int parse_size(const char *s, size_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || *s == '-')
         return -1;
+    unsigned shift = 0;
     switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
     default: break;
     }
+    if (shift && v > (~0ULL >> shift))
+        return -1;   /* would overflow: refuse rather than wrap */
+    v <<= shift;
     if (*end)
         return -1;
     *out = (size_t)v;
@@ -174,7 +178,8 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
     /* '+': stop at the first non-option so that `record DIR -- cmd -x` works
      * and the command's own options are never taken for ours. */
     int opt;
-    while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+    /* ':' first: a missing value is reported as such, not as "unknown". */
+    while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
         size_t v;
         switch (opt) {
         case 'o':
@@ -250,6 +255,10 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
 
     char **rest = argv + optind;
     int nrest = argc - optind;
+    /* getopt consumes a "--" that comes before any operand, so
+     * `record -- cmd` arrives here as just "cmd": DIR is what is missing. */
+    if (record && optind > 1 && !strcmp(argv[optind - 1], "--"))
+        return usage_error(record, "missing DIR before '--'%s", "");
     if (record) {
         int dashes = -1;
         for (int i = 0; i < nrest; i++)

@@ -494,6 +494,19 @@ void itab_put(struct inode_table *t, struct inode *ino)
     }
 }
 
+int itab_shed_fds(struct inode_table *t)
+{
+    int close_fds[CLOSE_BATCH + 1] = { 0 };
+    pthread_mutex_lock(&t->lock);
+    unsigned keep = t->limit;
+    t->limit = t->cached / 2;        /* trim down to half of what is cached now */
+    int n = fdc_trim(t, close_fds, CLOSE_BATCH);
+    t->limit = keep;
+    pthread_mutex_unlock(&t->lock);
+    close_all(close_fds, n);
+    return n;
+}
+
 int inode_fd(struct inode_table *t, struct inode *ino)
 {
     if (ino->pinned)
@@ -509,6 +522,8 @@ int inode_fd(struct inode_table *t, struct inode *ino)
     pthread_mutex_unlock(&t->lock);
 
     int fd = handle_open(t->fs->mfds, ino->mnt_id, ino->handle, O_PATH);
+    if ((fd == -EMFILE || fd == -ENFILE) && itab_shed_fds(t) > 0)
+        fd = handle_open(t->fs->mfds, ino->mnt_id, ino->handle, O_PATH);
     if (fd < 0) {
         if (fd == -ESTALE) {
             pthread_mutex_lock(&t->lock);

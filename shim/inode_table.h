@@ -69,6 +69,10 @@ void itab_put(struct inode_table *t, struct inode *ino);
  * or -errno (ESTALE when the handle no longer resolves). */
 int inode_fd(struct inode_table *t, struct inode *ino);
 
+/* Out of fds (EMFILE/ENFILE): close half of the idle cached fds so the
+ * failed open can be retried.  Returns how many were closed. */
+int itab_shed_fds(struct inode_table *t);
+
 uint64_t inode_nodeid(const struct inode *ino);
 mode_t inode_type(const struct inode *ino);     /* S_IFMT bits */
 uint64_t inode_mnt_id(const struct inode *ino);

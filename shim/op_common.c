@@ -170,6 +170,9 @@ int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name
 {
     int fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
                           openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && itab_shed_fds(fs->itab) > 0)
+        fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
+                          openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (fd < 0) {
         note_fd_exhaustion(errno);
         return -errno;

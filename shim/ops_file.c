@@ -255,6 +255,34 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
         reply_buf(req, buf, (size_t)n);
 }
 
+/* Write `len` bytes at `off`.  A short write is what the caller sees
+ * natively when the disk fills (write(2) returns less), so it is passed on —
+ * except for data from the page cache (writeback cache, or a writepage):
+ * the kernel ignores a short count there and the rest would vanish without
+ * an error.  Those writes continue until done, or until no progress, and
+ * then fail with the errno (ENOSPC) so the kernel marks the page in error
+ * and fsync reports it.  Returns bytes written or -errno. */
+static ssize_t write_all(int fd, const char *buf, size_t len, off_t off, bool append, bool from_cache)
+{
+    size_t done = 0;
+    while (done < len) {
+        struct iovec iov = { .iov_base = (char *)buf + done, .iov_len = len - done };
+        ssize_t n = BACKING("pwritev2", fd, off + (off_t)done, NULL,
+                            pwritev2(fd, &iov, 1, off + (off_t)done, append ? RWF_APPEND : 0));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return done && !from_cache ? (ssize_t)done : -errno;
+        }
+        if (n == 0)
+            return done && !from_cache ? (ssize_t)done : -ENOSPC;
+        done += (size_t)n;
+        if (!from_cache)
+            break;
+    }
+    return (ssize_t)done;
+}
+
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
                   struct fuse_file_info *fi)
 {
@@ -268,7 +296,8 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
      * writeback) write never appends, whatever the file says. */
     bool append = (fi->flags & O_APPEND) && !fi->writepage && !fs->writeback_on;
 
-    if (!append && !fh->direct && !rec_enabled()) {
+    bool cached = fi->writepage || fs->writeback_on;
+    if (!append && !fh->direct && !rec_enabled() && !cached) {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fh->fd;
@@ -292,11 +321,9 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
         reply_err(req, (int)-got);
         return;
     }
-    struct iovec iov = { .iov_base = buf, .iov_len = (size_t)got };
-    ssize_t n = BACKING("pwritev2", fh->fd, off, NULL,
-                        pwritev2(fh->fd, &iov, 1, off, append ? RWF_APPEND : 0));
+    ssize_t n = write_all(fh->fd, buf, (size_t)got, off, append, fi->writepage || fs->writeback_on);
     if (n < 0)
-        reply_err(req, errno);
+        reply_err(req, (int)-n);
     else
         reply_write(req, (size_t)n);
 }

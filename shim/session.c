@@ -137,6 +137,17 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
         fprintf(stderr, "fusetrace: cannot stat source %s: %s\n", cfg->source, strerror(-r));
         goto fail;
     }
+    /* The fd cache must leave room under RLIMIT_NOFILE for open files,
+     * lock descriptions, pinned fallback fds and the daemon itself: at most
+     * half of the limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        fs->cfg.fd_cache > rl.rlim_cur / 2) {
+        unsigned capped = rl.rlim_cur / 2 > 1 ? (unsigned)(rl.rlim_cur / 2) : 1;
+        fprintf(stderr, "fusetrace: --fd-cache=%u is more than half the fd limit (%llu); using %u\n",
+                fs->cfg.fd_cache, (unsigned long long)rl.rlim_cur, capped);
+        fs->cfg.fd_cache = capped;
+    }
     fs->mfds = mount_fds_new();
     fs->fht = fht_new();
     if (!fs->mfds || !fs->fht) {
@@ -206,12 +217,11 @@ int session_mount(struct fs *fs, const struct cli *cli, bool signals)
         fsname[o++] = *s;
     }
     fsname[o] = '\0';
-    /* Even kill -9 of the daemon must leave no dead mount: as root our own
-     * guard process unmounts (unmount_guard.h explains why not fusermount3);
-     * otherwise fusermount3's auto_unmount does. */
+    /* Even kill -9 of the daemon must leave no dead mount: our own guard
+     * process unmounts (unmount_guard.h explains why not auto_unmount). */
     bool root = geteuid() == 0;
     int bad = fuse_opt_add_arg(&args, "fusetrace") || add_opt(&args, "subtype=fusetrace") ||
-              add_opt(&args, fsname) || (!root && add_opt(&args, "auto_unmount"));
+              add_opt(&args, fsname);
     /* As root, device nodes and setuid bits in the source work as they do
      * in the source itself (fusermount3 would add nodev,nosuid); -o nodev or
      * -o nosuid, given later, still win. */
@@ -251,7 +261,7 @@ int session_mount(struct fs *fs, const struct cli *cli, bool signals)
         fprintf(stderr, "fusetrace: cannot mount on %s\n", fs->cfg.mountpoint);
         goto fail;
     }
-    if (root && unmount_guard_start(fs->cfg.mountpoint) != 0) {
+    if (unmount_guard_start(fs->cfg.mountpoint) != 0) {
         fprintf(stderr, "fusetrace: cannot start the unmount guard; not serving a mount "
                         "that could outlive us\n");
         fuse_session_unmount(fs->se);

@@ -84,9 +84,15 @@ int unmount_guard_start(const char *mountpoint)
         char c;
         while (read(keep, &c, 1) != 0 && errno == EINTR)
             ;
-        if (our_mount_id(mnt) == id)
+        if (our_mount_id(mnt) != id)
+            _exit(0);
+        if (geteuid() == 0) {
             umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW);
-        _exit(0);
+            _exit(0);
+        }
+        /* A user's mount can only be undone by the setuid helper. */
+        execlp("fusermount3", "fusermount3", "-u", "-z", "--", mnt, (char *)NULL);
+        _exit(127);
     }
     close(p[0]);
     /* p[1] stays open (close-on-exec, so `record`'s command does not hold

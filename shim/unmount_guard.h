@@ -6,8 +6,9 @@
  * directly and keep a tiny guard process of our own: it holds the read end
  * of a pipe whose write end only we hold, and when that pipe reports EOF —
  * we exited, however we died — it lazily unmounts our mount, identified by
- * its mount id so it never touches anything else.  Unprivileged mounts use
- * auto_unmount instead (fusermount3 must do the mounting anyway).
+ * its mount id so it never touches anything else (as root with umount2, as
+ * a user with `fusermount3 -u -z`).  Users get the guard too: fusermount3's
+ * own auto_unmount was seen to leave a dead mount after kill -9.
  */
 #ifndef FUSETRACE_SHIM_UNMOUNT_GUARD_H
 #define FUSETRACE_SHIM_UNMOUNT_GUARD_H

@@ -39,15 +39,28 @@ run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
 
 setup build --buildtype=debugoptimized -Dwerror=true
 ninja -C build
-run_suite build "normal build"
+# Bounded long runs: the soak and the fuzzers at the lengths issue 8 asks for.
+SOAK_SECONDS=${SOAK_SECONDS:-60} FUZZ_SECONDS=${FUZZ_SECONDS:-60} \
+  run_suite build "normal build"
 
-# The sanitizer build: leaks are reported as errors (detect_leaks); the
-# daemons run under it exactly as in the normal build.
+# The sanitizer build: every suite again with ASan+UBSan (leaks are errors),
+# the daemons running under it exactly as in the normal build, except:
+#  - lttng: liblttng-ust-common's thread-exit TSD destructor runs after ASan
+#    has torn the exiting thread down and trips an ASan CHECK
+#    (asan_thread.cpp "kCurrentStackFrameMagic" in the sigfillset
+#    interceptor) when libfuse's workers exit; an incompatibility of the two
+#    runtimes, not a memory error of ours.  The LTTng tests run in the normal
+#    build; the recorder's own LTTng round trip (suite trace) runs here too.
+#  - fuzz: the fuzzers are built with clang's ASan+UBSan themselves.
+#  - bench: timings under a sanitizer mean nothing.
+# The soak and stress runs are shortened: the same code, a third of the time.
 setup build-asan --buildtype=debug -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-asan
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-  run_suite build-asan "sanitizer build (ASan+UBSan)" --timeout-multiplier 3
+SOAK_SECONDS=20 STRESS_SECONDS=10 \
+  run_suite build-asan "sanitizer build (ASan+UBSan)" --timeout-multiplier 3 \
+    --no-suite lttng --no-suite fuzz --no-suite bench
 
 echo
 echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"

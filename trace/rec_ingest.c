@@ -27,6 +27,10 @@ struct ingest {
     struct rmap paths;         /* live nodeid -> malloc'd path */
     struct rmap calls;         /* call literal pointer -> call_name.id */
     int64_t next_call;
+    /* call_name.id - 1 -> its text.  The same name can come from several
+     * pointers: identical literals in different translation units are only
+     * merged when the compiler optimises, and call_name.name is UNIQUE. */
+    const char *call_text[256];
     struct proc_cache procs;
     bool timeouts_done;
     /* batch API */
@@ -481,12 +485,22 @@ static int do_backing(struct ingest *g, const struct rec_hdr *h)
         /* The pointer is a string literal in this process (recorder.h),
          * so the text is still there. */
         const char *text = e->call ? e->call : "?";
-        id = (uint64_t)++g->next_call;
-        struct batch *c = &g->sink->b[T_CALL];
-        batch_int(c, (int64_t)id);
-        batch_text(c, text, strnlen(text, 256));
-        if ((rc = batch_row(c)) != SQLITE_OK)
-            return rc;
+        id = 0;
+        for (int64_t i = 0; i < g->next_call && i < 256; i++)
+            if (strncmp(g->call_text[i], text, 256) == 0) {
+                id = (uint64_t)i + 1;
+                break;
+            }
+        if (!id) {
+            id = (uint64_t)++g->next_call;
+            if (id <= 256)
+                g->call_text[id - 1] = text;
+            struct batch *c = &g->sink->b[T_CALL];
+            batch_int(c, (int64_t)id);
+            batch_text(c, text, strnlen(text, 256));
+            if ((rc = batch_row(c)) != SQLITE_OK)
+                return rc;
+        }
         if (e->call)
             rmap_put(&g->calls, (uint64_t)(uintptr_t)e->call, id);
     }

@@ -349,7 +349,7 @@ int cmd_view(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': a->follow = true; break;
         case 'S':
@@ -362,6 +362,11 @@ int cmd_view(int argc, char **argv)
         case 'B': a->bench.on = true; a->bench.keys = optarg; break;
         case 'O': a->bench.out = optarg; break;
         case 'h': usage(stdout); return 0;
+        case ':':
+            /* name the option as the user typed it (--slow, not -S) */
+            fprintf(stderr, "fusetrace view: option '%s' needs a value\n"
+                            "Try 'fusetrace view --help'.\n", argv[optind - 1]);
+            return 2;
         default:
             if (optopt)
                 fprintf(stderr, "fusetrace view: option '-%c' %s\n", optopt,

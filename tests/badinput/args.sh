@@ -126,11 +126,41 @@ case_ "--top" stats --top 100001 "$db"
 case_ "unexpected" stats "$db" "$db"
 case_ "--bogus" stats --bogus "$db"
 
+# ---- the subcommands added later (run only when --help lists them) ----
+has() { "$FUSETRACE" --help | grep -q "^  $1 "; }
+if has export; then
+	case_ "missing DB" export
+	case_ "format" export "$db"
+	case_ "xml" export --format=xml "$db"
+	case_ "argument" export --format=jsonl "$db" extra
+	case_ "--bogus" export --bogus "$db"
+	case_ "argument" export --format=jsonl "$db" -o    # missing value
+fi
+if has import; then
+	case_ "missing" import
+	case_ "missing DB" import "$a"
+	case_ "argument" import "$a" "$work/x.db" extra
+	case_ "value" import --session                      # missing value
+	case_ "--bogus" import --bogus "$a" "$work/x.db"
+fi
+if has replay; then
+	case_ "missing" replay
+	case_ "missing TARGET" replay "$db"
+	case_ "unexpected" replay "$db" "$a" "$b"
+	case_ "--bogus" replay --bogus "$db" "$a"
+fi
+if has scenario; then
+	case_ "missing" scenario
+	case_ "bogus" scenario bogus
+	case_ "missing" scenario run
+	case_ "no arguments" scenario list extra
+fi
+
 # ---- every listed subcommand has cases here ----
 listed=$("$FUSETRACE" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
 [ -n "$listed" ] || nfail "fusetrace --help lists no commands"
 for c in $listed; do
-	case $c in mount|record|view|sql|stats) ;;
+	case $c in mount|record|view|sql|stats|export|import|replay|scenario) ;;
 	*) nfail "subcommand '$c' (listed by --help) has no bad-input cases in args.sh";;
 	esac
 	# and each has a --help that exits 0 on stdout

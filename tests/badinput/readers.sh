@@ -1,6 +1,6 @@
 #!/bin/bash
-# readers.sh — the readers (sql, stats, view's non-interactive error path)
-# against every kind of bad file (mkdb.py: missing, directory, empty,
+# readers.sh — the readers (sql, stats, view's non-interactive error path, export
+# when listed) against every kind of bad file (mkdb.py: missing, directory, empty,
 # random bytes, truncated three ways, magic-only, foreign SQLite, a foreign
 # table called session, future and zero schema versions, no session row,
 # a missing view, a bogus status, corrupted pages):
@@ -23,17 +23,19 @@ dir=$(ft_tmpdir); bad=$(ft_tmpdir); good=$FT_ROOT/good.db
 "$FX_PY" "$here/mkdb.py" "$good" "$bad" > "$FT_ROOT/cases" || ft_fail "mkdb.py failed"
 
 FAILS=(); n=0
+EXPORT=""; "$FUSETRACE" --help | grep -q '^  export ' && EXPORT=export
 nfail() { ft_log "FAIL (continuing): $*"; FAILS+=("$*"); }
 while read -r name expect; do
 	f=$bad/$name
 	sum0=$( [ -f "$f" ] && md5sum < "$f")
-	for cmd in sql stats view sql-json; do
+	for cmd in sql stats view sql-json $EXPORT; do
 		n=$((n + 1))
 		case $cmd in
 		sql) args=(sql "$f" "SELECT count(*) FROM op" "SELECT * FROM session");;
 		sql-json) args=(sql --json "$f" "SELECT * FROM request LIMIT 5");;
 		stats) args=(stats "$f");;
 		view) args=(view "$f");;
+		export) args=(export --format=jsonl "$f");;
 		esac
 		ASAN_OPTIONS=${ASAN_OPTIONS:-}:exitcode=99 timeout 10 "$FUSETRACE" "${args[@]}" \
 			< /dev/null > "$FT_ROOT/out" 2> "$FT_ROOT/err"

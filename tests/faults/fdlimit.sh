@@ -100,8 +100,9 @@ done < <(head -10 "$FT_ROOT/never.list")
 fx_alive "$mnt" || soft_fail "never: the mount no longer answers"
 kill -0 "$DPID" 2>/dev/null || soft_fail "never: the daemon died"
 cat "$mnt/d3/f7" > "$FT_ROOT/one" 2>&1 || soft_fail "never: cannot read a file after drop_caches: $(cat "$FT_ROOT/one")"
-ft_umount "$mnt" || soft_fail "never: unmount misbehaved"
+# the log is looked up by mountpoint, which ft_umount forgets: read it first
 log=$(ft_daemon_log "$mnt")
+ft_umount "$mnt" || soft_fail "never: unmount misbehaved"
 echo "never: daemon stderr:"; printf '%s\n' "$log" | head -5 | sed 's/^/    | /'
 nmsg=$(printf '%s\n' "$log" | grep -Eci 'file descriptor|fd limit|RLIMIT_NOFILE|open files|ulimit|EMFILE')
 if [ "$nmsg" -lt 1 ]; then

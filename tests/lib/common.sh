@@ -144,8 +144,8 @@ ft_umount() {
 		fi
 	fi
 	if [ -n "$pid" ]; then
-		if ! ft__wait_pid "$pid" 100; then
-			ft_log "daemon $pid still running 10s after unmount; killing it"
+		if ! ft__wait_pid "$pid" 600; then
+			ft_log "daemon $pid still running 60s after unmount; killing it"
 			kill -TERM "$pid" 2>/dev/null
 			ft__wait_pid "$pid" 30 || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 			rc=1
