@@ -81,8 +81,8 @@ static bool find_dir(char *out, size_t cap)
             static const char rel[] = "/../share/fusetrace/scenarios";
             size_t el = strlen(exe);
             if (el + sizeof rel <= cap) {
-                memcpy(out, exe, el);
-                memcpy(out + el, rel, sizeof rel);
+                /* exe's bytes, then rel with its NUL (sizeof rel counts it) */
+                snprintf(out, cap, "%s%s", exe, rel);
                 if (has_runner(out))
                     return true;
             }

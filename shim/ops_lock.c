@@ -687,7 +687,8 @@ static pid_t owner_pid_of(uint64_t nodeid, uint64_t asker, const struct flock *c
                 continue;
             if (n == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
-                struct lock_ctx **nc = realloc(cands, ncap * sizeof(*nc));
+                /* an array of pointers: sizeof(*nc) is meant */
+                struct lock_ctx **nc = realloc(cands, ncap * sizeof(*nc)); // NOLINT(bugprone-sizeof-expression)
                 if (!nc)
                     goto collected;
                 cands = nc;

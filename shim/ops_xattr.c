@@ -118,6 +118,8 @@ static bool list_has_trusted(const char *list, size_t len)
 static size_t list_drop_trusted(char *list, size_t len)
 {
     size_t out = 0;
+    if (!list)
+        return 0;
     for (size_t i = 0; i < len;) {
         size_t n = strnlen(list + i, len - i) + 1;
         if (strncmp(list + i, TRUSTED_PREFIX, sizeof(TRUSTED_PREFIX) - 1) != 0) {

@@ -247,6 +247,19 @@ int sink_create(struct sink *s, const char *path, const struct session_facts *f,
         snprintf(err, errlen, "cannot initialise %s: %s", path, why);
         goto fail;
     }
+    /* When the database's filesystem fills up, the final UPDATE of the
+     * session row needs a page or two of its own; keep them on reserve.
+     * Best effort: without it a full disk may leave status 'recording',
+     * which readers still report as incomplete (the liveness lock is gone). */
+    snprintf(s->reserve, sizeof s->reserve, "%s-reserve", path);
+    int rfd = open(s->reserve, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (rfd < 0 || posix_fallocate(rfd, 0, 128 << 10) != 0) {
+        if (rfd >= 0)
+            unlink(s->reserve);
+        s->reserve[0] = '\0';
+    }
+    if (rfd >= 0)
+        close(rfd);
     return 0;
 
 fail:
@@ -388,17 +401,26 @@ int sink_finish(struct sink *s, const struct sink_counters *c, bool complete,
     return SQLITE_OK;
 }
 
+static void release_reserve(struct sink *s)
+{
+    if (s->reserve[0])
+        unlink(s->reserve);
+    s->reserve[0] = '\0';
+}
+
 void sink_mark_incomplete(struct sink *s, const struct sink_counters *c,
                           const char *reason, int64_t end_ts)
 {
     if (!s->db)
         return;
+    release_reserve(s);
     sink_rollback(s);
     set_status(s, c, false, reason, end_ts);
 }
 
 void sink_close(struct sink *s)
 {
+    release_reserve(s);
     for (int t = 0; t < T_NTABLES; t++)
         batch_free(&s->b[t]);
     sqlite3_finalize(s->st_counters);

@@ -32,6 +32,9 @@ struct sink_counters {
 struct sink {
     sqlite3 *db;
     int lock_fd;
+    /* "<db>-reserve": 128 KiB set aside while recording, freed when the disk
+     * is full so that the session row can still be marked incomplete. */
+    char reserve[4096 + 16];
     bool in_txn;
     struct batch b[T_NTABLES];
     sqlite3_stmt *st_counters, *st_init_kernel, *st_init_reply, *st_timeouts;

@@ -184,7 +184,7 @@ static void status_draw(struct app *a, int y)
     struct vstats *s = &a->stv.s;
     state_idx_stats(&a->idx, s);
     int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
-    snprintf(cnt, sizeof cnt, "req %lld err %lld slow %lld%s", (long long)(a->v.max_id - a->v.min_id + 1),
+    snprintf(cnt, sizeof cnt, "req %lld err %lld slow %lld%s", (long long)a->v.max_id - (long long)a->v.min_id + 1,
              (long long)s->errors, (long long)s->slow, pm < 1000 ? "…" : "");
     if (pm < 1000)
         snprintf(extra, sizeof extra, " idx %d%%", pm / 10);

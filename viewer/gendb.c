@@ -45,7 +45,7 @@ struct ins {
     long long rows;
 };
 
-static void die(const char *fmt, ...)
+_Noreturn static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

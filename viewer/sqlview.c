@@ -92,7 +92,8 @@ void sql_run(struct app *a, const char *query)
         }
         if (r->nrows == cap) {
             cap = cap ? cap * 2 : 64;
-            char **nc = realloc(r->cells, (size_t)cap * (size_t)r->ncols * sizeof *nc);
+            /* a statement may have no columns: never realloc to 0, which frees */
+            char **nc = realloc(r->cells, (size_t)cap * (size_t)(r->ncols ? r->ncols : 1) * sizeof *nc);
             if (!nc)
                 break;
             r->cells = nc;
