@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 
+#include "shim/backing.h"
 #include "shim/fs.h"
 
 struct creds_scope {
@@ -25,5 +26,21 @@ struct creds_scope {
  * rather than run as root). */
 int creds_enter(fuse_req_t req, struct creds_scope *cs);
 void creds_leave(struct creds_scope *cs);
+
+/* AS_CALLER(req, call, fd, arg, name, expr): the shape most ops share — run
+ * one syscall on the source with the caller's credentials, record it as a
+ * backing call (BACKING), and yield its non-negative result or -errno (also
+ * -errno if the credentials could not be assumed). */
+#define AS_CALLER(req, call, fd, arg, name, expr) __extension__({              \
+        struct creds_scope ac_cs_;                                           \
+        long ac_r_ = creds_enter((req), &ac_cs_);                            \
+        if (ac_r_ == 0) {                                                    \
+            ac_r_ = BACKING(call, fd, arg, name, expr);                      \
+            if (ac_r_ < 0)                                                   \
+                ac_r_ = -errno;                                              \
+            creds_leave(&ac_cs_);                                            \
+        }                                                                    \
+        ac_r_;                                                               \
+    })
 
 #endif

@@ -186,14 +186,8 @@ void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
         return;
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("faccessat", fd, mask, NULL, faccessat(AT_FDCWD, path, mask, AT_EACCESS));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "faccessat", fd, mask, NULL,
+                           faccessat(AT_FDCWD, path, mask, AT_EACCESS));
     op_inode_done(req, node);
     reply_err(req, -r);
 }

@@ -157,14 +157,7 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
     reply_made(req, p, pfd, parent, name, r, REC_CAUSE_MKDIR);
 }
 
@@ -174,14 +167,7 @@ void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("symlinkat", pfd, 0, name, symlinkat(link, pfd, name));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "symlinkat", pfd, 0, name, symlinkat(link, pfd, name));
     reply_made(req, p, pfd, parent, name, r, REC_CAUSE_SYMLINK);
 }
 
@@ -200,16 +186,9 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
     struct fuse_entry_param e = { 0 };
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the magic link does not. */
-        r = (int)BACKING("linkat", pfd, AT_SYMLINK_FOLLOW, newname,
-                         linkat(AT_FDCWD, path, pfd, newname, AT_SYMLINK_FOLLOW));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    /* AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH; the magic link does not. */
+    int r = (int)AS_CALLER(req, "linkat", pfd, AT_SYMLINK_FOLLOW, newname,
+                           linkat(AT_FDCWD, path, pfd, newname, AT_SYMLINK_FOLLOW));
     if (r == 0) {
         uint64_t mnt_id;
         r = stat_with_mnt_id(fd, &e.attr, &mnt_id);
@@ -234,14 +213,7 @@ static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, int
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("unlinkat", pfd, flags, name, unlinkat(pfd, name, flags));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "unlinkat", pfd, flags, name, unlinkat(pfd, name, flags));
     op_inode_done(req, p);
     reply_err(req, -r);
 }
@@ -261,16 +233,10 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
         op_inode_done(req, p);
         return;
     }
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        /* Flags (NOREPLACE, EXCHANGE, WHITEOUT) go to the source unchanged:
-         * ignoring one would report success for an operation not done. */
-        r = (int)BACKING("renameat2", pfd, flags, name, renameat2(pfd, name, npfd, newname, flags));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    /* Flags (NOREPLACE, EXCHANGE, WHITEOUT) go to the source unchanged:
+     * ignoring one would report success for an operation not done. */
+    int r = (int)AS_CALLER(req, "renameat2", pfd, flags, name,
+                           renameat2(pfd, name, npfd, newname, flags));
     op_inode_done(req, np);
     op_inode_done(req, p);
     reply_err(req, -r);

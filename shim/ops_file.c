@@ -69,14 +69,8 @@ static int exec_open(fuse_req_t req, int fd, int flags)
 {
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("faccessat", fd, X_OK, NULL, faccessat(AT_FDCWD, path, X_OK, AT_EACCESS));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "faccessat", fd, X_OK, NULL,
+                           faccessat(AT_FDCWD, path, X_OK, AT_EACCESS));
     return r < 0 ? r : reopen_fd(fd, flags);
 }
 

@@ -59,14 +59,8 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
         return;
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        /* XATTR_CREATE / XATTR_REPLACE pass through: EEXIST / ENODATA are the source's. */
-        r = (int)BACKING("setxattr", fd, flags, name, setxattr(path, name, value, size, flags));
-        r = r < 0 ? -errno : 0;
-        creds_leave(&cs);
-    }
+    /* XATTR_CREATE / XATTR_REPLACE pass through: EEXIST / ENODATA are the source's. */
+    int r = (int)AS_CALLER(req, "setxattr", fd, flags, name, setxattr(path, name, value, size, flags));
     op_inode_done(req, node);
     reply_err(req, xattr_err(-r));
 }
@@ -88,17 +82,10 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
     }
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    ssize_t n = creds_enter(req, &cs);
-    int err = (int)-n;
-    if (n == 0) {
-        n = BACKING("getxattr", fd, size, name, getxattr(path, name, buf, size));
-        err = errno;
-        creds_leave(&cs);
-    }
+    ssize_t n = AS_CALLER(req, "getxattr", fd, size, name, getxattr(path, name, buf, size));
     op_inode_done(req, node);
     if (n < 0)
-        reply_err(req, xattr_err(err));
+        reply_err(req, xattr_err((int)-n));
     else if (size == 0)
         reply_xattr(req, (size_t)n);
     else
@@ -218,13 +205,7 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
         return;
     char path[PROC_FD_PATH_MAX];
     proc_fd_path(path, fd);
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
-        r = (int)BACKING("removexattr", fd, 0, name, removexattr(path, name));
-        r = r < 0 ? -errno : 0;
-        creds_leave(&cs);
-    }
+    int r = (int)AS_CALLER(req, "removexattr", fd, 0, name, removexattr(path, name));
     op_inode_done(req, node);
     reply_err(req, xattr_err(-r));
 }
