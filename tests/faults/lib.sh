@@ -65,22 +65,6 @@ fx_cleanup() {
 	ft_cleanup
 }
 
-q() { sqlite3 -batch -noheader "$1" "$2"; }
-
-expect() {
-	[ "$2" = "$3" ] || ft_fail "$1: expected $3, observed $2"
-	echo "ok: $1 = $2"
-}
-
-expect_ge() {
-	[ "$2" -ge "$3" ] 2>/dev/null || ft_fail "$1: expected >= $3, observed $2"
-	echo "ok: $1 = $2 (>= $3)"
-}
-
-expect_le() {
-	[ "$2" -le "$3" ] 2>/dev/null || ft_fail "$1: expected <= $3, observed $2"
-	echo "ok: $1 = $2 (<= $3)"
-}
 
 fx_drop_caches() {
 	sync

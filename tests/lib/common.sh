@@ -211,3 +211,24 @@ ft_cleanup() {
 	fi
 	exit $rc
 }
+
+# ---- assertions shared by the shell tests ---------------------------------
+
+# q DB SQL: the result rows of a query on a recording, '|' separated
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# expect NAME OBSERVED EXPECTED
+expect() {
+	[ "$2" = "$3" ] || ft_fail "$1: expected '$3', observed '$2'"
+	echo "ok: $1 = $2"
+}
+
+# expect_ge NAME OBSERVED MIN / expect_le NAME OBSERVED MAX
+expect_ge() {
+	[ "$2" -ge "$3" ] 2>/dev/null || ft_fail "$1: expected >= $3, observed $2"
+	echo "ok: $1 = $2 (>= $3)"
+}
+expect_le() {
+	[ "$2" -le "$3" ] 2>/dev/null || ft_fail "$1: expected <= $3, observed $2"
+	echo "ok: $1 = $2 (<= $3)"
+}

@@ -1,19 +1,5 @@
 # lib.sh — helpers for the recorder integration tests (source after common.sh)
 
-# q DB SQL: one value (first column of the first row)
-q() { sqlite3 -batch -noheader "$1" "$2"; }
-
-# expect NAME OBSERVED EXPECTED
-expect() {
-	[ "$2" = "$3" ] || ft_fail "$1: expected $3, observed $2"
-	echo "ok: $1 = $2"
-}
-
-# expect_ge NAME OBSERVED MIN
-expect_ge() {
-	[ "$2" -ge "$3" ] 2>/dev/null || ft_fail "$1: expected >= $3, observed $2"
-	echo "ok: $1 = $2 (>= $3)"
-}
 
 # drop the kernel's caches until the table stops shrinking (bounded)
 drop_caches() {

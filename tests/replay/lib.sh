@@ -1,20 +1,6 @@
 # lib.sh — helpers for the replay/import/export tests (source after
 # tests/lib/common.sh).
 
-# q DB SQL: the result rows, '|' separated
-q() { sqlite3 -batch -noheader "$1" "$2"; }
-
-# expect NAME OBSERVED EXPECTED
-expect() {
-	[ "$2" = "$3" ] || ft_fail "$1: expected '$3', observed '$2'"
-	echo "ok: $1 = $2"
-}
-
-# expect_ge NAME OBSERVED MIN
-expect_ge() {
-	[ "$2" -ge "$3" ] 2>/dev/null || ft_fail "$1: expected >= $3, observed $2"
-	echo "ok: $1 = $2 (>= $3)"
-}
 
 # expect_status NAME EXPECTED CMD...: run CMD, check its exit status
 expect_status() {
