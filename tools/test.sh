@@ -62,6 +62,24 @@ SOAK_SECONDS=20 STRESS_SECONDS=10 \
   run_suite build-asan "sanitizer build (ASan+UBSan)" --timeout-multiplier 3 \
     --no-suite lttng --no-suite fuzz --no-suite bench
 
+# ThreadSanitizer over the daemon's own concurrency: the lookup/forget/
+# rename/unlink stress run (drop_caches forcing FORGETs) and the lock
+# waiters, with the real daemon built with -fsanitize=thread.  (The inode
+# table's unit races also run under TSan in the normal build.)
+setup build-tsan --buildtype=debugoptimized -Dwerror=true -Db_sanitize=thread
+ninja -C build-tsan
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} STRESS_SECONDS=15 \
+  run_suite build-tsan "ThreadSanitizer (daemon concurrency)" --timeout-multiplier 3 \
+    inode-stress locks locks-single-thread
+
+# Static analysis with the checked-in configuration.
+echo "=== static analysis (cppcheck, clang-tidy)"
+if bash tools/static-analysis.sh build; then
+  total_ok=$((total_ok + 1))
+else
+  total_fail=$((total_fail + 1)); status=1
+fi
+
 echo
 echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"
 exit $status
