@@ -65,9 +65,11 @@ for h in "${harnesses[@]}"; do
 	work=$out/corpus-$h; mkdir -p "$work" "$out/artifacts-$h"
 	cp -n "$here/corpus/$h"/* "$work"/ 2>/dev/null
 	echo "=== fuzz_$h: ${secs}s on $(ls "$work" | wc -l) inputs"
-	TMPDIR=$out "$out/fuzz_$h" "${opts[@]}" -max_total_time="$secs" \
+	# With -jobs, libFuzzer writes each worker's fuzz-N.log into the
+	# current directory: run from $out so nothing lands in the caller's.
+	(cd "$out" && TMPDIR=$out "$out/fuzz_$h" "${opts[@]}" -max_total_time="$secs" \
 		-artifact_prefix="$out/artifacts-$h/" -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-		"$work" > "$out/$h.log" 2>&1
+		"$work" > "$out/$h.log" 2>&1)
 	rc=$?
 	execs=$(grep -h 'stat::number_of_executed_units' "$out/$h.log" "$out"/fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
 	cov=$(grep -h '^#' "$out/$h.log" | tail -1 | grep -o 'cov: [0-9]*' || true)
