@@ -66,17 +66,18 @@ for h in "${harnesses[@]}"; do
 	cp -n "$here/corpus/$h"/* "$work"/ 2>/dev/null
 	echo "=== fuzz_$h: ${secs}s on $(ls "$work" | wc -l) inputs"
 	# With -jobs, libFuzzer writes each worker's fuzz-N.log into the
-	# current directory: run from $out so nothing lands in the caller's.
-	(cd "$out" && TMPDIR=$out "$out/fuzz_$h" "${opts[@]}" -max_total_time="$secs" \
+	# current directory: run from a directory of its own so nothing lands in the caller's.
+	rundir=$out/run-$h; rm -rf "$rundir"; mkdir -p "$rundir"
+	(cd "$rundir" && TMPDIR=$out "$out/fuzz_$h" "${opts[@]}" -max_total_time="$secs" \
 		-artifact_prefix="$out/artifacts-$h/" -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
 		"$work" > "$out/$h.log" 2>&1)
 	rc=$?
-	execs=$(grep -h 'stat::number_of_executed_units' "$out/$h.log" "$out"/fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
-	cov=$(grep -h '^#' "$out/$h.log" | tail -1 | grep -o 'cov: [0-9]*' || true)
+	execs=$(grep -h 'stat::number_of_executed_units' "$out/$h.log" "$rundir"/fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
+	cov=$(cat "$out/$h.log" "$rundir"/fuzz-*.log 2>/dev/null | grep -o 'cov: [0-9]*' | tail -1 || true)
 	echo "fuzz_$h: exit $rc, $execs executions in ${secs}s, $cov"
 	if [ $rc != 0 ] || ls "$out/artifacts-$h"/crash-* "$out/artifacts-$h"/leak-* "$out/artifacts-$h"/timeout-* > /dev/null 2>&1; then
 		echo "fuzz_$h: FAILED — artifacts in $out/artifacts-$h; the report:"
-		grep -A40 -m1 'ERROR: \|runtime error\|==ERROR\|deadly signal\|Timeout' "$out/$h.log" | head -60
+		grep -A40 -m1 'ERROR: \|runtime error\|==ERROR\|deadly signal\|Timeout' "$out/$h.log" "$rundir"/fuzz-*.log | head -60
 		status=1
 	fi
 done
