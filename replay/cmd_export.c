@@ -9,6 +9,7 @@
 #include "replay/commands.h"
 #include "replay/export.h"
 #include "trace/tracedb.h"
+#include "trace/text_escape.h"
 
 static void usage(FILE *to)
 {
@@ -74,14 +75,14 @@ int cmd_export(int argc, char **argv)
     sqlite3 *db;
     char err[1024];
     if (tracedb_open(argv[optind], &db, NULL, err, sizeof err) != 0) {
-        fprintf(stderr, "fusetrace export: %s\n", err);
+        tx_stderr("export", "%s", err);
         return 1;
     }
     FILE *f = stdout;
     if (output && strcmp(output, "-") != 0) {
         f = fopen(output, "w");
         if (!f) {
-            fprintf(stderr, "fusetrace export: cannot create %s: %s\n", output, strerror(errno));
+            tx_stderr("export", "cannot create %s: %s", output, strerror(errno));
             sqlite3_close(db);
             return 1;
         }
@@ -96,7 +97,7 @@ int cmd_export(int argc, char **argv)
     else
         werr |= fflush(f) != 0;
     if (rc != 0 || werr) {
-        fprintf(stderr, "fusetrace export: %s\n", rc ? err : "write error");
+        tx_stderr("export", "%s", rc ? err : "write error");
         if (f != stdout)
             unlink(output);
         return 1;

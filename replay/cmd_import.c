@@ -6,6 +6,7 @@
 
 #include "replay/commands.h"
 #include "replay/import_lttng.h"
+#include "trace/text_escape.h"
 
 static void usage(FILE *to)
 {
@@ -66,12 +67,12 @@ int cmd_import(int argc, char **argv)
     struct import_stats st;
     char err[1024];
     if (import_lttng(&o, &st, err, sizeof err) != 0) {
-        fprintf(stderr, "fusetrace import: %s\n", err);
+        tx_stderr("import", "%s", err);
         return 1;
     }
-    fprintf(stderr, "fusetrace import: session %s -> %s: %" PRIu64 " events stored "
+    tx_stderr("import", "session %s -> %s: %" PRIu64 " events stored "
             "(%" PRIu64 " requests, %" PRIu64 " replies), %" PRIu64 " discarded by LTTng, "
-            "%" PRIu64 " skipped; status %s\n",
+            "%" PRIu64 " skipped; status %s",
             st.uuid, o.db_path, st.stored, st.requests, st.replies, st.discarded,
             st.skipped, st.status);
     return 0;

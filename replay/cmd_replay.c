@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "replay/replay.h"
+#include "trace/text_escape.h"
 
 static const char usage_text[] =
     "usage: fusetrace replay [OPTIONS] DB TARGET\n"
@@ -376,12 +377,12 @@ int cmd_replay(int argc, char **argv)
         return r < 0 ? 0 : r;
     int tfd = open(o.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (tfd < 0) {
-        fprintf(stderr, "fusetrace replay: %s: %s\n", o.target, strerror(errno));
+        tx_stderr("replay", "%s: %s", o.target, strerror(errno));
         return 1;
     }
     if (!o.no_setup && !dir_empty(tfd)) {
-        fprintf(stderr, "fusetrace replay: %s is not empty: the initial tree is built in an "
-                "empty directory (--no-setup replays onto what is there)\n", o.target);
+        tx_stderr("replay", "%s is not empty: the initial tree is built in an "
+                 "empty directory (--no-setup replays onto what is there)", o.target);
         close(tfd);
         return 1;
     }
@@ -389,7 +390,7 @@ int cmd_replay(int argc, char **argv)
     char err[1024];
     struct rp_recording rec;
     if (rp_load(o.db, &rec, err, sizeof err) != 0) {
-        fprintf(stderr, "fusetrace replay: %s\n", err);
+        tx_stderr("replay", "%s", err);
         close(tfd);
         return 1;
     }
@@ -397,7 +398,7 @@ int cmd_replay(int argc, char **argv)
         struct rp_setup_stats st;
         uint64_t t0 = now_ns();
         if (rp_setup(&rec, tfd, &st, err, sizeof err) != 0) {
-            fprintf(stderr, "fusetrace replay: %s\n", err);
+            tx_stderr("replay", "%s", err);
             rp_free(&rec);
             close(tfd);
             return 1;
@@ -416,7 +417,7 @@ int cmd_replay(int argc, char **argv)
     int root = open(o.target, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct rp_ctx ctx;
     if (root < 0 || rp_ctx_init(&ctx, &rec, root, o.verify, stdout) != 0) {
-        fprintf(stderr, "fusetrace replay: %s: %s\n", o.target, strerror(errno));
+        tx_stderr("replay", "%s: %s", o.target, strerror(errno));
         if (root >= 0)
             close(root);
         rp_free(&rec);

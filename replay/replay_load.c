@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/text_escape.h"
+#include "trace/tracedb.h"
+
 static char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
@@ -258,33 +261,27 @@ int rp_load(const char *db_path, struct rp_recording *rec, char *err, size_t err
 {
     memset(rec, 0, sizeof *rec);
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
-        sqlite3_close(db);
+    struct tracedb_info info;
+    if (tracedb_open(db_path, &db, &info, err, errlen) != 0)
         return -1;
-    }
     sqlite3_busy_timeout(db, 5000);
-    if (!has_table(db, "request") || !has_table(db, "session")) {
-        snprintf(err, errlen, "%s: not a fusetrace recording", db_path);
-        sqlite3_close(db);
-        return -1;
-    }
+    char shown[512];
+    tx_escape_buf(shown, sizeof shown, db_path, strlen(db_path));
     if (!has_table(db, "manifest")) {
         snprintf(err, errlen, "%s: the recording has no manifest table (recorded by an older "
-                 "fusetrace): it cannot be replayed", db_path);
+                 "fusetrace): it cannot be replayed", shown);
         sqlite3_close(db);
         return -1;
     }
+    if (info.status != TRACEDB_COMPLETE)
+        tx_stderr("replay", "warning: %s is %s (%s); replaying what it holds", db_path,
+                  tracedb_status_name(info.status), info.reason);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT status, coalesce(init_flags, 0), capture_data FROM session",
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(init_flags, 0), capture_data FROM session",
                            -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW) {
-            const char *status = (const char *)sqlite3_column_text(st, 0);
-            if (status && strcmp(status, "complete") != 0)
-                fprintf(stderr, "fusetrace replay: warning: %s is %s; replaying what it holds\n",
-                        db_path, status);
-            rec->writeback = (sqlite3_column_int64(st, 1) & FUSE_WRITEBACK_CACHE) != 0;
-            rec->capture_data = (size_t)sqlite3_column_int64(st, 2);
+            rec->writeback = (sqlite3_column_int64(st, 0) & FUSE_WRITEBACK_CACHE) != 0;
+            rec->capture_data = (size_t)sqlite3_column_int64(st, 1);
         }
         sqlite3_finalize(st);
     }
@@ -302,7 +299,7 @@ int rp_load(const char *db_path, struct rp_recording *rec, char *err, size_t err
         r = load_inodes(db, rec);
     rmap_free(&by_unique);
     if (r != 0) {
-        snprintf(err, errlen, "%s: reading the recording: %s", db_path, sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s: reading the recording: %s", shown, sqlite3_errmsg(db));
         sqlite3_close(db);
         rp_free(rec);
         return -1;

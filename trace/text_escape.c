@@ -1,6 +1,7 @@
 /* text_escape.c — see text_escape.h. */
 #include "trace/text_escape.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -152,4 +153,19 @@ void tx_json_string(FILE *f, const char *str, size_t n)
         i += k;
     }
     fputc('"', f);
+}
+
+void tx_stderr(const char *cmd, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    fprintf(stderr, "fusetrace %s: ", cmd);
+    tx_escape(stderr, msg, len);
+    fputc('\n', stderr);
 }

@@ -25,4 +25,9 @@ size_t tx_width(const char *escaped);
  * invalid UTF-8 bytes as \u00XX of the byte value. */
 void tx_json_string(FILE *f, const char *s, size_t n);
 
+/* "fusetrace CMD: MESSAGE\n" on stderr with MESSAGE escaped: for messages
+ * that name a file or carry text from a recording, so that neither can put
+ * control sequences on the user's terminal. */
+void tx_stderr(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

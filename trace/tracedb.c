@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "trace/db_format.h"
+#include "trace/text_escape.h"
 
 const char *tracedb_status_name(enum tracedb_status s)
 {
@@ -36,33 +37,34 @@ static bool file_nonempty(const char *path)
  * the file is shorter than its header says.  Also probe the liveness lock
  * (before SQLite opens the file: closing our descriptor later would drop
  * SQLite's POSIX locks). */
-static int precheck(const char *path, bool *live, bool *lock_known, char *err, size_t errlen)
+static int precheck(const char *path, const char *shown, bool *live, bool *lock_known,
+                    char *err, size_t errlen)
 {
     struct stat st;
     unsigned char h[100];
 
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
-            snprintf(err, errlen, "%s: no such file", path);
+            snprintf(err, errlen, "%s: no such file", shown);
         else
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s: %s", shown, strerror(errno));
         return -1;
     }
     if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory, not a recording", path);
+        snprintf(err, errlen, "%s: is a directory, not a recording", shown);
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+        snprintf(err, errlen, "%s: not a regular file", shown);
         return -1;
     }
     if (st.st_size == 0) {
-        snprintf(err, errlen, "%s: empty file, not a fusetrace recording", path);
+        snprintf(err, errlen, "%s: empty file, not a fusetrace recording", shown);
         return -1;
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", shown, strerror(errno));
         return -1;
     }
     ssize_t n = pread(fd, h, sizeof h, 0);
@@ -73,19 +75,19 @@ static int precheck(const char *path, bool *live, bool *lock_known, char *err, s
     close(fd);
 
     if (n < 16 || memcmp(h, "SQLite format 3", 16) != 0) {
-        snprintf(err, errlen, "%s: not an SQLite database (not a fusetrace recording)", path);
+        snprintf(err, errlen, "%s: not an SQLite database (not a fusetrace recording)", shown);
         return -1;
     }
     if (n < (ssize_t)sizeof h) {
         snprintf(err, errlen, "%s: truncated (%lld bytes, shorter than an SQLite header)",
-                 path, (long long)st.st_size);
+                 shown, (long long)st.st_size);
         return -1;
     }
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1)
         page = 65536;
     if (page < 512 || (page & (page - 1))) {
-        snprintf(err, errlen, "%s: corrupt SQLite header (page size %u)", path, page);
+        snprintf(err, errlen, "%s: corrupt SQLite header (page size %u)", shown, page);
         return -1;
     }
     /* The in-header page count is valid when the version-valid-for number
@@ -97,7 +99,7 @@ static int precheck(const char *path, bool *live, bool *lock_known, char *err, s
     bool valid = be32(h + 92) == be32(h + 24);
     if (valid && !file_nonempty(wal)
         && ((uint64_t)st.st_size < (uint64_t)pages * page || st.st_size % page)) {
-        snprintf(err, errlen, "%s: truncated (%lld of %llu bytes)", path,
+        snprintf(err, errlen, "%s: truncated (%lld of %llu bytes)", shown,
                  (long long)st.st_size, (unsigned long long)pages * page);
         return -1;
     }
@@ -211,7 +213,11 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
         snprintf(err, errlen, "no database given");
         return -1;
     }
-    if (precheck(path, &live, &lock_known, err, errlen) != 0)
+    /* Messages name the file escaped: a path is as untrusted as anything
+     * recorded and must not carry terminal control sequences to stderr. */
+    char shown[512];
+    tx_escape_buf(shown, sizeof shown, path, strlen(path));
+    if (precheck(path, shown, &live, &lock_known, err, errlen) != 0)
         return -1;
 
     char wal[4096 + 8];
@@ -232,7 +238,7 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
     }
     if (rc != SQLITE_OK) {
         const char *why = sqlite_reason(rc);
-        snprintf(err, errlen, "%s: %s", path,
+        snprintf(err, errlen, "%s: %s", shown,
                  why ? why : (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
         sqlite3_close(db);
         return -1;
@@ -245,19 +251,19 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
     }
     if (version > FUSETRACE_SCHEMA_VERSION) {
         snprintf(err, errlen, "%s: recorded by a newer fusetrace (schema version %d; "
-                 "this build reads up to %d)", path, version, FUSETRACE_SCHEMA_VERSION);
+                 "this build reads version %d)", shown, version, FUSETRACE_SCHEMA_VERSION);
         sqlite3_close(db);
         return -1;
     }
     if (version < 1) {
-        snprintf(err, errlen, "%s: not a fusetrace recording (schema version %d)", path, version);
+        snprintf(err, errlen, "%s: not a fusetrace recording (schema version %d)", shown, version);
         sqlite3_close(db);
         return -1;
     }
     rc = read_session(db, in, status, sizeof status);
     if (rc != SQLITE_OK) {
         const char *why = sqlite_reason(rc);
-        snprintf(err, errlen, "%s: %s", path,
+        snprintf(err, errlen, "%s: %s", shown,
                  rc == SQLITE_NOTFOUND ? "no session row (not a usable recording)"
                  : why ? why : sqlite3_errmsg(db));
         sqlite3_close(db);

@@ -54,5 +54,14 @@ with open(path("corrupt-pages.db"), "r+b") as f:
     for _ in range(300):
         f.seek(rnd.randrange(4096, size)); f.write(bytes([rnd.randrange(256)]))
 case("corrupt-pages.db", ".")
+# Hostile file names: the name itself must reach the terminal escaped.
+# (Printed names carry no space or newline: readers.sh reads "NAME EXPECT".)
+hostile = "esc-\x1b[2J\x1b]0;pwned\x07-\x9b31m.db"
+shutil.copy(path("random.db"), path(hostile)); case(hostile, "not an SQLite")
+case("missing-\x1b[31m-\x07.db", "no such file")
+deep = os.path.join(*(["d" * 200] * 19))      # a 3 800-byte path (PATH_MAX is 4096)
+os.makedirs(path(deep))
+shutil.copy(path("random.db"), path(os.path.join(deep, "x\x1b[H.db")))
+case(os.path.join(deep, "x\x1b[H.db"), "not an SQLite")
 for name, expect in cases:
-    print(name, expect)
+    sys.stdout.buffer.write(os.fsencode(name) + b" " + expect.encode() + b"\n")

@@ -6,8 +6,9 @@
 #                         recordings' request/reply rows is not possible (no
 #                         raw bytes are stored), so they are synthesised by
 #                         mkwire.py.
-# Needs root (records through real mounts).  The checked-in corpus was made
-# with this script; re-run it after a schema change.
+# Needs root (records through real mounts).  run.sh calls it at fuzz time
+# for the tracedb seeds, so they always have the current schema; the wire
+# corpus is checked in (tests/fuzz/corpus/wire).
 set -euo pipefail
 ft=$1; out=$2
 here=$(cd "$(dirname "$0")" && pwd)

@@ -9,6 +9,8 @@
 #   FUZZ_SECONDS=N      seconds per harness
 #   FUZZ_OUT=DIR        build products, working corpora, crash artifacts
 #   FUZZ_JOBS=N         parallel fuzzing processes per harness (default 1)
+#   FUSETRACE=PATH      fusetrace binary: the tracedb seeds are recorded with
+#                       it (mkcorpus.sh, needs root) so they match its schema
 # Harnesses: wire (trace/wire_decode.c + rec_map.c), tracedb (tracedb.c,
 # cmd_sql.c, cmd_stats.c, text_escape.c + SQLite).
 # Exit: 0 clean, 1 crash or build failure, 77 no usable clang (skipped).
@@ -64,6 +66,19 @@ for h in "${harnesses[@]}"; do
 	done
 	work=$out/corpus-$h; mkdir -p "$work" "$out/artifacts-$h"
 	cp -n "$here/corpus/$h"/* "$work"/ 2>/dev/null
+	if [ "$h" = tracedb ] && [ -n "${FUSETRACE:-}" ]; then
+		# Real recordings made by this build, so the seeds always have the
+		# current schema (a checked-in database would go stale with it).
+		if ! bash "$here/mkcorpus.sh" "$FUSETRACE" "$out/seeds" > "$out/mkcorpus.log" 2>&1; then
+			echo "fuzz_$h: making the seed recordings failed:"; tail -20 "$out/mkcorpus.log"
+			status=1; continue
+		fi
+		cp "$out/seeds/tracedb"/* "$work"/
+	fi
+	if [ -z "$(ls -A "$work")" ]; then
+		echo "fuzz_$h: no seed corpus (tests/fuzz/corpus/$h, or FUSETRACE for mkcorpus.sh)"
+		status=1; continue
+	fi
 	echo "=== fuzz_$h: ${secs}s on $(ls "$work" | wc -l) inputs"
 	# With -jobs, libFuzzer writes each worker's fuzz-N.log into the
 	# current directory: run from a directory of its own so nothing lands in the caller's.
