@@ -124,11 +124,11 @@ static bool has_index(sqlite3 *db, const char *table, const char *col)
 /* Events of one request: by the unique_id index when there is one, else in
  * an id window around the request's lifetime (a recording left by a killed
  * recorder has no secondary indexes). */
-static sqlite3_stmt *events_stmt(struct app *a, const char *table, const char *view, const char *cols,
+static sqlite3_stmt *events_stmt(struct app *a, int slot, const char *view, const char *cols,
                                  const struct oprow *r)
 {
-    static int idx_cache[3] = { -1, -1, -1 };
-    int slot = !strcmp(table, "inode_event") ? 0 : !strcmp(table, "fh_event") ? 1 : 2;
+    static int idx_cache[EV_COUNT] = { -1, -1, -1 };
+    const char *table = ev_table[slot];
     if (idx_cache[slot] < 0)
         idx_cache[slot] = has_index(a->v.db, table, "unique_id");
     char sql[700];
@@ -140,9 +140,9 @@ static sqlite3_stmt *events_stmt(struct app *a, const char *table, const char *v
         sqlite3_bind_int64(st, 1, r->unique);
         return st;
     }
-    int64_t lo = vdb_event_cut(a->v.db, table, r->ts - 1) - 64;
+    int64_t lo = vdb_event_cut(&a->v.cut[slot], r->ts - 1) - 64;
     int64_t end = r->has_reply ? r->reply_ts : r->ts + 10000000;
-    int64_t hi = vdb_event_cut(a->v.db, table, end) + 64;
+    int64_t hi = vdb_event_cut(&a->v.cut[slot], end) + 64;
     if (hi - lo > 200000)
         hi = lo + 200000;
     snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id > ?2 AND id <= ?3 AND unique_id = ?1 ORDER BY id LIMIT 200",
@@ -200,7 +200,7 @@ void detail_update(struct app *a)
     }
 
     char b1[512], b2[512], b3[64];
-    sqlite3_stmt *st = events_stmt(a, "inode_event", "inode_history",
+    sqlite3_stmt *st = events_stmt(a, EV_INODE, "inode_history",
                                    "id, ts, kind, cause, nodeid, delta, nlookup, path, fd, err", r);
     int n = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -228,7 +228,7 @@ void detail_update(struct app *a)
     }
     sqlite3_finalize(st);
 
-    st = events_stmt(a, "fh_event", "fh_history", "id, ts, kind, fh, nodeid, path, flags, fd, created", r);
+    st = events_stmt(a, EV_FH, "fh_history", "id, ts, kind, fh, nodeid, path, flags, fd, created", r);
     n = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         if (!n++)
@@ -242,7 +242,7 @@ void detail_update(struct app *a)
     }
     sqlite3_finalize(st);
 
-    st = events_stmt(a, "backing_call", "backing", "id, ts, call, fd, arg, name, result, errno_name, dur_ns", r);
+    st = events_stmt(a, EV_BACKING, "backing", "id, ts, call, fd, arg, name, result, errno_name, dur_ns", r);
     n = 0;
     int64_t total = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {

@@ -2,7 +2,7 @@
  * or previous error (e E) and slow request (s S), same nodeid (o O), a
  * time or id (:), a request named by an SQL result row.
  *
- * Scans for a predicate run as a job in id chunks with a time budget: the
+ * Scans for a predicate run as a job with a time budget per step: the
  * key returns at once, the scan continues while no key is pressed, and
  * Esc (or any new jump) cancels it. */
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -15,7 +15,7 @@
 
 #include "viewer/text.h"
 
-#define JOB_BUDGET_NS 50000000LL
+#define JOB_BUDGET_NS 40000000LL
 
 void jump_to_id(struct app *a, int64_t id)
 {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "trace/tracedb.h"
@@ -376,7 +377,17 @@ static void *builder(void *arg)
     struct vstats *st = calloc(1, sizeof *st);
     struct flight *fl = calloc(MAX_FLIGHT * 2 + CHUNK_REQ, sizeof *fl);
     sqlite3_stmt *rq = NULL, *ie = NULL, *fe = NULL, *mx = NULL;
+    struct evcut ie_cutter = { 0 }, fe_cutter = { 0 };
     static bool has_reply[4097];
+    /* The builder reads the whole session; the UI reads a few pages per
+     * key.  When the disk is the bottleneck (a cold page cache) the UI's
+     * reads must not queue behind this scan: lowest best-effort I/O
+     * priority for this thread (ioprio applies to the tid given).  Not the
+     * idle class, which could starve the index on a busy disk; not a CPU
+     * nice, which only slowed the index on a loaded machine (the UI thread
+     * sleeps between keys, so the scheduler favours it anyway).  Best
+     * effort; a failure is harmless. */
+    syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, (int)syscall(SYS_gettid), (2 << 13) | 7);
     if (!st || !fl) {
         snprintf(s->error, sizeof s->error, "out of memory");
         goto out;
@@ -386,6 +397,9 @@ static void *builder(void *arg)
         goto out;
     }
     sqlite3_busy_timeout(db, 200);
+    vdb_profile(db, "bld");
+    evcut_init(&ie_cutter, db, "inode_event");
+    evcut_init(&fe_cutter, db, "fh_event");
     for (int i = 0; i <= 4096; i++)
         has_reply[i] = true;
     sqlite3_stmt *hr;
@@ -493,8 +507,8 @@ static void *builder(void *arg)
             nfl = MAX_FLIGHT;
         }
         /* semantic events up to the chunk's last request time */
-        int64_t ie_cut = vdb_event_cut(db, "inode_event", chunk_ts);
-        int64_t fe_cut = vdb_event_cut(db, "fh_event", chunk_ts);
+        int64_t ie_cut = vdb_event_cut(&ie_cutter, chunk_ts);
+        int64_t fe_cut = vdb_event_cut(&fe_cutter, chunk_ts);
         if (ie_cut > ie_done) {
             replay_ie(ie, &ino, ie_done, ie_cut);
             ie_done = ie_cut;
@@ -506,7 +520,9 @@ static void *builder(void *arg)
         add_fcheck(s, hi, chunk_ts, fl, nfl);
         int64_t since = (ie_done - snap_ie) + (fe_done - snap_fe);
         int64_t live = (int64_t)(ino.n + fh.n);
-        if (since >= SNAP_EVENTS && since >= live) {
+        /* also at the end of the session, so the last screens (G) replay
+         * little; a snapshot costs its live entries, hence since >= live */
+        if (since >= live && (since >= SNAP_EVENTS || (hi >= max_id && since >= SNAP_EVENTS / 8))) {
             if (snapshot(s, &ino, &fh, ie_done, fe_done) != 0) {
                 snprintf(s->error, sizeof s->error, "cannot write state snapshot: %s", strerror(errno));
                 goto out;
@@ -527,6 +543,8 @@ static void *builder(void *arg)
         pthread_mutex_unlock(&s->mu);
     }
 out:
+    evcut_free(&ie_cutter);
+    evcut_free(&fe_cutter);
     sqlite3_finalize(rq);
     sqlite3_finalize(ie);
     sqlite3_finalize(fe);
@@ -660,13 +678,13 @@ static int load_snap(struct state_idx *s, struct work *w, const struct snap *sn)
  * extended over the next few events the cursor's own request caused (they
  * follow its arrival), so the state shown includes the selected request's
  * effects. */
-static int64_t cut_for(sqlite3 *db, const char *table, int64_t ts, int64_t unique)
+static int64_t cut_for(struct evcut *c, int64_t ts, int64_t unique)
 {
-    int64_t cut = vdb_event_cut(db, table, ts);
+    int64_t cut = vdb_event_cut(c, ts);
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT id, unique_id FROM %s WHERE id > ? ORDER BY id LIMIT 64", table);
+    snprintf(sql, sizeof sql, "SELECT id, unique_id FROM %s WHERE id > ? ORDER BY id LIMIT 64", c->table);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return cut;
     sqlite3_bind_int64(st, 1, cut);
     int64_t ext = cut;
@@ -677,9 +695,10 @@ static int64_t cut_for(sqlite3 *db, const char *table, int64_t ts, int64_t uniqu
     return ext;
 }
 
-bool state_seek(struct state_idx *s, struct work *w, sqlite3 *db, const bool *has_reply,
-                int64_t id, int64_t ts, int64_t unique)
+bool state_seek(struct state_idx *s, struct work *w, struct vdb *v, int64_t id, int64_t ts, int64_t unique)
 {
+    sqlite3 *db = v->db;
+    const bool *has_reply = v->has_reply;
     w->cursor_id = id;
     w->cursor_ts = ts;
     w->cursor_unique = unique;
@@ -688,8 +707,15 @@ bool state_seek(struct state_idx *s, struct work *w, sqlite3 *db, const bool *ha
         return w->ready = false;
     if (!w->fe_scan && sqlite3_prepare_v2(db, FE_SQL, -1, &w->fe_scan, NULL) != SQLITE_OK)
         return w->ready = false;
-    int64_t ie_cut = cut_for(db, "inode_event", ts, unique);
-    int64_t fe_cut = cut_for(db, "fh_event", ts, unique);
+    /* Not indexed that far yet: say so without touching the database (the
+     * main loop retries this on every idle tick until the builder is there). */
+    pthread_mutex_lock(&s->mu);
+    bool reached = s->done || s->req_done + 2 * CHUNK_REQ >= id;
+    pthread_mutex_unlock(&s->mu);
+    if (!reached)
+        return w->ready = false;
+    int64_t ie_cut = cut_for(&v->cut[EV_INODE], ts, unique);
+    int64_t fe_cut = cut_for(&v->cut[EV_FH], ts, unique);
 
     pthread_mutex_lock(&s->mu);
     int best = -1;

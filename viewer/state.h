@@ -139,7 +139,7 @@ void work_init(struct work *w);
 void work_free(struct work *w);
 /* Bring the state to "right after the request (id, ts, unique)".  Returns
  * false (and ready=false) when the builder has not indexed that far yet. */
-bool state_seek(struct state_idx *s, struct work *w, sqlite3 *db, const bool *has_reply,
-                int64_t id, int64_t ts, int64_t unique);
+struct vdb;
+bool state_seek(struct state_idx *s, struct work *w, struct vdb *v, int64_t id, int64_t ts, int64_t unique);
 
 #endif

@@ -21,7 +21,7 @@ void state_update(struct app *a)
     }
     if (a->state_for_id == r->id && a->work.ready)
         return;
-    if (state_seek(&a->idx, &a->work, a->v.db, a->v.has_reply, r->id, r->ts, r->unique))
+    if (state_seek(&a->idx, &a->work, &a->v, r->id, r->ts, r->unique))
         a->state_for_id = r->id;
     else
         a->state_for_id = 0;   /* retried when the builder gets there */

@@ -15,7 +15,7 @@
 
 #include "viewer/text.h"
 
-#define KEY_BUDGET_NS 60000000LL       /* synchronous scan budget per key */
+#define KEY_BUDGET_NS 40000000LL       /* synchronous scan budget per key */
 
 void tl_clear(struct timeline *t)
 {

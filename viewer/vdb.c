@@ -6,12 +6,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "viewer/text.h"
+
 int64_t now_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
+
+const char *const ev_table[EV_COUNT] = { "inode_event", "fh_event", "backing_call" };
 
 const char *const vdb_row_cols =
     "id, ts, unique_id, opcode, op, nodeid, path, name, name2, pid, "
@@ -96,6 +100,8 @@ static void load_row(sqlite3_stmt *st, struct oprow *r)
     opt_int(st, 24, &r->nlookup);
 }
 
+static void at_fn(sqlite3_context *c, int argc, sqlite3_value **argv);
+
 static int progress_cb(void *arg)
 {
     struct vdb *v = arg;
@@ -104,6 +110,33 @@ static int progress_cb(void *arg)
         return 1;
     }
     return 0;
+}
+
+/* FUSETRACE_VIEW_SQLPROF=FILE: append every statement that took more than
+ * 1 ms (with its bound values) to FILE.  A diagnostic for finding a query
+ * that an index does not bound; off unless the variable is set. */
+static int prof_cb(unsigned type, void *ctx, void *p, void *x)
+{
+    if (type != SQLITE_TRACE_PROFILE)
+        return 0;
+    int64_t ns = *(const sqlite3_int64 *)x;
+    if (ns < 1000000)
+        return 0;
+    const char *path = getenv("FUSETRACE_VIEW_SQLPROF");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (!f)
+        return 0;
+    char *sql = sqlite3_expanded_sql(p);
+    fprintf(f, "%-3s %9.1f ms  %s\n", (const char *)ctx, (double)ns / 1e6, sql ? sql : sqlite3_sql(p));
+    sqlite3_free(sql);
+    fclose(f);
+    return 0;
+}
+
+void vdb_profile(sqlite3 *db, const char *tag)
+{
+    if (getenv("FUSETRACE_VIEW_SQLPROF"))
+        sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, prof_cb, (void *)tag);
 }
 
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
@@ -132,6 +165,17 @@ static void read_bounds(struct vdb *v)
     v->t_last = one_int(v->db, "SELECT ts FROM request ORDER BY id DESC LIMIT 1", 0);
 }
 
+/* tracedb_open()'s messages are already escaped for a terminal; ours carry
+ * the path and SQLite's message (which may quote a hostile schema), so
+ * escape both the same way. */
+static void unusable(struct vdb *v, char *err, size_t errlen)
+{
+    char p[1024], m[512];
+    fmt_escape(p, sizeof p, v->path);
+    fmt_escape(m, sizeof m, sqlite3_errmsg(v->db));
+    snprintf(err, errlen, "%s: not a usable fusetrace recording (%s)", p, m);
+}
+
 int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen)
 {
     memset(v, 0, sizeof *v);
@@ -142,15 +186,23 @@ int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen)
      * database that has a session table but lacks them cannot be shown. */
     sqlite3_stmt *probe = prep(v->db, "SELECT id, ts, opcode, op, latency_ns, errno_name FROM op LIMIT 0");
     if (!probe) {
-        snprintf(err, errlen, "%s: not a usable fusetrace recording (%s)", path, sqlite3_errmsg(v->db));
+        unusable(v, err, errlen);
         sqlite3_close(v->db);
         v->db = NULL;
         return -1;
     }
     sqlite3_finalize(probe);
     sqlite3_busy_timeout(v->db, 200);
-    sqlite3_progress_handler(v->db, 2000, progress_cb, v);
+    vdb_profile(v->db, "ui");
+    /* 32 MiB of pages in the process (SQLite's default is 2 MiB): moving
+     * around one place of a session then reads nothing twice, whatever
+     * the builder thread's scan does to the OS page cache. */
+    sqlite3_exec(v->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
+    sqlite3_progress_handler(v->db, 1000, progress_cb, v);
+    sqlite3_create_function(v->db, "ft_at", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, v, at_fn, NULL, NULL);
     read_bounds(v);
+    for (int i = 0; i < EV_COUNT; i++)
+        evcut_init(&v->cut[i], v->db, ev_table[i]);
     v->idx_nodeid = one_int(v->db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
                                    "tbl_name='request' AND sql LIKE '%(nodeid, ts)%'", 0) > 0 ||
                     one_int(v->db, "SELECT count(*) FROM sqlite_master WHERE name='request_nodeid'", 0) > 0;
@@ -169,9 +221,8 @@ int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen)
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT %s FROM op WHERE id = ?", vdb_row_cols);
     v->by_id = prep(v->db, sql);
-    v->chunk = 65536;
     if (!v->ts_of || !v->by_id) {
-        snprintf(err, errlen, "%s: not a usable fusetrace recording (%s)", path, sqlite3_errmsg(v->db));
+        unusable(v, err, errlen);
         vdb_close(v);
         return -1;
     }
@@ -188,6 +239,8 @@ void vdb_close(struct vdb *v)
     sqlite3_finalize(v->back);
     sqlite3_finalize(v->by_id);
     sqlite3_finalize(v->ts_of);
+    for (int i = 0; i < EV_COUNT; i++)
+        evcut_free(&v->cut[i]);
     free(v->filter);
     if (v->db)
         sqlite3_close(v->db);
@@ -228,9 +281,10 @@ bool vdb_refresh(struct vdb *v)
 int vdb_set_filter(struct vdb *v, const char *where, char *err, size_t errlen)
 {
     const char *w = where && *where ? where : "1";
-    char *fs = sqlite3_mprintf("SELECT %s FROM op WHERE id > ?1 AND id <= ?2 AND (%s) ORDER BY id LIMIT ?3",
-                               vdb_row_cols, w);
-    char *bs = sqlite3_mprintf("SELECT %s FROM op WHERE id < ?1 AND id >= ?2 AND (%s) ORDER BY id DESC LIMIT ?3",
+    char *fs = sqlite3_mprintf("SELECT %s FROM op WHERE ft_at(id) AND id > ?1 AND id <= ?2 AND (%s) "
+                               "ORDER BY id LIMIT ?3", vdb_row_cols, w);
+    char *bs = sqlite3_mprintf("SELECT %s FROM op WHERE ft_at(id) AND id < ?1 AND id >= ?2 AND (%s) "
+                               "ORDER BY id DESC LIMIT ?3",
                                vdb_row_cols, w);
     sqlite3_stmt *f = NULL, *b = NULL;
     int rc = fs && bs ? sqlite3_prepare_v2(v->db, fs, -1, &f, NULL) : SQLITE_NOMEM;
@@ -250,66 +304,84 @@ int vdb_set_filter(struct vdb *v, const char *where, char *err, size_t errlen)
     v->back = b;
     free(v->filter);
     v->filter = strdup(w);
-    v->chunk = 65536;
     return 0;
 }
 
-/* Chunked scan.  Each statement covers a bounded id range so that a
- * sparse filter returns control after at most one chunk; the chunk adapts
- * so one statement takes roughly 5-20 ms. */
+/* Bounded scans.  A filter or search predicate may match nothing for
+ * millions of rows, so no statement is allowed to run past the caller's
+ * deadline: the progress handler interrupts it.  To resume where it
+ * stopped, every scan's WHERE starts with ft_at(id), which records the id
+ * being examined (rows come in id order, so every id before it has been
+ * examined); ft_at() is evaluated on the request row, before the joins and
+ * the filter.  (Fixed id chunks were not enough: a chunk's cost depends on
+ * where the matches are, and one sized on a dense page of the timeline ran
+ * for seconds on a sparse filter.) */
+static void at_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    struct vdb *v = sqlite3_user_data(c);
+    v->at = sqlite3_value_int64(argv[0]);
+    v->at_set = true;
+    sqlite3_result_int(c, 1);
+}
+
+/* Run st up to the deadline.  Returns SQLITE_ROW/DONE as sqlite3_step, or
+ * SQLITE_INTERRUPT when the deadline cut it (v->at then tells how far). */
+static int step_until(struct vdb *v, sqlite3_stmt *st, int64_t deadline)
+{
+    v->deadline = deadline;
+    v->interrupted = false;
+    int rc = sqlite3_step(st);
+    v->deadline = 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && v->interrupted)
+        rc = SQLITE_INTERRUPT;
+    return rc;
+}
+
+/* After an interrupted scan in direction dir: the last id known to be
+ * fully examined (the row ft_at() saw last may be half done). */
+static int64_t examined_to(const struct vdb *v, int dir, int64_t from, int64_t last_row)
+{
+    int64_t p = v->at_set ? v->at - dir : from;
+    if (dir > 0)
+        return p > last_row ? p : last_row;
+    return p < last_row ? p : last_row;
+}
+
 int vdb_scan(struct vdb *v, int dir, int64_t from, int want, int64_t deadline,
              struct oprow *out, int64_t *reached, bool *at_end)
 {
     int got = 0;
     *at_end = false;
     *reached = from;
-    int64_t pos = from;
-    while (got < want) {
-        if (dir > 0 && pos >= v->max_id) {
-            *at_end = true;
-            break;
-        }
-        if (dir < 0 && pos <= v->min_id) {
-            *at_end = true;
-            break;
-        }
-        int64_t lo, hi;
-        sqlite3_stmt *st = dir > 0 ? v->fwd : v->back;
-        if (dir > 0) {
-            lo = pos;
-            hi = pos + v->chunk > v->max_id ? v->max_id : pos + v->chunk;
-        } else {
-            lo = pos;
-            hi = pos - v->chunk < v->min_id ? v->min_id : pos - v->chunk;
-        }
-        int64_t t0 = now_ns();
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, lo);
-        sqlite3_bind_int64(st, 2, hi);
-        sqlite3_bind_int(st, 3, want - got);
-        int rc;
-        int64_t last = lo;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            load_row(st, &out[got]);
-            last = out[got].id;
-            got++;
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            break;
-        /* Filled: everything up to the last row is examined; else the chunk. */
-        pos = got >= want ? last : hi;
-        *reached = pos;
-        int64_t el = now_ns() - t0;
-        if (el < 5000000 && v->chunk < (1 << 22))
-            v->chunk *= 2;
-        else if (el > 20000000 && v->chunk > 4096)
-            v->chunk /= 2;
-        if (got < want && now_ns() >= deadline)
+    if ((dir > 0 && from >= v->max_id) || (dir < 0 && from <= v->min_id)) {
+        *at_end = true;
+        return 0;
+    }
+    sqlite3_stmt *st = dir > 0 ? v->fwd : v->back;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, dir > 0 ? v->max_id : v->min_id);
+    sqlite3_bind_int(st, 3, want);
+    v->at_set = false;
+    int64_t last = from;
+    int rc;
+    while ((rc = step_until(v, st, deadline)) == SQLITE_ROW) {
+        load_row(st, &out[got]);
+        last = out[got].id;
+        if (++got >= want)
             break;
     }
-    if (got < want && ((dir > 0 && *reached >= v->max_id) || (dir < 0 && *reached <= v->min_id)))
+    sqlite3_reset(st);
+    if (got >= want)
+        *reached = last;                        /* examined up to the last row */
+    else if (rc == SQLITE_DONE) {
+        *reached = dir > 0 ? v->max_id : v->min_id;
         *at_end = true;
+    } else if (rc == SQLITE_INTERRUPT)
+        *reached = examined_to(v, dir, from, last);
+    else
+        *reached = last;                        /* an error: keep what we have */
     return got;
 }
 
@@ -318,10 +390,10 @@ int vdb_find_begin(struct vdb *v, struct vdb_find *f, const char *pred, int dir,
 {
     memset(f, 0, sizeof *f);
     char *sql = dir > 0
-        ? sqlite3_mprintf("SELECT id FROM op WHERE id > ?1 AND id <= ?2 AND (%s) AND (%s) ORDER BY id LIMIT 1",
-                          v->filter, pred)
-        : sqlite3_mprintf("SELECT id FROM op WHERE id < ?1 AND id >= ?2 AND (%s) AND (%s) ORDER BY id DESC LIMIT 1",
-                          v->filter, pred);
+        ? sqlite3_mprintf("SELECT id FROM op WHERE ft_at(id) AND id > ?1 AND id <= ?2 AND (%s) AND (%s) "
+                          "ORDER BY id LIMIT 1", v->filter, pred)
+        : sqlite3_mprintf("SELECT id FROM op WHERE ft_at(id) AND id < ?1 AND id >= ?2 AND (%s) AND (%s) "
+                          "ORDER BY id DESC LIMIT 1", v->filter, pred);
     int rc = sql ? sqlite3_prepare_v2(v->db, sql, -1, &f->st, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
     if (rc != SQLITE_OK) {
@@ -335,39 +407,28 @@ int vdb_find_begin(struct vdb *v, struct vdb_find *f, const char *pred, int dir,
 
 int vdb_find_step(struct vdb *v, struct vdb_find *f, int64_t deadline, int64_t *id)
 {
-    int64_t chunk = v->chunk;
-    for (;;) {
-        if ((f->dir > 0 && f->pos >= v->max_id) || (f->dir < 0 && f->pos <= v->min_id)) {
-            f->done = true;
-            return -1;
-        }
-        int64_t hi = f->dir > 0 ? (f->pos + chunk > v->max_id ? v->max_id : f->pos + chunk)
-                                : (f->pos - chunk < v->min_id ? v->min_id : f->pos - chunk);
-        int64_t t0 = now_ns();
-        sqlite3_reset(f->st);
-        sqlite3_bind_int64(f->st, 1, f->pos);
-        sqlite3_bind_int64(f->st, 2, hi);
-        int rc = sqlite3_step(f->st);
-        if (rc == SQLITE_ROW) {
-            *id = sqlite3_column_int64(f->st, 0);
-            sqlite3_reset(f->st);
-            f->pos = *id;
-            return 1;
-        }
-        sqlite3_reset(f->st);
-        if (rc != SQLITE_DONE) {
-            f->done = true;
-            return -1;
-        }
-        f->pos = hi;
-        int64_t el = now_ns() - t0;
-        if (el < 5000000 && chunk < (1 << 22))
-            chunk *= 2;
-        else if (el > 20000000 && chunk > 4096)
-            chunk /= 2;
-        if (now_ns() >= deadline)
-            return 0;
+    if (f->done || (f->dir > 0 && f->pos >= v->max_id) || (f->dir < 0 && f->pos <= v->min_id)) {
+        f->done = true;
+        return -1;
     }
+    sqlite3_reset(f->st);
+    sqlite3_bind_int64(f->st, 1, f->pos);
+    sqlite3_bind_int64(f->st, 2, f->dir > 0 ? v->max_id : v->min_id);
+    v->at_set = false;
+    int rc = step_until(v, f->st, deadline);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(f->st, 0);
+        sqlite3_reset(f->st);
+        f->pos = *id;
+        return 1;
+    }
+    sqlite3_reset(f->st);
+    if (rc == SQLITE_INTERRUPT) {
+        f->pos = examined_to(v, f->dir, f->pos, f->pos);
+        return 0;
+    }
+    f->done = true;                             /* DONE, or an error */
+    return -1;
 }
 
 void vdb_find_end(struct vdb_find *f)
@@ -428,44 +489,115 @@ int64_t vdb_id_at_ts(struct vdb *v, int64_t ts)
     return lo;
 }
 
-int64_t vdb_event_cut(sqlite3 *db, const char *table, int64_t ts)
+void evcut_init(struct evcut *c, sqlite3 *db, const char *table)
+{
+    memset(c, 0, sizeof *c);
+    c->db = db;
+    snprintf(c->table, sizeof c->table, "%s", table);
+}
+
+void evcut_free(struct evcut *c)
+{
+    sqlite3_finalize(c->probe);
+    sqlite3_finalize(c->bounds);
+    free(c->s);
+    memset(c, 0, sizeof *c);
+}
+
+/* Remember a probe's answer: the row `id` (the first at or after the probed
+ * id) has time ts.  Rows never change once written, so a sample stays true
+ * for the life of the connection. */
+static void evcut_note(struct evcut *c, int64_t id, int64_t ts)
+{
+    int lo = 0, hi = c->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c->s[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < c->n && c->s[lo].id == id)
+        return;
+    if (c->n == c->cap) {
+        if (c->cap >= EVCUT_MAX) {
+            c->n = 0;          /* forget everything: it refills in a few probes */
+            lo = 0;
+        } else {
+            int nc = c->cap ? c->cap * 2 : 256;
+            struct evsample *ns = realloc(c->s, (size_t)nc * sizeof *ns);
+            if (!ns)
+                return;
+            c->s = ns;
+            c->cap = nc;
+        }
+    }
+    memmove(c->s + lo + 1, c->s + lo, (size_t)(c->n - lo) * sizeof *c->s);
+    c->s[lo] = (struct evsample){ id, ts };
+    c->n++;
+}
+
+int64_t vdb_event_cut(struct evcut *c, int64_t ts)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT id, ts FROM %s WHERE id >= ? ORDER BY id LIMIT 1", table);
-    sqlite3_stmt *st = prep(db, sql);
-    /* two subqueries: SQLite's min/max shortcut (one rowid seek) applies
-     * only to a lone min() or max(); min(id), max(id) together scan */
-    snprintf(sql, sizeof sql, "SELECT (SELECT id FROM %s ORDER BY id LIMIT 1), (SELECT id FROM %s ORDER BY id DESC LIMIT 1)",
-             table, table);
-    sqlite3_stmt *mm = prep(db, sql);
-    if (!st || !mm) {
-        sqlite3_finalize(st);
-        sqlite3_finalize(mm);
-        return 0;
+    if (!c->probe) {
+        snprintf(sql, sizeof sql, "SELECT id, ts FROM %s WHERE id >= ? ORDER BY id LIMIT 1", c->table);
+        c->probe = prep(c->db, sql);
+        /* two subqueries: SQLite's min/max shortcut (one rowid seek) applies
+         * only to a lone min() or max(); min(id), max(id) together scan */
+        snprintf(sql, sizeof sql, "SELECT (SELECT id FROM %s ORDER BY id LIMIT 1), "
+                                  "(SELECT id FROM %s ORDER BY id DESC LIMIT 1)", c->table, c->table);
+        c->bounds = prep(c->db, sql);
+        if (!c->probe || !c->bounds) {
+            sqlite3_finalize(c->probe);
+            sqlite3_finalize(c->bounds);
+            c->probe = c->bounds = NULL;
+            return 0;
+        }
     }
     int64_t lo = 0, hi = 0;
-    if (sqlite3_step(mm) == SQLITE_ROW && sqlite3_column_type(mm, 0) != SQLITE_NULL) {
-        lo = sqlite3_column_int64(mm, 0);
-        hi = sqlite3_column_int64(mm, 1) + 1;
+    sqlite3_reset(c->bounds);
+    if (sqlite3_step(c->bounds) == SQLITE_ROW && sqlite3_column_type(c->bounds, 0) != SQLITE_NULL) {
+        lo = sqlite3_column_int64(c->bounds, 0);
+        hi = sqlite3_column_int64(c->bounds, 1) + 1;
     }
-    sqlite3_finalize(mm);
-    /* find the first id with ts > target; the cut is the id before it */
+    sqlite3_reset(c->bounds);
     int64_t first = lo;
+    /* Narrow [lo, hi) with what earlier searches saw: nearby cuts (the
+     * cursor moving, the builder's next chunk) then cost a few probes on
+     * pages just read, instead of ~25 probes across the table. */
+    int a = 0, b = c->n;
+    while (a < b) {
+        int mid = (a + b) / 2;
+        if (c->s[mid].ts <= ts)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    /* samples are id-ordered and (nearly) ts-ordered: a-1 is the last with
+     * ts <= target, a the first after it */
+    int64_t nlo = a > 0 ? c->s[a - 1].id + 1 : lo, nhi = a < c->n ? c->s[a].id : hi;
+    if (nlo >= lo && nhi <= hi && nlo <= nhi) {
+        lo = nlo;
+        hi = nhi;
+    }
+    /* find the first id with ts > target; the cut is the id before it */
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, mid);
-        if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(c->probe);
+        sqlite3_bind_int64(c->probe, 1, mid);
+        if (sqlite3_step(c->probe) != SQLITE_ROW) {
             hi = mid;
             continue;
         }
-        int64_t gid = sqlite3_column_int64(st, 0), gts = sqlite3_column_int64(st, 1);
+        int64_t gid = sqlite3_column_int64(c->probe, 0), gts = sqlite3_column_int64(c->probe, 1);
+        evcut_note(c, gid, gts);
         if (gts > ts)
             hi = mid;
         else
             lo = gid + 1;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(c->probe);
     return lo > first ? lo - 1 : 0;
 }
 

@@ -2,8 +2,8 @@
  *
  * Every read goes through SQL with an index or the rowid: keyset
  * pagination on request.id (never OFFSET), rowid point lookups, and range
- * scans cut into id chunks with a time budget, so that no key waits on a
- * scan of the whole session.  Nothing of the session is loaded whole. */
+ * scans that stop at a deadline and resume where they stopped, so that no
+ * key waits on a scan of the whole session.  Nothing of the session is loaded whole. */
 #ifndef FUSETRACE_VIEWER_VDB_H
 #define FUSETRACE_VIEWER_VDB_H
 
@@ -27,6 +27,28 @@ struct oprow {
 void oprow_free(struct oprow *r);
 void oprow_move(struct oprow *dst, struct oprow *src);   /* src left empty */
 
+/* Time -> event id for one event table (inode_event, fh_event,
+ * backing_call), by binary search on the rowid, remembering every probe so
+ * that later searches near the same time cost a few probes. */
+struct evsample {
+    int64_t id, ts;
+};
+#define EVCUT_MAX 16384
+struct evcut {
+    sqlite3 *db;
+    char table[32];
+    sqlite3_stmt *probe, *bounds;
+    struct evsample *s;        /* id order */
+    int n, cap;
+};
+void evcut_init(struct evcut *c, sqlite3 *db, const char *table);
+void evcut_free(struct evcut *c);
+/* Last id of the table whose ts <= ts; 0 when none. */
+int64_t vdb_event_cut(struct evcut *c, int64_t ts);
+
+enum { EV_INODE, EV_FH, EV_BACKING, EV_COUNT };
+extern const char *const ev_table[EV_COUNT];
+
 struct vdb {
     sqlite3 *db;
     char path[4096];
@@ -43,7 +65,9 @@ struct vdb {
     sqlite3_stmt *maxid;
     int64_t deadline;          /* progress-handler deadline (monotonic ns), 0 = none */
     bool interrupted;          /* the last statement hit the deadline */
-    int64_t chunk;             /* adaptive scan chunk (ids) */
+    struct evcut cut[EV_COUNT]; /* on db, by enum EV_* */
+    int64_t at;                /* ft_at(): the id a scan is examining */
+    bool at_set;
 };
 
 int64_t now_ns(void);
@@ -90,9 +114,6 @@ bool vdb_row_matches(struct vdb *v, int64_t id);
  * recorder guarantees up to the reordering between worker threads within
  * one batch).  Returns max_id+1 when none. */
 int64_t vdb_id_at_ts(struct vdb *v, int64_t ts);
-/* Last id of `table` (inode_event, fh_event, ...) whose ts <= ts, by binary
- * search on the rowid; 0 when none. */
-int64_t vdb_event_cut(sqlite3 *db, const char *table, int64_t ts);
 
 /* Next/previous request on the same nodeid as (nodeid, ts, id), honouring
  * the filter; 0 when none.  Uses the request(nodeid, ts) index. */
@@ -100,6 +121,9 @@ int64_t vdb_same_nodeid(struct vdb *v, int dir, int64_t nodeid, int64_t ts, int6
 
 /* A request by its kernel unique (request(unique_id) index); 0 when none. */
 int64_t vdb_id_of_unique(struct vdb *v, int64_t unique);
+
+/* Log slow statements of db when FUSETRACE_VIEW_SQLPROF names a file. */
+void vdb_profile(sqlite3 *db, const char *tag);
 
 /* Column list used for oprows; exposed for the SQL view's row jumps. */
 extern const char *const vdb_row_cols;
