@@ -85,6 +85,9 @@ struct sqlres {
     bool truncated;
     double ms;
     char error[512];
+    bool running;              /* the query runs on its thread */
+    int64_t t0;
+    struct sqljob *job;
 };
 
 struct statsview {
@@ -206,6 +209,7 @@ void sql_run(struct app *a, const char *query);
 void sql_draw(struct app *a);
 bool sql_key(struct app *a, int ch);
 void sql_free(struct sqlres *r);
+bool sql_poll(struct app *a);         /* a running query finished: true */
 
 /* prompt.c */
 void prompt_open(struct app *a, enum prompt_kind k, const char *label, const char *initial);

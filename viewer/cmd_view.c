@@ -20,7 +20,9 @@
 
 #include "viewer/text.h"
 
-#define IDLE_SLICE_NS 50000000LL
+/* Work done between two looks at the keyboard: a key pressed meanwhile
+ * waits at most this long, plus its own work (KEY_BUDGET_NS). */
+#define IDLE_SLICE_NS 30000000LL
 #define POLL_NS 300000000LL
 
 static void usage(FILE *to)
@@ -188,7 +190,7 @@ static void dispatch(struct app *a, wint_t ch, bool is_key)
         return;
     }
     int k = (int)ch;
-    if (!is_key && ch == 27) {             /* Esc: stop whatever runs */
+    if (!is_key && ch == 27 && a->view == VIEW_TIMELINE) {   /* Esc: stop whatever runs */
         if (a->job.active) {
             jump_cancel(a);
             app_msg(a, false, "search cancelled");
@@ -305,9 +307,11 @@ static void run_bench(struct app *a, double open_ms)
         draw_screen(a);
         double ms = (double)(now_ns() - t0) / 1e6;
         /* a budgeted scan continues while idle: time it to completion too */
-        while ((a->job.active || a->tl.pending) && now_ns() - t0 < 30000000000LL) {
+        while ((a->job.active || a->tl.pending || a->sql.running) && now_ns() - t0 < 30000000000LL) {
             jump_idle(a, now_ns() + IDLE_SLICE_NS);
             tl_idle(a, now_ns() + IDLE_SLICE_NS);
+            if (a->sql.running && !sql_poll(a))
+                usleep(5000);
             draw_screen(a);
         }
         double done = (double)(now_ns() - t0) / 1e6;
@@ -392,9 +396,9 @@ int cmd_view(int argc, char **argv)
     a->bench.t_start = t_start;
     char err[1024];
     if (vdb_open(&a->v, path, err, sizeof err) != 0) {
-        char esc[1200];
-        fmt_escape(esc, sizeof esc, err);
-        fprintf(stderr, "fusetrace view: %s\n", esc);
+        /* already escaped (tracedb_open and vdb_open escape what they quote):
+         * escaping again would double every backslash */
+        fprintf(stderr, "fusetrace view: %s\n", err);
         return 1;
     }
     if (a->v.info.status == TRACEDB_RECORDING)
@@ -451,6 +455,8 @@ int cmd_view(int argc, char **argv)
         int timeout = play_timeout_ms(a);
         if (busy)
             timeout = 0;
+        else if (a->sql.running)
+            timeout = 50;      /* poll for the result; the clock on screen moves */
         else if ((a->follow || builder_busy || a->v.info.status == TRACEDB_RECORDING) && (timeout < 0 || timeout > 300))
             timeout = 300;
         wtimeout(a->scr, timeout);
@@ -465,6 +471,8 @@ int cmd_view(int argc, char **argv)
                 follow_poll(a);
             if (!a->work.ready)
                 state_update(a);
+            if (a->sql.running)
+                sql_poll(a);
         } else {
             dispatch(a, ch, r == KEY_CODE_YES);
             if (a->playing)

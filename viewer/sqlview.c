@@ -1,13 +1,15 @@
 /* sqlview.c — the `;` SQL prompt and its result table.
  *
- * The query runs on the viewer's read-only connection with a time limit
- * (progress handler) and at most MAX_ROWS rows kept.  A row can name a
+ * The query runs on a thread of its own (a second read-only connection)
+ * with a time limit, and at most MAX_ROWS rows kept; keys stay live.  A row can name a
  * request: a column whose origin is request.id (the `op` view's id too),
  * or a unique_id column of any table, or a column called request_id.
  * Enter on such a row jumps there in the timeline. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,24 @@
 #include "viewer/text.h"
 
 #define MAX_ROWS 5000
-#define SQL_TIME_LIMIT_NS 10000000000LL
+#define SQL_TIME_LIMIT_NS 60000000000LL
 
-void sql_free(struct sqlres *r)
+/* A query runs on its own thread and connection, so a scan of the whole
+ * session (an aggregate over 10 M rows takes seconds) never holds up a key:
+ * the view shows it running, Esc or q cancels it (sqlite3_interrupt), and
+ * the result replaces the view when it is there.  The thread writes only
+ * into its job; the UI reads the job after `done` is set. */
+struct sqljob {
+    pthread_t th;
+    sqlite3 *db;               /* the worker's read-only connection */
+    char *query;
+    struct sqlres res;
+    int64_t deadline;
+    atomic_bool done;
+    bool interrupted;
+};
+
+static void res_free(struct sqlres *r)
 {
     for (int i = 0; i < r->nrows * r->ncols; i++)
         free(r->cells[i]);
@@ -30,6 +47,30 @@ void sql_free(struct sqlres *r)
     free(r->width);
     free(r->query);
     memset(r, 0, sizeof *r);
+}
+
+static void job_end(struct sqlres *r)
+{
+    struct sqljob *j = r->job;
+    if (!j)
+        return;
+    pthread_join(j->th, NULL);
+    res_free(&j->res);
+    free(j->query);
+    if (j->db)
+        sqlite3_close(j->db);
+    free(j);
+    r->job = NULL;
+    r->running = false;
+}
+
+void sql_free(struct sqlres *r)
+{
+    if (r->job) {
+        sqlite3_interrupt(r->job->db);
+        job_end(r);
+    }
+    res_free(r);
 }
 
 static int jump_kind(sqlite3_stmt *st, int i)
@@ -48,30 +89,35 @@ static int jump_kind(sqlite3_stmt *st, int i)
     return 0;
 }
 
-void sql_run(struct app *a, const char *query)
+static int job_progress(void *arg)
 {
-    struct sqlres *r = &a->sql;
-    sql_free(r);
-    r->query = strdup(query);
-    a->view = VIEW_SQL;
-    a->playing = false;
+    struct sqljob *j = arg;
+    if (now_ns() > j->deadline) {
+        j->interrupted = true;
+        return 1;
+    }
+    return 0;
+}
+
+static void *job_main(void *arg)
+{
+    struct sqljob *j = arg;
+    struct sqlres *r = &j->res;
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
     int64_t t0 = now_ns();
-    a->v.deadline = t0 + SQL_TIME_LIMIT_NS;
-    a->v.interrupted = false;
-    int rc = sqlite3_prepare_v2(a->v.db, query, -1, &st, &tail);
+    j->deadline = t0 + SQL_TIME_LIMIT_NS;
+    sqlite3_progress_handler(j->db, 1000, job_progress, j);
+    int rc = sqlite3_prepare_v2(j->db, j->query, -1, &st, &tail);
     if (rc != SQLITE_OK || !st) {
-        snprintf(r->error, sizeof r->error, "%s", rc == SQLITE_OK ? "empty statement" : sqlite3_errmsg(a->v.db));
-        a->v.deadline = 0;
+        snprintf(r->error, sizeof r->error, "%s", rc == SQLITE_OK ? "empty statement" : sqlite3_errmsg(j->db));
         sqlite3_finalize(st);
-        return;
+        goto out;
     }
     if (!sqlite3_stmt_readonly(st)) {
         snprintf(r->error, sizeof r->error, "only read-only statements run here (the recording is opened read-only)");
-        a->v.deadline = 0;
         sqlite3_finalize(st);
-        return;
+        goto out;
     }
     r->ncols = sqlite3_column_count(st);
     r->names = calloc((size_t)(r->ncols ? r->ncols : 1), sizeof *r->names);
@@ -114,15 +160,83 @@ void sql_run(struct app *a, const char *query)
         r->nrows++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        snprintf(r->error, sizeof r->error, "%s", a->v.interrupted ? "stopped: the query ran longer than 10 s"
-                                                                    : sqlite3_errmsg(a->v.db));
+        snprintf(r->error, sizeof r->error, "%s", j->interrupted ? "stopped: the query ran longer than 60 s"
+                                                                  : sqlite3_errmsg(j->db));
     sqlite3_finalize(st);
-    a->v.deadline = 0;
-    a->v.interrupted = false;
-    r->ms = (double)(now_ns() - t0) / 1e6;
     if (tail && *tail && strspn(tail, " \t\r\n;") != strlen(tail))
         snprintf(r->error + strlen(r->error), sizeof r->error - strlen(r->error),
                  "%sonly the first statement ran", r->error[0] ? "; " : "");
+out:
+    r->ms = (double)(now_ns() - t0) / 1e6;
+    atomic_store(&j->done, true);
+    return NULL;
+}
+
+void sql_run(struct app *a, const char *query)
+{
+    struct sqlres *r = &a->sql;
+    sql_free(r);
+    r->query = strdup(query);
+    a->view = VIEW_SQL;
+    a->playing = false;
+    struct sqljob *j = calloc(1, sizeof *j);
+    char err[512];
+    if (!j || !(j->query = strdup(query))) {
+        snprintf(r->error, sizeof r->error, "out of memory");
+        free(j);
+        return;
+    }
+    if (tracedb_open(a->v.path, &j->db, NULL, err, sizeof err) != 0) {
+        snprintf(r->error, sizeof r->error, "%.500s", err);
+        free(j->query);
+        free(j);
+        return;
+    }
+    atomic_init(&j->done, false);
+    r->job = j;
+    r->running = true;
+    r->t0 = now_ns();
+    if (pthread_create(&j->th, NULL, job_main, j) != 0) {
+        snprintf(r->error, sizeof r->error, "cannot start the query thread");
+        sqlite3_close(j->db);
+        free(j->query);
+        free(j);
+        r->job = NULL;
+        r->running = false;
+    }
+}
+
+bool sql_poll(struct app *a)
+{
+    struct sqlres *r = &a->sql;
+    struct sqljob *j = r->job;
+    if (!j || !atomic_load(&j->done))
+        return false;
+    pthread_join(j->th, NULL);
+    struct sqlres res = j->res;   /* take the result over */
+    memset(&j->res, 0, sizeof j->res);
+    char *query = r->query;
+    r->query = NULL;
+    r->job = NULL;
+    if (j->db)
+        sqlite3_close(j->db);
+    free(j->query);
+    free(j);
+    res_free(r);
+    *r = res;
+    r->query = query;
+    r->running = false;
+    return true;
+}
+
+static void sql_cancel(struct app *a)
+{
+    struct sqlres *r = &a->sql;
+    if (!r->job)
+        return;
+    sqlite3_interrupt(r->job->db);
+    job_end(r);
+    snprintf(r->error, sizeof r->error, "cancelled");
 }
 
 void sql_draw(struct app *a)
@@ -136,6 +250,11 @@ void sql_draw(struct app *a)
         jumpable |= r->jump[i] != 0;
     snprintf(line, sizeof line, " SQL: %s", q);
     draw_text(w, 1, 0, COLS, line, CP_TITLE, A_BOLD);
+    if (r->running) {
+        snprintf(line, sizeof line, " running… %.1f s · Esc or q cancels", (double)(now_ns() - r->t0) / 1e9);
+        draw_text(w, 2, 0, COLS, line, CP_DIM, A_BOLD);
+        return;
+    }
     snprintf(line, sizeof line, " %d row%s%s in %.1f ms%s · ; new query · q back", r->nrows, r->nrows == 1 ? "" : "s",
              r->truncated ? " (first 5000)" : "", r->ms, jumpable ? " · Enter: jump to the row's request" : "");
     draw_text(w, 2, 0, COLS, line, CP_DIM, 0);
@@ -175,6 +294,14 @@ bool sql_key(struct app *a, int ch)
 {
     struct sqlres *r = &a->sql;
     int h = LINES - 6;
+    if (r->running) {
+        if (ch == 'q' || ch == 27) {
+            sql_cancel(a);
+            a->view = VIEW_TIMELINE;
+            return true;
+        }
+        return ch != ';';      /* a new query (;) replaces the running one */
+    }
     switch (ch) {
     case 'j': case KEY_DOWN: if (r->cur + 1 < r->nrows) r->cur++; return true;
     case 'k': case KEY_UP: if (r->cur > 0) r->cur--; return true;

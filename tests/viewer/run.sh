@@ -314,6 +314,13 @@ stats)
     all_rows op '^LOOKUP$' "stats Enter filters to LOOKUP"
     keys i q
     wait_for 'FILTER op=LOOKUP'
+    # Esc leaves the statistics view too (it used to be swallowed as
+    # "cancel a search")
+    keys i
+    wait_for 'Statistics — whole session'
+    keys Escape
+    wait_gone 'Statistics — whole session'
+    wait_for 'FILTER op=LOOKUP'
     ;;
 
 sql)
@@ -544,6 +551,54 @@ real-recording)
     wait_for 'LOOKUP'
     keys q q
     wait_for 'VIEWER_EXIT=0'
+    ;;
+
+bounded)
+    # Scans stop at each key's deadline and resume exactly where they
+    # stopped (ft_at() progress).  400 k requests: the gaps between matches
+    # below take longer to scan than one key's budget, so every match is
+    # found across interrupted statements.
+    DB=$D/s.db; gen -n 400000 "$DB"
+    view "$DB"
+    wait_for "#1/$N"
+    keys f x; lit "id % 100000 = 7"; keys Enter
+    wait_for 'FILTER sql=id % 100000 = 7'
+    wait_for "#7/$N"
+    keys G; wait_for "#300007/$N"
+    keys k; wait_for "#200007/$N"
+    keys k; wait_for "#100007/$N"
+    keys k; wait_for "#7/$N"
+    keys j j j j; wait_for "#300007/$N"
+    wait_for '— end —'
+    # a filter that matches nothing: the keys stay live while it scans
+    keys c f e; lit EIO; keys Enter
+    wait_for 'FILTER errno=EIO'
+    keys '?'; wait_for 'fusetrace view — keys'; keys '?'
+    wait_for 'no request matches the filter' 30
+    keys c
+    # a search (vdb_find) for a name that appears only late
+    NAME=$(q "SELECT name FROM request WHERE opcode = 35 AND id > 350000 ORDER BY id LIMIT 1")
+    ID=$(q "SELECT id FROM request WHERE name = '$NAME' ORDER BY id LIMIT 1")
+    keys g; wait_for "#1/$N"
+    keys /; lit "$NAME"; keys Enter
+    wait_for "#$ID/$N" 30
+    # the SQL prompt runs on its own thread: a long query shows as running,
+    # the keys stay live, Esc cancels it
+    lit ';'; wait_for 'sql>'
+    lit "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c"
+    keys Enter
+    wait_for 'running… [0-9.]+ s · Esc or q cancels'
+    wait_for 'running… [1-9][0-9.]* s'
+    keys Escape
+    wait_for "#$ID/$N"
+    keys j; wait_gone "#$ID/$N"
+    keys v; wait_for 'cancelled'
+    keys q
+    lit ';'; lit "SELECT count(*) AS n FROM request"; keys Enter
+    wait_for '1 row in'
+    wait_for "^$N *$"
+    keys q
+    wait_for "#[0-9]+/$N"
     ;;
 
 *)
