@@ -799,6 +799,11 @@ int main(int argc, char **argv)
     if (indexes && !live)
         exec_sql(db, schema_indexes_sql);
     exec_sql(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    /* Like the recorder's sink_finish(): a finished recording (complete or
+     * marked incomplete) leaves WAL mode and is one self-contained file; a
+     * killed one (status 'recording') stays in WAL mode. */
+    if (strcmp(status, "recording"))
+        exec_sql(db, "PRAGMA journal_mode=DELETE");
     sqlite3_close(db);
     if (live_fd >= 0)
         close(live_fd);        /* releases the liveness lock: the recording is over */
