@@ -203,9 +203,15 @@ int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen)
     read_bounds(v);
     for (int i = 0; i < EV_COUNT; i++)
         evcut_init(&v->cut[i], v->db, ev_table[i]);
-    v->idx_nodeid = one_int(v->db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
-                                   "tbl_name='request' AND sql LIKE '%(nodeid, ts)%'", 0) > 0 ||
-                    one_int(v->db, "SELECT count(*) FROM sqlite_master WHERE name='request_nodeid'", 0) > 0;
+    /* An index on request that starts with nodeid (none by default: see
+     * schemas/indexes.sql).  request(nodeid) keeps each node's requests in
+     * id order (the rowid is its last column): the timeline's order. */
+    v->idx_nodeid = (int)one_int(v->db,
+        "SELECT max(CASE WHEN n = 1 THEN 1 WHEN c2 = 'ts' THEN 2 ELSE 0 END) FROM ("
+        " SELECT (SELECT count(*) FROM pragma_index_info(l.name)) AS n,"
+        "        (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 1) AS c2"
+        " FROM pragma_index_list('request') l"
+        " WHERE l.partial = 0 AND (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) = 'nodeid')", 0);
     for (int i = 0; i <= 4096; i++)
         v->has_reply[i] = true;
     sqlite3_stmt *st = prep(v->db, "SELECT opcode, name, has_reply FROM opcode_name");
@@ -603,7 +609,10 @@ int64_t vdb_event_cut(struct evcut *c, int64_t ts)
 
 int64_t vdb_same_nodeid(struct vdb *v, int dir, int64_t nodeid, int64_t ts, int64_t id)
 {
-    char *sql = dir > 0
+    char *sql = v->idx_nodeid == 1
+        ? sqlite3_mprintf("SELECT id FROM op WHERE nodeid = ?1 AND id %s ?3 AND (%s) ORDER BY id %s LIMIT 1",
+                          dir > 0 ? ">" : "<", v->filter, dir > 0 ? "" : "DESC")
+        : dir > 0
         ? sqlite3_mprintf("SELECT id FROM op WHERE nodeid = ?1 AND ts >= ?2 AND (ts > ?2 OR id > ?3) AND (%s) "
                           "ORDER BY ts, id LIMIT 1", v->filter)
         : sqlite3_mprintf("SELECT id FROM op WHERE nodeid = ?1 AND ts <= ?2 AND (ts < ?2 OR id < ?3) AND (%s) "

@@ -55,7 +55,7 @@ struct vdb {
     struct tracedb_info info;
     int64_t min_id, max_id;    /* request ids; max grows while following */
     int64_t t_first, t_last;   /* ts of first / last request */
-    bool idx_nodeid;           /* request(nodeid, ts) exists */
+    int idx_nodeid;            /* 1: request(nodeid) exists, 2: request(nodeid, ts), 0: neither */
     bool has_reply[4097];      /* by opcode: the protocol answers it */
     char opname[64][16];       /* opcode < 64 -> name */
     char *filter;              /* WHERE expression over op ("1" = none) */
@@ -116,7 +116,7 @@ bool vdb_row_matches(struct vdb *v, int64_t id);
 int64_t vdb_id_at_ts(struct vdb *v, int64_t ts);
 
 /* Next/previous request on the same nodeid as (nodeid, ts, id), honouring
- * the filter; 0 when none.  Uses the request(nodeid, ts) index. */
+ * the filter; 0 when none.  Needs a request(nodeid) or (nodeid, ts) index. */
 int64_t vdb_same_nodeid(struct vdb *v, int dir, int64_t nodeid, int64_t ts, int64_t id);
 
 /* A request by its kernel unique (request(unique_id) index); 0 when none. */

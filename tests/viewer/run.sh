@@ -599,6 +599,24 @@ bounded)
     wait_for "^$N *$"
     keys q
     wait_for "#[0-9]+/$N"
+    # o/O with a request(nodeid) index (not built by default): id order,
+    # found by the index at once, the filter honoured
+    cp "$DB" "$D/i.db"; DB=$D/i.db
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("CREATE INDEX request_nodeid ON request(nodeid)"); c.commit()' "$DB"
+    R=$(q "SELECT id FROM request WHERE opcode = 15 AND id > 300000 ORDER BY id LIMIT 1")
+    NN=$(q "SELECT nodeid FROM request WHERE id = $R")
+    O1=$(q "SELECT id FROM request WHERE nodeid = $NN AND id > $R ORDER BY id LIMIT 1")
+    P1=$(q "SELECT id FROM request WHERE nodeid = $NN AND id < $R ORDER BY id DESC LIMIT 1")
+    R1=$(q "SELECT id FROM request WHERE nodeid = $NN AND id > $R AND opcode IN (15, 18) ORDER BY id LIMIT 1 OFFSET 1")
+    view "$DB"
+    wait_for "#1/$N"
+    lit ":#$R"; keys Enter; wait_for "#$R/$N"
+    keys o; wait_for "#$O1/$N"
+    keys O; wait_for "#$R/$N"
+    keys O; wait_for "#$P1/$N"
+    lit ":#$R"; keys Enter; wait_for "#$R/$N"
+    keys f o; lit READ,RELEASE; keys Enter; wait_for 'FILTER op=READ,RELEASE'
+    keys o; keys o; wait_for "#$R1/$N"
     ;;
 
 *)
