@@ -26,7 +26,9 @@ FT_ROOT=""
 FT_MOUNTS=()        # mountpoints this test mounted
 FT_PIDS=()          # daemon pids, parallel to FT_MOUNTS
 FT_LOGS=()          # daemon stderr logs, parallel to FT_MOUNTS
+FT_LOGMNTS=()       # mountpoints, parallel to FT_LOGS (never cleared)
 FT_EXTRA_PIDS=()    # other background pids registered with ft_track_pid
+FT_DAEMON_FAILURES=()  # daemon exit/sanitizer failures seen by ft_umount
 
 ft_log()  { printf '%s: %s\n' "${FT_NAME:-test}" "$*" >&2; }
 ft_fail() { ft_log "FAIL: $*"; exit 1; }
@@ -94,7 +96,7 @@ ft_mount() {
 	log=$(mktemp "$FT_ROOT/daemon.XXXXXX.log")
 	"${FT_CMD[@]}" "$@" "$src" "$mnt" </dev/null >"$log" 2>&1 &
 	local pid=$!
-	FT_MOUNTS+=("$mnt"); FT_PIDS+=("$pid"); FT_LOGS+=("$log")
+	FT_MOUNTS+=("$mnt"); FT_PIDS+=("$pid"); FT_LOGS+=("$log"); FT_LOGMNTS+=("$mnt")
 	local i limit=$((FT_MOUNT_TIMEOUT * 20))
 	for ((i = 0; i < limit; i++)); do
 		if ft_is_mounted "$mnt"; then
@@ -130,12 +132,48 @@ ft__wait_pid() {
 	return 1
 }
 
-# ft_umount MNT: unmount, wait for the daemon to exit (bounded), kill it only
-# if it does not. Returns non-zero if the unmount or the daemon misbehaved.
+# ft__reap PID TENTHS: wait up to TENTHS tenths of a second for PID (a child
+# of this shell) to exit; 0 if it did, with its exit status in FT_STATUS.
+ft__reap() {
+	local pid=$1 n=$2 i
+	for ((i = 0; i < n; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null; FT_STATUS=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# ft_check_log LOG WHAT: fail (return 1, with the report) if the daemon log LOG
+# holds a sanitizer report (ASan/LSan/TSan/MSan, or UBSan's "runtime error:").
+ft_check_log() {
+	local log=$1 what=$2
+	[ -f "$log" ] || return 0
+	grep -qE 'Sanitizer|runtime error:' "$log" || return 0
+	FT_REPORTED_LOGS="${FT_REPORTED_LOGS:-} $log"
+	ft_log "$what: sanitizer report in the daemon's stderr ($log):"
+	sed 's/^/    | /' "$log" | head -200 >&2
+	return 1
+}
+
+# ft_umount [--status=LIST] MNT: unmount, wait for the daemon to exit (bounded:
+# FT_UMOUNT_WAIT seconds, default 60), kill it only if it does not.  Returns
+# non-zero if the unmount or the daemon misbehaved: still mounted, did not
+# exit, exited with a status not in LIST (default 0; comma-separated statuses,
+# e.g. 137 for a daemon the test killed with SIGKILL, or "any"), or left a
+# sanitizer report on its stderr.  A daemon failure is also remembered in
+# FT_DAEMON_FAILURES, so that a test which ignores the return value (or
+# leaves the unmount to ft_cleanup) still fails.
 ft_umount() {
-	local mnt=$1 rc=0 idx pid=""
+	local want=0
+	case ${1:-} in
+	--status=*) want=${1#--status=}; shift ;;
+	esac
+	local mnt=$1 rc=0 idx pid="" log="" bad=""
 	idx=$(ft__index "$mnt")
-	[ -n "$idx" ] && pid=${FT_PIDS[idx]}
+	[ -n "$idx" ] && { pid=${FT_PIDS[idx]}; log=${FT_LOGS[idx]}; }
 	if ft_any_mount_at "$mnt"; then
 		if ! fusermount3 -u "$mnt" 2>/dev/null; then
 			ft_log "fusermount3 -u $mnt failed; lazy unmount"
@@ -144,23 +182,57 @@ ft_umount() {
 		fi
 	fi
 	if [ -n "$pid" ]; then
-		if ! ft__wait_pid "$pid" 600; then
-			ft_log "daemon $pid still running 60s after unmount; killing it"
+		if ft__reap "$pid" $((${FT_UMOUNT_WAIT:-60} * 10)); then
+			if [ "$want" != any ] && [[ ",$want," != *",$FT_STATUS,"* ]]; then
+				bad="daemon $pid of $mnt exited with status $FT_STATUS (expected $want)"
+			fi
+		else
+			ft_log "daemon $pid still running ${FT_UMOUNT_WAIT:-60}s after unmount; killing it"
 			kill -TERM "$pid" 2>/dev/null
 			ft__wait_pid "$pid" 30 || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-			rc=1
+			bad="daemon $pid of $mnt did not exit after the unmount"
 		fi
 		FT_PIDS[idx]=""
+	fi
+	if [ -n "$bad" ]; then
+		ft_log "$bad; its log:"
+		[ -n "$log" ] && sed 's/^/    | /' "$log" | tail -40 >&2
+	fi
+	if [ -n "$log" ] && ! ft_check_log "$log" "daemon of $mnt"; then
+		bad="${bad:+$bad; }sanitizer report from the daemon of $mnt (log $log)"
+	fi
+	if [ -n "$bad" ]; then
+		FT_DAEMON_FAILURES+=("$bad")
+		rc=1
 	fi
 	[ -n "$idx" ] && FT_MOUNTS[idx]=""
 	ft_any_mount_at "$mnt" && { ft_log "$mnt is still mounted"; rc=1; }
 	return $rc
 }
 
-# daemon log of the mount at MNT
+# ft_forget_daemon MNT: the test has reaped or accounted for the daemon of MNT
+# itself (and checked what it wanted); ft_umount and ft_cleanup leave it alone
+# except for the sanitizer check of its log, done here.  Returns 1 if the log
+# holds a sanitizer report.
+ft_forget_daemon() {
+	local idx log
+	idx=$(ft__index "$1")
+	[ -n "$idx" ] || return 0
+	log=${FT_LOGS[idx]}
+	FT_PIDS[idx]=""; FT_MOUNTS[idx]=""
+	if ! ft_check_log "$log" "daemon of $1"; then
+		FT_DAEMON_FAILURES+=("sanitizer report from the daemon of $1 (log $log)")
+		return 1
+	fi
+	return 0
+}
+
+# daemon log of the (last) mount at MNT, also after it was unmounted
 ft_daemon_log() {
-	local idx; idx=$(ft__index "$1")
-	[ -n "$idx" ] && cat "${FT_LOGS[idx]}"
+	local i
+	for ((i = ${#FT_LOGMNTS[@]} - 1; i >= 0; i--)); do
+		[ "${FT_LOGMNTS[i]}" = "$1" ] && { cat "${FT_LOGS[i]}"; return; }
+	done
 }
 
 # register another background pid to be killed at cleanup
@@ -185,7 +257,7 @@ ft_cleanup() {
 	for ((i = ${#FT_MOUNTS[@]} - 1; i >= 0; i--)); do
 		local m=${FT_MOUNTS[i]}
 		[ -n "$m" ] || continue
-		ft_umount "$m" >/dev/null 2>&1 || true
+		ft_umount "$m" >/dev/null || true
 		if ft_any_mount_at "$m"; then
 			umount -l "$m" 2>/dev/null || true
 		fi
@@ -198,6 +270,17 @@ ft_cleanup() {
 	for p in "${FT_EXTRA_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
 	done
+	# every daemon's log, also of those a test reaped itself: no sanitizer
+	# report may go unnoticed
+	for ((i = 0; i < ${#FT_LOGS[@]}; i++)); do
+		[[ " ${FT_REPORTED_LOGS:-} " == *" ${FT_LOGS[i]} "* ]] && continue
+		ft_check_log "${FT_LOGS[i]}" "daemon of ${FT_LOGMNTS[i]}" ||
+			FT_DAEMON_FAILURES+=("sanitizer report from the daemon of ${FT_LOGMNTS[i]}")
+	done
+	if [ ${#FT_DAEMON_FAILURES[@]} -gt 0 ]; then
+		for p in "${FT_DAEMON_FAILURES[@]}"; do ft_log "FAIL: $p"; done
+		[ "$rc" = 0 ] && rc=1
+	fi
 	if [ -n "$FT_ROOT" ] && [ -d "$FT_ROOT" ]; then
 		# never remove through a mount that is still there
 		if grep -q " $FT_ROOT/" /proc/self/mountinfo; then

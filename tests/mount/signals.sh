@@ -12,7 +12,6 @@ wait_gone() {   # wait_gone MNT PID WHAT
 	local i
 	for ((i = 0; i < 100; i++)); do
 		if ! ft_any_mount_at "$1" && ! kill -0 "$2" 2>/dev/null; then
-			wait "$2" 2>/dev/null
 			echo "$3: mount gone, daemon exited"
 			return 0
 		fi
@@ -49,7 +48,9 @@ for how in SIGINT SIGTERM fusermount kill9; do
 	# the source is untouched and still readable, and no dead mount is left
 	[ "$(cat "$src/file")" = "data-$how" ] || ft_fail "$how: source damaged"
 	stat "$mnt" >/dev/null 2>&1 || ft_fail "$how: $mnt is unusable (dead mount?)"
-	FT_MOUNTS[idx]=""; FT_PIDS[idx]=""
+	# a clean end exits 0; kill -9 is 128 + 9
+	st=0; [ $how = kill9 ] && st=137
+	ft_umount --status=$st "$mnt" || ft_fail "$how: the daemon's exit (status $FT_STATUS, expected $st) or log is wrong"
 done
 
 # kill -9 while a workload is busy in the mount: the mount still goes away
@@ -62,5 +63,5 @@ sleep 0.5
 kill -KILL "$pid"
 wait_gone "$mnt" "$pid" "kill9-busy"
 wait "$busy" 2>/dev/null
-FT_MOUNTS[idx]=""; FT_PIDS[idx]=""
+ft_umount --status=137 "$mnt" || ft_fail "kill9-busy: the daemon's exit (status $FT_STATUS) or log is wrong"
 echo "signals: all ok"
