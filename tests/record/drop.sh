@@ -22,9 +22,25 @@ expect_ge "events lost" "$lost" 1
 expect "lost = seen - stored" "$lost" "$((seen - stored))"
 rq_seen=$(q "$out/drop.db" 'SELECT requests_seen FROM session')
 rq_rows=$(q "$out/drop.db" 'SELECT count(*) FROM request')
+# requests are among the events lost: at least one, and no more than all lost
 expect_ge "requests seen - stored" "$((rq_seen - rq_rows))" 1
+expect_le "requests seen - stored" "$((rq_seen - rq_rows))" "$lost"
+# what is stored is what is in the tables: one row per event in request,
+# reply, notify, inode_event, fh_event, backing_call, manifest
+rows=$(q "$out/drop.db" 'SELECT (SELECT count(*) FROM request) + (SELECT count(*) FROM reply)
+	+ (SELECT count(*) FROM notify) + (SELECT count(*) FROM inode_event)
+	+ (SELECT count(*) FROM fh_event) + (SELECT count(*) FROM backing_call)
+	+ (SELECT count(*) FROM manifest)')
+expect "events_stored = event rows" "$stored" "$rows"
+# the per-ring loss records add up to the session's count
+expect "sum(loss.events) = events_lost" "$(q "$out/drop.db" 'SELECT coalesce(sum(events), 0) FROM loss')" "$lost"
 expect "status" "$(q "$out/drop.db" 'SELECT status FROM session')" incomplete
-"$FUSETRACE" stats "$out/drop.db" | grep -qi "lost" || ft_fail "stats does not report the loss"
+# the exact number, not just the word, in every summary
+"$FUSETRACE" stats "$out/drop.db" > "$out/stats" 2>&1 || { cat "$out/stats"; ft_fail "stats failed"; }
+grep -Eq "(^|[^0-9])$lost lost" "$out/stats" || { cat "$out/stats"; ft_fail "stats does not report exactly $lost lost"; }
+grep -Eq "LOST EVENTS +$lost events" "$out/stats" || { cat "$out/stats"; ft_fail "stats has no LOST EVENTS line with $lost"; }
+grep -Eq "(^|[^0-9])$lost events (dropped|lost)" "$out/log" || { cat "$out/log"; ft_fail "the exit message on stderr does not say $lost events lost"; }
+echo "ok: stats and the exit message both say $lost"
 
 record_sh "$out/lossless.db" "$dir" "$script" --ring-size=4K > "$out/log2" 2>&1 \
 	|| { cat "$out/log2"; ft_fail "lossless record failed"; }
