@@ -12,10 +12,16 @@ ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 echo existing > "$dir/exists"
 db=$out/s.db
+# python3 starts in / (an interpreter's startup may probe its cwd, e.g. a
+# pyenv shim's .python-version) and then works in the mount; the closing ls
+# makes the daemon read the FORGET the kernel queued when the unlinked file
+# was closed before the unmount.
 script='set -e
 ls does-not-exist 2>/dev/null && exit 1
-python3 -c "
-import os, errno
+d=$PWD
+cd / && python3 -c "
+import os, sys
+os.chdir(sys.argv[1])
 try:
     os.open(\"exists\", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     raise SystemExit(1)
@@ -28,7 +34,8 @@ fd = os.open(\"renamed\", os.O_RDWR)
 os.unlink(\"renamed\")
 os.write(fd, b\"still open\")
 os.close(fd)
-"'
+" "$d"
+cd "$d"; ls > /dev/null'
 record_sh "$db" "$dir" "$script" > "$out/log" 2>&1 || { cat "$out/log"; ft_fail "scripted workload failed"; }
 
 expect "ENOENT lookups of does-not-exist, nothing else" \
@@ -60,4 +67,33 @@ expect "NEW events for does-not-exist" \
 	"$(q "$db" "SELECT count(*) FROM inode_event WHERE name = 'does-not-exist'")" 0
 expect "the exclusive openat behind the CREATE of fresh" \
 	"$(q "$db" "SELECT count(*) FROM backing b JOIN op o ON o.unique_id = b.unique_id WHERE o.name = 'fresh' AND o.op = 'CREATE' AND b.call = 'openat' AND b.err = 0")" 1
+# the errors are exactly the known ones (distinct op, errno, name): the
+# failed lookup; the kernel's LOOKUPs of fresh (O_CREAT|O_EXCL) and renamed
+# (the rename target) before they existed; the kernel's security.capability
+# probe before each WRITE (file_remove_privs), which has no such xattr
+errs=$(q "$db" "SELECT DISTINCT op || ' ' || errno_name || ' ' || coalesce(name, '-') FROM errors ORDER BY 1")
+want='GETXATTR ENODATA security.capability
+LOOKUP ENOENT does-not-exist
+LOOKUP ENOENT fresh
+LOOKUP ENOENT renamed'
+[ "$errs" = "$want" ] || ft_fail "errors view: expected exactly
+$want
+observed
+$errs"
+echo "ok: the errors are exactly the 4 known ones"
+# the unlinked inode: UNREF then FREE (kinds 2, 3), both caused by the
+# kernel's FORGET of it (cause 8 FORGET or 9 BATCH_FORGET, and its unique),
+# the FREE last; the table does not keep it to unmount
+node=$(q "$db" "SELECT entry_nodeid FROM op WHERE op = 'CREATE' AND name = 'fresh'")
+[ -n "$node" ] || ft_fail "no entry nodeid for the CREATE of fresh"
+fu=$(q "$db" "SELECT unique_id FROM forget WHERE nodeid = $node")
+[ -n "$fu" ] || ft_fail "no FORGET of the unlinked inode $node"
+expect "one FORGET of the unlinked inode" "$(printf '%s\n' "$fu" | wc -l)" 1
+expect "the FORGET comes after the UNLINK" \
+	"$(q "$db" "SELECT (SELECT id FROM request WHERE unique_id = $fu) > (SELECT id FROM op WHERE op = 'UNLINK' AND name = 'renamed')")" 1
+expect "the unlinked inode's UNREF/FREE events (kind, caused by a forget, its unique)" \
+	"$(q "$db" "SELECT group_concat(kind || ' ' || (cause IN (8, 9)) || ' ' || (unique_id = $fu), ',') FROM (SELECT * FROM inode_event WHERE nodeid = $node AND kind IN (2, 3) ORDER BY id)")" \
+	"2 1 1,3 1 1"
+expect "FREE is the unlinked inode's last event" \
+	"$(q "$db" "SELECT kind FROM inode_event WHERE nodeid = $node ORDER BY id DESC LIMIT 1")" 3
 echo "scripted: every known outcome is in the recording"

@@ -43,6 +43,18 @@ expect "request rows vs messages the tap read" "$rows" "$seen"
 expect_ge "requests" "$rows" 1000
 expect "replies seen vs stored" "$(q "$db" 'SELECT count(*) FROM reply')" "$(q "$db" 'SELECT replies_seen FROM session')"
 expect "requests in flight at the end" "$(q "$db" 'SELECT count(*) FROM inflight')" 0
+# pairing the other way: every reply answers a recorded request, and none
+# answers a message that takes no reply (FORGET 2, BATCH_FORGET 42).  An
+# INTERRUPT (36) is answered only by libfuse's EAGAIN ("not found yet,
+# resend"); anything else to an INTERRUPT unique is a mis-paired reply.
+expect "replies without a request" \
+	"$(q "$db" 'SELECT count(*) FROM reply WHERE unique_id NOT IN (SELECT unique_id FROM request)')" 0
+expect "replies to FORGET/BATCH_FORGET" \
+	"$(q "$db" 'SELECT count(*) FROM reply WHERE unique_id IN (SELECT unique_id FROM request WHERE opcode IN (2, 42))')" 0
+expect "replies to INTERRUPT other than EAGAIN" \
+	"$(q "$db" 'SELECT count(*) FROM reply WHERE unique_id IN (SELECT unique_id FROM request WHERE opcode = 36) AND error <> 11')" 0
+expect "request uniques recorded twice" \
+	"$(q "$db" 'SELECT count(*) FROM (SELECT unique_id FROM request WHERE opcode NOT IN (2, 42, 36, 41) GROUP BY unique_id HAVING count(*) > 1)')" 0
 expect "INIT recorded with the negotiated protocol" \
 	"$(q "$db" 'SELECT proto_major >= 7 AND max_write > 0 FROM session')" 1
 expect_ge "backing calls recorded" "$(q "$db" 'SELECT count(*) FROM backing_call')" 1000
