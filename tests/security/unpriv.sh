@@ -35,8 +35,21 @@ fi
 ft_init; fx_init
 [ -n "${node:-}" ] && FX_HOOKS+=("umount /dev/fuse 2>/dev/null; rm -rf '$node'")
 chmod 755 "$FT_ROOT"
-# the binary must be reachable by the user
-$AS test -x "$FUSETRACE" || ft_skip "uid $U cannot execute $FUSETRACE"
+# the binary must be reachable by the user: the build may be where uid $U
+# cannot go (a checkout under /root, mode 0700), so the user runs a copy in
+# our scratch root, mode 755 on the whole path.  It needs nothing else from
+# the build tree (only system libraries; checked below).
+[ -x "$FUSETRACE" ] || ft_fail "FUSETRACE=$FUSETRACE is not executable"
+mkdir -m 755 "$FT_ROOT/bin"
+cp "$FUSETRACE" "$FT_ROOT/bin/fusetrace" && chmod 755 "$FT_ROOT/bin/fusetrace" ||
+	ft_fail "cannot copy $FUSETRACE to $FT_ROOT/bin"
+bt=$(cd "$(dirname "$FUSETRACE")/.." && pwd)
+if ldd "$FUSETRACE" 2>/dev/null | grep -qF "$bt/"; then
+	ft_fail "$FUSETRACE links libraries from its build tree: copy them too ($(ldd "$FUSETRACE" | grep -F "$bt/"))"
+fi
+FUSETRACE=$FT_ROOT/bin/fusetrace
+$AS test -x "$FUSETRACE" || ft_fail "uid $U cannot execute the copy $FUSETRACE"
+$AS "$FUSETRACE" --help > /dev/null 2>&1 || ft_fail "uid $U cannot run the copy $FUSETRACE"
 
 src=$(ft_tmpdir); mnt=$(ft_tmpdir); nat=$(ft_tmpdir); out=$(ft_tmpdir)
 chown $U:$U "$src" "$mnt" "$nat" "$out"
