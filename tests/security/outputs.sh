@@ -2,8 +2,9 @@
 # outputs.sh — recording outputs are private and never under the mountpoint.
 #  - the database and its -wal/-shm are 0600 while recording and after,
 #    whatever the umask (000 here), for mount --db and record's default name;
-#  - record --lttng: every file of the LTTng trace is 0600, dirs 0700 (skipped
-#    when no LTTng session daemon can be started);
+#  - record --lttng: every file of the LTTng trace is 0600, dirs 0700 (where
+#    lttng is installed, a failing record --lttng fails the test; not checked
+#    in an ASan build, which LTTng-UST cannot run under);
 #  - a database under the mountpoint is refused, however it is spelled:
 #    directly, relative to a cwd inside, through a symlink to the mountpoint,
 #    with "..", and record's default name when run from inside DIR; the same
@@ -35,7 +36,13 @@ def=$(ls "$out"/fusetrace-*.db 2>/dev/null | head -1)
 expect "mode of record's default database" "$(mode "$def")" 600
 
 # ---- LTTng ----
-if command -v lttng > /dev/null; then
+# Where lttng is installed (CI installs it and starts lttng-sessiond), a
+# failing `record --lttng` is a failure.  Not in a build with ASan: the
+# LTTng-UST thread-exit destructor trips an ASan CHECK (see tools/test.sh,
+# which leaves the lttng suite out of that run for the same reason).
+if ldd "$FUSETRACE" 2>/dev/null | grep -q 'libasan'; then
+	echo "note: $FUSETRACE is built with ASan, which LTTng-UST cannot run under: LTTng file modes checked in the normal build"
+elif command -v lttng > /dev/null; then
 	dir=$(ft_tmpdir)
 	if "$FUSETRACE" record --no-db --lttng --lttng-output="$out/trace" "$dir" -- sh -c 'echo z > h; cat h' \
 		> "$FT_ROOT/lttng.log" 2>&1 && [ -d "$out/trace" ]; then
@@ -44,7 +51,7 @@ if command -v lttng > /dev/null; then
 		echo "ok: LTTng trace: $(find "$out/trace" -type f | wc -l) files 0600, dirs 0700"
 	else
 		sed 's/^/    | /' "$FT_ROOT/lttng.log"
-		ft_log "note: LTTng recording unavailable here; its file modes not checked"
+		ft_fail "lttng is installed but record --lttng failed or wrote no trace in $out/trace"
 	fi
 fi
 
