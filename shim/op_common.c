@@ -180,6 +180,13 @@ int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name
     return entry_from_fd(fs, fd, parent, name, cause, e);
 }
 
+int stat_fd(int fd, struct stat *st)
+{
+    int r = (int)BACKING("fstatat", fd, AT_EMPTY_PATH, NULL,
+                         fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
+    return r < 0 ? -errno : 0;
+}
+
 int reopen_fd(int opath_fd, int flags)
 {
     char path[PROC_FD_PATH_MAX];

@@ -33,6 +33,9 @@ int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name
 /* Say once on stderr that the daemon ran out of fds (EMFILE/ENFILE). */
 void note_fd_exhaustion(int err);
 
+/* fstat of any fd (O_PATH too), recorded.  0 or -errno. */
+int stat_fd(int fd, struct stat *st);
+
 /* Reopen an O_PATH fd for I/O via /proc/self/fd (see fs.h).  fd or -errno. */
 int reopen_fd(int opath_fd, int flags);
 

@@ -13,13 +13,6 @@
 #include "shim/ops.h"
 #include "shim/reply.h"
 
-static int stat_fd(int fd, struct stat *st)
-{
-    int r = (int)BACKING("fstatat", fd, AT_EMPTY_PATH, NULL,
-                         fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
-    return r < 0 ? -errno : 0;
-}
-
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     int fd;

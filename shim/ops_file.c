@@ -2,6 +2,7 @@
  * fsync, fallocate, copy_file_range, lseek. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +115,33 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * cannot say otherwise).  So: try to create exclusively; only if the name
  * exists and the caller did not ask for O_EXCL, open what is there; if that
  * vanished in between (a racing unlink), try again.  The entry is bound to
- * the fd actually opened — the name is never resolved a second time. */
+ * the fd actually opened — the name is never resolved a second time.
+ *
+ * What is there may be anything an outside process put under the name
+ * after the kernel's LOOKUP said "no such file".  It is first opened
+ * O_PATH, which never blocks and has no side effects (a FIFO opened for
+ * writing would wait for a reader forever; a device open can act on the
+ * device), and only a regular file is reopened for I/O.  Anything else
+ * gets ESTALE: a CREATE reply must carry a regular file (fuse_create_open
+ * answers EIO otherwise, and neither releases the fh nor forgets the
+ * entry), and ESTALE makes the kernel redo the open with LOOKUP_REVAL,
+ * which now finds the name and opens it as natively (a FIFO or device by
+ * the kernel itself, a directory gives EISDIR, a symlink is followed). */
 #define CREATE_RETRIES 8
+
+static int open_existing(int pfd, const char *name, int flags)
+{
+    int opath = (int)BACKING("openat", pfd, O_PATH | O_NOFOLLOW, name,
+                             openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (opath < 0)
+        return -errno;
+    struct stat st;
+    int r = stat_fd(opath, &st);
+    if (r == 0)
+        r = S_ISREG(st.st_mode) ? reopen_fd(opath, flags) : -ESTALE;
+    close(opath);
+    return r;
+}
 
 static int create_or_open(int pfd, const char *name, int flags, bool caller_excl, mode_t mode,
                           bool *created)
@@ -129,18 +155,27 @@ static int create_or_open(int pfd, const char *name, int flags, bool caller_excl
         }
         if (errno != EEXIST || caller_excl)
             return -errno;
-        /* ELOOP here means a symlink was planted under the name: refuse
-         * rather than follow it. */
-        fd = (int)BACKING("openat", pfd, flags, name,
-                          openat(pfd, name, flags | O_NOFOLLOW | O_CLOEXEC));
+        fd = open_existing(pfd, name, flags);
         if (fd >= 0) {
             *created = false;
             return fd;
         }
-        if (errno != ENOENT)
-            return -errno;
+        /* ENOENT: removed since; ESTALE: not a regular file — which may
+         * be gone a moment later too, so that is worth another try. */
+        if (fd != -ENOENT && fd != -ESTALE)
+            return fd;
+        sched_yield();   /* let whoever is changing the name finish */
     }
-    return -EAGAIN;
+    /* Still no regular file to create or open.  Either the name holds
+     * something else (a FIFO, a directory...), which the kernel opens itself
+     * after ESTALE (see above), or someone keeps creating and removing it
+     * faster than we can do either.  Natively the latter cannot happen
+     * (open(O_CREAT) holds the directory lock across lookup and create), so
+     * no errno is native; ESTALE makes the kernel retry the whole open once
+     * with LOOKUP_REVAL, and if that loses as well it is what a caller on a
+     * network filesystem (NFS) gets for the same churn.  EAGAIN would claim
+     * a non-blocking open that would block, which this is not. */
+    return -ESTALE;
 }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
