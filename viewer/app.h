@@ -41,6 +41,7 @@ struct timeline {
     bool at_start, at_end;     /* nothing matches before rows[0] / after rows[n-1] */
     int64_t fwd_pos, back_pos; /* ids examined beyond the window's ends */
     bool pending;              /* a fill ran out of budget: continue when idle */
+    int owe;                   /* rows a j/k/page still has to move (+ down, - up) once found */
     int height;                /* visible rows (set by the layout) */
 };
 

@@ -21,7 +21,7 @@ void tl_clear(struct timeline *t)
 {
     for (int i = 0; i < t->n; i++)
         oprow_free(&t->rows[i]);
-    t->n = t->top = t->cur = 0;
+    t->n = t->top = t->cur = t->owe = 0;
     t->at_start = t->at_end = t->pending = false;
 }
 
@@ -137,7 +137,9 @@ static void fix_top(struct timeline *t)
 static void update_pending(struct timeline *t)
 {
     int h = t->height > 0 ? t->height : 20;
-    t->pending = (!t->at_end && t->n - t->top < h) || (!t->at_start && t->n == 0);
+    if ((t->owe > 0 && t->at_end) || (t->owe < 0 && t->at_start))
+        t->owe = 0;
+    t->pending = (!t->at_end && t->n - t->top < h) || (!t->at_start && t->n == 0) || t->owe;
 }
 
 /* Put the cursor on the first match >= id (dir > 0) or the last match
@@ -197,12 +199,22 @@ void tl_move(struct app *a, int delta)
     struct timeline *t = &a->tl;
     int64_t deadline = now_ns() + KEY_BUDGET_NS;
     int h = t->height > 0 ? t->height : 20;
+    /* The scan may stop at the key's deadline before the rows the move
+     * needs: owe them, and move on when the idle scan finds them (else a
+     * j or k past a long gap in a sparse filter would be lost).  A second
+     * key in the same direction adds to what is owed. */
+    if ((t->owe > 0 && delta > 0) || (t->owe < 0 && delta < 0))
+        delta += t->owe;
+    t->owe = 0;
     if (delta > 0) {
         if (t->cur + delta + h >= t->n && !t->at_end)
             extend_fwd(a, t->cur + delta + h - t->n + 1, deadline);
         int to = t->cur + delta;
-        if (to >= t->n)
+        if (to >= t->n) {
+            if (!t->at_end)
+                t->owe = to - (t->n - 1) < delta ? to - (t->n - 1) : delta;
             to = t->n - 1;
+        }
         if (delta > 1)         /* a page: keep the cursor's screen row */
             t->top += to - t->cur;
         t->cur = to;
@@ -210,8 +222,11 @@ void tl_move(struct app *a, int delta)
         if (t->cur + delta < 0 && !t->at_start)
             extend_back(a, -(t->cur + delta) + h, deadline);
         int to = t->cur + delta;
-        if (to < 0)
+        if (to < 0) {
+            if (!t->at_start)
+                t->owe = to;
             to = 0;
+        }
         if (delta < -1)
             t->top += to - t->cur;
         t->cur = to;
@@ -230,6 +245,24 @@ void tl_idle(struct app *a, int64_t deadline)
         return;
     int h = t->height > 0 ? t->height : 20;
     int had = t->n;
+    if (t->owe) {
+        if (t->owe > 0 && !t->at_end)
+            extend_fwd(a, t->owe + h, deadline);
+        else if (t->owe < 0 && !t->at_start)
+            extend_back(a, -t->owe + h, deadline);   /* shifts cur by what it prepends */
+        int step = t->owe > 0 ? (t->owe < t->n - 1 - t->cur ? t->owe : t->n - 1 - t->cur)
+                              : (-t->owe < t->cur ? t->owe : -t->cur);
+        if (step) {
+            t->cur += step;
+            t->owe -= step;
+            fix_top(t);
+            trim(t);
+            fix_top(t);
+            update_pending(t);
+            app_after_move(a);
+            return;
+        }
+    }
     if (!t->at_end && t->n - t->top < h)
         extend_fwd(a, h - (t->n - t->top), deadline);
     if (t->n == 0 && !t->at_start && now_ns() < deadline) {
