@@ -6,8 +6,10 @@
  * sent with ino 0 and the kernel neither links nor counts them; an entry
  * looked up that then does not fit is given back at once (and kept pending
  * for the next call); if the reply itself fails, every entry in it is given
- * back.  Entries that vanish between readdir and lookup are skipped, and an
- * error after some entries were placed returns what was placed.
+ * back.  Entries that vanish between readdir and lookup are skipped; an
+ * entry whose lookup fails otherwise is sent like the dots (ino 0, no
+ * reference).  A readdir error after some entries were placed returns what
+ * was placed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,31 +113,31 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
             used = fuse_add_direntry(req, buf + pos, room, de->d_name, &st, de->d_off);
             if (used > room)
                 break;
-        } else if (is_dot(de->d_name)) {
+        } else {
             struct fuse_entry_param e = { .attr = { .st_ino = de->d_ino,
                                                     .st_mode = (mode_t)de->d_type << 12 } };
-            used = fuse_add_direntry_plus(req, buf + pos, room, de->d_name, &e, de->d_off);
-            if (used > room)
-                break;
-        } else {
-            struct fuse_entry_param e = { 0 };
-            int r = entry_lookup(fs, dirfd(d->dp), ino, de->d_name, REC_CAUSE_READDIRPLUS, &e);
+            int r = is_dot(de->d_name) ? -EINVAL
+                                       : entry_lookup(fs, dirfd(d->dp), ino, de->d_name,
+                                                      REC_CAUSE_READDIRPLUS, &e);
             if (r == -ENOENT) {
                 /* removed since readdir saw it: it is simply no longer listed */
                 d->dir_pending = NULL;
                 d->dir_offset = de->d_off;
                 continue;
             }
-            if (r < 0) {
-                err = -r;
-                break;
-            }
+            /* The dots, and a name whose lookup failed (no handle under
+             * --handles=mandatory, out of fds...), go out with nodeid 0:
+             * the kernel lists the name but makes no dentry and counts no
+             * lookup (fuse_direntplus_link), so the listing is whole, as
+             * natively, and the LOOKUP that follows gives the error. */
             used = fuse_add_direntry_plus(req, buf + pos, room, de->d_name, &e, de->d_off);
             if (used > room) {
-                itab_unref(fs->itab, e.ino, 1, REC_CAUSE_READDIRPLUS_OVERFLOW);
+                if (r == 0)
+                    itab_unref(fs->itab, e.ino, 1, REC_CAUSE_READDIRPLUS_OVERFLOW);
                 break;
             }
-            refs[nrefs++] = e.ino;
+            if (r == 0)
+                refs[nrefs++] = e.ino;
         }
         pos += used;
         d->dir_pending = NULL;

@@ -8,7 +8,8 @@
 #  mandatory: lookups inside the ramfs fail with EOPNOTSUPP ("Operation not
 #             supported" from stat), ext4 paths keep working, and listing the
 #             parent still shows the name (as natively: readdir needs no
-#             handle).
+#             handle), also with readdirplus in a directory where the
+#             handle-less entry sits between others (ls -a, ls -l).
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +75,10 @@ ft_umount "$mnt" || ft_fail "[prefer] unmount failed"
 ft_log "[prefer] create/write/append/read/mkdir/rename/readdir/chmod/unlink/rmdir/symlink in the ramfs: all OK"
 
 # ---- mandatory -----------------------------------------------------------
+# a directory whose middle entry is a handle-less mountpoint
+mkdir "$src/d" "$src/d/r"; : >"$src/d/a"; : >"$src/d/z"
+mount -t ramfs -o mode=755 fusetrace-test-ramfs "$src/d/r" || ft_skip "cannot mount a second ramfs"
+RAMFS+=("$src/d/r")
 mnt=$(ft_tmpdir)
 ft_mount "$src" "$mnt" --handles=mandatory
 out=$(stat "$mnt/ram" 2>&1) && ft_fail "[mandatory] stat of the ramfs dir: expected 'Operation not supported', it succeeded: $out"
@@ -90,6 +95,23 @@ rm "$mnt/enew2" || ft_fail "[mandatory] unlink on ext4 failed"
 list=$(ls "$mnt" 2>&1 | tr '\n' ' ')
 want=$(ls "$src" | tr '\n' ' ')
 [ "$list" = "$want" ] || ft_fail "[mandatory] ls of the root (which contains the ramfs mountpoint): expected '$want', got '$list'"
+# readdirplus of a directory holding it: the entry whose lookup fails is
+# still listed (without attributes), the listing goes on past it, and a
+# second listing works as well; the lookup of that name gives the error
+for round in 1 2; do
+	list=$(ls -a "$mnt/d" 2>&1 | tr '\n' ' ')
+	[ "$list" = ". .. a r z " ] || ft_fail "[mandatory] ls -a $mnt/d (round $round): expected '. .. a r z ', got '$list'"
+done
+out=$(ls -l "$mnt/d" 2>&1)
+for n in a r z; do
+	echo "$out" | grep -q " $n\$" || ft_fail "[mandatory] ls -l $mnt/d does not list $n: $out"
+done
+case $out in *"cannot access '$mnt/d/r': Operation not supported"*) ;;
+*) ft_fail "[mandatory] ls -l $mnt/d: expected \"cannot access '$mnt/d/r': Operation not supported\", got: $out";; esac
+out=$(stat "$mnt/d/r" 2>&1) && ft_fail "[mandatory] stat $mnt/d/r: expected 'Operation not supported', it succeeded: $out"
+case $out in *"Operation not supported"*) ;; *) ft_fail "[mandatory] stat $mnt/d/r: expected 'Operation not supported', got: $out";; esac
+[ -f "$mnt/d/z" ] || ft_fail "[mandatory] $mnt/d/z (listed after the failing entry) is not reachable"
+ft_log "[mandatory] ls of a directory with a handle-less entry: '$list'; its lookup: $out"
 ft_umount "$mnt" || ft_fail "[mandatory] unmount failed"
 
 # ---- the recording (prefer) ---------------------------------------------
