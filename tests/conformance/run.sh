@@ -52,6 +52,42 @@ only_args=()
 [ -n "$ONLY" ] && only_args=(--only "$ONLY")
 
 total=0; differ=0; allowed=0
+# Fewest distinct checks a mode may run (issue 2: at least 150).  The
+# unprivileged set (fsconform --unpriv) is a separate, smaller set of 15
+# checks, all in category "unpriv": its floor guards it against shrinking
+# until it covers the categories of the root set.
+min_checks() { case $1 in unpriv) echo 15 ;; *) echo 150 ;; esac; }
+
+# checks FILE: number of distinct check keys ("category/name: result" lines)
+checks() { awk 'index($0, ": ") { k[substr($0, 1, index($0, ": ") - 1)] = 1 } END { print length(k) }' "$1"; }
+
+# summary: distinct checks per category (the key's part before '/') and mode,
+# from the native runs
+summary() {
+	local files=() m
+	for m in "${mode_list[@]}"; do files+=("$outdir/$m.native"); done
+	awk '
+		FNR == 1 { m = FILENAME; sub(/.*\//, "", m); sub(/\.native$/, "", m); modes[++nm] = m }
+		index($0, ": ") {
+			k = substr($0, 1, index($0, ": ") - 1)
+			if (seen[m, k]++) next
+			c = k; sub(/\/.*/, "", c)
+			n[c, m]++; tot[m]++; cat[c] = 1
+		}
+		END {
+			printf "%-18s", "category"; for (i = 1; i <= nm; i++) printf " %9s", modes[i]; printf "\n"
+			nc = 0; for (c in cat) names[++nc] = c
+			for (i = 1; i <= nc; i++) for (j = i + 1; j <= nc; j++)
+				if (names[j] < names[i]) { t = names[i]; names[i] = names[j]; names[j] = t }
+			for (i = 1; i <= nc; i++) {
+				printf "%-18s", names[i]
+				for (j = 1; j <= nm; j++) printf " %9d", n[names[i], modes[j]]
+				printf "\n"
+			}
+			printf "%-18s", "total"; for (j = 1; j <= nm; j++) printf " %9d", tot[modes[j]]; printf "\n"
+			printf "%d categories\n", nc
+		}' "${files[@]}"
+}
 
 # compare NATIVE MOUNT MODE: print differing checks, update counters
 compare() {
@@ -106,11 +142,19 @@ run_mode() {
 	ft_run "$FSCONFORM" "${unpriv[@]}" "${only_args[@]}" --backing "$native" "$native" \
 		>"$outdir/$mode.native" 2>"$outdir/$mode.native.err" ||
 		{ cat "$outdir/$mode.native.err" >&2; ft_fail "[$mode] fsconform failed natively"; }
+	# an empty native run would make every comparison vacuous
+	local nchecks
+	nchecks=$(checks "$outdir/$mode.native")
+	[ "$nchecks" -gt 0 ] || { cat "$outdir/$mode.native.err" >&2; ft_fail "[$mode] the native run produced no checks"; }
+	if [ -z "$ONLY" ] && [ "$nchecks" -lt "$(min_checks "$mode")" ]; then
+		ft_fail "[$mode] only $nchecks checks ran natively (at least $(min_checks "$mode") expected)"
+	fi
 	ft_log "[$mode] mount run: ${FT_MOUNT_CMD:-$FUSETRACE mount} ${opts[*]} $src $mnt"
 	ft_mount "$src" "$mnt" "${opts[@]}"
 	ft_run "$FSCONFORM" "${unpriv[@]}" "${only_args[@]}" --backing "$src" "$mnt" \
 		>"$outdir/$mode.mount" 2>"$outdir/$mode.mount.err"
 	local frc=$?
+	[ -s "$outdir/$mode.mount" ] || { cat "$outdir/$mode.mount.err" >&2; ft_fail "[$mode] the run on the mount produced no output"; }
 	if ! ft_umount "$mnt"; then
 		ft_log "[$mode] unmount was not clean; daemon log:"
 		ft_daemon_log "$mnt" | tail -20 | sed 's/^/    | /' >&2
@@ -124,6 +168,8 @@ IFS=, read -ra mode_list <<<"$MODES"
 for m in "${mode_list[@]}"; do
 	run_mode "$m"
 done
+echo "checks per category and mode (distinct checks of the native runs):"
+summary
 echo "total: $total checks, $differ differ${allowed:+, $allowed allowlisted}"
 [ -n "$KEEP_OUT" ] && echo "outputs kept in $KEEP_OUT"
 [ "$differ" = 0 ]
