@@ -7,7 +7,9 @@
 # sizes excluded).  Then a session that starts from an existing tree (the
 # manifest, --snapshot-data): no mismatch, every replayed entry as in the
 # source, snapshotted content restored; the same initial tree with one file
-# removed before replaying gives the expected mismatches and exit 1.  Prints
+# removed before replaying gives the expected mismatches and exit 1.  A
+# session with two 0.3 s pauses replayed with --timing=recorded (serial and
+# --order=recorded) takes at least 0.8x its recorded span.  Prints
 # the replay fidelity per workload (mismatches, elapsed recorded/replayed).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
@@ -65,6 +67,34 @@ for w in git build untar; do
 	replay_ok "$w-concurrent" "$db" "$t2" --order=recorded --timing=scale=4
 	expect "$w: final tree of the recorded-order replay equals the recorded session's" "$(diff <(tree "$src") <(tree "$t2") | head -5)" ""
 done
+
+# ---- --timing=recorded keeps the recorded gaps ------------------------------
+# A small session with two known pauses (sleep 0.3 between three operations):
+# replayed at recorded timing, serially and in recorded order, the replay
+# takes at least ~0.8x the recorded span of its requests; asap does not wait.
+src=$(ft_tmpdir); db=$FT_ROOT/timed.db
+record timed "$src" "$db" -- -c "cd '$src' && echo a > x && sleep 0.3 && cat x > /dev/null && sleep 0.3 && echo b >> x && ls > /dev/null"
+# the span the replay must honour: first to last replayed request (INIT 26
+# and DESTROY 38 are answered by libfuse, not replayed)
+span_ms=$(q "$db" 'SELECT (max(ts) - min(ts)) / 1000000 FROM request WHERE opcode NOT IN (26, 38)')
+expect_ge "timed: recorded span of the requests (ms)" "$span_ms" 600
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+for order in serial recorded; do
+	tgt=$(ft_tmpdir)
+	t0=$(now_ms)
+	replay_ok "timed-$order" "$db" "$tgt" --timing=recorded --order=$order
+	took=$(($(now_ms) - t0))
+	expect_ge "timed: --timing=recorded --order=$order took (ms)" "$took" $((span_ms * 8 / 10))
+	expect "timed: --order=$order final tree" "$(diff <(tree "$src") <(tree "$tgt") | head -5)" ""
+done
+# replayed_ms NAME: the replay's own measure of its run (ms, integer)
+replayed_ms() { sed -n 's/^replay: elapsed: .*replayed \([0-9]*\)\.[0-9]* ms.*/\1/p' "$FT_ROOT/$1.replay.out"; }
+for order in serial recorded; do
+	expect_ge "timed: replay's own elapsed, --order=$order (ms)" "$(replayed_ms "timed-$order")" $((span_ms * 8 / 10))
+done
+tgt=$(ft_tmpdir)
+replay_ok "timed-asap" "$db" "$tgt" --timing=asap
+expect_le "timed: --timing=asap replay's own elapsed (ms), well under the recorded span" "$(replayed_ms timed-asap)" $((span_ms / 2))
 
 # ---- a session that starts from an existing tree ---------------------------
 src=$(ft_tmpdir); scratch=$(ft_tmpdir); t1=$(ft_tmpdir); t2=$(ft_tmpdir)
