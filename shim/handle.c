@@ -128,6 +128,20 @@ int handle_take(int fd, struct file_handle **out)
     return 0;
 }
 
+bool handle_err_permanent(int err)
+{
+    switch (err) {
+    case ESTALE:       /* encodes handles it cannot decode (FUSE without export support) */
+    case EOPNOTSUPP:   /* no export operations */
+    case EOVERFLOW:    /* handle larger than MAX_HANDLE_SZ */
+    case EINVAL:       /* handle type the fs does not know */
+    case EPERM:        /* no CAP_DAC_READ_SEARCH: true for every handle */
+        return true;
+    default:
+        return false;
+    }
+}
+
 int mount_fd_register(struct mount_fds *m, uint64_t mnt_id, int fd, mode_t type,
                       const struct file_handle *h)
 {
@@ -150,6 +164,10 @@ int mount_fd_register(struct mount_fds *m, uint64_t mnt_id, int fd, mode_t type,
     if (probe < 0) {
         err = errno;
         close(mfd);
+        /* Out of fds or memory, interrupted: says nothing about the mount.
+         * Remembering it would fail its whole subtree for the session. */
+        if (!handle_err_permanent(err))
+            return -err;
         mfd = -1;
     } else {
         close(probe);

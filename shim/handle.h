@@ -4,6 +4,7 @@
 #define FUSETRACE_SHIM_HANDLE_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,9 +26,17 @@ int handle_take(int fd, struct file_handle **out);
  * opened back once: some filesystems (FUSE without export support) encode
  * handles they cannot decode, and such a mount is remembered as handle-less
  * with the errno it gave, so its inodes fall back to pinned fds instead of
- * going stale later.  Returns 0, or -errno meaning "no handles here". */
+ * going stale later.  Only an answer that is about the mount
+ * (handle_err_permanent) is remembered; a resource error (EMFILE, ENOMEM,
+ * EINTR...) is returned and the next registration tries again.  Returns 0,
+ * -errno with handle_err_permanent(errno) meaning "no handles here", or
+ * another -errno for "could not find out now". */
 int mount_fd_register(struct mount_fds *m, uint64_t mnt_id, int fd, mode_t type,
                       const struct file_handle *h);
+
+/* Whether an errno from taking or opening a handle is a fact about the
+ * filesystem (the same answer every time) rather than about this moment. */
+bool handle_err_permanent(int err);
 
 /* open_by_handle_at via the mount fd of mnt_id.  Returns fd or -errno. */
 int handle_open(struct mount_fds *m, uint64_t mnt_id, const struct file_handle *h, int flags);

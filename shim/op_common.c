@@ -108,7 +108,8 @@ int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
             goto fail;
         } else {
             r = mount_fd_register(fs->mfds, f.mnt_id, fd, f.st.st_mode & S_IFMT, f.handle);
-            if (r == -ENOMEM || r == -EMFILE || r == -ENFILE) {
+            if (r < 0 && !handle_err_permanent(-r)) {
+                note_fd_exhaustion(-r);
                 free(f.handle);
                 goto fail;
             }

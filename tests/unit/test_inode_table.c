@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,6 +281,49 @@ static void test_race(enum handle_policy policy)
     teardown_fs(&fs);
 }
 
+/* A resource error while probing a new mount's handles (here EMFILE from
+ * open_by_handle_at: exactly one fd left, which the mount fd itself takes)
+ * must not be remembered as "this mount has no handles": the next
+ * registration, with fds available again, succeeds. */
+static void test_probe_transient(void)
+{
+    struct mount_fds *m = mount_fds_new();
+    int src = open(dir, O_PATH | O_DIRECTORY);
+    struct stat st;
+    uint64_t mnt = 0;
+    struct file_handle *h = NULL;
+    if (!m || src < 0 || stat_with_mnt_id(src, &st, &mnt) < 0 || handle_take(src, &h) < 0) {
+        perror("probe setup");
+        exit(99);
+    }
+    struct rlimit old, low;
+    getrlimit(RLIMIT_NOFILE, &old);
+    low = old;
+    low.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &low) < 0) {
+        perror("setrlimit");
+        exit(99);
+    }
+    int fill[64], n = 0;
+    while (n < 64 && (fill[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        n++;
+    CHECK(n > 0 && errno == EMFILE, "could not use up the fds (%d opened)", n);
+    close(fill[--n]);                       /* one fd left: for the mount fd */
+    int r = mount_fd_register(m, mnt, src, S_IFDIR, h);
+    CHECK(r == -EMFILE, "probe with no fd left: expected -EMFILE, got %d", r);
+    int state = mount_handles_state(m, mnt);
+    CHECK(state == 0, "a probe that ran out of fds was remembered (state %d, want 0 = unknown)", state);
+    while (n > 0)
+        close(fill[--n]);
+    setrlimit(RLIMIT_NOFILE, &old);
+    r = mount_fd_register(m, mnt, src, S_IFDIR, h);
+    CHECK(r == 0, "probe with fds available again: expected 0, got %d", r);
+    CHECK(mount_handles_state(m, mnt) == 1, "handles work on the mount after a good probe");
+    free(h);
+    close(src);
+    mount_fds_free(m);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -296,6 +340,7 @@ int main(void)
     test_fd_bound();
     test_race(HANDLES_PREFER);
     test_race(HANDLES_NEVER);
+    test_probe_transient();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
