@@ -39,10 +39,11 @@ int export_jsonl(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_
         "o.size, o.flags, o.mode, o.outcome, o.latency_ns, "
         /* 20: reply */
         "r.ts, r.error, o.errno_name, r.len, r.nodeid, r.attr_mode, r.attr_size, r.fh, "
-        "r.open_flags, r.bytes, r.count, r.name, r.tid, "
+        "r.open_flags, r.bytes, r.count, r.name, rt.tid, "
         /* 33 */
         "p.comm "
         "FROM op o LEFT JOIN reply r ON r.unique_id = o.unique_id AND o.opcode <> 41 "
+        "LEFT JOIN thread rt ON rt.id = r.thread "
         "LEFT JOIN process p ON p.id = o.process_id ORDER BY o.ts, o.id";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "reading requests: %s", sqlite3_errmsg(db));

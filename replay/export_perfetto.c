@@ -213,11 +213,13 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
 
     /* Backing calls, and a flow from their request. */
     if (sqlite3_prepare_v2(db,
-            "SELECT b.id, b.ts, b.dur_ns, b.tid, coalesce(n.name, '?'), b.fd, b.arg, b.name, "
-            "b.result, b.err, b.unique_id, q.ts, q.tid "
+            "SELECT b.id, b.ts, b.dur_ns, tb.tid, coalesce(n.name, '?'), b.fd, b.arg, b.name, "
+            "b.result, b.err, b.unique_id, q.ts, tq.tid "
             "FROM backing_call b LEFT JOIN call_name n ON n.id = b.call_id "
+            "LEFT JOIN thread tb ON tb.id = b.thread "
             "LEFT JOIN request q ON q.unique_id = b.unique_id AND b.unique_id <> 0 "
             "AND q.opcode NOT IN (36, 41) "
+            "LEFT JOIN thread tq ON tq.id = q.thread "
             "ORDER BY b.ts, b.id", -1, &st, NULL) != SQLITE_OK) {
         fail(db, err, errlen, "reading backing calls");
         goto out;

@@ -40,8 +40,9 @@ static const char REQ_SQL[] =
     "SELECT q.id, q.ts, q.unique_id, q.opcode, q.nodeid, q.uid, q.gid, q.name, q.name2, "
     "q.nodeid2, q.fh, q.offset, q.size, q.flags, q.mode, q.valid, q.extra, q.data, "
     "r.ts, r.error, r.nodeid, r.attr_mode, r.attr_size, r.fh, r.bytes, r.count, r.name, "
-    "r.unique_id IS NOT NULL, q.lock_type, q.lock_start, q.lock_end, q.tid "
-    "FROM request q LEFT JOIN reply r ON r.unique_id = q.unique_id ORDER BY q.id";
+    "r.unique_id IS NOT NULL, q.lock_type, q.lock_start, q.lock_end, t.tid "
+    "FROM request q LEFT JOIN reply r ON r.unique_id = q.unique_id "
+    "LEFT JOIN thread t ON t.id = q.thread ORDER BY q.id";
 
 static int load_requests(sqlite3 *db, struct rp_recording *rec, struct rmap *by_unique)
 {

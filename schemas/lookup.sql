@@ -1,4 +1,4 @@
--- Static lookup tables (schema version 1).  The numbering of opcode_name and
+-- Static lookup tables (schema version 2).  The numbering of opcode_name and
 -- notify_name is the FUSE wire protocol's (<linux/fuse.h>; STATX = 52 is
 -- newer than bookworm's header).  inode_kind_name, inode_cause_name and
 -- fh_kind_name follow the enums of trace/recorder.h; a unit test checks that

@@ -1,4 +1,4 @@
--- fusetrace recording schema, version 1.
+-- fusetrace recording schema, version 2.
 --
 -- One database per recording session.  Every ts column is integer
 -- nanoseconds of CLOCK_MONOTONIC relative to session.start_monotonic_ns
@@ -9,7 +9,7 @@
 -- indexes.sql and are built after ingest: maintaining them during capture
 -- costs 16x in insert rate.  Columns are documented in schemas/README.md.
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE session (
     id                    INTEGER PRIMARY KEY CHECK (id = 1),
@@ -68,7 +68,7 @@ CREATE TABLE request (
     gid            INTEGER NOT NULL,
     pid            INTEGER NOT NULL,
     process_id     INTEGER,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     len            INTEGER NOT NULL,
     name           TEXT,
     name2          TEXT,
@@ -95,7 +95,7 @@ CREATE TABLE request (
 CREATE TABLE reply (
     unique_id      INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     opcode         INTEGER,
     error          INTEGER NOT NULL,
     len            INTEGER NOT NULL,
@@ -118,7 +118,7 @@ CREATE TABLE reply (
 CREATE TABLE notify (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     code           INTEGER NOT NULL,
     len            INTEGER NOT NULL,
     nodeid         INTEGER,
@@ -178,7 +178,7 @@ CREATE TABLE inode_event (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
     unique_id      INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     kind           INTEGER NOT NULL,
     cause          INTEGER NOT NULL,
     nodeid         INTEGER NOT NULL,
@@ -210,7 +210,7 @@ CREATE TABLE fh_event (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
     unique_id      INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     kind           INTEGER NOT NULL,
     fh             INTEGER NOT NULL,
     nodeid         INTEGER NOT NULL,
@@ -228,7 +228,7 @@ CREATE TABLE backing_call (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
     unique_id      INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     call_id        INTEGER NOT NULL,
     fd             INTEGER,
     arg            INTEGER,
@@ -236,6 +236,13 @@ CREATE TABLE backing_call (
     result         INTEGER NOT NULL,
     err            INTEGER NOT NULL,
     dur_ns         INTEGER NOT NULL
+) STRICT;
+
+-- Threads that produced events, numbered in order of first appearance:
+-- event rows carry this small number (1 byte) instead of the 4-byte tid.
+CREATE TABLE thread (
+    id             INTEGER PRIMARY KEY,
+    tid            INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE process (
@@ -250,7 +257,7 @@ CREATE TABLE process (
 CREATE TABLE loss (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
-    tid            INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
     events         INTEGER NOT NULL
 ) STRICT;
 

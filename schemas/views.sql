@@ -1,7 +1,9 @@
--- Friendly views over the recording (schema version 1).  They are created
+-- Friendly views over the recording (schema version 2).  They are created
 -- with the tables, so a database left by a killed recorder has them too; the
 -- joins go through INTEGER PRIMARY KEYs (reply.unique_id, inode.nodeid,
--- process.id) so they stay fast even before indexes.sql has run.
+-- process.id, thread.id) so they stay fast even before indexes.sql has run.
+-- Event tables store a per-session thread number (`thread`); every view
+-- joins it back to the kernel thread id as `tid`.
 --
 -- NOTIFY_REPLY (41) carries a daemon-chosen unique that may collide with a
 -- kernel unique, so it is never paired with a reply.
@@ -21,7 +23,7 @@ SELECT q.id,
        q.gid,
        q.pid,
        q.process_id,
-       q.tid,
+       t.tid,
        q.fh,
        q.offset,
        q.size,
@@ -44,7 +46,8 @@ FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
 LEFT JOIN errno_name e  ON e.errno = r.error
-LEFT JOIN inode i       ON i.nodeid = q.nodeid;
+LEFT JOIN inode i       ON i.nodeid = q.nodeid
+LEFT JOIN thread t      ON t.id = q.thread;
 
 CREATE VIEW errors AS
 SELECT * FROM op WHERE errno <> 0;
@@ -56,25 +59,27 @@ SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
 
 CREATE VIEW inflight AS
 SELECT q.id, q.ts, q.unique_id, q.opcode, o.name AS op, q.nodeid,
-       i.path, q.name, q.pid, q.process_id, q.tid
+       i.path, q.name, q.pid, q.process_id, t.tid
 FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
 LEFT JOIN inode i       ON i.nodeid = q.nodeid
+LEFT JOIN thread t      ON t.id = q.thread
 WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1;
 
 CREATE VIEW inode_path AS
 SELECT nodeid, path, parent, name, ts FROM inode;
 
 CREATE VIEW inode_history AS
-SELECT e.id, e.ts, e.unique_id, e.tid, e.nodeid, i.path,
+SELECT e.id, e.ts, e.unique_id, t.tid, e.nodeid, i.path,
        k.name AS kind, c.name AS cause, e.delta, e.nlookup,
        e.parent, e.name, e.dev, e.ino, e.mnt_id, e.err, e.fd,
        e.other_nodeid, e.handle_type, length(e.handle) AS handle_len
 FROM inode_event e
 LEFT JOIN inode_kind_name k  ON k.kind = e.kind
 LEFT JOIN inode_cause_name c ON c.cause = e.cause
-LEFT JOIN inode i            ON i.nodeid = e.nodeid;
+LEFT JOIN inode i            ON i.nodeid = e.nodeid
+LEFT JOIN thread t           ON t.id = e.thread;
 
 -- From NEW to the last FREE.  A FREE caused by UNMOUNT (table torn down at
 -- destroy) or no FREE at all means the kernel still held a reference when
@@ -156,18 +161,20 @@ WHERE q.nodeid <> 0
 GROUP BY q.nodeid;
 
 CREATE VIEW backing AS
-SELECT b.id, b.ts, b.unique_id, b.tid, n.name AS call, b.fd, b.arg, b.name,
+SELECT b.id, b.ts, b.unique_id, t.tid, n.name AS call, b.fd, b.arg, b.name,
        b.result, b.err,
        CASE WHEN b.err = 0 THEN NULL
             ELSE coalesce(e.name, 'E' || b.err) END AS errno_name,
        b.dur_ns
 FROM backing_call b
 LEFT JOIN call_name n  ON n.id = b.call_id
-LEFT JOIN errno_name e ON e.errno = b.err;
+LEFT JOIN errno_name e ON e.errno = b.err
+LEFT JOIN thread t     ON t.id = b.thread;
 
 CREATE VIEW fh_history AS
-SELECT f.id, f.ts, f.unique_id, f.tid, k.name AS kind, f.fh, f.nodeid,
+SELECT f.id, f.ts, f.unique_id, t.tid, k.name AS kind, f.fh, f.nodeid,
        i.path, f.flags, f.fd, f.created
 FROM fh_event f
 LEFT JOIN fh_kind_name k ON k.kind = f.kind
-LEFT JOIN inode i        ON i.nodeid = f.nodeid;
+LEFT JOIN inode i        ON i.nodeid = f.nodeid
+LEFT JOIN thread t       ON t.id = f.thread;

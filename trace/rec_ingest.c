@@ -32,6 +32,10 @@ struct ingest {
      * merged when the compiler optimises, and call_name.name is UNIQUE. */
     const char *call_text[256];
     struct proc_cache procs;
+    struct rmap threads;       /* tid + 1 -> thread.id */
+    int64_t next_thread;
+    uint32_t last_tid;         /* one-entry cache in front of `threads` */
+    int64_t last_thread;
     bool timeouts_done;
     /* batch API */
     uint64_t pending;
@@ -78,8 +82,35 @@ void ingest_free(struct ingest *g)
     rmap_free(&g->paths);
     rmap_free(&g->inflight);
     rmap_free(&g->calls);
+    rmap_free(&g->threads);
     proc_cache_free(&g->procs);
     free(g);
+}
+
+/* The per-session thread number of `tid` (thread.id), adding its thread
+ * row the first time.  Numbers follow the order of first appearance, which
+ * is the same for a direct recording and an import of its LTTng trace. */
+static int thread_of(struct ingest *g, uint32_t tid, int64_t *id)
+{
+    uint64_t v;
+    if (g->last_thread && g->last_tid == tid) {
+        *id = g->last_thread;
+    } else if (rmap_get(&g->threads, (uint64_t)tid + 1, &v)) {
+        *id = (int64_t)v;
+    } else {
+        *id = ++g->next_thread;
+        /* A failed put only costs a duplicate number for this tid later. */
+        rmap_put(&g->threads, (uint64_t)tid + 1, (uint64_t)*id);
+        struct batch *b = &g->sink->b[T_THREAD];
+        batch_int(b, *id);
+        batch_int(b, tid);
+        int rc = batch_row(b);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    g->last_tid = tid;
+    g->last_thread = *id;
+    return SQLITE_OK;
 }
 
 /* ---- JSON for rare fields ------------------------------------------------------ */
@@ -178,6 +209,9 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
         rmap_put(&g->inflight, q.unique, q.opcode | ((uint64_t)size_query << 32));
     }
 
+    int64_t thread;
+    if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_REQUEST];
     uint32_t p = q.present;
     batch_int(b, rel(g, h->ts));
@@ -188,17 +222,17 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
     batch_int(b, q.gid);
     batch_int(b, q.pid);
     batch_opt(b, process_id != 0, process_id);
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_int(b, h->orig_len);
     if (p & WF_NAME) batch_text(b, q.name, q.name_len); else batch_null(b);
-    if (p & WF_NAME2) batch_text(b, q.name2, q.name2_len); else batch_null(b);
-    batch_opt(b, p & WF_NODEID2, (int64_t)q.nodeid2);
+    batch_opt(b, p & WF_FLAGS, q.flags);
     batch_opt(b, p & WF_FH, (int64_t)q.fh);
     batch_opt(b, p & WF_OFFSET, (int64_t)q.offset);
     batch_opt(b, p & WF_SIZE, (int64_t)q.size);
-    batch_opt(b, p & WF_FLAGS, q.flags);
     batch_opt(b, p & WF_MODE, q.mode);
     batch_opt(b, p & WF_UMASK, q.umask);
+    if (p & WF_NAME2) batch_text(b, q.name2, q.name2_len); else batch_null(b);
+    batch_opt(b, p & WF_NODEID2, (int64_t)q.nodeid2);
     batch_opt(b, p & WF_LOCK, q.lock_type);
     batch_opt(b, p & WF_LOCK, (int64_t)q.lock_start);
     batch_opt(b, p & WF_LOCK, (int64_t)q.lock_end);
@@ -248,9 +282,13 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
 
 static int do_notify(struct ingest *g, const struct rec_hdr *h, const struct wire_reply *a)
 {
+    int64_t thread;
+    int rc = thread_of(g, h->tid, &thread);
+    if (rc != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_NOTIFY];
     batch_int(b, rel(g, h->ts));
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_int(b, a->ok ? a->error : 0);
     batch_int(b, h->orig_len);
     batch_opt(b, a->ok, (int64_t)a->nodeid);
@@ -319,14 +357,18 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
         }
     }
 
+    int64_t thread;
+    if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_REPLY];
     uint32_t p = a.present;
     batch_int(b, (int64_t)a.unique);
     batch_int(b, rel(g, h->ts));
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_opt(b, info.opcode != 0, info.opcode);
     batch_int(b, -(int64_t)a.error);
     batch_int(b, h->orig_len);
+    batch_opt(b, p & WR_BYTES, (int64_t)a.bytes);
     batch_opt(b, p & WR_ENTRY, (int64_t)a.nodeid);
     batch_opt(b, p & WR_ENTRY, (int64_t)a.generation);
     batch_opt(b, p & WR_ATTR, a.attr_mode);
@@ -336,7 +378,6 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
     batch_opt(b, p & WR_ATTR, a.attr_gid);
     batch_opt(b, p & WR_OPEN, (int64_t)a.fh);
     batch_opt(b, p & WR_OPEN, a.open_flags);
-    batch_opt(b, p & WR_BYTES, (int64_t)a.bytes);
     batch_opt(b, p & WR_COUNT, (int64_t)a.count);
     if (p & WF_NAME) batch_text(b, a.name, a.name_len); else batch_null(b);
     bind_extra(b, &a.extra);
@@ -392,7 +433,10 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
     const char *name = (const char *)(e + 1);
     const uint8_t *handle = (const uint8_t *)name + e->name_len;
     int kind = e->kind;
-    int rc;
+    int64_t thread;
+    int rc = thread_of(g, h->tid, &thread);
+    if (rc != SQLITE_OK)
+        return rc;
 
     struct batch *b = &g->sink->b[T_INODE_EVENT];
     bool ids = kind == REC_INODE_NEW || kind == REC_INODE_REUSE_DETECTED;
@@ -401,20 +445,13 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
     bool refk = kind == REC_INODE_REF || kind == REC_INODE_UNREF;
     batch_int(b, rel(g, h->ts));
     batch_int(b, (int64_t)h->unique);
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_int(b, kind);
     batch_int(b, e->cause);
     batch_int(b, (int64_t)e->nodeid);
-    batch_opt(b, e->parent != 0, (int64_t)e->parent);
-    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
-    batch_opt(b, ids || e->dev, (int64_t)e->dev);
-    batch_opt(b, ids || e->ino, (int64_t)e->ino);
-    batch_opt(b, ids || e->mnt_id, (int64_t)e->mnt_id);
-    batch_opt(b, refk || e->delta, e->delta);
     batch_int(b, (int64_t)e->nlookup);
-    batch_opt(b, e->err != 0, e->err);
+    batch_opt(b, refk || e->delta, e->delta);
     batch_opt(b, fdk || e->fd > 0, e->fd);
-    batch_opt(b, e->other_nodeid != 0, (int64_t)e->other_nodeid);
     if (e->handle_len) {
         batch_blob(b, handle, e->handle_len);
         batch_int(b, e->handle_type);
@@ -422,6 +459,16 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
         batch_null(b);
         batch_opt(b, kind == REC_INODE_HANDLE, e->handle_type);
     }
+    batch_opt(b, e->parent != 0, (int64_t)e->parent);
+    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
+    /* The backing identity is a node's for life (node ids are never
+     * reused): stored where it is established, NEW and REUSE_DETECTED,
+     * and found there (or in `inode`) for the node's other events. */
+    batch_opt(b, ids, (int64_t)e->dev);
+    batch_opt(b, ids, (int64_t)e->ino);
+    batch_opt(b, ids, (int64_t)e->mnt_id);
+    batch_opt(b, e->err != 0, e->err);
+    batch_opt(b, e->other_nodeid != 0, (int64_t)e->other_nodeid);
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
@@ -461,10 +508,14 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
 static int do_fh(struct ingest *g, const struct rec_hdr *h)
 {
     const struct rec_fh_rec *e = (const void *)(h + 1);
+    int64_t thread;
+    int rc = thread_of(g, h->tid, &thread);
+    if (rc != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_FH];
     batch_int(b, rel(g, h->ts));
     batch_int(b, (int64_t)h->unique);
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_int(b, e->kind);
     batch_int(b, (int64_t)e->fh);
     batch_int(b, (int64_t)e->nodeid);
@@ -504,18 +555,21 @@ static int do_backing(struct ingest *g, const struct rec_hdr *h)
         if (e->call)
             rmap_put(&g->calls, (uint64_t)(uintptr_t)e->call, id);
     }
+    int64_t thread;
+    if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_BACKING];
     uint64_t start = e->start_ns ? e->start_ns : h->ts;
     batch_int(b, rel(g, start));
     batch_int(b, (int64_t)h->unique);
-    batch_int(b, h->tid);
+    batch_int(b, thread);
     batch_int(b, (int64_t)id);
     batch_opt(b, e->fd >= 0, e->fd);
     batch_int(b, e->arg);
-    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
     batch_int(b, e->result);
     batch_int(b, e->err);
     batch_int(b, e->end_ns >= e->start_ns && e->start_ns ? (int64_t)(e->end_ns - e->start_ns) : 0);
+    if (e->has_name) batch_text(b, name, e->name_len); else batch_null(b);
     return batch_row(b);
 }
 
@@ -563,9 +617,13 @@ int ingest_store(struct ingest *g, const struct rec_hdr *h)
 
 int ingest_loss_row(struct ingest *g, uint64_t ts, uint32_t tid, uint64_t events)
 {
+    int64_t thread;
+    int rc = thread_of(g, tid, &thread);
+    if (rc != SQLITE_OK)
+        return rc;
     struct batch *b = &g->sink->b[T_LOSS];
     batch_int(b, rel(g, ts));
-    batch_int(b, tid);
+    batch_int(b, thread);
     batch_int(b, (int64_t)events);
     return batch_row(b);
 }

@@ -260,6 +260,15 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
         sqlite3_close(db);
         return -1;
     }
+    if (version < FUSETRACE_SCHEMA_VERSION) {
+        /* Version 1 kept the tid in every event row (version 2 numbers
+         * threads in `thread`); its own views still work in any sqlite3. */
+        snprintf(err, errlen, "%s: recorded by an older fusetrace (schema version %d; "
+                 "this build reads version %d; the recording's own views still "
+                 "work in sqlite3)", shown, version, FUSETRACE_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return -1;
+    }
     rc = read_session(db, in, status, sizeof status);
     if (rc != SQLITE_OK) {
         const char *why = sqlite_reason(rc);

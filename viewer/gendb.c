@@ -278,7 +278,7 @@ static int64_t emit(struct gen *g, const struct proc *p, struct rq *q, int64_t *
     for (int i = 1; i < 4; i++)
         if (g->worker_free[i] < g->worker_free[w])
             w = i;
-    int64_t tid = 7001 + w;
+    int64_t tid = 1 + w;       /* thread.id of worker tid 7001 + w (schema 2) */
     int64_t lat = q->opcode == 2 ? 0 : latency_ns(q->opcode);
     int64_t start = ts > g->worker_free[w] ? ts : g->worker_free[w];
     int64_t reply_ts = start + lat;
@@ -666,12 +666,13 @@ int main(int argc, char **argv)
         "INSERT INTO session(id,uuid,schema_version,status,incomplete_reason,start_realtime_ns,"
         "start_monotonic_ns,end_ts,recorder_pid,fusetrace_version,source,mountpoint,command,options,host,"
         "kernel,libfuse_version,capture_data,drop_mode,lttng,ring_bytes,proto_major,proto_minor,events_lost)"
-        " VALUES (1,'00000000-0000-4000-8000-%012lld',1,'recording',NULL,%lld,1000000000,NULL,%d,"
+        " VALUES (1,'00000000-0000-4000-8000-%012lld',2,'recording',NULL,%lld,1000000000,NULL,%d,"
         "'gendb','/tmp/gendb-src','/tmp/gendb-src','make -j2','--db gendb','gendb','6.18','3.14.0',0,%d,0,"
         "1048576,7,39,%lld)",
         (long long)seed, (long long)1700000000000000000ll, (int)getpid(), lost ? 1 : 0, (long long)lost);
     exec_sql(db, sql);
     sqlite3_free(sql);
+    exec_sql(db, "INSERT INTO thread(id,tid) VALUES (1,7001),(2,7002),(3,7003),(4,7004)");
     exec_sql(db, "BEGIN");
     {
         sqlite3_stmt *st;
@@ -707,14 +708,14 @@ int main(int argc, char **argv)
         }
         sqlite3_finalize(st);
     }
-    ins_init(&g->req, db, "INSERT INTO request(id,ts,unique_id,opcode,nodeid,uid,gid,pid,process_id,tid,len,"
+    ins_init(&g->req, db, "INSERT INTO request(id,ts,unique_id,opcode,nodeid,uid,gid,pid,process_id,thread,len,"
                           "name,fh,offset,size,flags,mode,nlookup)", 18);
-    ins_init(&g->rep, db, "INSERT INTO reply(unique_id,ts,tid,opcode,error,len,nodeid,generation,attr_mode,"
+    ins_init(&g->rep, db, "INSERT INTO reply(unique_id,ts,thread,opcode,error,len,nodeid,generation,attr_mode,"
                           "attr_size,attr_ino,fh,open_flags,bytes)", 14);
-    ins_init(&g->iev, db, "INSERT INTO inode_event(id,ts,unique_id,tid,kind,cause,nodeid,parent,name,dev,ino,"
+    ins_init(&g->iev, db, "INSERT INTO inode_event(id,ts,unique_id,thread,kind,cause,nodeid,parent,name,dev,ino,"
                           "mnt_id,delta,nlookup,err,fd,handle_type)", 17);
-    ins_init(&g->fev, db, "INSERT INTO fh_event(id,ts,unique_id,tid,kind,fh,nodeid,flags,fd,created)", 10);
-    ins_init(&g->bc, db, "INSERT INTO backing_call(id,ts,unique_id,tid,call_id,fd,arg,name,result,err,dur_ns)",
+    ins_init(&g->fev, db, "INSERT INTO fh_event(id,ts,unique_id,thread,kind,fh,nodeid,flags,fd,created)", 10);
+    ins_init(&g->bc, db, "INSERT INTO backing_call(id,ts,unique_id,thread,call_id,fd,arg,name,result,err,dur_ns)",
              11);
     ins_init(&g->ino, db, "INSERT INTO inode(nodeid,ts,parent,name,path,dev,ino)", 7);
     ins_init(&g->fgt, db, "INSERT INTO forget(id,ts,unique_id,nodeid,nlookup)", 5);

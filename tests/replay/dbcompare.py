@@ -5,7 +5,8 @@ import of the same run's LTTng trace (B), row by row, on every table.
 What is compared: every column of every table, as multisets of rows, except
   * storage ids (id INTEGER PRIMARY KEY of event tables) and the surrogate
     ids call_name.id / process.id: these are replaced by what they stand for
-    (backing_call.call_id -> call_name.name, request.process_id -> process.pid);
+    (backing_call.call_id -> call_name.name, request.process_id -> process.pid,
+    the `thread` column of event tables -> thread.tid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
     inode, notify, loss, manifest and process.first_ts, session.init_ts/end_ts): the
     direct recording timestamps an event when the hot path reads
@@ -30,7 +31,7 @@ CLOCK = {
 NOT_IN_TRACE = {
     'session': ['fusetrace_version', 'kernel', 'libfuse_version', 'ring_bytes'],
 }
-SURROGATE = {'call_name': ['id'], 'process': ['id']}
+SURROGATE = {'call_name': ['id'], 'process': ['id'], 'thread': ['id']}
 
 
 def columns(db, table):
@@ -43,6 +44,8 @@ def select(table, cols, alias):
     for c in cols:
         if table == 'backing_call' and c == 'call_id':
             out.append(f'(SELECT name FROM {alias}.call_name n WHERE n.id = t.call_id) AS call')
+        elif c == 'thread' and table != 'thread':
+            out.append(f'(SELECT tid FROM {alias}.thread h WHERE h.id = t.thread) AS tid')
         elif table == 'request' and c == 'process_id':
             out.append(f'(SELECT pid FROM {alias}.process p WHERE p.id = t.process_id) AS process_pid')
         else:

@@ -16,6 +16,7 @@
 
 #include "trace/rec_process.h"
 #include "trace/rec_ring.h"
+#include "trace/db_format.h"
 #include "trace/recorder.h"
 #include "trace/tracedb.h"
 #include "tt_util.h"
@@ -292,9 +293,10 @@ static void verify(const char *db)
     CHECK_EQ(info.events_lost, 0);
     CHECK_EQ(info.events_stored, emitted);
     CHECK_EQ(info.events_seen, emitted);
-    CHECK_EQ(info.schema_version, 1);
+    CHECK_EQ(info.schema_version, FUSETRACE_SCHEMA_VERSION);
+    CHECK_EQ(tt_int(d, "SELECT schema_version FROM session", -1), FUSETRACE_SCHEMA_VERSION);
     CHECK_EQ(info.requests_seen, tt_int(d, "SELECT count(*) FROM request", -1));
-    CHECK_EQ(tt_int(d, "PRAGMA user_version", -1), 1);
+    CHECK_EQ(tt_int(d, "PRAGMA user_version", -1), FUSETRACE_SCHEMA_VERSION);
     CHECK(strcmp(tt_text(d, "PRAGMA integrity_check"), "ok") == 0);
 
     struct stat st;
@@ -357,8 +359,13 @@ static void verify(const char *db)
     /* reply written on another thread than its request */
     CHECK_EQ(tt_int(d, "SELECT opcode FROM reply WHERE unique_id = 5000", -1), FUSE_READ);
     CHECK_EQ(tt_int(d, "SELECT bytes FROM reply WHERE unique_id = 5000", -1), 20);
-    CHECK(tt_int(d, "SELECT tid FROM request WHERE unique_id = 5000", 0)
-          != tt_int(d, "SELECT tid FROM reply WHERE unique_id = 5000", 0));
+    CHECK(tt_int(d, "SELECT t.tid FROM request q JOIN thread t ON t.id = q.thread "
+                    "WHERE q.unique_id = 5000", 0)
+          != tt_int(d, "SELECT t.tid FROM reply r JOIN thread t ON t.id = r.thread "
+                       "WHERE r.unique_id = 5000", 0));
+    /* one thread row per tid; the op view shows the tid */
+    CHECK_EQ(tt_int(d, "SELECT count(*) - count(DISTINCT tid) FROM thread", -1), 0);
+    CHECK_EQ(tt_int(d, "SELECT count(*) FROM op WHERE tid IS NULL", -1), 0);
 
     /* READDIRPLUS */
     CHECK_EQ(tt_int(d, "SELECT count FROM reply WHERE unique_id = 22", -1), 2);
