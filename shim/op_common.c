@@ -86,13 +86,19 @@ static void manifest_record(struct fs *fs, uint64_t nodeid, uint64_t parent, con
     free(data);
 }
 
-int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
-                  enum rec_cause cause, struct fuse_entry_param *e)
+/* entry_from_fd, for an object that must be of S_IFMT `type` (0: any):
+ * anything else gives -ESTALE before a reference is taken. */
+static int entry_make(struct fs *fs, int fd, mode_t type, uint64_t parent, const char *name,
+                      enum rec_cause cause, struct fuse_entry_param *e)
 {
     struct found f = { .fd = fd };
     int r = stat_with_mnt_id(fd, &f.st, &f.mnt_id);
     if (r < 0)
         goto fail;
+    if (type && (f.st.st_mode & S_IFMT) != type) {
+        r = -ESTALE;
+        goto fail;
+    }
 
     if (fs->cfg.handles != HANDLES_NEVER) {
         /* prefer: only "this fs has no handles" (EOPNOTSUPP, EOVERFLOW from
@@ -155,6 +161,12 @@ fail:
     return r;
 }
 
+int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
+                  enum rec_cause cause, struct fuse_entry_param *e)
+{
+    return entry_make(fs, fd, 0, parent, name, cause, e);
+}
+
 void note_fd_exhaustion(int err)
 {
     static atomic_bool said;
@@ -166,7 +178,7 @@ void note_fd_exhaustion(int err)
                 strerror(err));
 }
 
-int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name,
+int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name, mode_t type,
                  enum rec_cause cause, struct fuse_entry_param *e)
 {
     int fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
@@ -178,7 +190,7 @@ int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name
         note_fd_exhaustion(errno);
         return -errno;
     }
-    return entry_from_fd(fs, fd, parent, name, cause, e);
+    return entry_make(fs, fd, type, parent, name, cause, e);
 }
 
 int stat_fd(int fd, struct stat *st)

@@ -65,12 +65,22 @@ void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forg
 
 /* The common tail of mknod/mkdir/symlink: the name was just made by a
  * syscall that returns no fd, so look it up (as the daemon: the caller just
- * created it, and a lookup must not fail on a 0000 directory it made). */
+ * created it, and a lookup must not fail on a 0000 directory it made).
+ *
+ * An outside process may have replaced or removed it in between.  An
+ * entry of another type than the request made is something the kernel
+ * cannot take (create_new_entry answers EIO and never forgets it), and
+ * ENOENT for a call that succeeded is never native.  Both give ESTALE,
+ * without a reference: the kernel redoes the mkdir/mknod/symlink once with
+ * LOOKUP_REVAL, and gets EEXIST if the name is taken (as natively when
+ * the other process comes first) or makes it again if it is free. */
 static void reply_made(fuse_req_t req, struct inode *p, int pfd, fuse_ino_t parent,
-                       const char *name, int made, enum rec_cause cause)
+                       const char *name, mode_t type, int made, enum rec_cause cause)
 {
     struct fuse_entry_param e = { 0 };
-    int r = made < 0 ? made : entry_lookup(fs_of(req), pfd, parent, name, cause, &e);
+    int r = made < 0 ? made : entry_lookup(fs_of(req), pfd, parent, name, type, cause, &e);
+    if (made == 0 && r == -ENOENT)
+        r = -ESTALE;
     op_inode_done(req, p);
     if (r < 0)
         reply_err(req, -r);
@@ -148,7 +158,7 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
             r = -errno;
         creds_leave(&cs);
     }
-    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_MKNOD);
+    reply_made(req, p, pfd, parent, name, mode & S_IFMT, r, REC_CAUSE_MKNOD);
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -158,7 +168,7 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
     if (!p)
         return;
     int r = (int)AS_CALLER(req, "mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
-    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_MKDIR);
+    reply_made(req, p, pfd, parent, name, S_IFDIR, r, REC_CAUSE_MKDIR);
 }
 
 void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
@@ -168,7 +178,7 @@ void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
     if (!p)
         return;
     int r = (int)AS_CALLER(req, "symlinkat", pfd, 0, name, symlinkat(link, pfd, name));
-    reply_made(req, p, pfd, parent, name, r, REC_CAUSE_SYMLINK);
+    reply_made(req, p, pfd, parent, name, S_IFLNK, r, REC_CAUSE_SYMLINK);
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
