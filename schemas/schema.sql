@@ -203,7 +203,8 @@ CREATE TABLE inode (
     name           TEXT,
     path           TEXT,
     dev            INTEGER,
-    ino            INTEGER
+    ino            INTEGER,
+    mnt_id         INTEGER
 ) STRICT;
 
 CREATE TABLE fh_event (

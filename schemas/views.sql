@@ -70,10 +70,15 @@ WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1;
 CREATE VIEW inode_path AS
 SELECT nodeid, path, parent, name, ts FROM inode;
 
+-- inode_event stores an entry's identity (dev, ino, mnt_id) once, on its
+-- NEW row (and on REUSE_DETECTED, which names another identity); here every
+-- row shows it, from the `inode` row of its nodeid (never reused).
 CREATE VIEW inode_history AS
 SELECT e.id, e.ts, e.unique_id, t.tid, e.nodeid, i.path,
        k.name AS kind, c.name AS cause, e.delta, e.nlookup,
-       e.parent, e.name, e.dev, e.ino, e.mnt_id, e.err, e.fd,
+       e.parent, e.name,
+       coalesce(e.dev, i.dev) AS dev, coalesce(e.ino, i.ino) AS ino,
+       coalesce(e.mnt_id, i.mnt_id) AS mnt_id, e.err, e.fd,
        e.other_nodeid, e.handle_type, length(e.handle) AS handle_len
 FROM inode_event e
 LEFT JOIN inode_kind_name k  ON k.kind = e.kind

@@ -487,6 +487,7 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
         batch_text(in, path, path ? strlen(path) : 0);
         batch_int(in, (int64_t)e->dev);
         batch_int(in, (int64_t)e->ino);
+        batch_int(in, (int64_t)e->mnt_id);
         if ((rc = batch_row(in)) != SQLITE_OK) {
             free(path);
             return rc;

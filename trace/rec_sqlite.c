@@ -43,7 +43,8 @@ static const struct {
     [T_INODE_EVENT] = { "INSERT INTO inode_event(ts,unique_id,thread,kind,cause,nodeid,"
                         "nlookup,delta,fd,handle,handle_type,parent,name,dev,ino,mnt_id,"
                         "err,other_nodeid)", 18, W(9, 11, 16, 18) },
-    [T_INODE] = { "INSERT OR REPLACE INTO inode(nodeid,ts,parent,name,path,dev,ino)", 7, W(7) },
+    [T_INODE] = { "INSERT OR REPLACE INTO inode(nodeid,ts,parent,name,path,dev,ino,mnt_id)",
+                  8, W(8) },
     [T_FH] = { "INSERT INTO fh_event(ts,unique_id,thread,kind,fh,nodeid,flags,fd,created)",
                9, W(9) },
     [T_BACKING] = { "INSERT INTO backing_call(ts,unique_id,thread,call_id,fd,arg,result,"

@@ -116,17 +116,18 @@ ft_umount "$mnt" || ft_fail "[mandatory] unmount failed"
 
 # ---- the recording (prefer) ---------------------------------------------
 in_require_db "$db" "fallback [prefer]"
-root_mnt=$(in_sql "$db" "SELECT mnt_id FROM inode_event WHERE nodeid = 1 AND kind = $(in_kind NEW)")
+# inode_history shows every event with its entry's identity (mnt_id)
+root_mnt=$(in_sql "$db" "SELECT mnt_id FROM inode_history WHERE nodeid = 1 AND kind = 'NEW'")
 q() { in_sql "$db" "$1"; }
-ram_new=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind NEW) AND mnt_id = $ram_mnt_id")
-ram_fb=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind FALLBACK) AND mnt_id = $ram_mnt_id AND err = 95")
-ram_h=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind HANDLE) AND mnt_id = $ram_mnt_id")
-ext_new=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind NEW) AND mnt_id = $root_mnt AND nodeid <> 1")
-ext_h=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind HANDLE) AND mnt_id = $root_mnt")
-ext_fb=$(q "SELECT count(*) FROM inode_event WHERE kind = $(in_kind FALLBACK) AND mnt_id = $root_mnt")
+ram_new=$(q "SELECT count(*) FROM inode_history WHERE kind = 'NEW' AND mnt_id = $ram_mnt_id")
+ram_fb=$(q "SELECT count(*) FROM inode_history WHERE kind = 'FALLBACK' AND mnt_id = $ram_mnt_id AND err = 95")
+ram_h=$(q "SELECT count(*) FROM inode_history WHERE kind = 'HANDLE' AND mnt_id = $ram_mnt_id")
+ext_new=$(q "SELECT count(*) FROM inode_history WHERE kind = 'NEW' AND mnt_id = $root_mnt AND nodeid <> 1")
+ext_h=$(q "SELECT count(*) FROM inode_history WHERE kind = 'HANDLE' AND mnt_id = $root_mnt")
+ext_fb=$(q "SELECT count(*) FROM inode_history WHERE kind = 'FALLBACK' AND mnt_id = $root_mnt")
 ft_log "recording: ramfs (mnt $ram_mnt_id): $ram_new NEW, $ram_fb FALLBACK(EOPNOTSUPP), $ram_h HANDLE; ext4 (mnt $root_mnt): $ext_new NEW, $ext_h HANDLE, $ext_fb FALLBACK"
-[ "$ram_new" -ge 5 ] || ft_fail "recording: expected >= 5 ramfs inodes (ram, pre, a, d, l), got $ram_new"
-[ "$ram_fb" = "$ram_new" ] || ft_fail "recording: expected a FALLBACK with err=EOPNOTSUPP(95) for each of the $ram_new ramfs inodes, got $ram_fb ($(q "SELECT group_concat(name||':'||err) FROM inode_event WHERE kind = $(in_kind FALLBACK)"))"
+[ "$ram_new" -ge 5 ] || ft_fail "recording: expected at least 5 ramfs inodes, got $ram_new"
+[ "$ram_fb" = "$ram_new" ] || ft_fail "recording: expected a FALLBACK with err=EOPNOTSUPP(95) for each of the $ram_new ramfs inodes, got $ram_fb ($(q "SELECT group_concat(path||':'||err) FROM inode_history WHERE kind = 'FALLBACK'"))"
 [ "$ram_h" = 0 ] || ft_fail "recording: expected no HANDLE event on the ramfs, got $ram_h"
 [ "$ext_new" -ge 3 ] || ft_fail "recording: expected >= 3 ext4 inodes (e, edir, edir/f, enew), got $ext_new"
 [ "$ext_h" = "$ext_new" ] || ft_fail "recording: expected a HANDLE event for each of the $ext_new ext4 inodes, got $ext_h"
