@@ -196,7 +196,8 @@ void detail_update(struct app *a)
     columns(a, d, "SELECT * FROM request WHERE id = ?1", r->id, r->opcode, ",id,ts,unique_id,opcode,");
     if (r->has_reply) {
         add(d, -1, "reply fields");
-        columns(a, d, "SELECT * FROM reply WHERE unique_id = ?1", r->unique, r->opcode, ",unique_id,opcode,");
+        /* its ts is the latency above; raw, it would be on another origin */
+        columns(a, d, "SELECT * FROM reply WHERE unique_id = ?1", r->unique, r->opcode, ",unique_id,opcode,ts,");
     }
 
     char b1[512], b2[512], b3[64];
@@ -256,10 +257,16 @@ void detail_update(struct app *a)
             snprintf(res, sizeof res, "-1 %s", (const char *)sqlite3_column_text(st, 7));
         else
             snprintf(res, sizeof res, "%lld", (long long)sqlite3_column_int64(st, 6));
-        add(d, sqlite3_column_type(st, 7) != SQLITE_NULL ? CP_ERROR : 0, "  %s(fd %lld, %lld%s%s) = %s  %s",
-            txt(st, 2, b3, sizeof b3), (long long)sqlite3_column_int64(st, 3),
-            (long long)sqlite3_column_int64(st, 4), sqlite3_column_type(st, 5) != SQLITE_NULL ? ", " : "",
-            txt(st, 5, b1, sizeof b1), res, lat);
+        /* the open calls' arg is their flags: show them by name */
+        const char *call = txt(st, 2, b3, sizeof b3);
+        char arg[160];
+        if (!strcmp(call, "openat") || !strcmp(call, "open") || !strcmp(call, "open_by_handle_at"))
+            fmt_oflags(arg, sizeof arg, sqlite3_column_int64(st, 4));
+        else
+            snprintf(arg, sizeof arg, "%lld", (long long)sqlite3_column_int64(st, 4));
+        add(d, sqlite3_column_type(st, 7) != SQLITE_NULL ? CP_ERROR : 0, "  %s(fd %lld, %s%s%s) = %s  %s",
+            call, (long long)sqlite3_column_int64(st, 3), arg,
+            sqlite3_column_type(st, 5) != SQLITE_NULL ? ", " : "", txt(st, 5, b1, sizeof b1), res, lat);
     }
     sqlite3_finalize(st);
     if (r->has_reply && r->lat > 0) {
