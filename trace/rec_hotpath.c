@@ -42,7 +42,7 @@ struct thread_state {
     uint8_t *scratch;          /* LTTng-only gather buffer */
     bool key_set;
     /* pids whose identity this thread reported recently (rec_process.h) */
-    struct { uint32_t pid; uint64_t ns; } seen[64];
+    struct { uint32_t pid, ident_gen; uint64_t ns; } seen[64];
 };
 static _Thread_local struct thread_state tl;
 
@@ -64,6 +64,11 @@ uint64_t rec_now_ns(void)
 
 uint64_t rec_current_unique(void) { return tl.cur_unique; }
 void rec_set_current_unique(uint64_t unique) { tl.cur_unique = unique; }
+
+void rec_identities_changed(void)
+{
+    atomic_fetch_add_explicit(&rec_g.ident_gen, 1, memory_order_relaxed);
+}
 
 static uint32_t my_tid(void)
 {
@@ -178,9 +183,12 @@ static bool identity_safe(uint32_t opcode)
 static void note_process(struct rec_ring *r, uint32_t pid, uint64_t ts)
 {
     unsigned slot = (pid * 2654435761u) >> 26;
-    if (tl.seen[slot].pid == pid && ts - tl.seen[slot].ns < 1000000000ULL)
+    uint32_t gen = atomic_load_explicit(&rec_g.ident_gen, memory_order_relaxed);
+    if (tl.seen[slot].pid == pid && tl.seen[slot].ident_gen == gen &&
+        ts - tl.seen[slot].ns < 1000000000ULL)
         return;
     tl.seen[slot].pid = pid;
+    tl.seen[slot].ident_gen = gen;
     tl.seen[slot].ns = ts;
     struct proc_ident id;
     if (!proc_read("/proc", pid, true, &id))

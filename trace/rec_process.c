@@ -8,9 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The process a pid currently stands for.  comm is what the hot path last
+ * reported: a change under the same (pid, start time) is an execve, and
+ * the new program gets a row of its own (see proc_note). */
 struct proc_entry {
     int64_t id;
     int64_t start_time;
+    char comm[PROC_COMM_MAX];  /* "" when unknown */
 };
 
 /* Read a small /proc file; returns bytes read or -1. */
@@ -119,8 +123,8 @@ void proc_cache_free(struct proc_cache *c)
     rmap_free(&c->by_pid);
 }
 
-/* Record (pid, start_time) under a new id. */
-static int64_t assign(struct proc_cache *c, uint32_t pid, int64_t start_time)
+/* Record (pid, start_time, comm) under a new id. */
+static int64_t assign(struct proc_cache *c, uint32_t pid, int64_t start_time, const char *comm)
 {
     uint64_t v;
     struct proc_entry *e;
@@ -135,6 +139,7 @@ static int64_t assign(struct proc_cache *c, uint32_t pid, int64_t start_time)
     }
     e->id = c->next_id++;
     e->start_time = start_time;
+    snprintf(e->comm, sizeof e->comm, "%s", comm);
     return e->id;
 }
 
@@ -144,16 +149,26 @@ int64_t proc_note(struct proc_cache *c, const struct proc_ident *id, bool *is_ne
     *is_new = false;
     if (id->pid == 0)
         return 0;
+    const char *comm = id->have_comm ? id->comm : "";
     if (rmap_get(&c->by_pid, id->pid, &v)) {
         struct proc_entry *e = (struct proc_entry *)(uintptr_t)v;
         /* Unknown start times cannot prove a different process. */
-        if (id->start_time < 0 || e->start_time < 0 || id->start_time == e->start_time) {
+        bool same = id->start_time < 0 || e->start_time < 0 || id->start_time == e->start_time;
+        /* The same process under another name has exec'd (`record`'s own
+         * child does, after its chdir into the mount): without a row of
+         * its own, everything the new program did would be shown under the
+         * old name.  Unknown names prove nothing. */
+        if (same && *comm && *e->comm && strcmp(comm, e->comm) != 0)
+            same = false;
+        if (same) {
             if (e->start_time < 0)
                 e->start_time = id->start_time;
+            if (!*e->comm)
+                snprintf(e->comm, sizeof e->comm, "%s", comm);
             return e->id;
         }
     }
-    int64_t pid_id = assign(c, id->pid, id->start_time);
+    int64_t pid_id = assign(c, id->pid, id->start_time, comm);
     *is_new = pid_id != 0;
     return pid_id;
 }
@@ -168,7 +183,7 @@ int64_t proc_lookup(struct proc_cache *c, uint32_t pid, struct proc_ident *fresh
     if (rmap_get(&c->by_pid, pid, &v))
         return ((struct proc_entry *)(uintptr_t)v)->id;
     proc_read(c->proc_root, pid, false, fresh);
-    int64_t id = assign(c, pid, fresh->start_time);
+    int64_t id = assign(c, pid, fresh->start_time, fresh->have_comm ? fresh->comm : "");
     *is_new = id != 0;
     return id;
 }

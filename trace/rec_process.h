@@ -12,8 +12,9 @@
  * reads /proc itself, once per pid per thread per second (a small
  * thread-local cache; /proc files are in memory, no lock is held), and
  * sends the identity to the writer as a record.  The writer keeps the
- * pid -> surrogate id map, assigns a new id when the start time changes,
- * and only reads /proc itself for a pid no record described (drop mode).
+ * pid -> surrogate id map, assigns a new id when the start time changes
+ * (a recycled pid) or the command name does (an execve), and only reads
+ * /proc itself for a pid no record described (drop mode).
  *
  * Deadlock rule: reading /proc/PID/cmdline takes the target's mmap lock.
  * A READ (or WRITE) request may come from a page fault of that process

@@ -76,6 +76,12 @@ void rec_wire_request(const void *buf, size_t len);
  * notification (unique == 0, error = notify code). */
 void rec_wire_reply(const struct iovec *iov, int count);
 
+/* A process the daemon knows has just exec'd (`record`'s child, which
+ * enters the mount before it runs COMMAND): identities cached on the hot
+ * path are read again, so what the new program does is attributed to it
+ * (see rec_process.h). */
+void rec_identities_changed(void);
+
 uint64_t rec_current_unique(void);
 void rec_set_current_unique(uint64_t unique);
 
