@@ -44,15 +44,21 @@ mnt=$(ft_tmpdir)
 echo x >"$src/f"
 ft_mount "$src" "$mnt" "${opts[@]}"
 dpid=${FT_PIDS[${#FT_PIDS[@]} - 1]}
-# lock KIND PATH SECONDS: take a flock or POSIX write lock (blocking), hold it
+# lock KIND PATH SECONDS [READY]: take a flock or POSIX write lock (blocking),
+# create READY once it is held, hold it SECONDS
 lock='import fcntl, os, sys, time
 fd = os.open(sys.argv[2], os.O_RDWR)
 (fcntl.flock if sys.argv[1] == "flock" else fcntl.lockf)(fd, fcntl.LOCK_EX)
+if len(sys.argv) > 4: open(sys.argv[4], "w").close()
 time.sleep(float(sys.argv[3]))'
+ready=$(ft_tmpdir)
 for kind in flock posix; do
-	python3 -c "$lock" $kind "$src/f" 60 </dev/null >/dev/null 2>&1 & ft_track_pid $!
+	python3 -c "$lock" $kind "$src/f" 60 "$ready/$kind" </dev/null >/dev/null 2>&1 & ft_track_pid $!
 done
-sleep 0.3
+# the holders must hold their locks before the waiters come (a loaded
+# machine can take longer than any fixed sleep to start python)
+for ((i = 0; i < 200; i++)); do [ -e "$ready/flock" ] && [ -e "$ready/posix" ] && break; sleep 0.05; done
+[ -e "$ready/flock" ] && [ -e "$ready/posix" ] || ft_fail "the lock holders did not get their locks in 10 s"
 waiters=()
 for i in 1 2 3; do
 	for kind in flock posix; do
