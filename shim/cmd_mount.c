@@ -20,6 +20,7 @@
 
 #include "shim/cli.h"
 #include "shim/commands.h"
+#include "shim/creds.h"
 #include "shim/session.h"
 #include "trace/lttng_control.h"
 #include "trace/recorder.h"
@@ -157,6 +158,8 @@ int cmd_mount(int argc, char **argv)
         return r < 0 ? 0 : r;
     if (cli.fs.allow_other && !cli.no_default_permissions)
         cli.fs.default_permissions = true;
+    if ((r = creds_policy(&cli.fs)) != 0)
+        return r;
     cli.fs.splice = !(cli.db_path || cli.lttng);
     if (check_dirs(&cli) < 0)
         return 1;
@@ -230,6 +233,8 @@ int cmd_record(int argc, char **argv)
         return r < 0 ? 0 : r;
     if (cli.fs.allow_other && !cli.no_default_permissions)
         cli.fs.default_permissions = true;
+    if ((r = creds_policy(&cli.fs)) != 0)
+        return r;
     cli.fs.splice = false;
     if (check_dirs(&cli) < 0)
         return EXIT_FUSETRACE_FAILED;

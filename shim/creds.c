@@ -2,6 +2,9 @@
 #include "shim/creds.h"
 
 #include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,10 +20,75 @@ static int set_fsid(long nr, unsigned id)
     return (unsigned)syscall(nr, -1) == id ? 0 : -EPERM;
 }
 
+/* This thread's capability sets (pid 0 = the calling thread). */
+static int caps_get(struct __user_cap_data_struct d[2])
+{
+    struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    return syscall(SYS_capget, &h, d) < 0 ? -errno : 0;
+}
+
+static bool cap_in(const struct __user_cap_data_struct d[2], int cap)
+{
+    return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool creds_possible(void)
+{
+    struct __user_cap_data_struct d[2];
+    return caps_get(d) == 0 && cap_in(d, CAP_SETUID) && cap_in(d, CAP_SETGID);
+}
+
+int creds_policy(const struct fs_config *cfg)
+{
+    if (!cfg->allow_other || creds_possible())
+        return 0;
+    if (!cfg->default_permissions) {
+        fprintf(stderr,
+                "fusetrace: -o allow_other without default_permissions needs per-request "
+                "credentials, which need CAP_SETUID and CAP_SETGID (run as root); without "
+                "them every user would act as uid %u.  Drop --no-default-permissions, or "
+                "run as root\n", (unsigned)geteuid());
+        return 2;
+    }
+    fprintf(stderr,
+            "fusetrace: no CAP_SETUID/CAP_SETGID: allow_other without per-request "
+            "credentials; the kernel checks permissions (default_permissions), and "
+            "everything is created as uid %u, gid %u\n", (unsigned)geteuid(), (unsigned)getegid());
+    return 0;
+}
+
+int creds_save_daemon(struct fs *fs)
+{
+    int n = getgroups(0, NULL);
+    if (n < 0)
+        return -errno;
+    fs->daemon_groups = calloc((size_t)n + 1, sizeof(gid_t));
+    if (!fs->daemon_groups)
+        return -ENOMEM;
+    n = getgroups(n, fs->daemon_groups);
+    if (n < 0)
+        return -errno;
+    fs->daemon_ngroups = n;
+    return 0;
+}
+
+int creds_keep_cap(struct creds_scope *cs, int cap)
+{
+    if (!cs->switched)
+        return 0;
+    struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) < 0)
+        return -errno;
+    d[cap / 32].effective |= 1u << (cap % 32);
+    return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
 int creds_enter(fuse_req_t req, struct creds_scope *cs)
 {
     struct fs *fs = fs_of(req);
     cs->switched = false;
+    cs->fs = fs;
     if (!fs->creds)
         return 0;
     const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -51,9 +119,10 @@ void creds_leave(struct creds_scope *cs)
     if (!cs->switched)
         return;
     /* Back to the daemon's identity: uid first, so the capabilities return
-     * before setgroups needs CAP_SETGID (it kept it anyway, but be plain). */
+     * before setgroups needs CAP_SETGID (it kept it anyway, but be plain);
+     * the groups are the daemon's own, as saved at startup. */
     syscall(SYS_setfsuid, (unsigned)geteuid());
     syscall(SYS_setfsgid, (unsigned)getegid());
-    syscall(SYS_setgroups, 0, NULL);
+    syscall(SYS_setgroups, cs->fs->daemon_ngroups, cs->fs->daemon_groups);
     cs->switched = false;
 }

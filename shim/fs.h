@@ -42,6 +42,8 @@ struct fs {
     bool creds;                   /* switch fsuid/fsgid/groups per request */
     uid_t daemon_uid;
     gid_t daemon_gid;
+    gid_t *daemon_groups;         /* the daemon's supplementary groups (creds_leave) */
+    int daemon_ngroups;
     bool writeback_on;            /* negotiated at INIT */
     struct inode_table *itab;
     struct fh_table *fht;

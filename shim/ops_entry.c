@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -105,39 +106,22 @@ static int mknod_regular(int pfd, const char *name, mode_t mode)
     return opath < 0 ? -err : opath;
 }
 
-/* mknod as the daemon, then chown to the caller; the group follows a setgid
- * parent as it would natively. */
-static int mknod_as_caller(fuse_req_t req, int pfd, const char *name, mode_t mode, dev_t rdev)
-{
-    const struct fuse_ctx *ctx = fuse_req_ctx(req);
-    struct stat pst;
-    if (fstatat(pfd, "", &pst, AT_EMPTY_PATH) < 0)
-        return -errno;
-    gid_t gid = (pst.st_mode & S_ISGID) ? pst.st_gid : ctx->gid;
-    if (BACKING("mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev)) < 0)
-        return -errno;
-    if (BACKING("fchownat", pfd, ctx->uid, name,
-                fchownat(pfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW)) < 0) {
-        int err = errno;
-        unlinkat(pfd, name, 0);
-        return -err;
-    }
-    return 0;
-}
-
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
     int pfd;
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
-    struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0 && S_ISREG(mode)) {
-        int opath = mknod_regular(pfd, name, mode);
-        creds_leave(&cs);
+    if (S_ISREG(mode)) {
+        struct creds_scope cs;
+        int r = creds_enter(req, &cs);
+        if (r == 0) {
+            r = mknod_regular(pfd, name, mode);
+            creds_leave(&cs);
+        }
         struct fuse_entry_param e = { 0 };
-        r = opath < 0 ? opath : entry_from_fd(fs_of(req), opath, parent, name, REC_CAUSE_MKNOD, &e);
+        if (r >= 0)
+            r = entry_from_fd(fs_of(req), r, parent, name, REC_CAUSE_MKNOD, &e);
         op_inode_done(req, p);
         if (r < 0)
             reply_err(req, -r);
@@ -145,19 +129,11 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
             reply_entry(req, &e);
         return;
     }
-    if (r == 0 && (S_ISCHR(mode) || S_ISBLK(mode)) && cs.switched) {
-        /* The kernel let this through only because the caller holds
-         * CAP_MKNOD (vfs_mknod checks it before FUSE sees anything); the
-         * fsuid switch would drop that capability.  So make the node as the
-         * daemon, then give it to the caller. */
-        creds_leave(&cs);
-        r = mknod_as_caller(req, pfd, name, mode, rdev);
-    } else if (r == 0) {
-        r = (int)BACKING("mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
-        if (r < 0)
-            r = -errno;
-        creds_leave(&cs);
-    }
+    /* A device node reaches us only if the caller holds CAP_MKNOD
+     * (vfs_mknod checks it before FUSE sees anything); the fsuid switch
+     * would drop it, so it is kept for this one call. */
+    int cap = S_ISCHR(mode) || S_ISBLK(mode) ? CAP_MKNOD : -1;
+    int r = (int)AS_CALLER_CAP(req, cap, "mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
     reply_made(req, p, pfd, parent, name, mode & S_IFMT, r, REC_CAUSE_MKNOD);
 }
 
@@ -244,7 +220,9 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
         return;
     }
     /* Flags (NOREPLACE, EXCHANGE, WHITEOUT) go to the source unchanged:
-     * ignoring one would report success for an operation not done. */
+     * ignoring one would report success for an operation not done.  A
+     * whiteout needs no CAP_MKNOD since Linux 5.8 (a3c751a50fe6), so
+     * running as the caller loses nothing. */
     int r = (int)AS_CALLER(req, "renameat2", pfd, flags, name,
                            renameat2(pfd, name, npfd, newname, flags));
     op_inode_done(req, np);

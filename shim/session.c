@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shim/creds.h"
 #include "shim/fh_table.h"
 #include "shim/handle.h"
 #include "shim/inode_table.h"
@@ -117,7 +118,13 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
     fs->source_fd = -1;
     fs->daemon_uid = geteuid();
     fs->daemon_gid = getegid();
-    fs->creds = cfg->allow_other;
+    /* creds_policy (before mounting) has refused or announced the case of
+     * allow_other without the capabilities to switch. */
+    fs->creds = cfg->allow_other && creds_possible();
+    if (creds_save_daemon(fs) < 0) {
+        fprintf(stderr, "fusetrace: cannot read the daemon's groups: %s\n", strerror(errno));
+        return -1;
+    }
     switch (cfg->cache) {
     case CACHE_NEVER: fs->entry_timeout = fs->attr_timeout = 0; break;
     case CACHE_AUTO: fs->entry_timeout = fs->attr_timeout = 1.0; break;
@@ -191,6 +198,8 @@ void fs_close(struct fs *fs)
         close(fs->source_fd);
     fht_free(fs->fht);
     mount_fds_free(fs->mfds);
+    free(fs->daemon_groups);
+    fs->daemon_groups = NULL;
     fs->itab = NULL;
     fs->fht = NULL;
     fs->mfds = NULL;
