@@ -72,16 +72,37 @@ int creds_save_daemon(struct fs *fs)
     return 0;
 }
 
-int creds_keep_cap(struct creds_scope *cs, int cap)
+int cap_effective(int cap, bool on)
 {
-    if (!cs->switched)
-        return 0;
     struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
     struct __user_cap_data_struct d[2];
     if (syscall(SYS_capget, &h, d) < 0)
         return -errno;
-    d[cap / 32].effective |= 1u << (cap % 32);
+    if (on)
+        d[cap / 32].effective |= 1u << (cap % 32);
+    else
+        d[cap / 32].effective &= ~(1u << (cap % 32));
     return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+int creds_keep_cap(struct creds_scope *cs, int cap)
+{
+    return cs->switched ? cap_effective(cap, true) : 0;
+}
+
+bool caller_has_cap(fuse_req_t req, int cap)
+{
+    char path[48], line[128];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)fuse_req_ctx(req)->pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;   /* caller gone: assume the least privilege */
+    unsigned long long eff = 0;
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f))
+        found = sscanf(line, "CapEff: %llx", &eff) == 1;
+    fclose(f);
+    return found && (eff >> cap & 1);
 }
 
 int creds_enter(fuse_req_t req, struct creds_scope *cs)

@@ -51,6 +51,14 @@ void creds_leave(struct creds_scope *cs);
  * back to the daemon's uid restores the fs capabilities).  0 or -errno. */
 int creds_keep_cap(struct creds_scope *cs, int cap);
 
+/* Raise (on) or lower a capability in this thread's effective set; it
+ * must be in the permitted set to be raised.  0 or -errno. */
+int cap_effective(int cap, bool on);
+
+/* Whether the process that sent req has `cap` in its effective set, as
+ * /proc/PID/status shows it (false if it cannot be read). */
+bool caller_has_cap(fuse_req_t req, int cap);
+
 /* AS_CALLER(req, call, fd, arg, name, expr): the shape most ops share — run
  * one syscall on the source with the caller's credentials, record it as a
  * backing call (BACKING), and yield its non-negative result or -errno (also

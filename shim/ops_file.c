@@ -11,6 +11,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "shim/backing.h"
 #include "shim/creds.h"
 #include "shim/op_common.h"
@@ -312,45 +314,90 @@ static ssize_t write_all(int fd, const char *buf, size_t len, off_t off, bool ap
     return (ssize_t)done;
 }
 
-void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
-                  struct fuse_file_info *fi)
+/* Setuid/setgid removal on write.  Natively a write by a process without
+ * CAP_FSETID clears S_ISUID, and S_ISGID if the file is group-executable or
+ * the writer is outside its group.  Through FUSE the kernel does it before
+ * a cached write, but only with its own older rule (S_ISGID only with
+ * group-exec), and for direct I/O (--cache=never) not at all: it sets
+ * FUSE_WRITE_KILL_SUIDGID for the server, which libfuse 3.14 does not pass
+ * on — and the daemon writes with CAP_FSETID, so the bits stayed.  A write
+ * into a setuid/setgid file by a caller without CAP_FSETID therefore runs
+ * so that the source applies the native rule itself: as the caller (its
+ * fsuid, fsgid and groups; the switch drops CAP_FSETID), or, for a caller
+ * with the daemon's ids, with CAP_FSETID lowered.  Writepage writes carry
+ * no caller; the kernel has done its part before them.  The check costs
+ * one fstat per write, only where the kernel may have left work to do. */
+struct write_scope {
+    struct creds_scope cs;
+    bool lowered;
+};
+
+static int write_scope_enter(fuse_req_t req, int fd, bool writepage, struct write_scope *ws)
 {
-    (void)ino;
     struct fs *fs = fs_of(req);
-    struct fh_entry *fh = op_fh(req, fi->fh);
-    if (!fh)
-        return;
+    ws->cs.switched = false;
+    ws->lowered = false;
+    if (writepage || !(fs->creds || fs->cfg.cache == CACHE_NEVER))
+        return 0;
+    struct stat st;
+    if (stat_fd(fd, &st) < 0 || !(st.st_mode & (S_ISUID | S_ISGID)) ||
+        caller_has_cap(req, CAP_FSETID))
+        return 0;
+    int r = creds_enter(req, &ws->cs);
+    if (r == 0 && !ws->cs.switched) {
+        r = cap_effective(CAP_FSETID, false);
+        ws->lowered = r == 0;
+    }
+    return r;
+}
+
+static void write_scope_leave(struct write_scope *ws)
+{
+    if (ws->lowered)
+        cap_effective(CAP_FSETID, true);
+    creds_leave(&ws->cs);
+}
+
+/* The write itself: bytes written or -errno. */
+static ssize_t write_data(struct fs *fs, struct fh_entry *fh, struct fuse_bufvec *in_buf, off_t off,
+                          const struct fuse_file_info *fi)
+{
     size_t size = fuse_buf_size(in_buf);
     /* fi->flags are the file's current flags; a writepage (delayed
      * writeback) write never appends, whatever the file says. */
     bool append = (fi->flags & O_APPEND) && !fi->writepage && !fs->writeback_on;
-
     bool cached = fi->writepage || fs->writeback_on;
     if (!append && !fh->direct && !rec_enabled() && !cached) {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fh->fd;
         out.buf[0].pos = off;
-        ssize_t n = fuse_buf_copy(&out, in_buf, fs->cfg.splice ? 0 : FUSE_BUF_NO_SPLICE);
-        if (n < 0)
-            reply_err(req, (int)-n);
-        else
-            reply_write(req, (size_t)n);
-        return;
+        return fuse_buf_copy(&out, in_buf, fs->cfg.splice ? 0 : FUSE_BUF_NO_SPLICE);
     }
     char *buf = thread_io_buf(size);
-    if (!buf) {
-        reply_err(req, ENOMEM);
-        return;
-    }
+    if (!buf)
+        return -ENOMEM;
     struct fuse_bufvec mem = FUSE_BUFVEC_INIT(size);
     mem.buf[0].mem = buf;
     ssize_t got = fuse_buf_copy(&mem, in_buf, FUSE_BUF_NO_SPLICE);
-    if (got < 0) {
-        reply_err(req, (int)-got);
+    if (got < 0)
+        return got;
+    return write_all(fh->fd, buf, (size_t)got, off, append, cached);
+}
+
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,
+                  struct fuse_file_info *fi)
+{
+    (void)ino;
+    struct fh_entry *fh = op_fh(req, fi->fh);
+    if (!fh)
         return;
+    struct write_scope ws;
+    ssize_t n = write_scope_enter(req, fh->fd, fi->writepage, &ws);
+    if (n == 0) {
+        n = write_data(fs_of(req), fh, in_buf, off, fi);
+        write_scope_leave(&ws);
     }
-    ssize_t n = write_all(fh->fd, buf, (size_t)got, off, append, fi->writepage || fs->writeback_on);
     if (n < 0)
         reply_err(req, (int)-n);
     else

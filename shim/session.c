@@ -76,6 +76,13 @@ void op_init(void *userdata, struct fuse_conn_info *conn)
     /* Never EXPORT_SUPPORT: it lets the kernel send nodeids we already
      * forgot and LOOKUPs of "." and ".." (reference §2.2). */
     conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+    /* The kernel clears setuid/setgid (on write, truncate, chown) unless
+     * the server says it will; this one relies on the kernel and completes
+     * what it leaves undone (op_write_buf).  libfuse 3.14 puts
+     * HANDLE_KILLPRIV in `want` by default but never sends it (no
+     * outargflags line; INIT replies here show bit 19 clear); later
+     * versions do send it, which would silently leave the bits set. */
+    conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
     if (fs->cfg.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
         conn->want |= FUSE_CAP_WRITEBACK_CACHE;
         fs->writeback_on = true;

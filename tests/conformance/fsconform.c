@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <poll.h>
@@ -1085,6 +1086,88 @@ CHK(c_attr_chown_kills_suid)
 	out("sgid_noexec=%s", OK(chown("f", 0, 0)));
 	outc(" [%s", st("f"));
 	outc("]");
+}
+
+/* Lower CAP_FSETID in this (check) process: a root writer without it is
+ * treated like any other user for setuid/setgid removal. */
+static void drop_fsetid(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	S(syscall(SYS_capget, &h, d));
+	d[CAP_FSETID / 32].effective &= ~(1u << (CAP_FSETID % 32));
+	S(syscall(SYS_capset, &h, d));
+}
+
+/* A writer without CAP_FSETID clears setuid and setgid (setgid only with
+ * group-exec) on write, truncate and fallocate of a file it does not own;
+ * through --cache=never the kernel leaves this to the server. */
+static void kill_suid_files(void)
+{
+	static const char *names[] = {"w", "t", "ft", "fa", "cfr"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		mkf(names[i], "xxxx", 0666);
+		S(chown(names[i], UNPRIV_UID, UNPRIV_GID));
+		S(chmod(names[i], 06777));
+	}
+	mkf("g", "xxxx", 0666);
+	S(chmod("g", 02777));
+	mkf("gnx", "xxxx", 0666);
+	S(chmod("gnx", 02666));   /* setgid without group-exec: kept */
+	mkf("src", "yyyy", 0644);
+}
+
+static void kill_suid_ops(void)
+{
+	int fd = open("w", O_WRONLY);
+	S(fd);
+	out("write=%s", RV(pwrite(fd, "y", 1, 0)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	out("truncate=%s", OK(truncate("t", 1)));
+	outc(" [%s]", st("t"));
+	fd = open("ft", O_WRONLY);
+	S(fd);
+	out("ftruncate=%s", OK(ftruncate(fd, 2)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	fd = open("fa", O_WRONLY);
+	S(fd);
+	out("fallocate=%s", OK(fallocate(fd, 0, 0, 8192)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	int in = open("src", O_RDONLY);
+	fd = open("cfr", O_WRONLY);
+	S(in);
+	S(fd);
+	out("copy_file_range=%s", RV(copy_file_range(in, NULL, fd, NULL, 4, 0)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	close(in);
+	fd = open("g", O_WRONLY);
+	S(fd);
+	out("write_sgid=%s", RV(pwrite(fd, "y", 1, 0)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	fd = open("gnx", O_WRONLY);
+	S(fd);
+	out("write_sgid_noexec=%s", RV(pwrite(fd, "y", 1, 0)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+}
+
+CHK(c_attr_kill_suid_nocap)
+{
+	kill_suid_files();
+	drop_fsetid();
+	kill_suid_ops();
+}
+
+CHK(c_attr_kill_suid_root)
+{
+	/* root with CAP_FSETID keeps the bits */
+	kill_suid_files();
+	kill_suid_ops();
 }
 
 CHK(c_attr_utimens_exact)
@@ -3464,6 +3547,13 @@ CHK(u_write_kills_suid)
 	close(fd);
 }
 
+CHK(u_kill_suid)
+{
+	kill_suid_files();
+	drop_priv();
+	kill_suid_ops();
+}
+
 CHK(u_xattr_perms)
 {
 	mkf("ro", "x", 0644);
@@ -3582,6 +3672,8 @@ static void register_all(void)
 	R("setattr", "chown", c_attr_chown);
 	R("setattr", "lchown", c_attr_lchown);
 	R("setattr", "chown_kills_suid", c_attr_chown_kills_suid);
+	R("setattr", "kill_suid_nocap", c_attr_kill_suid_nocap);
+	R("setattr", "kill_suid_root", c_attr_kill_suid_root);
 	R("setattr", "utimens_exact", c_attr_utimens_exact);
 	R("setattr", "utimens_extreme", c_attr_utimens_extreme);
 	R("setattr", "utime_now", c_attr_utime_now);
@@ -3699,6 +3791,7 @@ static void register_all(void)
 	U("unpriv", "utimes", u_utimes);
 	U("unpriv", "truncate", u_truncate);
 	U("unpriv", "write_kills_suid", u_write_kills_suid);
+	U("unpriv", "kill_suid", u_kill_suid);
 	U("unpriv", "xattr_perms", u_xattr_perms);
 	U("unpriv", "link_rename_protected", u_link_rename_protected);
 	U("unpriv", "noatime_and_locks", u_noatime_and_locks);
