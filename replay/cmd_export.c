@@ -74,10 +74,17 @@ int cmd_export(int argc, char **argv)
 
     sqlite3 *db;
     char err[1024];
-    if (tracedb_open(argv[optind], &db, NULL, err, sizeof err) != 0) {
+    struct tracedb_info info;
+    if (tracedb_open(argv[optind], &db, &info, err, sizeof err) != 0) {
         tx_stderr("export", "%s", err);
         return 1;
     }
+    /* Said before the data, like sql's note: whoever reads the export
+     * should know it stops where the recording stopped. */
+    if (info.status == TRACEDB_RECORDING)
+        tx_stderr("export", "note: the recording is still being written; exporting what it holds");
+    else if (info.status != TRACEDB_COMPLETE)
+        tx_stderr("export", "note: incomplete recording: %s", info.reason);
     FILE *f = stdout;
     if (output && strcmp(output, "-") != 0) {
         f = fopen(output, "w");

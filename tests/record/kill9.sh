@@ -86,7 +86,7 @@ expect "events lost" "$(q "$db" 'SELECT events_lost FROM session')" 0
 # killed daemon is recognisably incomplete to every reader").  A listed
 # reader that does say it fails the test too, so the list cannot go stale:
 # remove the entry with the fix.
-KNOWN_GAPS=" export-jsonl export-perfetto "
+KNOWN_GAPS=" "
 # reader NAME CMD...: run CMD (stdout+stderr to $out/NAME.out, plus the file
 # it writes, if any, in $READER_FILE); it must not die of a signal or leave a
 # sanitizer report, and must say "incomplete".
