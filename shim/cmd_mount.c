@@ -205,11 +205,28 @@ static void *serve(void *arg)
     return (void *)(intptr_t)session_loop(fs);
 }
 
+/* Fork COMMAND in DIR.  The child enters the mount before it execs, so the
+ * recorder meets its pid first under our own name; once the exec is
+ * confirmed (the close-on-exec pipe reads EOF) the recorder re-reads
+ * identities, and what COMMAND does is attributed to COMMAND. */
 static pid_t spawn_command(char **command, const char *dir)
 {
+    int execd[2];
+    if (pipe2(execd, O_CLOEXEC) < 0)
+        return -1;
     pid_t pid = fork();
-    if (pid != 0)
+    if (pid != 0) {
+        close(execd[1]);
+        if (pid > 0) {
+            char c;
+            while (read(execd[0], &c, 1) < 0 && errno == EINTR)
+                ;
+            rec_identities_changed();
+        }
+        close(execd[0]);
         return pid;
+    }
+    close(execd[0]);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
