@@ -115,6 +115,23 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, s
         r = apply_setattr(fd, fh ? fh->fd : -1, attr, FUSE_SET_ATTR_MODE);
         to_set &= ~FUSE_SET_ATTR_MODE;
     }
+    /* With the writeback cache the kernel keeps c/mtime itself: it sends
+     * them as explicit times with every size change, and sends a
+     * utimensat(UTIME_NOW) as an explicit mtime (fs/fuse/dir.c,
+     * fuse_do_setattr, trust_local_cmtime).  Explicit times need ownership,
+     * a truncate or UTIME_NOW only write permission, so as the caller a
+     * non-owner would get EPERM.  No syscall sends a size and explicit
+     * times in one SETATTR, so with a size they are the kernel's own; and
+     * with default_permissions the kernel has checked the caller's right
+     * to set them (setattr_prepare).  Either way they are applied as the
+     * daemon, after the rest succeeded as the caller. */
+    const struct fs *fs = fs_of(req);
+    int kernel_times = 0;
+    if (fs->writeback_on && ((to_set & FUSE_SET_ATTR_SIZE) || fs->cfg.default_permissions)) {
+        kernel_times = to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                                 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW);
+        to_set &= ~kernel_times;
+    }
     struct creds_scope cs;
     if (r == 0)
         r = creds_enter(req, &cs);
@@ -122,6 +139,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, s
         r = apply_setattr(fd, fh ? fh->fd : -1, attr, to_set);
         creds_leave(&cs);
     }
+    if (r == 0 && kernel_times)
+        r = apply_setattr(fd, fh ? fh->fd : -1, attr, kernel_times);
     struct stat st;
     if (r == 0)
         r = stat_fd(fh ? fh->fd : fd, &st);
