@@ -1,6 +1,6 @@
 /* fsconform — differential POSIX conformance checks for fusetrace.
  *
- * usage: fsconform [--unpriv] [--backing DIR] [--only SUBSTR] [--list] DIR
+ * usage: fsconform [--unpriv|--as-user] [--backing DIR] [--only SUBSTR] [--list] DIR
  *
  * Runs every check in a fresh subdirectory of DIR (in a forked child with an
  * alarm, so a check can neither hang nor leak state into the next one) and
@@ -14,6 +14,9 @@
  * itself); coherence checks use it to look at the same files from outside.
  * --unpriv runs the permission set: setup as root, the checked operations as
  * uid/gid 1000 (DIR must be mode 1777 and reachable by uid 1000).
+ * --as-user runs the whole root set as uid/gid 1000 instead, setup included,
+ * each check in a directory the user owns: every category as an
+ * unprivileged caller (what needs privilege fails alike on both sides).
  */
 #include "check.h"
 
@@ -3802,17 +3805,19 @@ static void register_all(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fsconform [--unpriv] [--backing DIR] [--only SUBSTR] [--list] DIR\n");
+	fprintf(stderr, "usage: fsconform [--unpriv|--as-user] [--backing DIR] [--only SUBSTR] [--list] DIR\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int unpriv = 0, list = 0;
+	int unpriv = 0, as_user = 0, list = 0;
 	const char *only = NULL, *dir = NULL, *backing = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--unpriv"))
 			unpriv = 1;
+		else if (!strcmp(argv[i], "--as-user"))
+			as_user = 1;
 		else if (!strcmp(argv[i], "--list"))
 			list = 1;
 		else if (!strcmp(argv[i], "--backing") && i + 1 < argc)
@@ -3874,7 +3879,8 @@ int main(int argc, char **argv)
 		if (g_backing)
 			snprintf(g_bdir, sizeof g_bdir, "%s/%03zu", g_backing, i);
 		memset(g_res, 0, RES_MAX + SHM_MAX);
-		if (mkdir(g_wdir, 0755) < 0 || (unpriv && chmod(g_wdir, 01777) < 0)) {
+		if (mkdir(g_wdir, 0755) < 0 || (unpriv && chmod(g_wdir, 01777) < 0) ||
+		    (as_user && chown(g_wdir, UNPRIV_UID, UNPRIV_GID) < 0)) {
 			printf("%s: SETUP-FAIL(mkdir %s)\n", full, ck_errname(errno));
 			continue;
 		}
@@ -3889,6 +3895,8 @@ int main(int argc, char **argv)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);  /* never outlive the runner */
 			alarm(CHECK_TIMEOUT);
 			umask(022);
+			if (as_user)
+				drop_priv();
 			if (chdir(g_wdir) < 0) {
 				out("SETUP-FAIL(chdir: %s)", ck_errname(errno));
 				_exit(0);

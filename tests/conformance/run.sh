@@ -10,8 +10,10 @@
 #   --mount-cmd   mount command, called as CMD [options] SOURCE MOUNTPOINT in
 #                 the foreground (default: "$FUSETRACE mount"); for libfuse's
 #                 example: --mount-cmd tests/lib/pll-mount.sh
-#   --modes       comma list of: root, unpriv, writeback, nocache
-#                 (default: root,unpriv,writeback,nocache)
+#   --modes       comma list of: root, unpriv, unpriv-writeback, user,
+#                 user-writeback, writeback, nocache (default: all).  user and user-writeback
+#                 run the whole root set as uid 1000 on an
+#                 allow_other,default_permissions mount (fsconform --as-user)
 #   --allowlist   known differences (default: known-differences.txt here);
 #                 lines "[MODE:]category/name  reason", '#' comments
 #
@@ -21,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 
 FSCONFORM=${FSCONFORM:-}
-MODES=root,unpriv,writeback,nocache
+MODES=root,unpriv,unpriv-writeback,user,user-writeback,writeback,nocache
 ALLOW=$here/known-differences.txt
 ONLY=""
 KEEP_OUT=""
@@ -56,7 +58,7 @@ total=0; differ=0; allowed=0
 # unprivileged set (fsconform --unpriv) is a separate, smaller set of 15
 # checks, all in category "unpriv": its floor guards it against shrinking
 # until it covers the categories of the root set.
-min_checks() { case $1 in unpriv) echo 15 ;; *) echo 150 ;; esac; }
+min_checks() { case $1 in unpriv*) echo 15 ;; *) echo 150 ;; esac; }
 
 # checks FILE: number of distinct check keys ("category/name: result" lines)
 checks() { awk 'index($0, ": ") { k[substr($0, 1, index($0, ": ") - 1)] = 1 } END { print length(k) }' "$1"; }
@@ -133,6 +135,9 @@ run_mode() {
 	case $mode in
 	root) ;;
 	unpriv) unpriv=(--unpriv); opts=(-o allow_other,default_permissions); dmode=1777 ;;
+	unpriv-writeback) unpriv=(--unpriv); opts=(-o allow_other,default_permissions --writeback); dmode=1777 ;;
+	user) unpriv=(--as-user); opts=(-o allow_other,default_permissions) ;;
+	user-writeback) unpriv=(--as-user); opts=(-o allow_other,default_permissions --writeback) ;;
 	writeback) opts=(--writeback) ;;
 	nocache) opts=(--cache=never) ;;
 	*) ft_fail "unknown mode $mode" ;;
