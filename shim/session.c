@@ -2,6 +2,7 @@
  * mount, loop, unmount. */
 #include "shim/session.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -118,8 +119,19 @@ static void raise_fd_limit(void)
     }
 }
 
+/* libfuse cancels its worker threads when the session ends, and glibc's
+ * pthread_cancel loads libgcc_s for the unwinder on first use.  A daemon
+ * serving near RLIMIT_NOFILE has no fd left for that dlopen, and glibc then
+ * aborts ("libgcc_s.so.1 must be installed for pthread_cancel to work") at
+ * the very end of a good session: load it now, while descriptors are free. */
+static void preload_unwinder(void)
+{
+    (void)dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_NODELETE);
+}
+
 int fs_open(struct fs *fs, const struct fs_config *cfg)
 {
+    preload_unwinder();
     memset(fs, 0, sizeof(*fs));
     fs->cfg = *cfg;
     fs->source_fd = -1;
