@@ -43,13 +43,7 @@ for access in ${CREATE_SPECIAL_MODES:-rdwr wronly}; do
 	rc=$?
 	[ $rc = 137 ] && ft_fail "[$access] the opener hung (killed after $((SECS + 10)) s): an open(O_CREAT) through the mount never returned; so far: $(tr '\n' ' ' <"$out")"
 	[ $rc = 0 ] || ft_fail "[$access] create_special.py failed ($rc): $(cat "$out")"
-	ft_log "[$access] outcomes: $(tr '\n' ' ' <"$out")"
-	bad=$(grep -Ev '^(ok|EINTR|ESTALE) ' "$out")
-	[ -z "$bad" ] || ft_fail "[$access] errors a native open(O_CREAT) never gives: $(echo "$bad" | tr '\n' ' ')"
-	all=$(awk '{ n += $2 } END { print n + 0 }' "$out")
-	stale=$(awk '$1 == "ESTALE" { print $2 }' "$out")
-	[ "${stale:-0}" -le $((all / 100)) ] || ft_fail "[$access] ESTALE in ${stale} of $all opens (more than 1%)"
-	grep -q '^ok ' "$out" || ft_fail "[$access] no open succeeded: the race did not run"
+	in_race_outcomes "$access" "$out" 'ok|EINTR|ESTALE' 'open(O_CREAT)'
 	rm -f "$src/x"
 	if ! in_drop_caches_until '[ "$(files)" -le "$base" ]' 20; then
 		ft_fail "[$access] the daemon holds $(files) fds (pipes aside) after the race and drop_caches, $base before: leaked fhs or lookups"

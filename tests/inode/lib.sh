@@ -96,3 +96,18 @@ in_drop_caches_until() {
 }
 
 IN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# in_race_outcomes LABEL OUT ACCEPTED WHAT: check a race helper's outcome
+# counts (OUT: lines "OUTCOME COUNT"): only the ACCEPTED outcomes (an ERE
+# alternation, e.g. 'ok|EEXIST|ESTALE'), ESTALE in at most 1% of all, and at
+# least one success (else the race did not run).  WHAT names the calls.
+in_race_outcomes() {
+	local label=$1 out=$2 accepted=$3 what=$4 bad all stale
+	ft_log "[$label] outcomes: $(tr '\n' ' ' <"$out")"
+	bad=$(grep -Ev "^($accepted) " "$out")
+	[ -z "$bad" ] || ft_fail "[$label] errors a native $what never gives: $(echo "$bad" | tr '\n' ' ')"
+	all=$(awk '{ n += $2 } END { print n + 0 }' "$out")
+	stale=$(awk '$1 == "ESTALE" { print $2 }' "$out")
+	[ "${stale:-0}" -le $((all / 100)) ] || ft_fail "[$label] ESTALE in ${stale} of $all calls (more than 1%)"
+	grep -q '^ok ' "$out" || ft_fail "[$label] no call succeeded: the race did not run"
+}

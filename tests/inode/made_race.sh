@@ -35,13 +35,7 @@ for kind in mkdir symlink; do
 	out="$FT_ROOT/$kind.out"
 	timeout -s KILL $((SECS + 20)) python3 "$IN_DIR/made_race.py" "$src" "$mnt" "$SECS" "$kind" >"$out" 2>&1 ||
 		ft_fail "[$kind] made_race.py failed: $(cat "$out")"
-	ft_log "[$kind] outcomes: $(tr '\n' ' ' <"$out")"
-	bad=$(grep -Ev '^(ok|EEXIST|ESTALE) ' "$out")
-	[ -z "$bad" ] || ft_fail "[$kind] errors a native $kind never gives here: $(echo "$bad" | tr '\n' ' ')"
-	all=$(awk '{ n += $2 } END { print n + 0 }' "$out")
-	stale=$(awk '$1 == "ESTALE" { print $2 }' "$out")
-	[ "${stale:-0}" -le $((all / 100)) ] || ft_fail "[$kind] ESTALE in ${stale} of $all calls (more than 1%)"
-	grep -q '^ok ' "$out" || ft_fail "[$kind] no call succeeded: the race did not run"
+	in_race_outcomes "$kind" "$out" 'ok|EEXIST|ESTALE' "$kind"
 	rm -rf "$src/n"
 	if ! in_drop_caches_until '[ "$(files)" -le "$base" ]' 20; then
 		ft_fail "[$kind] the daemon holds $(files) fds (pipes aside) after the race and drop_caches, $base before: leaked lookups"
