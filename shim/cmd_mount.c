@@ -191,12 +191,22 @@ int cmd_mount(int argc, char **argv)
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t interrupts;
 
-static void forward_signal(int sig)
+static void forward_signal(int sig, siginfo_t *si, void *uc)
 {
-    /* First Ctrl-C/SIGTERM: pass it on and let COMMAND end by itself (a
-     * blocked FUSE request gets INTERRUPT from the kernel).  Second: kill. */
-    if (child_pid > 0)
-        kill((pid_t)child_pid, interrupts++ ? SIGKILL : sig);
+    (void)uc;
+    if (child_pid <= 0)
+        return;
+    /* First signal: let COMMAND end by itself (a blocked FUSE request gets
+     * INTERRUPT from the kernel).  A terminal's Ctrl-C, quit or hangup
+     * (SI_KERNEL) already reached the whole foreground process group,
+     * COMMAND included (it stays in ours): passing it on would deliver it
+     * twice, and a second SIGINT inside a program's SIGINT handler kills
+     * most programs.  A kill(2) aimed at us alone is passed on.  Second
+     * signal: kill COMMAND. */
+    if (interrupts++)
+        kill((pid_t)child_pid, SIGKILL);
+    else if (si->si_code != SI_KERNEL)
+        kill((pid_t)child_pid, sig);
 }
 
 static void *serve(void *arg)
@@ -299,7 +309,7 @@ int cmd_record(int argc, char **argv)
         session_end(&fs, false);
         goto out_fs;
     }
-    struct sigaction sa = { .sa_handler = forward_signal };
+    struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
