@@ -33,10 +33,10 @@ echo "== fusetrace stats $work/demo.db"
 echo
 echo "== fusetrace sql: the slowest five requests"
 "$ft" sql "$work/demo.db" \
-  "SELECT op, path, errno, latency_ns FROM op ORDER BY latency_ns DESC LIMIT 5"
+  "SELECT op, path, name, errno_name, latency_ns FROM op ORDER BY latency_ns DESC LIMIT 5"
 echo
 echo "== fusetrace sql: the inode table's life (transitions by kind)"
-"$ft" sql "$work/demo.db" "SELECT kind, count(*) AS n FROM inode_event GROUP BY kind ORDER BY n DESC"
+"$ft" sql "$work/demo.db" "SELECT kind, count(*) AS n FROM inode_history GROUP BY kind ORDER BY n DESC"
 echo
 echo "The recording is $work/demo.db: try"
 echo "  $ft view $work/demo.db"
