@@ -5,9 +5,11 @@
  * source's device nodes work as they do in the source.  So as root we mount
  * directly and keep a tiny guard process of our own: it holds the read end
  * of a pipe whose write end only we hold, and when that pipe reports EOF —
- * we exited, however we died — it lazily unmounts our mount, identified by
- * its mount id so it never touches anything else (as root with umount2, as
- * a user with `fusermount3 -u -z`).  Users get the guard too: fusermount3's
+ * we exited, however we died — it lazily unmounts our mount, and only ours:
+ * by the time it runs, the path may hold the next user's mount (see
+ * mount_identity.h for how ours is told apart).  As root it unmounts
+ * through an fd on the very mount it checked; as a user with
+ * `fusermount3 -u -z`.  Users get the guard too: fusermount3's
  * own auto_unmount was seen to leave a dead mount after kill -9.
  */
 #ifndef FUSETRACE_SHIM_UNMOUNT_GUARD_H

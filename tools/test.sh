@@ -64,10 +64,23 @@ check_skips() {
   return $bad
 }
 
-# fuse_mounts: every FUSE mount now ("mountpoint type source")
+# Everything the tests create lives under one directory of this run: every
+# test takes its scratch space from $TMPDIR (tests/lib/common.sh, the C
+# tests, the scenarios and the benchmark harness all do), so a FUSE mount
+# whose mountpoint or source (fusetrace's fsname) lies under it is this
+# run's.  Other FUSE mounts on the machine -- other checkouts' test runs,
+# anyone's own mounts -- are not looked at.
+RUN_TMP=$(mktemp -d /tmp/fusetrace-ci.XXXXXX)
+chmod 755 "$RUN_TMP"   # tests run parts as uid 1000
+export TMPDIR=$RUN_TMP
+
+# fuse_mounts: this run's FUSE mounts now ("mountpoint type source")
 fuse_mounts() {
-  awk '{ t = ""; for (i = 6; i <= NF; i++) if ($i == "-") { t = $(i + 1); s = $(i + 2); break }
-         if (t ~ /^fuse/) print $5, t, s }' /proc/self/mountinfo | sort
+  awk -v run="$RUN_TMP/" '
+    function unesc(s) { gsub(/\\040/, " ", s); gsub(/\\011/, "\t", s); gsub(/\\012/, "\n", s); gsub(/\\134/, "\\", s); return s }
+    { t = ""; for (i = 6; i <= NF; i++) if ($i == "-") { t = $(i + 1); s = unesc($(i + 2)); break }
+      m = unesc($5)
+      if (t ~ /^fuse/ && (index(m, run) == 1 || index(s, run) == 1)) print $5, t, $(i + 2) }' /proc/self/mountinfo | sort
 }
 
 # our_procs: running processes whose executable is a file of this checkout
@@ -163,6 +176,14 @@ if bash tools/static-analysis.sh build; then
   total_ok=$((total_ok + 1))
 else
   total_fail=$((total_fail + 1)); status=1
+fi
+
+# The run's scratch directory, unless something is still mounted under it
+# (what the tests left behind is for a human to see).
+if grep -q " $RUN_TMP/" /proc/self/mountinfo; then
+  echo "left $RUN_TMP in place: something is still mounted under it"
+else
+  rm -rf "$RUN_TMP"
 fi
 
 echo

@@ -36,7 +36,7 @@ ft_skip() { ft_log "SKIP: $*"; exit 77; }
 
 ft_init() {
 	FT_NAME=${FT_NAME:-$(basename "$0")}
-	FT_ROOT=$(mktemp -d /tmp/fusetrace-test.XXXXXX) || { echo "mktemp failed" >&2; exit 1; }
+	FT_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/fusetrace-test.XXXXXX") || { echo "mktemp failed" >&2; exit 1; }
 	chmod 755 "$FT_ROOT"
 	trap 'ft_cleanup' EXIT
 	trap 'ft_log "interrupted"; exit 130' INT
