@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "replay/replay.h"
-#include "trace/text_escape.h"
+#include "util/text_escape.h"
 
 static const char usage_text[] =
     "usage: fusetrace replay [OPTIONS] DB TARGET\n"

@@ -5,12 +5,6 @@
 #ifndef FUSETRACE_REPLAY_COMMANDS_H
 #define FUSETRACE_REPLAY_COMMANDS_H
 
-/* fusetrace import [--session UUID] TRACE_DIR DB */
-int cmd_import(int argc, char **argv);
-
-/* fusetrace export DB --format=perfetto|jsonl [-o FILE] */
-int cmd_export(int argc, char **argv);
-
 /* fusetrace replay [--timing=...] [--order=...] [--verify] DB TARGET */
 int cmd_replay(int argc, char **argv);
 

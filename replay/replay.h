@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "trace/rec_map.h"
+#include "util/u64map.h"
 
 /* ---- the recording ----------------------------------------------------------- */
 

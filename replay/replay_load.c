@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/text_escape.h"
-#include "trace/tracedb.h"
+#include "util/text_escape.h"
+#include "tracedb/tracedb.h"
 
 static char *col_text(sqlite3_stmt *st, int i)
 {

@@ -2,7 +2,7 @@
 #ifndef FUSETRACE_SHIM_SESSION_H
 #define FUSETRACE_SHIM_SESSION_H
 
-#include "shim/cli.h"
+#include "cli/cli.h"
 #include "shim/fs.h"
 
 /* Open the source (before anything covers it), probe file handles, build the

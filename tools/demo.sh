@@ -10,7 +10,7 @@ bash tools/install-deps.sh
 bash tools/start-services.sh >/dev/null
 if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
 ninja -C build >/dev/null
-ft=$PWD/build/shim/fusetrace
+ft=$PWD/build/fusetrace
 
 work=$(mktemp -d /tmp/fusetrace-demo.XXXXXX)
 proj=$work/project

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # static-analysis.sh [BUILD_DIR] — run cppcheck and clang-tidy over the
-# project's C sources (shim/ trace/ viewer/ replay/) with the checked-in
+# project's C sources (main.c and cli/ wire/ shim/ trace/ util/ tracedb/
+# import/ viewer/ replay/) with the checked-in
 # configuration (.cppcheck-suppressions, .clang-tidy).  Exits non-zero if
 # either tool reports a finding.  BUILD_DIR (default: build, else the first
 # build-* with compile_commands.json) supplies the compile flags for
@@ -20,8 +21,8 @@ fi
 	echo "static-analysis: no build directory with compile_commands.json (run meson setup first)" >&2
 	exit 2
 }
-dirs=(shim trace viewer replay)
-mapfile -t srcs < <(find "${dirs[@]}" -name '*.c' 2>/dev/null | sort)
+dirs=(cli wire shim trace util tracedb import viewer replay)
+mapfile -t srcs < <({ echo main.c; find "${dirs[@]}" -name '*.c' 2>/dev/null; } | sort)
 status=0
 
 if [ "${CPPCHECK:-1}" != 0 ]; then
@@ -62,7 +63,7 @@ PY
 	# keep only diagnostics about our own sources
 	# (paths come as BUILD_DIR/../shim/x.c: fold the "..", make them relative)
 	sed -E 's#/[^/]+/\.\./#/#; s#^'"$top"'/##' "$out" |
-		grep -E "^(shim|trace|viewer|replay)/[^:]+:[0-9]+:[0-9]+: (warning|error):" | sort -u > "$out.findings"
+		grep -E "^(main\.c|(cli|wire|shim|trace|util|tracedb|import|viewer|replay)/[^:]+):[0-9]+:[0-9]+: (warning|error):" | sort -u > "$out.findings"
 	cat "$out.findings"
 	n=$(wc -l < "$out.findings")
 	echo "clang-tidy: $n finding(s)"

@@ -23,7 +23,7 @@
 #include "trace/rec_process.h"
 #include "trace/rec_ring.h"
 #include "trace/rec_state.h"
-#include "trace/wire_decode.h"
+#include "wire/wire_decode.h"
 
 /* A reply whose request this thread did not read (another thread answered,
  * or the request came before recording began) might be file data; keep no

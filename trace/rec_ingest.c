@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/rec_map.h"
+#include "util/u64map.h"
 #include "trace/rec_process.h"
 #include "trace/recorder.h"
-#include "trace/wire_decode.h"
+#include "wire/wire_decode.h"
 
 /* In-flight requests beyond this are not remembered (their replies are then
  * stored undecoded): only a kernel that never answers could get there. */

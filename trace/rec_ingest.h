@@ -6,7 +6,7 @@
  *   - the writer thread (rec_writer.c), which drains the rings and runs
  *     its own transactions, commit period and failure handling around
  *     ingest_store();
- *   - `fusetrace import` (replay/import_lttng.c), which turns LTTng events
+ *   - `fusetrace import` (import/import_lttng.c), which turns LTTng events
  *     back into these records and uses the batch API below
  *     (ingest_record, ingest_commit...), which adds transactions and
  *     counters.

@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "trace/rec_map.h"
+#include "util/u64map.h"
 
 #define PROC_COMM_MAX    64
 #define PROC_CMDLINE_MAX 1024

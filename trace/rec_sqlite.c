@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "schemas/schema_sql.h"
-#include "trace/db_format.h"
+#include "schemas/db_format.h"
 
 /* Column lists, in the order the writer binds them (rec_ingest.c), and
  * the widths the batches may use (rec_batch.h): columns that are NULL in

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "viewer/vdb.h"
 
 /* ---- open-addressing map (linear probing, backward-shift delete) ------- */

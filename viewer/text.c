@@ -8,7 +8,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "trace/text_escape.h"
+#include "util/text_escape.h"
 
 void fmt_escape(char *dst, size_t cap, const char *s)
 {

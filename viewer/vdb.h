@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 
 /* One timeline row: a request with its reply, from the `op` view. */
 struct oprow {

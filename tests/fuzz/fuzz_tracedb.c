@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace/commands.h"
-#include "trace/tracedb.h"
+#include "tracedb/commands.h"
+#include "tracedb/tracedb.h"
 
 static char path[256], wal[300], shm[300];
 

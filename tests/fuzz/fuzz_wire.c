@@ -1,6 +1,6 @@
 /* fuzz_wire.c — libFuzzer harness for the wire-protocol decoder
- * (trace/wire_decode.h) and the in-flight unique -> opcode pairing that the
- * recorder's ingest keeps beside it (trace/rec_map.h).
+ * (wire/wire_decode.h) and the in-flight unique -> opcode pairing that the
+ * recorder's ingest keeps beside it (util/u64map.h).
  *
  * Input: a stream of frames.  Each frame is
  *     u8  kind   (bit 0: 0 = request as read from /dev/fuse, 1 = reply
@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/rec_map.h"
-#include "trace/wire_decode.h"
+#include "util/u64map.h"
+#include "wire/wire_decode.h"
 
 static volatile uint8_t sink;
 

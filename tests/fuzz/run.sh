@@ -11,7 +11,7 @@
 #   FUZZ_JOBS=N         parallel fuzzing processes per harness (default 1)
 #   FUSETRACE=PATH      fusetrace binary: the tracedb seeds are recorded with
 #                       it (mkcorpus.sh, needs root) so they match its schema
-# Harnesses: wire (trace/wire_decode.c + rec_map.c), tracedb (tracedb.c,
+# Harnesses: wire (wire/wire_decode.c + util/u64map.c), tracedb (tracedb.c,
 # cmd_sql.c, cmd_stats.c, text_escape.c + SQLite).
 # Exit: 0 clean, 1 crash or build failure, 77 no usable clang (skipped).
 set -uo pipefail
@@ -37,9 +37,9 @@ CFLAGS=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 build() {   # build NAME: compile the harness into $out/fuzz_NAME
 	local name=$1 srcs=() libs=()
 	case $name in
-	wire) srcs=("$top/trace/wire_decode.c" "$top/trace/rec_map.c");;
-	tracedb) srcs=("$top/trace/tracedb.c" "$top/trace/cmd_sql.c" "$top/trace/cmd_stats.c"
-		"$top/trace/text_escape.c"); libs=(-lsqlite3);;
+	wire) srcs=("$top/wire/wire_decode.c" "$top/util/u64map.c");;
+	tracedb) srcs=("$top/tracedb/tracedb.c" "$top/tracedb/cmd_sql.c" "$top/tracedb/cmd_stats.c"
+		"$top/util/text_escape.c"); libs=(-lsqlite3);;
 	*) echo "fuzz: unknown harness $name" >&2; return 1;;
 	esac
 	"$cc" "${CFLAGS[@]}" "$here/fuzz_$name.c" "${srcs[@]}" "${libs[@]}" -o "$out/fuzz_$name" \

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace/commands.h"
+#include "tracedb/commands.h"
 #include "trace/recorder.h"
 #include "tt_util.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 #define PER_THREAD 100000

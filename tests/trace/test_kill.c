@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 static void child(const char *db, int ready_fd)

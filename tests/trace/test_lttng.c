@@ -19,7 +19,7 @@
 
 #include "trace/lttng_control.h"
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 #define NLOOKUP 1000

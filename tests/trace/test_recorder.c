@@ -16,9 +16,9 @@
 
 #include "trace/rec_process.h"
 #include "trace/rec_ring.h"
-#include "trace/db_format.h"
+#include "schemas/db_format.h"
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 #define STATX_OPCODE 52

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 #define PAIRS 300000

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "trace/recorder.h"
-#include "trace/tracedb.h"
+#include "tracedb/tracedb.h"
 #include "tt_util.h"
 
 static void expect_error(const char *path, const char *needle)

@@ -1,0 +1,34 @@
+/* cli.h — the options of `fusetrace mount` and `fusetrace record`. */
+#ifndef FUSETRACE_CLI_CLI_H
+#define FUSETRACE_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "shim/fs.h"
+
+struct cli {
+    bool record;                  /* `record` rather than `mount` */
+    struct fs_config fs;
+    char fuse_opts[1024];         /* -o options handed to libfuse, comma separated */
+    bool no_default_permissions;
+    const char *db_path;          /* --db */
+    bool no_db;                   /* --no-db (record) */
+    bool lttng;                   /* --lttng */
+    const char *lttng_output;     /* --lttng-output */
+    bool drop;                    /* --drop */
+    size_t capture_data;          /* --capture-data */
+    size_t ring_bytes;            /* --ring-size */
+    char **command;               /* record: argv of the command, NULL-terminated */
+    char options_line[2048];      /* the command line as given, for the session row */
+};
+
+/* Parse argv (argv[0] is the subcommand).  Returns 0, -1 after printing
+ * help (exit 0), or 2 after printing a one-line reason and a usage hint. */
+int cli_parse(int argc, char **argv, bool record, struct cli *out);
+
+void cli_usage_mount(FILE *to);
+void cli_usage_record(FILE *to);
+
+#endif

@@ -1,0 +1,578 @@
+/* import_lttng.c — see import_lttng.h.
+ *
+ * Each fusetrace:request/reply/inode/fh/backing/process/manifest event
+ * becomes the binary record the hot path would have put in its ring
+ * (trace/rec_event.h), and goes through the recorder's own decode-and-store
+ * code (trace/rec_ingest.c).  The
+ * session is opened from fusetrace:session (phase 0) and finalised from
+ * phase 1.  Events that come before the session event are held back until
+ * the session is known (the relative timestamps need its start).
+ */
+#include "import/import_lttng.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/fuse.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import/import_ctf.h"
+#include "trace/rec_event.h"
+#include "trace/rec_ingest.h"
+#include "trace/rec_process.h"
+#include "trace/rec_sqlite.h"
+#include "trace/tp_args.h"
+
+#define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) \
+                 + sizeof(struct rec_manifest_rec) + 2 * REC_NAME_MAX \
+                 + REC_HANDLE_MAX + TP_RAW_MAX + PROC_COMM_MAX + PROC_CMDLINE_MAX + 64)
+/* What the hot path keeps of a reply whose opcode it does not know. */
+#define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
+
+struct held {
+    uint64_t vpid;
+    struct rec_hdr *rec;       /* malloc'd copy */
+};
+
+struct other {
+    char uuid[64];
+    uint64_t pid;
+};
+
+struct call_name {
+    struct call_name *next;
+    char text[];
+};
+
+struct imp {
+    const struct import_opts *o;
+    struct import_stats *st;
+    char *err;
+    size_t errlen;
+
+    bool have;                 /* the session is known and the sink open */
+    uint64_t pid;              /* its recorder pid (vpid of its events) */
+    uint64_t start_mono;
+    size_t capture;
+    bool closed;
+    uint64_t close_ts;
+    char status[32];
+
+    struct sink sink;
+    bool sink_open;
+    struct ingest *ing;
+
+    struct held *held;
+    size_t nheld, capheld;
+    struct other others[16];
+    int nothers;
+    struct call_name *calls;
+    uint8_t *buf;
+};
+
+static void set_err(struct imp *m, const char *fmt, const char *a, const char *b)
+{
+    if (!m->err[0])
+        snprintf(m->err, m->errlen, fmt, a, b);
+}
+
+static const char *intern(struct imp *m, const char *s)
+{
+    for (struct call_name *c = m->calls; c; c = c->next)
+        if (!strcmp(c->text, s))
+            return c->text;
+    size_t n = strlen(s);
+    struct call_name *c = malloc(sizeof *c + n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c->text, s, n + 1);
+    c->next = m->calls;
+    m->calls = c;
+    return c->text;
+}
+
+static uint64_t event_vpid(const bt_event *ev)
+{
+    uint64_t v = 0;
+    ctf_u64(bt_event_borrow_common_context_field_const(ev), "vpid", &v);
+    return v;
+}
+
+static const char *trace_env(const bt_event *ev, const char *key)
+{
+    const bt_trace *t = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev));
+    const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(t, key);
+    return v && bt_value_is_string(v) ? bt_value_string_get(v) : NULL;
+}
+
+static inline size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+static void hdr(struct rec_hdr *h, size_t size, uint8_t type, uint64_t ts, uint64_t unique,
+                uint32_t tid)
+{
+    memset(h, 0, sizeof *h);
+    h->size = (uint32_t)align8(size);
+    h->type = type;
+    h->ts = ts;
+    h->unique = unique;
+    h->tid = tid;
+}
+
+/* The reply bytes the hot path means to keep (rec_hotpath.c:
+ * rec_wire_reply); fewer in the event means the message was cut. */
+static size_t reply_keep(uint64_t unique, int32_t error, uint32_t opcode, size_t total,
+                         size_t capture)
+{
+    size_t oh = sizeof(struct fuse_out_header), keep;
+    if (unique == 0)
+        keep = error == FUSE_NOTIFY_STORE
+             ? oh + sizeof(struct fuse_notify_store_out) + capture : total;
+    else if (opcode == FUSE_READ)
+        keep = oh + capture;
+    else if (opcode || (unique & 1))
+        keep = total;
+    else
+        keep = UNKNOWN_REPLY_KEEP;
+    return keep < total ? keep : total;
+}
+
+/* Build the record for one event into m->buf; NULL if it is not one. */
+static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *p, uint64_t ts)
+{
+    struct rec_hdr *h = (struct rec_hdr *)m->buf;
+    uint64_t unique = 0, tid = 0, u;
+    int64_t i;
+    ctf_u64(p, "unique", &unique);
+    ctf_u64(p, "tid", &tid);
+
+    if (!strcmp(name, "fusetrace:request") || !strcmp(name, "fusetrace:reply")) {
+        bool req = !strcmp(name, "fusetrace:request");
+        struct rec_wire *w = (struct rec_wire *)(h + 1);
+        long n = ctf_bytes(p, "raw", (uint8_t *)(w + 1), TP_RAW_MAX);
+        if (n < 0)
+            return NULL;
+        uint64_t len = 0, trunc = 0, opcode = 0;
+        int64_t error = 0;
+        ctf_u64(p, "len", &len);
+        ctf_u64(p, "truncated", &trunc);
+        ctf_u64(p, "opcode", &opcode);
+        ctf_i64(p, "error", &error);
+        hdr(h, sizeof *h + sizeof *w + (size_t)n, req ? REC_T_REQUEST : REC_T_REPLY, ts,
+            unique, (uint32_t)tid);
+        h->orig_len = (uint32_t)len;
+        w->wire_len = (uint32_t)n;
+        w->pad = 0;
+        if (req) {
+            h->flags = trunc ? REC_F_TRUNCATED : 0;
+        } else {
+            h->hint = (uint16_t)(opcode <= 0xffff ? opcode : 0);
+            h->flags = (size_t)n < reply_keep(unique, (int32_t)error, (uint32_t)opcode,
+                                              (size_t)len, m->capture)
+                     ? REC_F_TRUNCATED : 0;
+        }
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:inode")) {
+        struct rec_inode_rec *e = (struct rec_inode_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *nm = ctf_str(p, "name");
+        size_t nl = nm ? strnlen(nm, REC_NAME_MAX) : 0;
+        uint8_t *q = (uint8_t *)(e + 1);
+        if (nl)
+            memcpy(q, nm, nl);
+        long hl = ctf_bytes(p, "handle", q + nl, REC_HANDLE_MAX);
+        if (hl < 0)
+            hl = 0;
+        /* The tracepoint writes "" for a NULL name; no event has an empty one. */
+        e->has_name = nl != 0;
+        e->name_len = (uint16_t)nl;
+        e->handle_len = (uint16_t)hl;
+        if (ctf_i64(p, "kind", &i)) e->kind = (uint8_t)i;
+        if (ctf_i64(p, "cause", &i)) e->cause = (uint8_t)i;
+        if (ctf_i64(p, "err", &i)) e->err = (int32_t)i;
+        if (ctf_i64(p, "fd", &i)) e->fd = (int32_t)i;
+        if (ctf_i64(p, "handle_type", &i)) e->handle_type = (int32_t)i;
+        if (ctf_i64(p, "delta", &i)) e->delta = i;
+        if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        if (ctf_u64(p, "parent", &u)) e->parent = u;
+        if (ctf_u64(p, "dev", &u)) e->dev = u;
+        if (ctf_u64(p, "ino", &u)) e->ino = u;
+        if (ctf_u64(p, "mnt_id", &u)) e->mnt_id = u;
+        if (ctf_u64(p, "nlookup", &u)) e->nlookup = u;
+        if (ctf_u64(p, "other_nodeid", &u)) e->other_nodeid = u;
+        hdr(h, sizeof *h + sizeof *e + nl + (size_t)hl, REC_T_INODE, ts, unique, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:manifest")) {
+        struct rec_manifest_rec *e = (struct rec_manifest_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *nm = ctf_str(p, "name"), *tg = ctf_str(p, "link_target");
+        size_t nl = nm ? strnlen(nm, REC_NAME_MAX) : 0;
+        size_t tl = tg ? strnlen(tg, REC_NAME_MAX) : 0;
+        uint8_t *q = (uint8_t *)(e + 1);
+        if (nl)
+            memcpy(q, nm, nl);
+        if (tl)
+            memcpy(q + nl, tg, tl);
+        long dl = ctf_bytes(p, "data", q + nl + tl, TP_RAW_MAX);
+        if (dl < 0)
+            dl = 0;
+        /* "" stands for NULL: neither a name nor a symlink target is ever empty. */
+        e->has_name = nl != 0;
+        e->has_target = tl != 0;
+        e->name_len = (uint16_t)nl;
+        e->target_len = (uint16_t)tl;
+        e->data_len = (uint32_t)dl;
+        if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        if (ctf_u64(p, "parent", &u)) e->parent = u;
+        if (ctf_u64(p, "dev", &u)) e->dev = u;
+        if (ctf_u64(p, "ino", &u)) e->ino = u;
+        if (ctf_u64(p, "size", &u)) e->size = u;
+        if (ctf_u64(p, "rdev", &u)) e->rdev = u;
+        if (ctf_u64(p, "nlink", &u)) e->nlink = u;
+        if (ctf_u64(p, "mode", &u)) e->mode = (uint32_t)u;
+        if (ctf_u64(p, "uid", &u)) e->uid = (uint32_t)u;
+        if (ctf_u64(p, "gid", &u)) e->gid = (uint32_t)u;
+        if (ctf_i64(p, "atime_ns", &i)) e->atime_ns = i;
+        if (ctf_i64(p, "mtime_ns", &i)) e->mtime_ns = i;
+        if (ctf_i64(p, "ctime_ns", &i)) e->ctime_ns = i;
+        hdr(h, sizeof *h + sizeof *e + nl + tl + (size_t)dl, REC_T_MANIFEST, ts, unique,
+            (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:fh")) {
+        struct rec_fh_rec *e = (struct rec_fh_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        if (ctf_i64(p, "kind", &i)) e->kind = (uint8_t)i;
+        if (ctf_u64(p, "created", &u)) e->created = (uint8_t)u;
+        if (ctf_i64(p, "flags", &i)) e->flags = (int32_t)i;
+        if (ctf_i64(p, "fd", &i)) e->fd = (int32_t)i;
+        if (ctf_u64(p, "fh", &u)) e->fh = u;
+        if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        hdr(h, sizeof *h + sizeof *e, REC_T_FH, ts, unique, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:process")) {
+        struct rec_proc_rec *e = (struct rec_proc_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        uint64_t pid = 0;
+        int64_t start = -1;
+        ctf_u64(p, "pid", &pid);
+        ctf_i64(p, "start_time", &start);
+        /* The tracepoint writes "" for what /proc did not give. */
+        const char *comm = ctf_str(p, "comm"), *cmd = ctf_str(p, "cmdline");
+        size_t cl = comm ? strnlen(comm, PROC_COMM_MAX - 1) : 0;
+        size_t ml = cmd ? strnlen(cmd, PROC_CMDLINE_MAX - 1) : 0;
+        char *q = (char *)(e + 1);
+        memcpy(q, comm ? comm : "", cl);
+        memcpy(q + cl, cmd ? cmd : "", ml);
+        e->pid = (uint32_t)pid;
+        e->start_time = start;
+        e->comm_len = (uint16_t)cl;
+        e->cmdline_len = (uint16_t)ml;
+        e->have_comm = cl != 0;
+        e->have_cmdline = ml != 0;
+        hdr(h, sizeof *h + sizeof *e + cl + ml, REC_T_PROC, ts, 0, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:backing")) {
+        struct rec_backing_rec *e = (struct rec_backing_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *call = ctf_str(p, "call");
+        e->call = call && *call ? intern(m, call) : NULL;
+        if (call && *call && !e->call)
+            return NULL;
+        const char *nm = ctf_str(p, "name");
+        size_t nl = nm ? strnlen(nm, REC_NAME_MAX) : 0;
+        if (nl)
+            memcpy(e + 1, nm, nl);
+        e->name_len = (uint16_t)nl;
+        e->has_name = nl != 0;
+        if (ctf_i64(p, "fd", &i)) e->fd = i;
+        if (ctf_i64(p, "arg", &i)) e->arg = i;
+        if (ctf_i64(p, "result", &i)) e->result = i;
+        if (ctf_i64(p, "err", &i)) e->err = (int32_t)i;
+        if (ctf_u64(p, "start_ns", &u)) e->start_ns = u;
+        if (ctf_u64(p, "end_ns", &u)) e->end_ns = u;
+        hdr(h, sizeof *h + sizeof *e + nl, REC_T_BACKING, ts, unique, (uint32_t)tid);
+        return h;
+    }
+    return NULL;
+}
+
+static int store(struct imp *m, const struct rec_hdr *h)
+{
+    int rc = ingest_record(m->ing, h);
+    if (rc != SQLITE_OK) {
+        snprintf(m->err, m->errlen, "%s: database write failed: %s", m->o->db_path,
+                 sqlite3_errmsg(m->sink.db));
+        return -1;
+    }
+    return 0;
+}
+
+static const char *or_null(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* fusetrace:session phase 0: create the database. */
+static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
+{
+    uint64_t rt = 0, mono = 0, pid = 0, cap = 0, drop = 0, snap = 0;
+    ctf_u64(p, "start_realtime_ns", &rt);
+    ctf_u64(p, "start_monotonic_ns", &mono);
+    ctf_u64(p, "pid", &pid);
+    ctf_u64(p, "capture_data", &cap);
+    ctf_u64(p, "drop", &drop);
+    ctf_u64(p, "snapshot_data", &snap);
+    const char *uuid = ctf_str(p, "uuid");
+    struct session_facts f = {
+        .uuid = uuid ? uuid : "",
+        .start_realtime_ns = (int64_t)rt,
+        .start_monotonic_ns = (int64_t)mono,
+        .pid = (int64_t)pid,
+        /* Not in the session event: see replay/README.md. */
+        .version = "unknown",
+        .source = or_null(ctf_str(p, "source")),
+        .mountpoint = or_null(ctf_str(p, "mountpoint")),
+        .command = or_null(ctf_str(p, "command")),
+        .options = or_null(ctf_str(p, "options")),
+        .host = trace_env(ev, "hostname"),
+        .capture_data = (int64_t)cap,
+        .drop = (int64_t)drop,
+        .lttng = 1,
+        .ring_bytes = 0,
+        .snapshot_data = (int64_t)snap,
+    };
+    if (sink_create(&m->sink, m->o->db_path, &f, m->err, m->errlen) != 0)
+        return -1;
+    m->sink_open = true;
+    m->start_mono = mono;
+    m->capture = (size_t)cap;
+    m->pid = pid;
+    /* A trace is read after the fact: the live /proc says nothing about
+     * its processes (pids may even have been recycled).  Identities come
+     * from fusetrace:process events; a pid none described gets a row with
+     * its pid only. */
+    m->ing = ingest_new(&m->sink, mono, (size_t)cap, "/nonexistent/fusetrace-import");
+    if (!m->ing) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return -1;
+    }
+    m->have = true;
+    snprintf(m->st->uuid, sizeof m->st->uuid, "%s", f.uuid);
+    /* Held-back events of this session, in order. */
+    for (size_t k = 0; k < m->nheld; k++) {
+        struct held *x = &m->held[k];
+        if (!x->vpid || x->vpid == pid) {
+            if (store(m, x->rec) != 0)
+                return -1;
+            if (x->rec->type != REC_T_PROC)
+                m->st->stored++;
+        } else {
+            m->st->skipped++;
+        }
+        free(x->rec);
+        x->rec = NULL;
+    }
+    m->nheld = 0;
+    return 0;
+}
+
+static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
+{
+    struct imp *m = ctx;
+    const char *name = bt_event_class_get_name(bt_event_borrow_class_const(ev));
+    if (!name || strncmp(name, "fusetrace:", 10) != 0) {
+        m->st->skipped++;
+        return 0;
+    }
+    const bt_field *p = bt_event_borrow_payload_field_const(ev);
+    uint64_t vpid = event_vpid(ev);
+    m->st->events++;
+
+    if (!strcmp(name, "fusetrace:session")) {
+        int64_t phase = -1;
+        ctf_i64(p, "phase", &phase);
+        const char *uuid = ctf_str(p, "uuid");
+        uint64_t pid = 0;
+        ctf_u64(p, "pid", &pid);
+        bool mine = m->have ? (uuid && !strcmp(uuid, m->st->uuid))
+                            : (!m->o->session_uuid || (uuid && !strcmp(uuid, m->o->session_uuid)));
+        if (phase == 0 && mine && !m->have)
+            return open_session(m, ev, p);
+        if (phase == 1 && mine && m->have) {
+            m->closed = true;
+            m->close_ts = ts;
+            const char *s = ctf_str(p, "status");
+            snprintf(m->status, sizeof m->status, "%s", s ? s : "");
+            return 0;
+        }
+        if (phase == 0 && !mine && uuid && m->nothers < 16) {
+            snprintf(m->others[m->nothers].uuid, sizeof m->others[0].uuid, "%s", uuid);
+            m->others[m->nothers++].pid = pid;
+        }
+        m->st->skipped++;
+        return 0;
+    }
+
+    struct rec_hdr *h = convert(m, name, p, ts);
+    if (!h) {
+        m->st->skipped++;
+        return 0;
+    }
+    if (!m->have) {
+        if (m->nheld == m->capheld) {
+            size_t nc = m->capheld ? 2 * m->capheld : 256;
+            struct held *n = realloc(m->held, nc * sizeof *n);
+            if (!n) {
+                snprintf(m->err, m->errlen, "out of memory");
+                return -1;
+            }
+            m->held = n;
+            m->capheld = nc;
+        }
+        struct rec_hdr *c = malloc(h->size);
+        if (!c) {
+            snprintf(m->err, m->errlen, "out of memory");
+            return -1;
+        }
+        memcpy(c, h, h->size);
+        m->held[m->nheld++] = (struct held){ vpid, c };
+        return 0;
+    }
+    if ((vpid && vpid != m->pid) || m->closed) {
+        m->st->skipped++;
+        return 0;
+    }
+    if (h->type == REC_T_PROC) {
+        /* an identity, not an event */
+        return store(m, h);
+    }
+    if (h->type == REC_T_REQUEST)
+        m->st->requests++;
+    else if (h->type == REC_T_REPLY)
+        m->st->replies++;
+    if (store(m, h) != 0)
+        return -1;
+    m->st->stored++;
+    return 0;
+}
+
+static int on_discarded(void *ctx, uint64_t count, uint64_t ts)
+{
+    struct imp *m = ctx;
+    m->st->discarded += count;
+    if (!m->have)
+        return 0;
+    ingest_count_lost(m->ing, count);
+    if (ingest_loss(m->ing, ts ? ts : m->start_mono, 0, count) != SQLITE_OK) {
+        snprintf(m->err, m->errlen, "%s: database write failed: %s", m->o->db_path,
+                 sqlite3_errmsg(m->sink.db));
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_db(const char *path)
+{
+    char side[4096 + 8];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+int import_lttng(const struct import_opts *o, struct import_stats *st, char *err, size_t errlen)
+{
+    struct imp m = { .o = o, .st = st, .err = err, .errlen = errlen };
+    memset(st, 0, sizeof *st);
+    err[0] = 0;
+    int ret = -1;
+    m.buf = malloc(REC_BUF);
+    if (!m.buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Refuse an existing output before reading anything (sink_create
+     * would too, but only once the session event is reached). */
+    if (access(o->db_path, F_OK) == 0) {
+        snprintf(err, errlen, "refusing to overwrite existing file %s", o->db_path);
+        free(m.buf);
+        return -1;
+    }
+    struct ctf_callbacks cb = { .ctx = &m, .event = on_event, .discarded = on_discarded };
+    char why[512] = "";
+    if (ctf_read(o->trace_dir, &cb, why, sizeof why) != 0) {
+        if (!err[0])
+            snprintf(err, errlen, "%s", why);
+        goto out;
+    }
+    if (!m.have) {
+        if (o->session_uuid)
+            set_err(&m, "%s: no fusetrace session %s in this trace", o->trace_dir, o->session_uuid);
+        else
+            set_err(&m, "%s: no fusetrace:session event: not a trace of the fusetrace provider%s",
+                    o->trace_dir, m.nheld ? " (or its start was not traced)" : "");
+        goto out;
+    }
+    if (m.nothers && !o->session_uuid) {
+        char list[1024] = "";
+        size_t n = 0;
+        for (int k = 0; k < m.nothers && n < sizeof list; k++)
+            n += (size_t)snprintf(list + n, sizeof list - n, " %s (pid %" PRIu64 ")",
+                                  m.others[k].uuid, m.others[k].pid);
+        snprintf(err, errlen, "%s holds more than one fusetrace session: %s (pid %" PRIu64 ")%s; "
+                 "choose one with --session UUID", o->trace_dir, st->uuid, m.pid, list);
+        goto out;
+    }
+    struct sink_counters c;
+    if (ingest_commit(m.ing) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: final commit failed: %s", o->db_path, sqlite3_errmsg(m.sink.db));
+        goto out;
+    }
+    ingest_counters(m.ing, &c);
+    char reason[256] = "";
+    bool complete = m.closed && !strcmp(m.status, "complete") && c.lost == 0;
+    if (!m.closed)
+        snprintf(reason, sizeof reason, "the LTTng trace has no end-of-session event "
+                 "(the recorder was killed or the trace was stopped early)");
+    else if (c.lost)
+        snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng", c.lost);
+    else if (strcmp(m.status, "complete"))
+        snprintf(reason, sizeof reason, "the recorder ended the session as '%s'", m.status);
+    int64_t end_ts = m.closed ? (int64_t)(m.close_ts - m.start_mono) : -1;
+    char why2[512] = "";
+    if (sink_finish(&m.sink, &c, complete, complete ? NULL : reason, end_ts,
+                    why2, sizeof why2) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", o->db_path, why2);
+        goto out;
+    }
+    if (!m.closed) {
+        /* sink_finish stores an end; a killed session has none. */
+        sqlite3_exec(m.sink.db, "UPDATE session SET end_ts=NULL WHERE id=1", NULL, NULL, NULL);
+    }
+    snprintf(st->status, sizeof st->status, "%s", complete ? "complete" : "incomplete");
+    ret = 0;
+out:
+    ingest_free(m.ing);
+    if (m.sink_open)
+        sink_close(&m.sink);
+    if (ret != 0 && m.sink_open)
+        remove_db(o->db_path);
+    for (size_t k = 0; k < m.nheld; k++)
+        free(m.held[k].rec);
+    free(m.held);
+    while (m.calls) {
+        struct call_name *n = m.calls->next;
+        free(m.calls);
+        m.calls = n;
+    }
+    free(m.buf);
+    return ret;
+}

@@ -1,0 +1,27 @@
+/* import_lttng.h — turn the events of the `fusetrace` LTTng provider
+ * (trace/fusetrace_tp.h) back into recorder records and store them in a
+ * new recording database. */
+#ifndef FUSETRACE_IMPORT_IMPORT_LTTNG_H
+#define FUSETRACE_IMPORT_IMPORT_LTTNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct import_opts {
+    const char *trace_dir;
+    const char *db_path;
+    const char *session_uuid;  /* NULL: the trace must hold one session */
+};
+
+struct import_stats {
+    uint64_t events, stored, discarded, skipped, requests, replies;
+    char uuid[64];
+    char status[32];
+};
+
+/* Returns 0 on success; -1 with a one-line reason in err (the database is
+ * then removed). */
+int import_lttng(const struct import_opts *o, struct import_stats *st,
+                 char *err, size_t errlen);
+
+#endif

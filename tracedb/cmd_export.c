@@ -1,0 +1,119 @@
+/* cmd_export.c — `fusetrace export DB --format=perfetto|jsonl [-o FILE]`. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracedb/commands.h"
+#include "tracedb/export.h"
+#include "tracedb/tracedb.h"
+#include "util/text_escape.h"
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+        "usage: fusetrace export DB --format=perfetto|jsonl [-o FILE]\n\n"
+        "Export a recording.\n"
+        "  --format=perfetto  Chrome/Perfetto trace-event JSON (open it in\n"
+        "                     ui.perfetto.dev or chrome://tracing): a slice per\n"
+        "                     request on its worker thread's track, backing calls\n"
+        "                     with a flow from their request, and a counter track\n"
+        "                     of requests in flight.\n"
+        "  --format=jsonl     one JSON object per line and request, with its reply\n"
+        "                     and latency; scenarios/lnav/fusetrace.json makes lnav\n"
+        "                     read it (lnav -i scenarios/lnav/fusetrace.json).\n"
+        "  -o, --output FILE  write to FILE (default: standard output)\n\n"
+        "Exit status: 0 exported; 1 unreadable recording or write error; 2 usage.\n");
+}
+
+static int usage_error(const char *what)
+{
+    fprintf(stderr, "fusetrace export: %s\nTry 'fusetrace export --help'.\n", what);
+    return 2;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *format = NULL, *output = NULL;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': output = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case ':': return usage_error("option needs an argument");
+        default: {
+            char msg[128];
+            snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+            return usage_error(msg);
+        }
+        }
+    }
+    if (argc - optind < 1)
+        return usage_error("missing DB");
+    if (argc - optind > 1)
+        return usage_error("too many arguments");
+    if (!format)
+        return usage_error("missing --format=perfetto|jsonl");
+    bool perfetto = !strcmp(format, "perfetto");
+    if (!perfetto && strcmp(format, "jsonl") != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "unknown format '%.64s' (perfetto or jsonl)", format);
+        return usage_error(msg);
+    }
+
+    sqlite3 *db;
+    char err[1024];
+    struct tracedb_info info;
+    if (tracedb_open(argv[optind], &db, &info, err, sizeof err) != 0) {
+        tx_stderr("export", "%s", err);
+        return 1;
+    }
+    /* Said before the data, like sql's note: whoever reads the export
+     * should know it stops where the recording stopped. */
+    if (info.status == TRACEDB_RECORDING)
+        tx_stderr("export", "note: the recording is still being written; exporting what it holds");
+    else if (info.status != TRACEDB_COMPLETE)
+        tx_stderr("export", "note: incomplete recording: %s", info.reason);
+    FILE *f = stdout;
+    if (output && strcmp(output, "-") != 0) {
+        f = fopen(output, "w");
+        if (!f) {
+            tx_stderr("export", "cannot create %s: %s", output, strerror(errno));
+            sqlite3_close(db);
+            return 1;
+        }
+    }
+    struct export_counts n;
+    int rc = perfetto ? export_perfetto(db, f, &n, err, sizeof err)
+                      : export_jsonl(db, f, &n, err, sizeof err);
+    sqlite3_close(db);
+    bool werr = ferror(f) != 0;
+    if (f != stdout)
+        werr |= fclose(f) != 0;
+    else
+        werr |= fflush(f) != 0;
+    if (rc != 0 || werr) {
+        tx_stderr("export", "%s", rc ? err : "write error");
+        if (f != stdout)
+            unlink(output);
+        return 1;
+    }
+    if (perfetto)
+        fprintf(stderr, "fusetrace export: %" PRIu64 " requests, %" PRIu64 " backing calls, %"
+                PRIu64 " flows, %" PRIu64 " counter samples\n",
+                n.requests, n.backing, n.flows, n.counters);
+    else
+        fprintf(stderr, "fusetrace export: %" PRIu64 " requests\n", n.requests);
+    return 0;
+}

@@ -1,0 +1,456 @@
+/* cmd_stats.c — `fusetrace stats DB`: a readable summary of a recording.
+ * Everything printed comes from the documented views and tables, so each
+ * number can be re-derived with `fusetrace sql`. */
+#include "tracedb/commands.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/text_escape.h"
+#include "tracedb/tracedb.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: fusetrace stats [--top N] DB\n"
+        "\n"
+        "Summarise a recording: session facts, duration, requests by op with\n"
+        "latency percentiles, errors, top files, processes, inode and file-handle\n"
+        "tables, fd-cache evictions, handle fallbacks and lost events.\n"
+        "  --top N  rows in the top-N lists (default 10)\n"
+        "  --help   show this help\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "fusetrace stats: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'fusetrace stats --help'.\n");
+    return 2;
+}
+
+static void fmt_ns(char *buf, size_t cap, int64_t ns)
+{
+    double v = (double)ns;
+    if (ns < 0)
+        snprintf(buf, cap, "-");
+    else if (ns < 1000)
+        snprintf(buf, cap, "%" PRId64 "ns", ns);
+    else if (ns < 1000000)
+        snprintf(buf, cap, "%.1fus", v / 1e3);
+    else if (ns < 1000000000)
+        snprintf(buf, cap, "%.2fms", v / 1e6);
+    else
+        snprintf(buf, cap, "%.3fs", v / 1e9);
+}
+
+static void fmt_bytes(char *buf, size_t cap, int64_t b)
+{
+    const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1024 && i < 4) {
+        v /= 1024;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, cap, "%" PRId64 "B", b);
+    else
+        snprintf(buf, cap, "%.1f%s", v, u[i]);
+}
+
+/* Print a recorded string escaped, padded/clipped to width (0 = as is). */
+static void pstr(const unsigned char *s, int width)
+{
+    char esc[1024];
+    const char *t = s ? (const char *)s : "";
+    tx_escape_buf(esc, sizeof esc, t, strlen(t));
+    if (width > 0) {
+        size_t w = tx_width(esc);
+        if ((int)w > width) {
+            /* Clip on a code point boundary, keep the tail: for paths the
+             * end is what identifies the file. */
+            const char *p = esc;
+            size_t skip = w - (size_t)width + 1;
+            while (skip && *p) {
+                p++;
+                while ((*p & 0xc0) == 0x80)
+                    p++;
+                skip--;
+            }
+            printf("~%s", p);
+        } else {
+            printf("%s%*s", esc, width - (int)w, "");
+        }
+    } else {
+        fputs(esc, stdout);
+    }
+}
+
+struct q {
+    sqlite3 *db;
+    bool failed;
+};
+
+static sqlite3_stmt *prep(struct q *q, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fusetrace stats: %s\n", sqlite3_errmsg(q->db));
+        q->failed = true;
+        return NULL;
+    }
+    return st;
+}
+
+static bool done(struct q *q, sqlite3_stmt *st, int rc)
+{
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        fprintf(stderr, "fusetrace stats: %s\n", sqlite3_errmsg(q->db));
+        q->failed = true;
+    }
+    sqlite3_finalize(st);
+    return !q->failed;
+}
+
+static int64_t scalar(struct q *q, const char *sql, int64_t dflt)
+{
+    sqlite3_stmt *st = prep(q, sql);
+    if (!st)
+        return dflt;
+    int rc = sqlite3_step(st);
+    int64_t v = dflt;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    done(q, st, rc);
+    return v;
+}
+
+static void session_facts(struct q *q, const struct tracedb_info *info, const char *path)
+{
+    sqlite3_stmt *st = prep(q,
+        "SELECT uuid, source, mountpoint, command, options, host, kernel, "
+        "libfuse_version, fusetrace_version, start_realtime_ns, end_ts, "
+        "proto_major, proto_minor, kernel_proto_major, kernel_proto_minor, "
+        "init_flags, max_write, max_readahead, max_background, time_gran, "
+        "entry_timeout_ns, attr_timeout_ns, capture_data, drop_mode, "
+        "(SELECT max(ts) FROM request), recorder_pid FROM session WHERE id = 1");
+    if (!st)
+        return;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char a[64], b[64];
+        printf("Recording    ");
+        pstr((const unsigned char *)path, 0);
+        printf("\nSession      %s (schema %d, fusetrace %s)\n",
+               sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?",
+               info->schema_version,
+               sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8) : "?");
+        printf("Status       %s", tracedb_status_name(info->status));
+        if (info->status == TRACEDB_INCOMPLETE) {
+            printf(": ");
+            pstr((const unsigned char *)info->reason, 0);
+        } else if (info->status == TRACEDB_RECORDING) {
+            printf(" (recorder pid %" PRId64 " still running)", info->recorder_pid);
+        }
+        printf("\nSource       ");
+        pstr(sqlite3_column_text(st, 1), 0);
+        printf("\nMountpoint   ");
+        pstr(sqlite3_column_text(st, 2), 0);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            printf("\nCommand      ");
+            pstr(sqlite3_column_text(st, 3), 0);
+        }
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            printf("\nOptions      ");
+            pstr(sqlite3_column_text(st, 4), 0);
+        }
+        printf("\nHost         ");
+        pstr(sqlite3_column_text(st, 5), 0);
+        printf(", kernel ");
+        pstr(sqlite3_column_text(st, 6), 0);
+        printf(", libfuse ");
+        pstr(sqlite3_column_text(st, 7), 0);
+        time_t secs = (time_t)(sqlite3_column_int64(st, 9) / 1000000000);
+        struct tm tm;
+        char when[64] = "?";
+        if (localtime_r(&secs, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
+        printf("\nStarted      %s\n", when);
+        int64_t end = sqlite3_column_type(st, 10) != SQLITE_NULL
+                    ? sqlite3_column_int64(st, 10) : sqlite3_column_int64(st, 24);
+        fmt_ns(a, sizeof a, end);
+        printf("Duration     %s%s\n", a,
+               sqlite3_column_type(st, 10) == SQLITE_NULL ? " (until the last request seen)" : "");
+        if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+            printf("Protocol     %lld.%lld (kernel offered %lld.%lld), flags 0x%llx, "
+                   "max_write %lld, max_readahead %lld, max_background %lld, time_gran %lld\n",
+                   sqlite3_column_int64(st, 11), sqlite3_column_int64(st, 12),
+                   sqlite3_column_int64(st, 13), sqlite3_column_int64(st, 14),
+                   (unsigned long long)sqlite3_column_int64(st, 15),
+                   sqlite3_column_int64(st, 16), sqlite3_column_int64(st, 17),
+                   sqlite3_column_int64(st, 18), sqlite3_column_int64(st, 19));
+        } else {
+            printf("Protocol     (no INIT reply recorded)\n");
+        }
+        if (sqlite3_column_type(st, 20) != SQLITE_NULL) {
+            fmt_ns(a, sizeof a, sqlite3_column_int64(st, 20));
+            fmt_ns(b, sizeof b, sqlite3_column_int64(st, 21));
+            printf("Timeouts     entry %s, attr %s (first entry reply)\n", a, b);
+        }
+        printf("Capture      %lld data bytes per read/write, %s mode\n",
+               sqlite3_column_int64(st, 22),
+               sqlite3_column_int64(st, 23) ? "drop" : "lossless");
+    }
+    done(q, st, rc);
+}
+
+static void events(struct q *q, const struct tracedb_info *info)
+{
+    int64_t req = scalar(q, "SELECT count(*) FROM request", 0);
+    int64_t rep = scalar(q, "SELECT count(*) FROM reply", 0);
+    int64_t notif = scalar(q, "SELECT count(*) FROM notify", 0);
+    int64_t infl = scalar(q, "SELECT count(*) FROM inflight", 0);
+    printf("Events       %" PRId64 " stored, %" PRId64 " lost", info->events_stored,
+           info->events_lost);
+    if (info->status == TRACEDB_INCOMPLETE && info->end_ts < 0)
+        printf(" (counters as of the last commit)");
+    printf("\nRequests     %" PRId64 " (tap saw %" PRId64 "), replies %" PRId64
+           ", notifications %" PRId64 ", unanswered %" PRId64 "\n",
+           req, info->requests_seen, rep, notif, infl);
+    if (info->events_lost)
+        printf("LOST EVENTS  %" PRId64 " events were not recorded: this recording is "
+               "not complete\n", info->events_lost);
+}
+
+static void by_op(struct q *q)
+{
+    sqlite3_stmt *st = prep(q,
+        "SELECT op, opcode, count, errors, p50_ns, p95_ns, p99_ns, max_ns, total_ns "
+        "FROM per_op_latency");
+    if (!st)
+        return;
+    printf("\nRequests by op (answered)\n");
+    printf("  %-16s %9s %7s %9s %9s %9s %9s %10s\n", "OP", "COUNT", "ERRORS",
+           "P50", "P95", "P99", "MAX", "TOTAL");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char p50[32], p95[32], p99[32], mx[32], tot[32], name[32];
+        const unsigned char *op = sqlite3_column_text(st, 0);
+        if (op)
+            snprintf(name, sizeof name, "%s", op);
+        else
+            snprintf(name, sizeof name, "op%lld", sqlite3_column_int64(st, 1));
+        fmt_ns(p50, sizeof p50, sqlite3_column_int64(st, 4));
+        fmt_ns(p95, sizeof p95, sqlite3_column_int64(st, 5));
+        fmt_ns(p99, sizeof p99, sqlite3_column_int64(st, 6));
+        fmt_ns(mx, sizeof mx, sqlite3_column_int64(st, 7));
+        fmt_ns(tot, sizeof tot, sqlite3_column_int64(st, 8));
+        printf("  %-16s %9lld %7lld %9s %9s %9s %9s %10s\n", name,
+               sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+               p50, p95, p99, mx, tot);
+    }
+    done(q, st, rc);
+
+    st = prep(q,
+        "SELECT coalesce(o.name, 'op' || q.opcode), count(*) FROM request q "
+        "LEFT JOIN opcode_name o ON o.opcode = q.opcode "
+        "WHERE o.has_reply = 0 GROUP BY q.opcode ORDER BY 2 DESC");
+    if (!st)
+        return;
+    bool any = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        printf("%s%s %lld", any ? ", " : "  without reply: ",
+               (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+        any = true;
+    }
+    if (any)
+        putchar('\n');
+    done(q, st, rc);
+}
+
+static void errors(struct q *q, int top)
+{
+    sqlite3_stmt *st = prep(q,
+        "SELECT coalesce(op, 'op' || opcode), errno, coalesce(errno_name, 'E' || errno), "
+        "count(*) FROM errors GROUP BY opcode, errno ORDER BY 4 DESC LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top * 3);
+    printf("\nErrors by op and errno\n");
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!n++)
+            printf("  %-16s %-16s %9s\n", "OP", "ERRNO", "COUNT");
+        printf("  %-16s %-16s %9lld\n", (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
+    }
+    if (!n)
+        printf("  (none)\n");
+    done(q, st, rc);
+}
+
+static void top_files(struct q *q, int top)
+{
+    sqlite3_stmt *st = prep(q,
+        "SELECT requests, path, nodeid FROM file_activity ORDER BY requests DESC LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top);
+    printf("\nTop files by requests\n");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        printf("  %9lld  ", sqlite3_column_int64(st, 0));
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            pstr(sqlite3_column_text(st, 1), 0);
+        else
+            printf("(nodeid %lld)", sqlite3_column_int64(st, 2));
+        putchar('\n');
+    }
+    done(q, st, rc);
+
+    st = prep(q,
+        "SELECT bytes_read + bytes_written, bytes_read, bytes_written, path, nodeid "
+        "FROM file_activity WHERE bytes_read + bytes_written > 0 "
+        "ORDER BY 1 DESC LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top);
+    printf("\nTop files by bytes\n");
+    int n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char t[32], r[32], w[32];
+        if (!n++)
+            printf("  %10s %10s %10s  %s\n", "TOTAL", "READ", "WRITTEN", "PATH");
+        fmt_bytes(t, sizeof t, sqlite3_column_int64(st, 0));
+        fmt_bytes(r, sizeof r, sqlite3_column_int64(st, 1));
+        fmt_bytes(w, sizeof w, sqlite3_column_int64(st, 2));
+        printf("  %10s %10s %10s  ", t, r, w);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            pstr(sqlite3_column_text(st, 3), 0);
+        else
+            printf("(nodeid %lld)", sqlite3_column_int64(st, 4));
+        putchar('\n');
+    }
+    if (!n)
+        printf("  (no data read or written)\n");
+    done(q, st, rc);
+}
+
+static void processes(struct q *q, int top)
+{
+    sqlite3_stmt *st = prep(q,
+        "SELECT pid, comm, requests, errors, total_latency_ns, cmdline "
+        "FROM per_process ORDER BY requests DESC LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top);
+    int64_t nproc = scalar(q, "SELECT count(*) FROM process", 0);
+    printf("\nProcesses (%" PRId64 " seen)\n", nproc);
+    printf("  %8s %-16s %9s %7s %10s  %s\n", "PID", "COMM", "REQUESTS", "ERRORS",
+           "TIME", "CMDLINE");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char t[32];
+        fmt_ns(t, sizeof t, sqlite3_column_int64(st, 4));
+        printf("  %8lld ", sqlite3_column_int64(st, 0));
+        pstr(sqlite3_column_text(st, 1), 16);
+        printf(" %9lld %7lld %10s  ", sqlite3_column_int64(st, 2),
+               sqlite3_column_int64(st, 3), t);
+        pstr(sqlite3_column_text(st, 5), 60);
+        putchar('\n');
+    }
+    done(q, st, rc);
+}
+
+static void tables(struct q *q)
+{
+    int64_t peak_inodes = scalar(q,
+        "SELECT max(live) FROM (SELECT sum(CASE kind WHEN 0 THEN 1 ELSE -1 END) "
+        "OVER (ORDER BY id) AS live FROM inode_event WHERE kind IN (0, 3))", 0);
+    int64_t news = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 0", 0);
+    int64_t frees = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 3", 0);
+    int64_t held = scalar(q,
+        "SELECT count(*) FROM inode_lifetime WHERE referenced_at_unmount AND nodeid <> 1", 0);
+    int64_t peak_fh = scalar(q,
+        "SELECT max(live) FROM (SELECT sum(CASE WHEN kind IN (0, 1, 3) THEN 1 ELSE -1 END) "
+        "OVER (ORDER BY id) AS live FROM fh_event)", 0);
+    int64_t opens = scalar(q, "SELECT count(*) FROM fh_event WHERE kind IN (0, 1, 3)", 0);
+    int64_t created = scalar(q, "SELECT count(*) FROM fh_event WHERE kind = 1 AND created", 0);
+    int64_t evict = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 7", 0);
+    int64_t fdopen = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 6", 0);
+    int64_t fallback = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 5", 0);
+    int64_t handles = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 4", 0);
+    int64_t reuse = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 8", 0);
+    int64_t stale = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 9", 0);
+    int64_t forgets = scalar(q, "SELECT count(*) FROM forget", 0);
+    int64_t backing = scalar(q, "SELECT count(*) FROM backing_call", 0);
+    int64_t berr = scalar(q, "SELECT count(*) FROM backing_call WHERE err <> 0", 0);
+
+    printf("\nInode table  peak %" PRId64 " entries; %" PRId64 " NEW, %" PRId64
+           " FREE, %" PRId64 " forgotten by the kernel (FORGET items); "
+           "%" PRId64 " still referenced at unmount (root excluded)\n",
+           peak_inodes, news, frees, forgets, held);
+    printf("Handles      %" PRId64 " file handles taken, %" PRId64
+           " fallbacks to O_PATH fds, %" PRId64 " reuse detected, %" PRId64 " stale\n",
+           handles, fallback, reuse, stale);
+    printf("fd cache     %" PRId64 " opens, %" PRId64 " evictions\n", fdopen, evict);
+    printf("File handles peak %" PRId64 " open; %" PRId64 " opens (%" PRId64
+           " creates that created the file)\n", peak_fh, opens, created);
+    printf("Backing      %" PRId64 " syscalls, %" PRId64 " failed\n", backing, berr);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    const char *dbpath = NULL;
+    int top = 10;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--top") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a number", a);
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 100000)
+                return usage_error("bad --top value '%s'", argv[i]);
+            top = (int)v;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (!dbpath) {
+            dbpath = a;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    if (!dbpath)
+        return usage_error("%s", "missing DB");
+
+    struct q q = { 0 };
+    struct tracedb_info info;
+    char err[1024];
+    if (tracedb_open(dbpath, &q.db, &info, err, sizeof err) != 0) {
+        fprintf(stderr, "fusetrace stats: %s\n", err);
+        return 1;
+    }
+    session_facts(&q, &info, dbpath);
+    events(&q, &info);
+    by_op(&q);
+    errors(&q, top);
+    top_files(&q, top);
+    processes(&q, top);
+    tables(&q);
+    sqlite3_close(q.db);
+    if (fflush(stdout) != 0) {
+        perror("fusetrace stats: writing output");
+        return 1;
+    }
+    return q.failed ? 1 : 0;
+}

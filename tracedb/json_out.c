@@ -1,0 +1,102 @@
+/* json_out.c — see json_out.h. */
+#include "tracedb/json_out.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void jw_string(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void jw_open(struct jw *w)
+{
+    fputc('{', w->f);
+    w->first = true;
+}
+
+void jw_close(struct jw *w)
+{
+    fputc('}', w->f);
+    w->first = false;
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+    if (!w->first)
+        fputc(',', w->f);
+    w->first = false;
+    jw_string(w->f, key, strlen(key));
+    fputc(':', w->f);
+}
+
+void jw_int(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    fprintf(w->f, "%" PRId64, v);
+}
+
+void jw_num(struct jw *w, const char *key, double v, int decimals)
+{
+    jw_key(w, key);
+    fprintf(w->f, "%.*f", decimals, v);
+}
+
+void jw_str(struct jw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    if (s)
+        jw_string(w->f, s, strlen(s));
+    else
+        fputs("null", w->f);
+}
+
+void jw_col(struct jw *w, const char *key, sqlite3_stmt *st, int col)
+{
+    jw_key(w, key);
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+        fprintf(w->f, "%lld", (long long)sqlite3_column_int64(st, col));
+        break;
+    case SQLITE_FLOAT:
+        fprintf(w->f, "%.17g", sqlite3_column_double(st, col));
+        break;
+    case SQLITE_TEXT:
+        jw_string(w->f, (const char *)sqlite3_column_text(st, col),
+                  (size_t)sqlite3_column_bytes(st, col));
+        break;
+    case SQLITE_BLOB: {
+        const unsigned char *b = sqlite3_column_blob(st, col);
+        int n = sqlite3_column_bytes(st, col);
+        fputc('"', w->f);
+        for (int i = 0; i < n; i++)
+            fprintf(w->f, "%02x", b[i]);
+        fputc('"', w->f);
+        break;
+    }
+    default:
+        fputs("null", w->f);
+    }
+}
+
+void jw_col_opt(struct jw *w, const char *key, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        jw_col(w, key, st, col);
+}
