@@ -1,0 +1,181 @@
+/* cmd_record.c — `fusetrace record DIR -- COMMAND`: mount over DIR, serve
+ * on a thread while the main thread runs COMMAND in the mounted directory,
+ * then unmount and finalise the recording (and the LTTng session). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/mount_setup.h"
+#include "shim/session.h"
+#include "trace/lttng_control.h"
+#include "trace/recorder.h"
+
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t interrupts;
+
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (child_pid <= 0)
+        return;
+    /* First signal: let COMMAND end by itself (a blocked FUSE request gets
+     * INTERRUPT from the kernel).  A terminal's Ctrl-C, quit or hangup
+     * (SI_KERNEL) already reached the whole foreground process group,
+     * COMMAND included (it stays in ours): passing it on would deliver it
+     * twice, and a second SIGINT inside a program's SIGINT handler kills
+     * most programs.  A kill(2) aimed at us alone is passed on.  Second
+     * signal: kill COMMAND. */
+    if (interrupts++)
+        kill((pid_t)child_pid, SIGKILL);
+    else if (si->si_code != SI_KERNEL)
+        kill((pid_t)child_pid, sig);
+}
+
+static void *serve(void *arg)
+{
+    struct fs *fs = arg;
+    return (void *)(intptr_t)session_loop(fs);
+}
+
+/* Fork COMMAND in DIR.  The child enters the mount before it execs, so the
+ * recorder meets its pid first under our own name; once the exec is
+ * confirmed (the close-on-exec pipe reads EOF) the recorder re-reads
+ * identities, and what COMMAND does is attributed to COMMAND. */
+static pid_t spawn_command(char **command, const char *dir)
+{
+    int execd[2];
+    if (pipe2(execd, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(execd[1]);
+        if (pid > 0) {
+            char c;
+            while (read(execd[0], &c, 1) < 0 && errno == EINTR)
+                ;
+            rec_identities_changed();
+        }
+        close(execd[0]);
+        return pid;
+    }
+    close(execd[0]);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    umask(user_umask);
+    /* Entering DIR by path after the mount lands in the mount, not in the
+     * directory it covers. */
+    if (chdir(dir) < 0) {
+        fprintf(stderr, "fusetrace: cannot enter %s: %s\n", dir, strerror(errno));
+        _exit(126);
+    }
+    execvp(command[0], command);
+    fprintf(stderr, "fusetrace: cannot run %s: %s\n", command[0], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+int cmd_record(int argc, char **argv)
+{
+    struct cli cli;
+    int r = mount_prepare(argc, argv, true, EXIT_FUSETRACE_FAILED, &cli);
+    if (r >= 0)
+        return r;
+    cli.fs.splice = false;
+
+    char lttng_dir[PATH_MAX] = "";
+    char session_name[64] = "";
+    struct lttng_ctl lttng = { 0 };
+    if (cli.lttng) {
+        if (cli.lttng_output)
+            snprintf(lttng_dir, sizeof(lttng_dir), "%s", cli.lttng_output);
+        else
+            timestamped(lttng_dir, sizeof(lttng_dir), ".lttng");
+        if (path_is_under(lttng_dir, cli.fs.mountpoint)) {
+            fprintf(stderr, "fusetrace: refusing to write the LTTng trace to %s: it is under %s\n",
+                    lttng_dir, cli.fs.mountpoint);
+            return EXIT_FUSETRACE_FAILED;
+        }
+        snprintf(session_name, sizeof(session_name), "fusetrace-%ld", (long)getpid());
+        char err[512];
+        bool started;
+        pid_t sessiond;
+        if (lttng_ctl_ensure_sessiond(&started, &sessiond, err, sizeof(err)) < 0 ||
+            lttng_ctl_start(&lttng, session_name, lttng_dir, err, sizeof(err)) < 0) {
+            fprintf(stderr, "fusetrace: cannot start an LTTng session: %s\n", err);
+            return EXIT_FUSETRACE_FAILED;
+        }
+        if (started)
+            fprintf(stderr, "fusetrace: started lttng-sessiond (pid %ld)\n", (long)sessiond);
+    }
+
+    char db[PATH_MAX];
+    struct fs fs;
+    int status = EXIT_FUSETRACE_FAILED;
+    if (open_recorder(&cli, db, sizeof(db)) < 0)
+        goto out_lttng;
+    if (fs_open(&fs, &cli.fs) < 0)
+        goto out_rec;
+    if (session_mount(&fs, cli.fuse_opts, false) < 0)
+        goto out_fs;
+
+    pthread_t server;
+    if (pthread_create(&server, NULL, serve, &fs) != 0) {
+        fprintf(stderr, "fusetrace: cannot start the server thread\n");
+        session_request_unmount(&fs);
+        session_end(&fs, false);
+        goto out_fs;
+    }
+    struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    pid_t pid = spawn_command(cli.command, cli.fs.mountpoint);
+    int wstatus = 0;
+    if (pid < 0) {
+        fprintf(stderr, "fusetrace: cannot fork: %s\n", strerror(errno));
+    } else {
+        child_pid = pid;
+        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+            ;
+        child_pid = 0;
+        status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    }
+    session_request_unmount(&fs);
+    pthread_join(server, NULL);
+    session_end(&fs, false);
+out_fs:
+    fs_close(&fs);
+out_rec:
+    if (finish_recording() < 0 && status == 0)
+        status = EXIT_RECORDING_INCOMPLETE;
+out_lttng:
+    if (cli.lttng) {
+        char err[512];
+        uint64_t discarded = 0;
+        if (lttng_ctl_stop(&lttng, &discarded, err, sizeof(err)) < 0) {
+            fprintf(stderr, "fusetrace: stopping the LTTng session: %s\n", err);
+            if (status == 0)
+                status = EXIT_RECORDING_INCOMPLETE;
+        } else {
+            fprintf(stderr, "fusetrace: LTTng trace in %s\n", lttng_dir);
+            if (discarded) {
+                fprintf(stderr, "fusetrace: LTTng discarded %llu events\n",
+                        (unsigned long long)discarded);
+                if (status == 0)
+                    status = EXIT_RECORDING_INCOMPLETE;
+            }
+        }
+    }
+    return status;
+}

@@ -1,0 +1,40 @@
+/* mount_setup.h — the steps `fusetrace mount` and `fusetrace record`
+ * share (cli/mount_setup.c).
+ *
+ * Order matters and is the same for both: recorder (so the root's NEW event
+ * is recorded) -> source opened (before the mount may cover it) -> mount ->
+ * serve. */
+#ifndef FUSETRACE_CLI_MOUNT_SETUP_H
+#define FUSETRACE_CLI_MOUNT_SETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/cli.h"
+
+#define EXIT_FUSETRACE_FAILED 125
+#define EXIT_RECORDING_INCOMPLETE 124
+
+/* Parse the command line, settle the permission and credential policy,
+ * check SOURCE and MOUNTPOINT and make them absolute (before anything is
+ * mounted).  Returns -1 to go on, or the exit status to return now: 0
+ * after --help, 2 for a usage error, `failed` when a directory is
+ * unusable. */
+int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cli);
+
+/* True if `path` (which may not exist yet) would live at or under `dir`. */
+bool path_is_under(const char *path, const char *dir);
+
+/* "fusetrace-YYYYmmdd-HHMMSS" + suffix into buf. */
+void timestamped(char *buf, size_t len, const char *suffix);
+
+/* Decide the recording's sinks and open the recorder (record defaults to a
+ * timestamped database in db_buf).  Refuses a database under the
+ * mountpoint.  Returns 0 or -1 after saying why. */
+int open_recorder(struct cli *cli, char *db_buf, size_t db_len);
+
+/* Close the recorder if it is open.  Returns 0, or -1 if the recording
+ * is incomplete (recorder_close has said why on stderr). */
+int finish_recording(void);
+
+#endif
