@@ -232,7 +232,7 @@ static int add_opt(struct fuse_args *args, const char *opt)
     return fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opt) ? -1 : 0;
 }
 
-int session_mount(struct fs *fs, const struct cli *cli, bool signals)
+int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
 {
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     char fsname[2 * PATH_MAX + 16];
@@ -259,8 +259,8 @@ int session_mount(struct fs *fs, const struct cli *cli, bool signals)
         bad = add_opt(&args, "allow_other");
     if (!bad && fs->cfg.default_permissions)
         bad = add_opt(&args, "default_permissions");
-    if (!bad && cli->fuse_opts[0])
-        bad = add_opt(&args, cli->fuse_opts);
+    if (!bad && fuse_opts && fuse_opts[0])
+        bad = add_opt(&args, fuse_opts);
     if (!bad && fs->cfg.debug)
         bad = fuse_opt_add_arg(&args, "-d");
     if (bad) {

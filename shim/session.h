@@ -2,7 +2,6 @@
 #ifndef FUSETRACE_SHIM_SESSION_H
 #define FUSETRACE_SHIM_SESSION_H
 
-#include "cli/cli.h"
 #include "shim/fs.h"
 
 /* Open the source (before anything covers it), probe file handles, build the
@@ -11,9 +10,10 @@ int fs_open(struct fs *fs, const struct fs_config *cfg);
 void fs_close(struct fs *fs);
 
 /* Create the FUSE session and mount it; installs the wire tap when the
- * recorder is on.  `signals`: let SIGINT/SIGTERM/SIGHUP end the session
+ * recorder is on.  `fuse_opts`: the user's -o options, comma separated
+ * (NULL or "" for none).  `signals`: let SIGINT/SIGTERM/SIGHUP end the session
  * (mount); record handles signals itself. */
-int session_mount(struct fs *fs, const struct cli *cli, bool signals);
+int session_mount(struct fs *fs, const char *fuse_opts, bool signals);
 /* Serve until unmounted or told to exit.  Returns 0 or -1. */
 int session_loop(struct fs *fs);
 /* Unmount from another thread while session_loop runs (record). */
