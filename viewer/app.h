@@ -1,7 +1,8 @@
 /* app.h — the viewer's shared state, and the interface between its views.
  *
  * One concept per file:
- *   cmd_view.c   options, start-up, main loop, key dispatch, bench mode
+ *   cmd_view.c   options, start-up, main loop, key dispatch
+ *   view_bench.c the --bench mode: a key script, timed
  *   draw.c       screen primitives (safe text, colours, layout, key bar)
  *   timeline.c   the request list: a window of filtered rows over SQL
  *   detail.c     the selected request's fields, events and backing calls
@@ -226,5 +227,14 @@ void keybar_draw(struct app *a, int y);
 /* cmd_view.c */
 void app_after_move(struct app *a);   /* cursor changed: detail + state */
 void apply_filters(struct app *a);
+/* One key, whatever view is up; `is_key`: a KEY_* code, not a character. */
+void view_dispatch(struct app *a, wint_t ch, bool is_key);
+
+/* Work done between two looks at the keyboard: a key pressed meanwhile
+ * waits at most this long, plus its own work (KEY_BUDGET_NS). */
+#define IDLE_SLICE_NS 30000000LL
+
+/* view_bench.c: run the --bench key script, write the report. */
+void view_bench_run(struct app *a, double open_ms);
 
 #endif
