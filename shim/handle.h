@@ -48,7 +48,4 @@ int handles_probe(struct mount_fds *m, int source_fd, uint64_t mnt_id);
 /* Whether handles work on mnt_id: 1 yes, 0 unknown, -errno no. */
 int mount_handles_state(struct mount_fds *m, uint64_t mnt_id);
 
-/* statx of an fd (AT_EMPTY_PATH, no follow) returning st and the mount id. */
-int stat_with_mnt_id(int fd, struct stat *st, uint64_t *mnt_id);
-
 #endif

@@ -12,6 +12,7 @@
 
 #include "shim/backing.h"
 #include "shim/handle.h"
+#include "shim/stat_id.h"
 #include "shim/reply.h"
 
 struct inode *op_inode(fuse_req_t req, fuse_ino_t nodeid, int *fd)

@@ -14,6 +14,7 @@
 #include "shim/backing.h"
 #include "shim/creds.h"
 #include "shim/handle.h"
+#include "shim/stat_id.h"
 #include "shim/op_common.h"
 #include "shim/ops.h"
 #include "shim/reply.h"

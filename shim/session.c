@@ -18,6 +18,7 @@
 #include "shim/creds.h"
 #include "shim/fh_table.h"
 #include "shim/handle.h"
+#include "shim/stat_id.h"
 #include "shim/inode_table.h"
 #include "shim/ops.h"
 #include "shim/unmount_guard.h"

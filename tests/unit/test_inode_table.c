@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "shim/handle.h"
+#include "shim/stat_id.h"
 #include "shim/inode_table.h"
 #include "shim/op_common.h"
 
