@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <fuse_lowlevel.h>
+
 #include "cli/mount_setup.h"
 #include "shim/creds.h"
 #include "trace/recorder.h"
@@ -102,6 +104,7 @@ int open_recorder(struct cli *cli, char *db_buf, size_t db_len)
         .source = cli->fs.source,
         .mountpoint = cli->fs.mountpoint,
         .options = cli->options_line,
+        .libfuse = fuse_pkgversion(),
     };
     char cmdline[4096] = "";
     if (cli->command) {

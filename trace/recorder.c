@@ -4,7 +4,6 @@
 #include "trace/recorder.h"
 
 #include <errno.h>
-#include <fuse_lowlevel.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
@@ -164,7 +163,7 @@ int recorder_open(const struct rec_config *cfg, char *err, size_t errlen)
             .command = cfg->command, .options = cfg->options,
             .host = have_u ? u.nodename : NULL,
             .kernel = have_u ? u.release : NULL,
-            .libfuse = fuse_pkgversion(),
+            .libfuse = cfg->libfuse,
             .capture_data = (int64_t)cfg->capture_data,
             .drop = cfg->drop, .lttng = cfg->lttng,
             .ring_bytes = (int64_t)rec_g.ring_cap,

@@ -45,6 +45,8 @@ struct rec_config {
     const char *mountpoint;
     const char *command;       /* the recorded command line, or NULL */
     const char *options;       /* the fusetrace command line as given */
+    const char *libfuse;       /* libfuse's version, or NULL (the recorder
+                                * itself does not link libfuse) */
 };
 
 /* Open the sinks (create the database 0600, write schema and session row with
