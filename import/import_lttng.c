@@ -20,10 +20,7 @@
 #include <unistd.h>
 
 #include "import/import_ctf.h"
-#include "trace/rec_event.h"
-#include "trace/rec_ingest.h"
-#include "trace/rec_process.h"
-#include "trace/rec_sqlite.h"
+#include "trace/import_sink.h"
 #include "trace/tp_args.h"
 
 #define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) \
@@ -61,9 +58,7 @@ struct imp {
     uint64_t close_ts;
     char status[32];
 
-    struct sink sink;
-    bool sink_open;
-    struct ingest *ing;
+    struct import_sink *sink;
 
     struct held *held;
     size_t nheld, capheld;
@@ -305,13 +300,7 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
 
 static int store(struct imp *m, const struct rec_hdr *h)
 {
-    int rc = ingest_record(m->ing, h);
-    if (rc != SQLITE_OK) {
-        snprintf(m->err, m->errlen, "%s: database write failed: %s", m->o->db_path,
-                 sqlite3_errmsg(m->sink.db));
-        return -1;
-    }
-    return 0;
+    return import_sink_store(m->sink, h, m->err, m->errlen);
 }
 
 static const char *or_null(const char *s)
@@ -348,21 +337,17 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
         .ring_bytes = 0,
         .snapshot_data = (int64_t)snap,
     };
-    if (sink_create(&m->sink, m->o->db_path, &f, m->err, m->errlen) != 0)
-        return -1;
-    m->sink_open = true;
-    m->start_mono = mono;
-    m->capture = (size_t)cap;
-    m->pid = pid;
     /* A trace is read after the fact: the live /proc says nothing about
      * its processes (pids may even have been recycled).  Identities come
      * from fusetrace:process events; a pid none described gets a row with
      * its pid only. */
-    m->ing = ingest_new(&m->sink, mono, (size_t)cap, "/nonexistent/fusetrace-import");
-    if (!m->ing) {
-        snprintf(m->err, m->errlen, "out of memory");
+    m->sink = import_sink_create(m->o->db_path, &f, (size_t)cap, "/nonexistent/fusetrace-import",
+                                 m->err, m->errlen);
+    if (!m->sink)
         return -1;
-    }
+    m->start_mono = mono;
+    m->capture = (size_t)cap;
+    m->pid = pid;
     m->have = true;
     snprintf(m->st->uuid, sizeof m->st->uuid, "%s", f.uuid);
     /* Held-back events of this session, in order. */
@@ -469,23 +454,7 @@ static int on_discarded(void *ctx, uint64_t count, uint64_t ts)
     m->st->discarded += count;
     if (!m->have)
         return 0;
-    ingest_count_lost(m->ing, count);
-    if (ingest_loss(m->ing, ts ? ts : m->start_mono, 0, count) != SQLITE_OK) {
-        snprintf(m->err, m->errlen, "%s: database write failed: %s", m->o->db_path,
-                 sqlite3_errmsg(m->sink.db));
-        return -1;
-    }
-    return 0;
-}
-
-static void remove_db(const char *path)
-{
-    char side[4096 + 8];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    return import_sink_loss(m->sink, ts ? ts : m->start_mono, count, m->err, m->errlen);
 }
 
 int import_lttng(const struct import_opts *o, struct import_stats *st, char *err, size_t errlen)
@@ -499,7 +468,7 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    /* Refuse an existing output before reading anything (sink_create
+    /* Refuse an existing output before reading anything (import_sink_create
      * would too, but only once the session event is reached). */
     if (access(o->db_path, F_OK) == 0) {
         snprintf(err, errlen, "refusing to overwrite existing file %s", o->db_path);
@@ -531,40 +500,23 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
                  "choose one with --session UUID", o->trace_dir, st->uuid, m.pid, list);
         goto out;
     }
-    struct sink_counters c;
-    if (ingest_commit(m.ing) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: final commit failed: %s", o->db_path, sqlite3_errmsg(m.sink.db));
-        goto out;
-    }
-    ingest_counters(m.ing, &c);
+    uint64_t lost = import_sink_lost(m.sink);
     char reason[256] = "";
-    bool complete = m.closed && !strcmp(m.status, "complete") && c.lost == 0;
+    bool complete = m.closed && !strcmp(m.status, "complete") && lost == 0;
     if (!m.closed)
         snprintf(reason, sizeof reason, "the LTTng trace has no end-of-session event "
                  "(the recorder was killed or the trace was stopped early)");
-    else if (c.lost)
-        snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng", c.lost);
+    else if (lost)
+        snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng", lost);
     else if (strcmp(m.status, "complete"))
         snprintf(reason, sizeof reason, "the recorder ended the session as '%s'", m.status);
     int64_t end_ts = m.closed ? (int64_t)(m.close_ts - m.start_mono) : -1;
-    char why2[512] = "";
-    if (sink_finish(&m.sink, &c, complete, complete ? NULL : reason, end_ts,
-                    why2, sizeof why2) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", o->db_path, why2);
+    if (import_sink_finish(m.sink, complete, reason, end_ts, err, errlen) != 0)
         goto out;
-    }
-    if (!m.closed) {
-        /* sink_finish stores an end; a killed session has none. */
-        sqlite3_exec(m.sink.db, "UPDATE session SET end_ts=NULL WHERE id=1", NULL, NULL, NULL);
-    }
     snprintf(st->status, sizeof st->status, "%s", complete ? "complete" : "incomplete");
     ret = 0;
 out:
-    ingest_free(m.ing);
-    if (m.sink_open)
-        sink_close(&m.sink);
-    if (ret != 0 && m.sink_open)
-        remove_db(o->db_path);
+    import_sink_close(m.sink, ret != 0);
     for (size_t k = 0; k < m.nheld; k++)
         free(m.held[k].rec);
     free(m.held);

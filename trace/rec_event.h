@@ -1,5 +1,6 @@
-/* rec_event.h — the binary records that travel from the hot path to the
- * writer thread through the rings.
+/* rec_event.h — the event model: the binary records that travel from the
+ * hot path to the writer thread through the rings, and that an importer
+ * (trace/import_sink.h) hands to the same decode-and-store code.
  *
  * A record is a rec_hdr followed by a type-specific payload, padded to 8
  * bytes.  Wire records carry the raw message bytes (header + arguments, at
@@ -11,6 +12,10 @@
 #define FUSETRACE_TRACE_REC_EVENT_H
 
 #include <stdint.h>
+
+/* The most a process record keeps of a command name and a command line. */
+#define PROC_COMM_MAX    64
+#define PROC_CMDLINE_MAX 1024
 
 enum rec_type {
     REC_T_REQUEST = 1,

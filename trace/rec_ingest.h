@@ -7,9 +7,9 @@
  *     its own transactions, commit period and failure handling around
  *     ingest_store();
  *   - `fusetrace import` (import/import_lttng.c), which turns LTTng events
- *     back into these records and uses the batch API below
- *     (ingest_record, ingest_commit...), which adds transactions and
- *     counters.
+ *     back into these records and stores them through the public
+ *     trace/import_sink.h, built on the batch API below (ingest_record,
+ *     ingest_commit...), which adds transactions and counters.
  * tests/replay/import.sh compares a direct recording with an imported one
  * row by row.
  *

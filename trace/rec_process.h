@@ -30,10 +30,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "trace/rec_event.h"   /* PROC_COMM_MAX, PROC_CMDLINE_MAX */
 #include "util/u64map.h"
 
-#define PROC_COMM_MAX    64
-#define PROC_CMDLINE_MAX 1024
 
 /* What /proc says about a process. */
 struct proc_ident {

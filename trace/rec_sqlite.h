@@ -8,21 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "trace/import_sink.h"   /* struct session_facts */
 #include "trace/rec_batch.h"
 
 enum sink_table {
     T_REQUEST, T_REPLY, T_NOTIFY, T_FORGET, T_DIRENT, T_INODE_EVENT, T_INODE,
     T_FH, T_BACKING, T_CALL, T_PROCESS, T_LOSS, T_MANIFEST, T_THREAD, T_NTABLES
-};
-
-struct session_facts {
-    const char *uuid;
-    int64_t start_realtime_ns, start_monotonic_ns;
-    int64_t pid;
-    const char *version;
-    const char *source, *mountpoint, *command, *options;
-    const char *host, *kernel, *libfuse;
-    int64_t capture_data, drop, lttng, ring_bytes, snapshot_data;
 };
 
 struct sink_counters {

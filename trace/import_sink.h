@@ -1,0 +1,58 @@
+/* import_sink.h — the recorder's door for a second producer.
+ *
+ * An importer (import/: an LTTng trace of the fusetrace provider) turns
+ * another trace of the same events back into the recorder's records
+ * (trace/rec_event.h, the event model) and stores them here: through the
+ * recorder's own decode-and-store code and SQLite sink, the ones its
+ * writer thread uses, so that an imported recording cannot drift from a
+ * direct one.  Transactions are opened and committed as needed.  Every
+ * function that can fail returns 0, or -1 with a one-line reason in err.
+ */
+#ifndef FUSETRACE_TRACE_IMPORT_SINK_H
+#define FUSETRACE_TRACE_IMPORT_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/rec_event.h"
+
+/* What the session row says about the recording. */
+struct session_facts {
+    const char *uuid;
+    int64_t start_realtime_ns, start_monotonic_ns;
+    int64_t pid;
+    const char *version;
+    const char *source, *mountpoint, *command, *options;
+    const char *host, *kernel, *libfuse;
+    int64_t capture_data, drop, lttng, ring_bytes, snapshot_data;
+};
+
+struct import_sink;
+
+/* Create the recording database at path (refused if it exists, made 0600)
+ * with its session row.  Times in the records are absolute
+ * CLOCK_MONOTONIC ns; f->start_monotonic_ns is the session's ts 0.
+ * capture: bytes of file data kept per message.  proc_root: where a pid no
+ * process record described is looked up ("/proc" for a live session; a
+ * path that does not exist for a trace read later, whose pids may belong
+ * to other processes by now: such a pid gets a row with its pid only).
+ * NULL on failure. */
+struct import_sink *import_sink_create(const char *path, const struct session_facts *f,
+                                       size_t capture, const char *proc_root,
+                                       char *err, size_t errlen);
+/* Store one record (records come in timestamp order). */
+int import_sink_store(struct import_sink *s, const struct rec_hdr *h, char *err, size_t errlen);
+/* `events` events were lost at ts (absolute ns): counted, and a `loss` row. */
+int import_sink_loss(struct import_sink *s, uint64_t ts, uint64_t events, char *err, size_t errlen);
+/* Events counted lost so far. */
+uint64_t import_sink_lost(const struct import_sink *s);
+/* Commit, build the indexes, set the final status ('complete', or
+ * 'incomplete' with reason); end_ts: the session's end (ns after its
+ * start), or -1 when the trace has none (a killed session). */
+int import_sink_finish(struct import_sink *s, bool complete, const char *reason, int64_t end_ts,
+                       char *err, size_t errlen);
+/* Close; with remove_file, delete the database and its -wal/-shm files. */
+void import_sink_close(struct import_sink *s, bool remove_file);
+
+#endif
