@@ -4,26 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-void jw_string(FILE *f, const char *s, size_t n)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
-    }
-    fputc('"', f);
-}
+#include "util/text_escape.h"
 
 void jw_open(struct jw *w)
 {
@@ -42,7 +23,7 @@ void jw_key(struct jw *w, const char *key)
     if (!w->first)
         fputc(',', w->f);
     w->first = false;
-    jw_string(w->f, key, strlen(key));
+    tx_json_string(w->f, key, strlen(key));
     fputc(':', w->f);
 }
 
@@ -62,7 +43,7 @@ void jw_str(struct jw *w, const char *key, const char *s)
 {
     jw_key(w, key);
     if (s)
-        jw_string(w->f, s, strlen(s));
+        tx_json_string(w->f, s, strlen(s));
     else
         fputs("null", w->f);
 }
@@ -78,7 +59,7 @@ void jw_col(struct jw *w, const char *key, sqlite3_stmt *st, int col)
         fprintf(w->f, "%.17g", sqlite3_column_double(st, col));
         break;
     case SQLITE_TEXT:
-        jw_string(w->f, (const char *)sqlite3_column_text(st, col),
+        tx_json_string(w->f, (const char *)sqlite3_column_text(st, col),
                   (size_t)sqlite3_column_bytes(st, col));
         break;
     case SQLITE_BLOB: {

@@ -1,5 +1,6 @@
-/* json_out.h — minimal streaming JSON output to a FILE (escaped strings,
- * integers, and the comma bookkeeping of one object at a time). */
+/* json_out.h — minimal streaming JSON output to a FILE (strings escaped by
+ * tx_json_string, integers, and the comma bookkeeping of one object at a
+ * time). */
 #ifndef FUSETRACE_TRACEDB_JSON_OUT_H
 #define FUSETRACE_TRACEDB_JSON_OUT_H
 
@@ -13,7 +14,6 @@ struct jw {
     bool first;                /* no member written yet in the current object */
 };
 
-void jw_string(FILE *f, const char *s, size_t n);     /* "..." with escapes */
 void jw_open(struct jw *w);                           /* { */
 void jw_close(struct jw *w);                          /* } */
 void jw_key(struct jw *w, const char *key);           /* ,"key": */

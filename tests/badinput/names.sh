@@ -4,7 +4,7 @@
 # newline, tab, DEL, C1 CSI (U+009B), invalid UTF-8, 255-byte names, a
 # path of 255-byte components over 4 KiB long, and a right-to-left override.
 #  - the names reach the source exactly (the passthrough does not mangle);
-#  - sql (table, --csv, --json) and stats print no ESC (0x1b), BEL (0x07),
+#  - sql (table, --csv, --json), stats and export (jsonl, perfetto) print no ESC (0x1b), BEL (0x07),
 #    C1 (0xc2 0x80-0x9f) or raw newline inside a name: every name appears in
 #    escaped form; exit 0;
 #  - view in a real terminal (tmux): the raw bytes it writes never contain
@@ -63,6 +63,22 @@ clean "sql --json" "$FT_ROOT/json.out"
 "$FX_PY" -c 'import json, sys; json.load(open(sys.argv[1]))' "$FT_ROOT/json.out" || ft_fail "sql --json output is not valid JSON"
 "$FUSETRACE" stats "$db" > "$FT_ROOT/stats.out" 2>&1 || ft_fail "stats failed"
 clean "stats" "$FT_ROOT/stats.out"
+# export: valid UTF-8 JSON (an invalid byte in a name is escaped, as sql
+# --json does, not copied raw), no control bytes
+for fmt in jsonl perfetto; do
+	"$FUSETRACE" export "$db" --format=$fmt -o "$FT_ROOT/export.$fmt" > /dev/null 2>&1 \
+		|| ft_fail "export --format=$fmt failed"
+	clean "export --format=$fmt" "$FT_ROOT/export.$fmt"
+	grep -q 'bad\\u00ff\\u00feutf8' "$FT_ROOT/export.$fmt" \
+		|| ft_fail "export --format=$fmt: the invalid UTF-8 name is not escaped"
+done
+"$FX_PY" -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    json.loads(line)
+json.load(open(sys.argv[2], encoding="utf-8"))' "$FT_ROOT/export.jsonl" "$FT_ROOT/export.perfetto" \
+	|| ft_fail "export output is not valid UTF-8 JSON"
+echo "ok: export: valid UTF-8 JSON, invalid bytes escaped"
 
 # ---- view in a real terminal ----
 if command -v tmux > /dev/null && command -v script > /dev/null; then
