@@ -1,5 +1,6 @@
 /* cli.c — option parsing for `mount` and `record`. */
 #include "cli/cli.h"
+#include "util/usage.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -82,12 +83,10 @@ void cli_usage_record(FILE *to)
             common_help);
 }
 
-static int usage_error(bool record, const char *fmt, const char *arg)
+/* The subcommand's name in messages. */
+static const char *cmd_name(bool record)
 {
-    fprintf(stderr, "fusetrace %s: ", record ? "record" : "mount");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'fusetrace %s --help'.\n", record ? "record" : "mount");
-    return 2;
+    return record ? "record" : "mount";
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -188,18 +187,18 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         switch (opt) {
         case 'o':
             if (take_o(c, optarg) < 0)
-                return usage_error(record, "too many -o options%s", "");
+                return usage_error(cmd_name(record), "too many -o options");
             break;
         case O_CACHE:
             if (!strcmp(optarg, "never")) c->fs.cache = CACHE_NEVER;
             else if (!strcmp(optarg, "auto")) c->fs.cache = CACHE_AUTO;
             else if (!strcmp(optarg, "always")) c->fs.cache = CACHE_ALWAYS;
-            else return usage_error(record, "--cache must be never, auto or always, not '%s'", optarg);
+            else return usage_error(cmd_name(record), "--cache must be never, auto or always, not '%s'", optarg);
             break;
         case O_WRITEBACK: c->fs.writeback = true; break;
         case O_THREADS:
             if (parse_size(optarg, &v) < 0 || v < 1 || v > 1024)
-                return usage_error(record, "--threads must be a number from 1 to 1024, not '%s'", optarg);
+                return usage_error(cmd_name(record), "--threads must be a number from 1 to 1024, not '%s'", optarg);
             c->fs.threads = (unsigned)v;
             break;
         case O_DEBUG: c->fs.debug = true; break;
@@ -207,39 +206,39 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
             if (!strcmp(optarg, "never")) c->fs.handles = HANDLES_NEVER;
             else if (!strcmp(optarg, "prefer")) c->fs.handles = HANDLES_PREFER;
             else if (!strcmp(optarg, "mandatory")) c->fs.handles = HANDLES_MANDATORY;
-            else return usage_error(record, "--handles must be never, prefer or mandatory, not '%s'", optarg);
+            else return usage_error(cmd_name(record), "--handles must be never, prefer or mandatory, not '%s'", optarg);
             break;
         case O_FDCACHE:
             if (parse_size(optarg, &v) < 0 || v < 1 || v > 1000000)
-                return usage_error(record, "--fd-cache must be a number from 1 to 1000000, not '%s'", optarg);
+                return usage_error(cmd_name(record), "--fd-cache must be a number from 1 to 1000000, not '%s'", optarg);
             c->fs.fd_cache = (unsigned)v;
             break;
         case O_DB: c->db_path = optarg; break;
         case O_NODB:
             if (!record)
-                return usage_error(record, "--no-db is a record option (mount records only with --db)%s", "");
+                return usage_error(cmd_name(record), "--no-db is a record option (mount records only with --db)");
             c->no_db = true;
             break;
         case O_LTTNG: c->lttng = true; break;
         case O_LTTNG_OUT:
             if (!record)
-                return usage_error(record, "--lttng-output is a record option%s", "");
+                return usage_error(cmd_name(record), "--lttng-output is a record option");
             c->lttng_output = optarg;
             break;
         case O_DROP: c->drop = true; break;
         case O_CAPTURE:
             if (parse_size(optarg, &v) < 0 || v > (1u << 20))
-                return usage_error(record, "--capture-data must be a byte count up to 1M, not '%s'", optarg);
+                return usage_error(cmd_name(record), "--capture-data must be a byte count up to 1M, not '%s'", optarg);
             c->capture_data = v;
             break;
         case O_SNAPSHOT:
             if (parse_size(optarg, &v) < 0 || v > (1u << 20))
-                return usage_error(record, "--snapshot-data must be a byte count up to 1M, not '%s'", optarg);
+                return usage_error(cmd_name(record), "--snapshot-data must be a byte count up to 1M, not '%s'", optarg);
             c->fs.snapshot_data = v;
             break;
         case O_RING:
             if (parse_size(optarg, &v) < 0 || v < 4096 || v > (1ull << 32))
-                return usage_error(record, "--ring-size must be a byte count from 4K to 4G, not '%s'", optarg);
+                return usage_error(cmd_name(record), "--ring-size must be a byte count from 4K to 4G, not '%s'", optarg);
             c->ring_bytes = v;
             break;
         case O_NODP: c->no_default_permissions = true; break;
@@ -251,9 +250,9 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
                 cli_usage_mount(stdout);
             return -1;
         case ':':
-            return usage_error(record, "option '%s' needs a value", argv[optind - 1]);
+            return usage_error(cmd_name(record), "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(record, "unknown option '%s'", argv[optind - 1]);
+            return usage_error(cmd_name(record), "unknown option '%s'", argv[optind - 1]);
         }
     }
 
@@ -262,7 +261,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
     /* getopt consumes a "--" that comes before any operand, so
      * `record -- cmd` arrives here as just "cmd": DIR is what is missing. */
     if (record && optind > 1 && !strcmp(argv[optind - 1], "--"))
-        return usage_error(record, "missing DIR before '--'%s", "");
+        return usage_error(cmd_name(record), "missing DIR before '--'");
     if (record) {
         int dashes = -1;
         for (int i = 0; i < nrest; i++)
@@ -271,37 +270,37 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
                 break;
             }
         if (dashes < 0)
-            return usage_error(record, "missing '-- COMMAND' after DIR%s", "");
+            return usage_error(cmd_name(record), "missing '-- COMMAND' after DIR");
         if (dashes == 0)
-            return usage_error(record, "missing DIR before '--'%s", "");
+            return usage_error(cmd_name(record), "missing DIR before '--'");
         if (dashes > 1)
-            return usage_error(record, "one DIR expected before '--', got extra '%s'", rest[1]);
+            return usage_error(cmd_name(record), "one DIR expected before '--', got extra '%s'", rest[1]);
         if (dashes + 1 >= nrest)
-            return usage_error(record, "missing COMMAND after '--'%s", "");
+            return usage_error(cmd_name(record), "missing COMMAND after '--'");
         c->fs.source = rest[0];
         c->fs.mountpoint = rest[0];
         c->command = rest + dashes + 1;
         if (c->no_db && !c->lttng)
-            return usage_error(record, "--no-db without --lttng would record nothing%s", "");
+            return usage_error(cmd_name(record), "--no-db without --lttng would record nothing");
         if (c->no_db && c->db_path)
-            return usage_error(record, "--no-db and --db contradict each other%s", "");
+            return usage_error(cmd_name(record), "--no-db and --db contradict each other");
     } else {
         if (nrest < 1)
-            return usage_error(record, "missing SOURCE (and MOUNTPOINT)%s", "");
+            return usage_error(cmd_name(record), "missing SOURCE (and MOUNTPOINT)");
         if (nrest > 2)
-            return usage_error(record, "unexpected argument '%s'", rest[2]);
+            return usage_error(cmd_name(record), "unexpected argument '%s'", rest[2]);
         c->fs.source = rest[0];
         c->fs.mountpoint = nrest == 2 ? rest[1] : rest[0];
     }
     if (c->no_default_permissions && !c->fs.allow_other)
-        return usage_error(record, "--no-default-permissions only makes sense with -o allow_other%s", "");
+        return usage_error(cmd_name(record), "--no-default-permissions only makes sense with -o allow_other");
     if (c->no_default_permissions && c->fs.default_permissions)
-        return usage_error(record, "--no-default-permissions contradicts -o default_permissions%s", "");
+        return usage_error(cmd_name(record), "--no-default-permissions contradicts -o default_permissions");
     if (c->drop && !c->db_path && !(record && !c->no_db))
-        return usage_error(record, "--drop needs a database to record to (--db)%s", "");
+        return usage_error(cmd_name(record), "--drop needs a database to record to (--db)");
     if (c->capture_data && !c->db_path && !c->lttng && !(record && !c->no_db))
-        return usage_error(record, "--capture-data needs a recording (--db or --lttng)%s", "");
+        return usage_error(cmd_name(record), "--capture-data needs a recording (--db or --lttng)");
     if (c->fs.snapshot_data && !c->db_path && !c->lttng && !(record && !c->no_db))
-        return usage_error(record, "--snapshot-data needs a recording (--db or --lttng)%s", "");
+        return usage_error(cmd_name(record), "--snapshot-data needs a recording (--db or --lttng)");
     return 0;
 }

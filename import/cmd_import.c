@@ -7,6 +7,7 @@
 #include "import/commands.h"
 #include "import/import_lttng.h"
 #include "util/text_escape.h"
+#include "util/usage.h"
 
 static void usage(FILE *to)
 {
@@ -22,12 +23,6 @@ static void usage(FILE *to)
         "Exit status: 0 imported; 1 unreadable trace or database error;\n"
         "2 usage error.  An import of a trace with discarded events or without\n"
         "its end-of-session event is stored with status 'incomplete'.\n");
-}
-
-static int usage_error(const char *what)
-{
-    fprintf(stderr, "fusetrace import: %s\nTry 'fusetrace import --help'.\n", what);
-    return 2;
 }
 
 int cmd_import(int argc, char **argv)
@@ -48,19 +43,19 @@ int cmd_import(int argc, char **argv)
         case ':': {
             char msg[128];
             snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            return usage_error(msg);
+            return usage_error("import", "%s", msg);
         }
         default: {
             char msg[128];
             snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            return usage_error(msg);
+            return usage_error("import", "%s", msg);
         }
         }
     }
     if (argc - optind < 2)
-        return usage_error(argc - optind == 0 ? "missing TRACE_DIR and DB" : "missing DB");
+        return usage_error("import", "%s", argc - optind == 0 ? "missing TRACE_DIR and DB" : "missing DB");
     if (argc - optind > 2)
-        return usage_error("too many arguments");
+        return usage_error("import", "too many arguments");
     o.trace_dir = argv[optind];
     o.db_path = argv[optind + 1];
 

@@ -19,6 +19,7 @@
 
 #include "replay/replay.h"
 #include "util/text_escape.h"
+#include "util/usage.h"
 
 static const char usage_text[] =
     "usage: fusetrace replay [OPTIONS] DB TARGET\n"
@@ -53,14 +54,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 done (and, with --verify, no mismatch); 1 mismatches or a\n"
     "runtime error; 2 usage error.\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "fusetrace replay: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'fusetrace replay --help'.\n");
-    return 2;
-}
 
 enum timing { T_ASAP, T_RECORDED, T_SCALE };
 
@@ -294,11 +287,11 @@ static int parse(int argc, char **argv, struct opts *o)
                 errno = 0;
                 o->scale = strtod(optarg + 6, &end);
                 if (errno || end == optarg + 6 || *end || !(o->scale > 0) || o->scale > 1e6)
-                    return usage_error("--timing=scale=K needs a positive number K, not '%s'",
+                    return usage_error("replay", "--timing=scale=K needs a positive number K, not '%s'",
                                        optarg + 6);
                 o->timing = T_SCALE;
             } else {
-                return usage_error("--timing must be asap, recorded or scale=K, not '%s'", optarg);
+                return usage_error("replay", "--timing must be asap, recorded or scale=K, not '%s'", optarg);
             }
             break;
         case O_ORDER:
@@ -307,13 +300,13 @@ static int parse(int argc, char **argv, struct opts *o)
             else if (!strcmp(optarg, "recorded"))
                 o->concurrent = true;
             else
-                return usage_error("--order must be serial or recorded, not '%s'", optarg);
+                return usage_error("replay", "--order must be serial or recorded, not '%s'", optarg);
             break;
         case O_THREADS: {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg || v < 1 || v > MAX_WORKERS)
-                return usage_error("--threads must be a number from 1 to 64, not '%s'", optarg);
+                return usage_error("replay", "--threads must be a number from 1 to 64, not '%s'", optarg);
             o->threads = (unsigned)v;
             break;
         }
@@ -325,17 +318,17 @@ static int parse(int argc, char **argv, struct opts *o)
             fputs(usage_text, stdout);
             return -1;
         default:
-            return usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
+            return usage_error("replay", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     if (o->setup_only && o->no_setup)
-        return usage_error("--setup-only and --no-setup contradict each other%s", "");
+        return usage_error("replay", "--setup-only and --no-setup contradict each other");
     if (o->threads && !o->concurrent)
-        return usage_error("--threads goes with --order=recorded%s", "");
+        return usage_error("replay", "--threads goes with --order=recorded");
     if (argc - optind < 2)
-        return usage_error("missing %s", argc - optind == 0 ? "DB and TARGET" : "TARGET");
+        return usage_error("replay", "missing %s", argc - optind == 0 ? "DB and TARGET" : "TARGET");
     if (argc - optind > 2)
-        return usage_error("unexpected argument '%s'", argv[optind + 2]);
+        return usage_error("replay", "unexpected argument '%s'", argv[optind + 2]);
     o->db = argv[optind];
     o->target = argv[optind + 1];
     return 0;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "replay/commands.h"
+#include "util/usage.h"
 
 #ifndef FUSETRACE_SCENARIO_SRC_DIR
 #define FUSETRACE_SCENARIO_SRC_DIR ""
@@ -44,12 +45,6 @@ static void usage(FILE *to)
         "installation.  Needs root (it mounts).\n\n"
         "Exit status: 0 all assertions passed; 1 an assertion or a workload\n"
         "failed; 2 usage error or no scenario directory.\n");
-}
-
-static int usage_error(const char *what)
-{
-    fprintf(stderr, "fusetrace scenario: %s\nTry 'fusetrace scenario --help'.\n", what);
-    return 2;
 }
 
 static bool has_runner(const char *dir)
@@ -95,7 +90,7 @@ static bool find_dir(char *out, size_t cap)
 int cmd_scenario(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("missing 'list' or 'run'");
+        return usage_error("scenario", "missing 'list' or 'run'");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return 0;
@@ -104,15 +99,15 @@ int cmd_scenario(int argc, char **argv)
     if (!list && strcmp(argv[1], "run") != 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown action '%.64s' (list or run)", argv[1]);
-        return usage_error(msg);
+        return usage_error("scenario", "%s", msg);
     }
     if (list && argc > 2)
-        return usage_error("'list' takes no arguments");
+        return usage_error("scenario", "'list' takes no arguments");
     if (!list && argc < 3)
-        return usage_error("missing scenario NAME (or 'all')");
+        return usage_error("scenario", "missing scenario NAME (or 'all')");
     for (int i = 2; i < argc; i++)
         if (argv[i][0] == '-')
-            return usage_error("scenario names do not start with '-'");
+            return usage_error("scenario", "scenario names do not start with '-'");
 
     char dir[PATH_MAX];
     if (!find_dir(dir, sizeof dir)) {

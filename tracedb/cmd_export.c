@@ -10,6 +10,7 @@
 #include "tracedb/export.h"
 #include "tracedb/tracedb.h"
 #include "util/text_escape.h"
+#include "util/usage.h"
 
 static void usage(FILE *to)
 {
@@ -26,12 +27,6 @@ static void usage(FILE *to)
         "                     read it (lnav -i scenarios/lnav/fusetrace.json).\n"
         "  -o, --output FILE  write to FILE (default: standard output)\n\n"
         "Exit status: 0 exported; 1 unreadable recording or write error; 2 usage.\n");
-}
-
-static int usage_error(const char *what)
-{
-    fprintf(stderr, "fusetrace export: %s\nTry 'fusetrace export --help'.\n", what);
-    return 2;
 }
 
 int cmd_export(int argc, char **argv)
@@ -51,25 +46,25 @@ int cmd_export(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
         case 'h': usage(stdout); return 0;
-        case ':': return usage_error("option needs an argument");
+        case ':': return usage_error("export", "option needs an argument");
         default: {
             char msg[128];
             snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            return usage_error(msg);
+            return usage_error("export", "%s", msg);
         }
         }
     }
     if (argc - optind < 1)
-        return usage_error("missing DB");
+        return usage_error("export", "missing DB");
     if (argc - optind > 1)
-        return usage_error("too many arguments");
+        return usage_error("export", "too many arguments");
     if (!format)
-        return usage_error("missing --format=perfetto|jsonl");
+        return usage_error("export", "missing --format=perfetto|jsonl");
     bool perfetto = !strcmp(format, "perfetto");
     if (!perfetto && strcmp(format, "jsonl") != 0) {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown format '%.64s' (perfetto or jsonl)", format);
-        return usage_error(msg);
+        return usage_error("export", "%s", msg);
     }
 
     sqlite3 *db;

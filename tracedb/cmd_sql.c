@@ -10,6 +10,7 @@
 
 #include "util/text_escape.h"
 #include "tracedb/tracedb.h"
+#include "util/usage.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
@@ -24,14 +25,6 @@ static void usage(FILE *f)
         "  --help   show this help\n"
         "Default output is aligned columns.  Tables and views are documented in\n"
         "schemas/README.md; try: fusetrace sql DB \"SELECT * FROM per_op_latency\"\n");
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "fusetrace sql: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'fusetrace sql --help'.\n");
-    return 2;
 }
 
 /* One result cell as printable text (escaped), for the table format. */
@@ -333,14 +326,14 @@ int cmd_sql(int argc, char **argv)
                 return 0;
             } else if (strcmp(a, "--csv") == 0) {
                 if (fmt == FMT_JSON)
-                    return usage_error("%s: --csv and --json are exclusive", a);
+                    return usage_error("sql", "%s: --csv and --json are exclusive", a);
                 fmt = FMT_CSV;
             } else if (strcmp(a, "--json") == 0) {
                 if (fmt == FMT_CSV)
-                    return usage_error("%s: --csv and --json are exclusive", a);
+                    return usage_error("sql", "%s: --csv and --json are exclusive", a);
                 fmt = FMT_JSON;
             } else {
-                return usage_error("unknown option '%s'", a);
+                return usage_error("sql", "unknown option '%s'", a);
             }
             continue;
         }
@@ -352,9 +345,9 @@ int cmd_sql(int argc, char **argv)
         }
     }
     if (!dbpath)
-        return usage_error("%s", "missing DB and QUERY");
+        return usage_error("sql", "missing DB and QUERY");
     if (first_query < 0)
-        return usage_error("%s", "missing QUERY");
+        return usage_error("sql", "missing QUERY");
 
     sqlite3 *db;
     struct tracedb_info info;

@@ -12,6 +12,7 @@
 
 #include "util/text_escape.h"
 #include "tracedb/tracedb.h"
+#include "util/usage.h"
 
 static void usage(FILE *f)
 {
@@ -23,14 +24,6 @@ static void usage(FILE *f)
         "tables, fd-cache evictions, handle fallbacks and lost events.\n"
         "  --top N  rows in the top-N lists (default 10)\n"
         "  --help   show this help\n");
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "fusetrace stats: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'fusetrace stats --help'.\n");
-    return 2;
 }
 
 static void fmt_ns(char *buf, size_t cap, int64_t ns)
@@ -416,22 +409,22 @@ int cmd_stats(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--top") == 0) {
             if (i + 1 >= argc)
-                return usage_error("%s needs a number", a);
+                return usage_error("stats", "%s needs a number", a);
             char *end;
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 100000)
-                return usage_error("bad --top value '%s'", argv[i]);
+                return usage_error("stats", "bad --top value '%s'", argv[i]);
             top = (int)v;
         } else if (a[0] == '-' && a[1]) {
-            return usage_error("unknown option '%s'", a);
+            return usage_error("stats", "unknown option '%s'", a);
         } else if (!dbpath) {
             dbpath = a;
         } else {
-            return usage_error("unexpected argument '%s'", a);
+            return usage_error("stats", "unexpected argument '%s'", a);
         }
     }
     if (!dbpath)
-        return usage_error("%s", "missing DB");
+        return usage_error("stats", "missing DB");
 
     struct q q = { 0 };
     struct tracedb_info info;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "viewer/text.h"
+#include "util/usage.h"
 
 #define POLL_NS 300000000LL
 
@@ -239,9 +240,7 @@ int cmd_view(int argc, char **argv)
         case 'f': a->follow = true; break;
         case 'S':
             if (parse_dur(optarg, 1000000, &a->slow_ns) != 0 || a->slow_ns <= 0) {
-                fprintf(stderr, "fusetrace view: bad --slow '%s' (try 1ms, 500us)\n"
-                                "Try 'fusetrace view --help'.\n", optarg);
-                return 2;
+                return usage_error("view", "bad --slow '%s' (try 1ms, 500us)", optarg);
             }
             break;
         case 'B': a->bench.on = true; a->bench.keys = optarg; break;
@@ -249,28 +248,19 @@ int cmd_view(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         case ':':
             /* name the option as the user typed it (--slow, not -S) */
-            fprintf(stderr, "fusetrace view: option '%s' needs a value\n"
-                            "Try 'fusetrace view --help'.\n", argv[optind - 1]);
-            return 2;
+            return usage_error("view", "option '%s' needs a value", argv[optind - 1]);
         default:
             if (optopt)
-                fprintf(stderr, "fusetrace view: option '-%c' %s\n", optopt,
-                        strchr("S", optopt) ? "needs a value" : "is unknown");
-            else
-                fprintf(stderr, "fusetrace view: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            fprintf(stderr, "Try 'fusetrace view --help'.\n");
-            return 2;
+                return usage_error("view", "option '-%c' %s", optopt,
+                                   strchr("S", optopt) ? "needs a value" : "is unknown");
+            return usage_error("view", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "fusetrace view: missing DB (a recording made by fusetrace record)\n"
-                        "Try 'fusetrace view --help'.\n");
-        return 2;
+        return usage_error("view", "missing DB (a recording made by fusetrace record)");
     }
     if (optind + 1 < argc) {
-        fprintf(stderr, "fusetrace view: one DB only (extra argument '%s')\nTry 'fusetrace view --help'.\n",
-                argv[optind + 1]);
-        return 2;
+        return usage_error("view", "one DB only (extra argument '%s')", argv[optind + 1]);
     }
     const char *path = argv[optind];
     int64_t t_start = now_ns();
