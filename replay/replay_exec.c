@@ -24,7 +24,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fuse.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -34,6 +36,9 @@
 #include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include "shim/cred_switch.h"
+#include "shim/proc_fd.h"
 
 #define FUSE_OPEN_EXEC 0x20
 
@@ -319,41 +324,65 @@ static struct rp_fh *take_fh(struct rp_ctx *c, uint64_t fh)
     return f;
 }
 
-/* ---- credentials (as shim/creds.c: the caller's fsuid/fsgid) ------------------------ */
+/* ---- credentials (shim/cred_switch.h, as the shim's per-request scope) ---------------- */
 
 struct creds {
     bool switched;
 };
 
-static void creds_enter(const struct rp_req *q, struct creds *cr)
+/* The replaying process's own supplementary groups, given back after each
+ * request run as its recorded caller. */
+static gid_t *own_groups;
+static int own_ngroups;
+static pthread_once_t own_once = PTHREAD_ONCE_INIT;
+
+static void own_groups_save(void)
 {
-    cr->switched = false;
-    if (geteuid() != 0 || (q->uid == 0 && q->gid == 0))
-        return;
-    syscall(SYS_setfsgid, q->gid);
-    syscall(SYS_setfsuid, q->uid);
-    cr->switched = true;
+    int n = getgroups(0, NULL);
+    own_groups = n > 0 ? calloc((size_t)n, sizeof(*own_groups)) : NULL;
+    n = own_groups ? getgroups(n, own_groups) : 0;
+    own_ngroups = n > 0 ? n : 0;
 }
 
 static void creds_leave(struct creds *cr)
 {
     if (!cr->switched)
         return;
-    syscall(SYS_setfsuid, geteuid());
-    syscall(SYS_setfsgid, getegid());
+    cred_restore(own_groups, own_ngroups);
+    cr->switched = false;
+}
+
+/* Run what follows as the recorded caller, as the shim did: its fsuid and
+ * fsgid, and no supplementary groups (the recording does not hold them).
+ * Only as root.  A failure ends the replay: going on would run the request
+ * as root and compare the wrong results. */
+static void creds_enter(const struct rp_req *q, struct creds *cr)
+{
+    cr->switched = false;
+    if (geteuid() != 0 || (q->uid == 0 && q->gid == 0))
+        return;
+    pthread_once(&own_once, own_groups_save);
+    int err = cred_set_groups(NULL, 0) < 0 ? errno : 0;
+    if (!err) {
+        cr->switched = true;
+        if (cred_set_fsids(q->uid, q->gid) < 0) {
+            err = EPERM;
+            creds_leave(cr);
+        }
+    }
+    if (err) {
+        fprintf(stderr, "fusetrace replay: cannot act as uid %u gid %u for request %" PRIu64 ": %s\n",
+                (unsigned)q->uid, (unsigned)q->gid, q->unique, strerror(err));
+        exit(1);
+    }
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static void proc_path(char *buf, size_t len, int fd)
-{
-    snprintf(buf, len, "/proc/self/fd/%d", fd);
-}
-
 static int reopen(int opath, int flags)
 {
-    char p[64];
-    proc_path(p, sizeof p, opath);
+    char p[PROC_FD_PATH_MAX];
+    proc_fd_path(p, opath);
     int fd = open(p, (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL)) | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
 }
@@ -571,8 +600,8 @@ static void do_create(struct rp_ctx *c, const struct rp_req *q, int pfd)
     struct stat st;
     int opath = -1;
     if (fd >= 0) {
-        char p[64];
-        proc_path(p, sizeof p, fd);
+        char p[PROC_FD_PATH_MAX];
+        proc_fd_path(p, fd);
         opath = open(p, O_PATH | O_CLOEXEC);
         if (opath < 0 || fstat(fd, &st) < 0) {
             int e = errno;
@@ -631,8 +660,8 @@ static void do_open(struct rp_ctx *c, const struct rp_req *q, int nfd, bool dir)
 
 static void do_setattr(struct rp_ctx *c, const struct rp_req *q, int nfd)
 {
-    char p[64];
-    proc_path(p, sizeof p, nfd);
+    char p[PROC_FD_PATH_MAX];
+    proc_fd_path(p, nfd);
     struct rp_fh *f = (q->valid & FATTR_FH) && q->has_fh ? get_fh(c, q->fh) : NULL;
     int ofd = f ? f->fd : -1;
     int err = 0;
@@ -823,8 +852,8 @@ void rp_exec(struct rp_ctx *c, const struct rp_req *q)
     }
     struct creds cr;
     struct stat st;
-    char p[64];
-    proc_path(p, sizeof p, nfd);
+    char p[PROC_FD_PATH_MAX];
+    proc_fd_path(p, nfd);
     switch (q->opcode) {
     case FUSE_LOOKUP: {
         creds_enter(q, &cr);
@@ -885,8 +914,8 @@ void rp_exec(struct rp_ctx *c, const struct rp_req *q)
             check_err(c, q, ESTALE);
             break;
         }
-        char op[64];
-        proc_path(op, sizeof op, ofd);
+        char op[PROC_FD_PATH_MAX];
+        proc_fd_path(op, ofd);
         creds_enter(q, &cr);
         int r = linkat(AT_FDCWD, op, nfd, q->name, AT_SYMLINK_FOLLOW);
         int err = r < 0 ? errno : 0;

@@ -9,16 +9,9 @@
 #include <unistd.h>
 
 #include "shim/backing.h"
+#include "shim/cred_switch.h"
 
 #define MAX_GROUPS 64
-
-/* setfsuid/setfsgid report the *previous* id and never fail loudly; read the
- * current one back (-1 is never valid, so it changes nothing) to confirm. */
-static int set_fsid(long nr, unsigned id)
-{
-    syscall(nr, id);
-    return (unsigned)syscall(nr, -1) == id ? 0 : -EPERM;
-}
 
 /* This thread's capability sets (pid 0 = the calling thread). */
 static int caps_get(struct __user_cap_data_struct d[2])
@@ -125,10 +118,10 @@ int creds_enter(fuse_req_t req, struct creds_scope *cs)
         n = 0;
     if (n > MAX_GROUPS)
         n = MAX_GROUPS;
-    if (BACKING("setgroups", -1, n, NULL, syscall(SYS_setgroups, n, groups)) < 0)
+    if (BACKING("setgroups", -1, n, NULL, cred_set_groups(groups, n)) < 0)
         return -errno;
     cs->switched = true;
-    if (set_fsid(SYS_setfsgid, ctx->gid) < 0 || set_fsid(SYS_setfsuid, ctx->uid) < 0) {
+    if (cred_set_fsids(ctx->uid, ctx->gid) < 0) {
         creds_leave(cs);
         return -EPERM;
     }
@@ -142,8 +135,6 @@ void creds_leave(struct creds_scope *cs)
     /* Back to the daemon's identity: uid first, so the capabilities return
      * before setgroups needs CAP_SETGID (it kept it anyway, but be plain);
      * the groups are the daemon's own, as saved at startup. */
-    syscall(SYS_setfsuid, (unsigned)geteuid());
-    syscall(SYS_setfsgid, (unsigned)getegid());
-    syscall(SYS_setgroups, cs->fs->daemon_ngroups, cs->fs->daemon_groups);
+    cred_restore(cs->fs->daemon_groups, cs->fs->daemon_ngroups);
     cs->switched = false;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "shim/proc_fd.h"
+
 enum cache_mode { CACHE_NEVER, CACHE_AUTO, CACHE_ALWAYS };
 enum handle_policy { HANDLES_NEVER, HANDLES_PREFER, HANDLES_MANDATORY };
 
@@ -52,23 +54,5 @@ struct fs {
 };
 
 static inline struct fs *fs_of(fuse_req_t req) { return (struct fs *)fuse_req_userdata(req); }
-
-/* "/proc/self/fd/N": the magic link that reaches an O_PATH fd's inode for the
- * calls that have no fd or AT_EMPTY_PATH form (open for I/O, chmod, truncate,
- * utimens, xattrs, link).  The kernel resolves it to the inode itself, not by
- * name, so a rename in the source cannot redirect it. */
-#define PROC_FD_PATH_MAX 32
-static inline void proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
-{
-    static const char prefix[] = "/proc/self/fd/";
-    char digits[12];
-    int n = 0;
-    unsigned v = (unsigned)fd;
-    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-    int i = 0;
-    for (; prefix[i]; i++) buf[i] = prefix[i];
-    while (n) buf[i++] = digits[--n];
-    buf[i] = '\0';
-}
 
 #endif

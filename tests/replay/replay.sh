@@ -14,7 +14,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v git >/dev/null || ft_fail "git missing"
 command -v make >/dev/null && command -v cc >/dev/null || ft_fail "make/cc missing"
@@ -162,6 +162,34 @@ echo "ok: altered target: $(grep '^replay: [0-9]* mismatches' "$out")"
 # only data/f2's requests and listings of data/ (and the symlink read through it) differ
 others=$(grep '^mismatch:' "$out" | grep -v -e '/data/f2' -e 'READDIR.* /data' -e '/keep/link' | head -5)
 expect "altered target: mismatches about anything else" "$others" ""
+
+# ---- requests run as their callers -----------------------------------------
+# A session on an allow_other mount (permissions checked by the source, as
+# the caller) in which uid 1000 creates a file in its own directory and is
+# refused one in a root-owned 0775 directory.  Replayed
+# by a root process that has supplementary group 0 (setpriv --groups 0):
+# each request runs as its recorded caller with that caller's ids and no
+# inherited groups, so the refusal is reproduced (with group 0 kept the
+# create would succeed) and the created file belongs to uid 1000.
+if command -v setpriv > /dev/null; then
+	src=$(ft_tmpdir); chmod 755 "$src"; db=$FT_ROOT/ascaller.db; tgt=$(ft_tmpdir)
+	mkdir "$src/shared" "$src/mine"; chmod 0775 "$src/shared"; chown 1000:1000 "$src/mine"
+	record ascaller "$src" "$db" -o allow_other --no-default-permissions -- -c "cd '$src' &&
+		setpriv --reuid 1000 --regid 1000 --clear-groups sh -c 'echo x > mine/f; echo y > shared/g' 2>/dev/null; true"
+	[ -e "$src/mine/f" ] && [ ! -e "$src/shared/g" ] || ft_fail "ascaller: the recorded session did not go as planned"
+	expect "ascaller: recorded EACCES for uid 1000" \
+		"$(q "$db" "SELECT count(*) FROM op WHERE uid = 1000 AND errno_name = 'EACCES'")" 1
+	setpriv --groups 0 "$FUSETRACE" replay --verify "$db" "$tgt" > "$FT_ROOT/ascaller.replay.out" 2>&1; rc=$?
+	if [ $rc != 0 ] || ! grep -q '^replay: 0 mismatches' "$FT_ROOT/ascaller.replay.out"; then
+		head -20 "$FT_ROOT/ascaller.replay.out"
+		ft_fail "ascaller: replay as a process with supplementary groups exited $rc or reported mismatches"
+	fi
+	expect "ascaller: replayed file owner" "$(stat -c %u:%g "$tgt/mine/f")" 1000:1000
+	[ -e "$tgt/shared/g" ] && ft_fail "ascaller: the refused create succeeded in the replay"
+	echo "ok: ascaller: requests replayed as their callers, without the replayer's groups"
+else
+	ft_log "note: setpriv missing: replay as the caller not checked"
+fi
 
 # ---- usage --------------------------------------------------------------------
 expect_status "--help" 0 "$FUSETRACE" replay --help
