@@ -15,7 +15,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../faults/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (to record the source recording)"
+ft_need_root "to record the source recording"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init; fx_init
 

@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-[ "$(id -u)" = 0 ] || ft_skip "conformance needs root (special files, chown, unprivileged set)"
+ft_need_root "special files, chown, unprivileged set"
 [ -c /dev/fuse ] || ft_skip "/dev/fuse missing"
 [ -n "$FSCONFORM" ] || ft_fail "no fsconform binary (--fsconform or FSCONFORM)"
 [ -x "$FSCONFORM" ] || ft_fail "fsconform $FSCONFORM is not executable"

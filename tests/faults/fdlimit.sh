@@ -15,7 +15,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (handles need CAP_DAC_READ_SEARCH)"
+ft_need_root "handles need CAP_DAC_READ_SEARCH"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init; fx_init
 

@@ -11,7 +11,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v tmux >/dev/null || ft_fail "tmux missing (tools/install-deps.sh installs it)"
 ft_init; fx_init

@@ -16,7 +16,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (drop_caches, FUSE)"
+ft_need_root "drop_caches, FUSE"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init; fx_init
 

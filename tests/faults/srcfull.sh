@@ -14,7 +14,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (tmpfs, FUSE)"
+ft_need_root "tmpfs, FUSE"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init; fx_init
 FILL=$here/fill.py

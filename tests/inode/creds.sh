@@ -20,7 +20,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root (setpriv to other uids, allow_other)"
+ft_need_root "setpriv to other uids, allow_other"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v setpriv >/dev/null || ft_skip "setpriv missing"
 

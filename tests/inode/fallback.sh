@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root (mounts a ramfs, file handles need CAP_DAC_READ_SEARCH)"
+ft_need_root "mounts a ramfs, file handles need CAP_DAC_READ_SEARCH"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 
 RAMFS=()

@@ -17,7 +17,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v python3 >/dev/null || ft_skip "no python3"
 

@@ -14,7 +14,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root (file handles need CAP_DAC_READ_SEARCH)"
+ft_need_root "file handles need CAP_DAC_READ_SEARCH"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 fstype=$(findmnt -n -o FSTYPE -T "$FT_ROOT")
 [ "$fstype" = ext4 ] || ft_skip "scratch dir $FT_ROOT is on $fstype, the reuse case needs ext4"

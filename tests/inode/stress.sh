@@ -17,7 +17,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root (drop_caches)"
+ft_need_root "drop_caches"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 
 SECS=${STRESS_SECONDS:-30}

@@ -20,6 +20,8 @@
 # Guarantee: a test using this library leaves no mount and no process behind,
 # whether it passes, fails, or is interrupted.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../scenarios/mounts.sh"   # mount_is_at, unmount_at
+
 FT_FSTYPE=${FT_FSTYPE:-fuse.fusetrace}
 FT_MOUNT_TIMEOUT=${FT_MOUNT_TIMEOUT:-10}
 FT_ROOT=""
@@ -33,6 +35,8 @@ FT_DAEMON_FAILURES=()  # daemon exit/sanitizer failures seen by ft_umount
 ft_log()  { printf '%s: %s\n' "${FT_NAME:-test}" "$*" >&2; }
 ft_fail() { ft_log "FAIL: $*"; exit 1; }
 ft_skip() { ft_log "SKIP: $*"; exit 77; }
+# ft_need_root [WHY]: skip the test unless it runs as root.
+ft_need_root() { [ "$(id -u)" = 0 ] || ft_skip "needs root${1:+ ($1)}"; }
 
 ft_init() {
 	FT_NAME=${FT_NAME:-$(basename "$0")}
@@ -53,25 +57,10 @@ ft_tmpdir() {
 }
 
 # is MNT (canonical path) currently a mountpoint of type $FT_FSTYPE?
-ft_is_mounted() {
-	local mnt
-	mnt=$(realpath -m "$1")
-	# field 5 = mount point (octal-escaped), the field after " - " = type
-	awk -v m="$mnt" -v t="$FT_FSTYPE" '
-		{ mp = $5; gsub(/\\040/, " ", mp); gsub(/\\011/, "\t", mp); gsub(/\\134/, "\\", mp)
-		  for (i = 6; i <= NF; i++) if ($i == "-") { ty = $(i + 1); break }
-		  if (mp == m && (t == "" || ty == t)) found = 1 }
-		END { exit !found }' /proc/self/mountinfo
-}
+ft_is_mounted() { mount_is_at "$1" "$FT_FSTYPE"; }
 
 # any mount at MNT, whatever its type
-ft_any_mount_at() {
-	local save=$FT_FSTYPE rc
-	FT_FSTYPE=""
-	ft_is_mounted "$1"; rc=$?
-	FT_FSTYPE=$save
-	return $rc
-}
+ft_any_mount_at() { mount_is_at "$1"; }
 
 ft_mount_cmd() {
 	if [ -n "${FT_MOUNT_CMD:-}" ]; then
@@ -174,13 +163,7 @@ ft_umount() {
 	local mnt=$1 rc=0 idx pid="" log="" bad=""
 	idx=$(ft__index "$mnt")
 	[ -n "$idx" ] && { pid=${FT_PIDS[idx]}; log=${FT_LOGS[idx]}; }
-	if ft_any_mount_at "$mnt"; then
-		if ! fusermount3 -u "$mnt" 2>/dev/null; then
-			ft_log "fusermount3 -u $mnt failed; lazy unmount"
-			umount -l "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
-			rc=1
-		fi
-	fi
+	unmount_at "$mnt" || rc=1
 	if [ -n "$pid" ]; then
 		if ft__reap "$pid" $((${FT_UMOUNT_WAIT:-60} * 10)); then
 			if [ "$want" != any ] && [[ ",$want," != *",$FT_STATUS,"* ]]; then
@@ -258,9 +241,7 @@ ft_cleanup() {
 		local m=${FT_MOUNTS[i]}
 		[ -n "$m" ] || continue
 		ft_umount "$m" >/dev/null || true
-		if ft_any_mount_at "$m"; then
-			umount -l "$m" 2>/dev/null || true
-		fi
+		unmount_at "$m" || true
 	done
 	for ((i = 0; i < ${#FT_PIDS[@]}; i++)); do
 		local p=${FT_PIDS[i]}

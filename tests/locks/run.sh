@@ -8,7 +8,7 @@
 # unmounts; tests/lib/common.sh guarantees no mount or process is left.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (trusted.* xattrs, device nodes)"
+ft_need_root "trusted.* xattrs, device nodes"
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
 
 locktest=""

@@ -5,7 +5,7 @@
 # exactly what the same command run directly would have left.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 ft_init
 
 workload='set -e

@@ -5,7 +5,7 @@
 # after each, and no process of ours remains.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 ft_init
 
 wait_gone() {   # wait_gone MNT PID WHAT

@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 script='for r in 1 2 3; do mkdir d; for i in $(seq 1 400); do : > d/f$i; done; ls -l d > /dev/null; rm -r d; done'

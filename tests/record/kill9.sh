@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 ft_init
 src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
 db=$out/k.db

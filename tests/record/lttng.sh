@@ -4,7 +4,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 command -v babeltrace2 >/dev/null || ft_fail "babeltrace2 missing"
 command -v lttng >/dev/null || ft_fail "lttng-tools missing"
 pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"

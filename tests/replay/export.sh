@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)

@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v lttng >/dev/null || ft_fail "lttng-tools missing"
 pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"

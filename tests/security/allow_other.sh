@@ -10,7 +10,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../faults/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (setpriv to other uids)"
+ft_need_root "setpriv to other uids"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v setpriv > /dev/null || ft_skip "setpriv missing"
 ft_init; fx_init

@@ -22,7 +22,7 @@
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 ft_init
-[ "$(id -u)" = 0 ] || ft_skip "needs root (setpriv, allow_other)"
+ft_need_root "setpriv, allow_other"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v setpriv >/dev/null || ft_skip "setpriv missing"
 [ -x /usr/bin/python3 ] || ft_skip "/usr/bin/python3 missing (uid 1000 runs it)"

@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../faults/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root"
+ft_need_root
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 ft_init; fx_init
 umask 000

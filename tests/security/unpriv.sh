@@ -16,7 +16,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../faults/lib.sh"
-[ "$(id -u)" = 0 ] || ft_skip "needs root (to become uid 1000)"
+ft_need_root "to become uid 1000"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v setpriv > /dev/null || ft_skip "setpriv missing"
 [ -u "$(command -v fusermount3)" ] || ft_skip "fusermount3 is not setuid root"

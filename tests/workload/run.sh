@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#workloads[@]} -gt 0 ] || workloads=(git tar make)
-[ "$(id -u)" = 0 ] || ft_skip "needs root to mount"
+ft_need_root "to mount"
 [ -c /dev/fuse ] || ft_skip "/dev/fuse missing"
 for t in git tar make cc sha256sum; do
 	command -v $t >/dev/null || ft_skip "$t not installed"
