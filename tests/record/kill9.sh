@@ -19,10 +19,15 @@ db=$out/k.db
 N=20
 ft_mount "$src" "$mnt" --db "$db"
 idx=$((${#FT_PIDS[@]} - 1)); pid=${FT_PIDS[idx]}
-( i=0; while :; do
+# The loop works relative to its working directory inside the mount: once
+# the daemon is killed that directory is on a dead connection and every
+# write fails (ENOTCONN), even after the guard has detached the mount (by
+# path, "$mnt/f" would then reach the empty directory underneath and the
+# loop would never end).
+( cd "$mnt" || exit 0; i=0; while :; do
 	k=$((i % N))
-	echo $i > "$mnt/f$k" 2>/dev/null || exit 0
-	echo "f$k $i" >> "$mnt/done.log" 2>/dev/null || exit 0
+	echo $i > "f$k" 2>/dev/null || exit 0
+	echo "f$k $i" >> done.log 2>/dev/null || exit 0
 	i=$((i + 1))
 done ) &
 busy=$!; ft_track_pid "$busy"
