@@ -95,9 +95,9 @@ int main(void)
     CHECK_EQ(run(cmd_stats, 1, stbad), 2);
     CHECK(strstr(errb, "missing DB") != NULL);
 
-    if (tt_failures)
+    if (tcheck_failures)
         fprintf(stderr, "--- last stdout ---\n%s\n--- last stderr ---\n%s\n", out, errb);
-    int rc = tt_done("sql-stats-commands");
+    int rc = tcheck_done("sql-stats-commands");
     tt_cleanup();
     return rc;
 }

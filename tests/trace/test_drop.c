@@ -87,7 +87,7 @@ int main(void)
 {
     run(tt_path("drop.db"), true);
     run(tt_path("lossless.db"), false);
-    int rc = tt_done("recorder-drop");
+    int rc = tcheck_done("recorder-drop");
     tt_cleanup();
     return rc;
 }

@@ -81,7 +81,7 @@ int main(void)
         printf("killed recorder: %lld requests, %lld replies committed\n", req, rep);
         sqlite3_close(d);
     }
-    int rc = tt_done("recorder-kill");
+    int rc = tcheck_done("recorder-kill");
     tt_cleanup();
     return rc;
 }

@@ -247,7 +247,7 @@ int main(int argc, char **argv)
             nanosleep(&ts, NULL);
         }
     }
-    int rc = tt_done("lttng-roundtrip");
+    int rc = tcheck_done("lttng-roundtrip");
     tt_cleanup();
     return rc;
 }

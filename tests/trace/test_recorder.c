@@ -525,7 +525,7 @@ int main(void)
         CHECK_EQ(tt_int(d, "SELECT count(*) FROM process", -1), 0);  /* pid 0 */
         sqlite3_close(d);
     }
-    int rc = tt_done("recorder");
+    int rc = tcheck_done("recorder");
     tt_cleanup();
     return rc;
 }

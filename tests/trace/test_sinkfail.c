@@ -128,7 +128,7 @@ int main(void)
         sqlite3_close(d);
     }
     CHECK(umount2(dir, MNT_DETACH) == 0);
-    int rc = tt_done("recorder-sink-failure");
+    int rc = tcheck_done("recorder-sink-failure");
     tt_cleanup();
     return rc;
 }

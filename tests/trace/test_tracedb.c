@@ -173,7 +173,7 @@ int main(void)
         sqlite3_close(d);
     }
 
-    int rc = tt_done("tracedb-open");
+    int rc = tcheck_done("tracedb-open");
     tt_cleanup();
     return rc;
 }

@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/tcheck.h"
 #include "wire/wire_decode.h"
 
-static int failures;
-#define CHECK(c) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)
 
 static size_t req(uint8_t *buf, uint32_t opcode, uint64_t unique, uint64_t nodeid,
                   const void *args, size_t n)
@@ -280,10 +279,5 @@ int main(void)
     test_requests();
     test_replies();
     test_fuzz();
-    if (failures) {
-        fprintf(stderr, "wire-decode: %d failures\n", failures);
-        return 1;
-    }
-    printf("wire-decode: all checks passed\n");
-    return 0;
+    return tcheck_done("wire-decode");
 }

@@ -15,36 +15,9 @@
 
 #include "trace/recorder.h"
 
-int tt_failures;
 static char tmpdir[512];
 static char **paths;           /* every tt_path() result, freed by tt_cleanup */
 static size_t npaths;
-
-void tt_fail(const char *file, int line, const char *expr, const char *msg)
-{
-    tt_failures++;
-    fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, expr, msg ? ": " : "", msg ? msg : "");
-}
-
-void tt_failf(const char *file, int line, const char *expr, const char *fmt, ...)
-{
-    char m[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
-    va_end(ap);
-    tt_fail(file, line, expr, m);
-}
-
-int tt_done(const char *name)
-{
-    if (tt_failures) {
-        fprintf(stderr, "%s: %d check(s) failed\n", name, tt_failures);
-        return 1;
-    }
-    printf("%s: all checks passed\n", name);
-    return 0;
-}
 
 const char *tt_tmpdir(void)
 {
@@ -150,7 +123,7 @@ long long tt_int(sqlite3 *db, const char *sql, long long dflt)
     long long v = dflt;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "SQL error: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-        tt_failures++;
+        tcheck_failures++;
         return dflt;
     }
     int rc = sqlite3_step(st);
@@ -158,7 +131,7 @@ long long tt_int(sqlite3 *db, const char *sql, long long dflt)
         v = sqlite3_column_int64(st, 0);
     else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         fprintf(stderr, "SQL error: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-        tt_failures++;
+        tcheck_failures++;
     }
     sqlite3_finalize(st);
     return v;
@@ -173,7 +146,7 @@ const char *tt_text(sqlite3 *db, const char *sql)
     snprintf(b, 1024, "<ERR>");
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "SQL error: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
-        tt_failures++;
+        tcheck_failures++;
         return b;
     }
     if (sqlite3_step(st) == SQLITE_ROW) {

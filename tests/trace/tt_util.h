@@ -1,4 +1,4 @@
-/* tt_util.h — helpers for the trace/ tests: checks, temporary directories,
+/* tt_util.h — helpers for the trace/ tests: temporary directories,
  * synthetic FUSE wire messages and one-value SQL queries. */
 #ifndef FUSETRACE_TESTS_TRACE_TT_UTIL_H
 #define FUSETRACE_TESTS_TRACE_TT_UTIL_H
@@ -9,19 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern int tt_failures;
-
-#define CHECK(cond) do { if (!(cond)) { tt_fail(__FILE__, __LINE__, #cond, NULL); } } while (0)
-#define CHECK_MSG(cond, ...) do { if (!(cond)) { tt_failf(__FILE__, __LINE__, #cond, __VA_ARGS__); } } while (0)
-#define CHECK_EQ(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); \
-    if (a_ != b_) { char m_[128]; snprintf(m_, sizeof m_, "%lld != %lld", a_, b_); \
-                    tt_fail(__FILE__, __LINE__, #a " == " #b, m_); } } while (0)
-
-void tt_fail(const char *file, int line, const char *expr, const char *msg);
-void tt_failf(const char *file, int line, const char *expr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Exit status for main: 0 or 1, with a summary line. */
-int tt_done(const char *name);
+#include "tests/lib/tcheck.h"   /* CHECK, CHECK_MSG, CHECK_EQ */
 
 /* A fresh private directory under $TMPDIR (removed by tt_cleanup). */
 const char *tt_tmpdir(void) __attribute__((returns_nonnull));

@@ -17,17 +17,8 @@
 #include "shim/stat_id.h"
 #include "shim/inode_table.h"
 #include "shim/op_common.h"
+#include "tests/lib/tcheck.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                          \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            failures++;                                                           \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
-            fprintf(stderr, __VA_ARGS__);                                         \
-            fputc('\n', stderr);                                                  \
-        }                                                                         \
-    } while (0)
 
 static char dir[] = "/tmp/fusetrace-unit.XXXXXX";
 
@@ -84,38 +75,38 @@ static void test_counting(enum handle_policy policy)
     touch("a");
     uint64_t a1 = lookup(&fs, "a");
     uint64_t a2 = lookup(&fs, "a");
-    CHECK(a1 > 1, "first nodeid %llu", (unsigned long long)a1);
-    CHECK(a1 == a2, "same file, same nodeid while referenced: %llu vs %llu",
+    CHECK_MSG(a1 > 1, "first nodeid %llu", (unsigned long long)a1);
+    CHECK_MSG(a1 == a2, "same file, same nodeid while referenced: %llu vs %llu",
           (unsigned long long)a1, (unsigned long long)a2);
 
     /* stale: unknown nodeids are refused, never guessed */
-    CHECK(itab_get(fs.itab, 999999) == NULL, "unknown nodeid must be stale");
-    CHECK(itab_ref(fs.itab, 999999, REC_CAUSE_LINK) == -ESTALE, "ref of unknown nodeid");
+    CHECK_MSG(itab_get(fs.itab, 999999) == NULL, "unknown nodeid must be stale");
+    CHECK_MSG(itab_ref(fs.itab, 999999, REC_CAUSE_LINK) == -ESTALE, "ref of unknown nodeid");
 
     /* two lookups, forget one: still there; forget the other: gone */
     itab_unref(fs.itab, a1, 1, REC_CAUSE_FORGET);
     struct inode *ino = itab_get(fs.itab, a1);
-    CHECK(ino != NULL, "entry with nlookup 1 left must live");
+    CHECK_MSG(ino != NULL, "entry with nlookup 1 left must live");
     itab_put(fs.itab, ino);
     itab_unref(fs.itab, a1, 1, REC_CAUSE_FORGET);
-    CHECK(itab_get(fs.itab, a1) == NULL, "forgotten nodeid must be stale");
+    CHECK_MSG(itab_get(fs.itab, a1) == NULL, "forgotten nodeid must be stale");
 
     /* never revived: the next lookup of the same file is a new nodeid */
     uint64_t a3 = lookup(&fs, "a");
-    CHECK(a3 > a1, "nodeids are never reused: %llu after %llu", (unsigned long long)a3,
+    CHECK_MSG(a3 > a1, "nodeids are never reused: %llu after %llu", (unsigned long long)a3,
           (unsigned long long)a1);
 
     /* reply-failure rollback gives the reference back exactly */
     uint64_t a4 = lookup(&fs, "a");
-    CHECK(a4 == a3, "same entry");
+    CHECK_MSG(a4 == a3, "same entry");
     itab_unref(fs.itab, a4, 1, REC_CAUSE_REPLY_FAILED);
     ino = itab_get(fs.itab, a3);
-    CHECK(ino != NULL, "rollback of one of two refs keeps the entry");
+    CHECK_MSG(ino != NULL, "rollback of one of two refs keeps the entry");
     itab_put(fs.itab, ino);
 
     /* a FORGET larger than the count frees, never underflows */
     itab_unref(fs.itab, a3, 1000, REC_CAUSE_BATCH_FORGET);
-    CHECK(itab_get(fs.itab, a3) == NULL, "over-forget frees");
+    CHECK_MSG(itab_get(fs.itab, a3) == NULL, "over-forget frees");
 
     /* an entry borrowed by an op survives its final forget until put */
     uint64_t b = lookup(&fs, "a");
@@ -123,19 +114,19 @@ static void test_counting(enum handle_policy policy)
     itab_unref(fs.itab, b, 1, REC_CAUSE_FORGET);
     int fd = inode_fd(fs.itab, ino);
     struct stat st;
-    CHECK(fd >= 0 && fstat(fd, &st) == 0, "borrowed entry's fd must stay valid");
+    CHECK_MSG(fd >= 0 && fstat(fd, &st) == 0, "borrowed entry's fd must stay valid");
     itab_put(fs.itab, ino);
-    CHECK(itab_get(fs.itab, b) == NULL, "freed after put");
+    CHECK_MSG(itab_get(fs.itab, b) == NULL, "freed after put");
 
     /* root is immortal */
     itab_unref(fs.itab, 1, 5, REC_CAUSE_FORGET);
     ino = itab_get(fs.itab, 1);
-    CHECK(ino != NULL, "root survives forget");
+    CHECK_MSG(ino != NULL, "root survives forget");
     itab_put(fs.itab, ino);
 
     struct itab_stats s;
     itab_get_stats(fs.itab, &s);
-    CHECK(s.entries == 1, "only root left, have %llu", (unsigned long long)s.entries);
+    CHECK_MSG(s.entries == 1, "only root left, have %llu", (unsigned long long)s.entries);
     teardown_fs(&fs);
     unlink("/tmp/x");
 }
@@ -170,16 +161,16 @@ static void test_reuse(void)
         if (st_new.st_ino == st_old.st_ino) {
             reused = true;
             uint64_t nw = lookup(&fs, "new");
-            CHECK(nw != old && nw > old, "reused inode number must get a new nodeid (%llu vs %llu)",
+            CHECK_MSG(nw != old && nw > old, "reused inode number must get a new nodeid (%llu vs %llu)",
                   (unsigned long long)nw, (unsigned long long)old);
             struct itab_stats s;
             itab_get_stats(fs.itab, &s);
-            CHECK(s.reuse_detected >= 1, "reuse must be detected");
+            CHECK_MSG(s.reuse_detected >= 1, "reuse must be detected");
             /* the old nodeid must not resolve to the new file */
             struct inode *ino = itab_get(fs.itab, old);
             if (ino) {
                 int fd = inode_fd(fs.itab, ino);
-                CHECK(fd < 0, "old handle must not open the new file (fd %d)", fd);
+                CHECK_MSG(fd < 0, "old handle must not open the new file (fd %d)", fd);
                 itab_put(fs.itab, ino);
             }
             itab_unref(fs.itab, nw, 1, REC_CAUSE_FORGET);
@@ -189,7 +180,7 @@ static void test_reuse(void)
         unlink(p);
     }
     printf("reuse: inode number reused after %d tries\n", tries);
-    CHECK(reused, "ext4 never reused an inode number in %d tries", tries);
+    CHECK_MSG(reused, "ext4 never reused an inode number in %d tries", tries);
     teardown_fs(&fs);
 }
 
@@ -206,7 +197,7 @@ static void test_fd_bound(void)
         ids[i] = lookup(&fs, name);
         struct itab_stats s;
         itab_get_stats(fs.itab, &s);
-        CHECK(s.cached_fds <= limit, "cache holds %llu fds > limit %u",
+        CHECK_MSG(s.cached_fds <= limit, "cache holds %llu fds > limit %u",
               (unsigned long long)s.cached_fds, limit);
     }
     /* every entry still works: evicted ones are reopened by handle */
@@ -214,14 +205,14 @@ static void test_fd_bound(void)
         struct inode *ino = itab_get(fs.itab, ids[i]);
         int fd = ino ? inode_fd(fs.itab, ino) : -1;
         struct stat st;
-        CHECK(fd >= 0 && fstat(fd, &st) == 0, "entry %u unusable", i);
+        CHECK_MSG(fd >= 0 && fstat(fd, &st) == 0, "entry %u unusable", i);
         itab_put(fs.itab, ino);
     }
     struct itab_stats s;
     itab_get_stats(fs.itab, &s);
-    CHECK(s.evictions > 0 && s.cached_fds <= limit, "evictions %llu cached %llu",
+    CHECK_MSG(s.evictions > 0 && s.cached_fds <= limit, "evictions %llu cached %llu",
           (unsigned long long)s.evictions, (unsigned long long)s.cached_fds);
-    CHECK(s.pinned_fds == 1, "handle mode pins only root, have %llu", (unsigned long long)s.pinned_fds);
+    CHECK_MSG(s.pinned_fds == 1, "handle mode pins only root, have %llu", (unsigned long long)s.pinned_fds);
     for (unsigned i = 0; i < files; i++) {
         itab_unref(fs.itab, ids[i], 1, REC_CAUSE_FORGET);
         snprintf(name, sizeof(name), "%s/f%u", dir, i);
@@ -276,9 +267,9 @@ static void test_race(enum handle_policy policy)
         pthread_join(th[i], NULL);
     struct itab_stats s;
     itab_get_stats(fs.itab, &s);
-    CHECK(s.entries == 1, "after balanced lookup/forget only root remains, have %llu",
+    CHECK_MSG(s.entries == 1, "after balanced lookup/forget only root remains, have %llu",
           (unsigned long long)s.entries);
-    CHECK(s.cached_fds == 0, "no cached fds left, have %llu", (unsigned long long)s.cached_fds);
+    CHECK_MSG(s.cached_fds == 0, "no cached fds left, have %llu", (unsigned long long)s.cached_fds);
     teardown_fs(&fs);
 }
 
@@ -308,18 +299,18 @@ static void test_probe_transient(void)
     int fill[64], n = 0;
     while (n < 64 && (fill[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
         n++;
-    CHECK(n > 0 && errno == EMFILE, "could not use up the fds (%d opened)", n);
+    CHECK_MSG(n > 0 && errno == EMFILE, "could not use up the fds (%d opened)", n);
     close(fill[--n]);                       /* one fd left: for the mount fd */
     int r = mount_fd_register(m, mnt, src, S_IFDIR, h);
-    CHECK(r == -EMFILE, "probe with no fd left: expected -EMFILE, got %d", r);
+    CHECK_MSG(r == -EMFILE, "probe with no fd left: expected -EMFILE, got %d", r);
     int state = mount_handles_state(m, mnt);
-    CHECK(state == 0, "a probe that ran out of fds was remembered (state %d, want 0 = unknown)", state);
+    CHECK_MSG(state == 0, "a probe that ran out of fds was remembered (state %d, want 0 = unknown)", state);
     while (n > 0)
         close(fill[--n]);
     setrlimit(RLIMIT_NOFILE, &old);
     r = mount_fd_register(m, mnt, src, S_IFDIR, h);
-    CHECK(r == 0, "probe with fds available again: expected 0, got %d", r);
-    CHECK(mount_handles_state(m, mnt) == 1, "handles work on the mount after a good probe");
+    CHECK_MSG(r == 0, "probe with fds available again: expected 0, got %d", r);
+    CHECK_MSG(mount_handles_state(m, mnt) == 1, "handles work on the mount after a good probe");
     free(h);
     close(src);
     mount_fds_free(m);
@@ -346,9 +337,5 @@ int main(void)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
-    if (failures)
-        fprintf(stderr, "%d failure(s)\n", failures);
-    else
-        printf("inode table: all checks passed\n");
-    return failures ? 1 : 0;
+    return tcheck_done("inode table");
 }
