@@ -1,7 +1,6 @@
 /* main.c — `fusetrace SUBCOMMAND ...`: the dispatcher. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "import/commands.h"
@@ -39,9 +38,6 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
-    /* Modes of created files come from the kernel with the caller's umask
-     * already applied; ours must not apply a second one. */
-    user_umask = umask(0);
     if (argc < 2) {
         fprintf(stderr, "fusetrace: missing command\nTry 'fusetrace --help'.\n");
         return 2;

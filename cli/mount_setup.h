@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cli/cli.h"
 
@@ -21,6 +22,10 @@
  * after --help, 2 for a usage error, `failed` when a directory is
  * unusable. */
 int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cli);
+
+/* The umask fusetrace was started with (mount_prepare sets the daemon's to
+ * 0); `record` gives it back to the command it runs. */
+extern mode_t user_umask;
 
 /* True if `path` (which may not exist yet) would live at or under `dir`. */
 bool path_is_under(const char *path, const char *dir);

@@ -364,6 +364,9 @@ static double ms(uint64_t ns) { return (double)ns / 1e6; }
 
 int cmd_replay(int argc, char **argv)
 {
+    /* The recorded requests carry the modes the kernel sent, the caller's
+     * umask already applied: replayed, they must not be masked again. */
+    umask(0);
     struct opts o;
     int r = parse(argc, argv, &o);
     if (r)

@@ -11,6 +11,7 @@
 #include "tracedb/tracedb.h"
 #include "util/text_escape.h"
 #include "util/usage.h"
+#include "util/out_file.h"
 
 static void usage(FILE *to)
 {
@@ -82,7 +83,7 @@ int cmd_export(int argc, char **argv)
         tx_stderr("export", "note: incomplete recording: %s", info.reason);
     FILE *f = stdout;
     if (output && strcmp(output, "-") != 0) {
-        f = fopen(output, "w");
+        f = out_file_open(output, false);
         if (!f) {
             tx_stderr("export", "cannot create %s: %s", output, strerror(errno));
             sqlite3_close(db);

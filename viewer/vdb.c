@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "viewer/text.h"
+#include "util/out_file.h"
 
 int64_t now_ns(void)
 {
@@ -123,7 +124,7 @@ static int prof_cb(unsigned type, void *ctx, void *p, void *x)
     if (ns < 1000000)
         return 0;
     const char *path = getenv("FUSETRACE_VIEW_SQLPROF");
-    FILE *f = path ? fopen(path, "a") : NULL;
+    FILE *f = path ? out_file_open(path, true) : NULL;
     if (!f)
         return 0;
     char *sql = sqlite3_expanded_sql(p);

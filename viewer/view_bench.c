@@ -4,6 +4,7 @@
  * included), then RSS.  Used by tests/viewer/bench.sh and the benchmark. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
+#include "util/out_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,7 @@ static bool bench_token(struct app *a, const char **pp, char *name, size_t cap)
 
 void view_bench_run(struct app *a, double open_ms)
 {
-    FILE *out = a->bench.out ? fopen(a->bench.out, "w") : stderr;
+    FILE *out = a->bench.out ? out_file_open(a->bench.out, false) : stderr;
     if (!out)
         out = stderr;
     fprintf(out, "db %s requests %lld\nopen_first_screen_ms %.1f\n", a->v.path,

@@ -2,6 +2,7 @@
 # outputs.sh — recording outputs are private and never under the mountpoint.
 #  - the database and its -wal/-shm are 0600 while recording and after,
 #    whatever the umask (000 here), for mount --db and record's default name;
+#  - export -o writes 0600; record's COMMAND runs with the caller's umask;
 #  - record --lttng: every file of the LTTng trace is 0600, dirs 0700 (where
 #    lttng is installed, a failing record --lttng fails the test; not checked
 #    in an ASan build, which LTTng-UST cannot run under);
@@ -34,6 +35,16 @@ dir=$(ft_tmpdir)
 def=$(ls "$out"/fusetrace-*.db 2>/dev/null | head -1)
 [ -n "$def" ] || ft_fail "record made no default database in its cwd"
 expect "mode of record's default database" "$(mode "$def")" 600
+
+# ---- the umask: the daemon's own (0) stays its own ----
+# export -o creates its file 0600 under umask 000; the command record runs
+# gets the umask fusetrace was started with (027 here), not the daemon's 0.
+"$FUSETRACE" export "$def" --format=jsonl -o "$out/e.jsonl" > /dev/null 2>&1 || ft_fail "export -o failed"
+expect "mode of export -o output" "$(mode "$out/e.jsonl")" 600
+dir=$(ft_tmpdir)
+(umask 027 && cd "$out" && "$FUSETRACE" record --db "$out/u.db" "$dir" -- sh -c 'echo u > u') > /dev/null 2>&1 \
+	|| ft_fail "record under umask 027 failed"
+expect "mode of a file COMMAND created under umask 027" "$(mode "$dir/u")" 640
 
 # ---- LTTng ----
 # Where lttng is installed (CI installs it and starts lttng-sessiond), a
