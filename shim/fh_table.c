@@ -2,6 +2,7 @@
 #include "shim/fh_table.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -51,6 +52,14 @@ void fht_free(struct fh_table *t)
 {
     if (!t)
         return;
+#ifndef NDEBUG
+    /* Debug builds: a broken invariant stops the daemon at unmount. */
+    char why[160];
+    if (fht_check(t, why, sizeof why) != 0) {
+        fprintf(stderr, "fusetrace: fh table invariant broken at unmount: %s\n", why);
+        abort();
+    }
+#endif
     for (unsigned c = 0; c < NCHUNKS; c++) {
         if (!t->chunks[c])
             continue;
@@ -139,4 +148,45 @@ uint64_t fht_count(struct fh_table *t)
     uint64_t n = t->count;
     pthread_mutex_unlock(&t->lock);
     return n;
+}
+
+/* ---- invariants (fh_table.h), checked ------------------------------------ */
+
+static int fh_broken(char *why, size_t len, const char *what, uint64_t v)
+{
+    if (why && len)
+        snprintf(why, len, "%s (%llu)", what, (unsigned long long)v);
+    return -1;
+}
+
+int fht_check(struct fh_table *t, char *why, size_t len)
+{
+    int r = 0;
+    pthread_mutex_lock(&t->lock);
+    uint64_t live = 0;
+    for (uint32_t slot = 0; slot < t->next_unused && !r; slot++) {
+        _Atomic(struct fh_entry *) *chunk = t->chunks[slot >> CHUNK_BITS];
+        struct fh_entry *e = chunk ? atomic_load(&chunk[slot & (CHUNK_SLOTS - 1)]) : NULL;
+        if (!e)
+            continue;
+        live++;
+        if ((e->fh & ((1u << FH_SLOT_BITS) - 1)) != slot)
+            r = fh_broken(why, len, "an entry in a slot its fh does not name", e->fh);
+        else if ((e->fh >> FH_SLOT_BITS) == 0 || (e->fh >> FH_SLOT_BITS) >= t->seq)
+            r = fh_broken(why, len, "an fh sequence never handed out", e->fh);
+    }
+    if (!r && live != t->count)
+        r = fh_broken(why, len, "the count differs from the occupied slots", t->count);
+    if (!r && (uint64_t)t->nfree + t->count != t->next_unused)
+        r = fh_broken(why, len, "free plus occupied slots differ from the slots used", t->nfree);
+    for (uint32_t i = 0; i < t->nfree && !r; i++) {
+        uint32_t slot = t->free_slots[i];
+        _Atomic(struct fh_entry *) *chunk = slot < t->next_unused ? t->chunks[slot >> CHUNK_BITS] : NULL;
+        if (slot >= t->next_unused)
+            r = fh_broken(why, len, "a free slot that was never used", slot);
+        else if (chunk && atomic_load(&chunk[slot & (CHUNK_SLOTS - 1)]))
+            r = fh_broken(why, len, "a free slot that holds an entry", slot);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return r;
 }

@@ -5,6 +5,14 @@
  * life of the mount, so a trace never shows two different opens under one fh.
  * The kernel sends no request on an fh after its RELEASE has been answered,
  * so an entry handed out by fht_get() stays valid until fht_remove().
+ *
+ * Invariants (fht_check() verifies them; debug builds, without NDEBUG, at
+ * unmount):
+ *  - the entry in slot s has an fh whose slot bits are s and whose sequence
+ *    was handed out (0 < sequence < next), so no two live entries share an
+ *    fh and no fh value is ever handed out twice;
+ *  - count is the number of occupied slots, and every slot ever used is
+ *    either occupied or on the free stack, never both.
  */
 #ifndef FUSETRACE_SHIM_FH_TABLE_H
 #define FUSETRACE_SHIM_FH_TABLE_H
@@ -12,6 +20,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -43,5 +52,9 @@ struct fh_entry *fht_remove(struct fh_table *t, uint64_t fh);
 void fh_entry_free(struct fh_entry *e);   /* closes fd/dp, frees */
 
 uint64_t fht_count(struct fh_table *t);
+
+/* Check the invariants above: 0, or -1 with the first broken one in why.
+ * Takes the table lock; O(slots used). */
+int fht_check(struct fh_table *t, char *why, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include "shim/inode.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -172,6 +173,112 @@ static void record_stale(uint64_t nodeid, enum rec_cause cause, int err)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
+/* ---- invariants (inode_table.h), checked -------------------------------- */
+
+/* What is wrong with entry n of the maps, or NULL.  Under the lock. */
+static const char *entry_broken(struct inode_table *t, const struct inode *n)
+{
+    if (!n->in_maps)
+        return "an entry in the maps is marked forgotten";
+    if (n->nodeid < FUSE_ROOT_ID || n->nodeid >= t->next_nodeid)
+        return "a nodeid the counter never handed out";
+    if (find_nodeid(t, n->nodeid) != n)
+        return "its nodeid finds another entry (a nodeid given twice)";
+    if (n != t->root && n->nlookup == 0)
+        return "in the table with no lookup held by the kernel";
+    if (n->pinned == (n->handle != NULL))
+        return "neither pinned nor handle-backed, or both";
+    if (n->pinned && n->fd < 0)
+        return "a pinned entry without its O_PATH fd";
+    if (n->handle && find_handle(t, n->handle, n->mnt_id) != n)
+        return "not found by its file handle";
+    struct stat ids = { .st_dev = n->dev, .st_ino = n->ino };
+    if (n->pinned && find_ids(t, &ids, n->mnt_id, true) != n)
+        return "a pinned entry not found by (dev, ino, mnt_id)";
+    bool in_lru = n->lru_prev || n->lru_next || t->lru_head == n;
+    if (n->pinned && in_lru)
+        return "a pinned entry in the fd cache";
+    if (!n->pinned && (n->fd >= 0) != in_lru)
+        return "a cached fd outside the fd cache, or a cache entry without an fd";
+    return NULL;
+}
+
+/* The table-wide counts, or NULL.  Under the lock. */
+static const char *counts_broken(struct inode_table *t)
+{
+    if (!t->root || find_nodeid(t, FUSE_ROOT_ID) != t->root)
+        return "root (nodeid 1) is not in the table";
+    if (t->maps[MAP_BY_NODEID].count != t->stats.entries ||
+        t->maps[MAP_BY_IDS].count != t->stats.entries)
+        return "the nodeid and identity maps disagree with the entry count";
+    if (t->maps[MAP_BY_HANDLE].count != t->stats.handle_entries)
+        return "the handle map disagrees with the handle-backed entry count";
+    return NULL;
+}
+
+static int broken(char *why, size_t len, const char *what, uint64_t nodeid)
+{
+    if (why && len)
+        snprintf(why, len, "%s (nodeid %llu)", what, (unsigned long long)nodeid);
+    return -1;
+}
+
+int itab_check(struct inode_table *t, char *why, size_t len)
+{
+    int r = 0;
+    pthread_mutex_lock(&t->lock);
+    const char *bad = counts_broken(t);
+    if (bad)
+        r = broken(why, len, bad, 0);
+    for (int which = 0; which < MAP_COUNT && !r; which++) {
+        const struct inode_map *m = &t->maps[which];
+        size_t seen = 0;
+        for (size_t b = 0; b < m->nbuckets && !r; b++)
+            for (const struct inode *n = m->buckets[b]; n && !r; n = n->map_next[which]) {
+                seen++;
+                if ((hash_of(n, which) & (m->nbuckets - 1)) != b)
+                    r = broken(why, len, "an entry in the wrong hash chain", n->nodeid);
+                else if ((bad = entry_broken(t, n)))
+                    r = broken(why, len, bad, n->nodeid);
+            }
+        if (!r && seen != m->count)
+            r = broken(why, len, "a map's count differs from its chains", 0);
+    }
+    /* The fd cache: a well-linked list of handle-backed fds, `cached` long. */
+    unsigned cached = 0;
+    const struct inode *prev = NULL;
+    for (const struct inode *n = t->lru_head; n && !r; prev = n, n = n->lru_next) {
+        cached++;
+        if (n->lru_prev != prev || n->pinned || n->fd < 0)
+            r = broken(why, len, "the fd cache list is broken", n->nodeid);
+        else if (cached > t->cached)
+            r = broken(why, len, "the fd cache is longer than its count", n->nodeid);
+    }
+    if (!r && (cached != t->cached || t->lru_tail != prev))
+        r = broken(why, len, "the fd cache count or tail is wrong", 0);
+    pthread_mutex_unlock(&t->lock);
+    return r;
+}
+
+/* Debug builds: the checks above on the paths that change the table most
+ * (forget: the entry and the counts; unmount: everything).  A broken
+ * invariant stops the daemon here, where it broke, not later in a trace
+ * that lies. */
+#ifndef NDEBUG
+static void assert_sane(const char *where, const char *bad, uint64_t nodeid)
+{
+    if (!bad)
+        return;
+    fprintf(stderr, "fusetrace: inode table invariant broken at %s: %s (nodeid %llu)\n",
+            where, bad, (unsigned long long)nodeid);
+    abort();
+}
+#define ITAB_DEBUG_CHECK(where, t, n) \
+    assert_sane(where, (n) ? entry_broken((t), (n)) : counts_broken(t), (n) ? (n)->nodeid : 0)
+#else
+#define ITAB_DEBUG_CHECK(where, t, n) ((void)0)
+#endif
+
 struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root_st, uint64_t root_mnt_id)
 {
     struct inode_table *t = calloc(1, sizeof(*t));
@@ -233,6 +340,11 @@ void itab_free(struct inode_table *t)
 {
     if (!t)
         return;
+#ifndef NDEBUG
+    char why[160];
+    if (itab_check(t, why, sizeof why) != 0)
+        assert_sane("unmount", why, 0);
+#endif
     struct inode_map *m = &t->maps[MAP_BY_NODEID];
     for (size_t i = 0; i < m->nbuckets; i++) {
         struct inode *n = m->buckets[i];
@@ -431,6 +543,7 @@ void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cau
     } else if (ino == t->root) {
         record(REC_INODE_UNREF, cause, ino, 0);
     } else {
+        ITAB_DEBUG_CHECK("forget", t, ino);
         uint64_t take = n <= ino->nlookup ? n : ino->nlookup;
         ino->nlookup -= take;
         record(REC_INODE_UNREF, cause, ino, (int64_t)take);
@@ -438,6 +551,7 @@ void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cau
             record(REC_INODE_FREE, cause, ino, 0);
             unlink_entry(t, ino, close_fds, &nclose, &dead);
         }
+        ITAB_DEBUG_CHECK("forget", t, (struct inode *)NULL);
     }
     pthread_mutex_unlock(&t->lock);
 

@@ -18,6 +18,17 @@
  *    stays open until the op puts it.
  *  - No syscall on the source and no fuse_reply_* ever runs under the table
  *    lock; fds to close are collected and closed after unlocking.
+ *  - Events are recorded under the table lock (their order in the trace is
+ *    the order of the changes).  In the lossless mode a full ring makes the
+ *    recording thread wait, table lock held, until the writer thread has
+ *    drained it: that back-pressure is intended (nothing recorded is
+ *    dropped, the filesystem slows down instead).  It cannot deadlock: the
+ *    writer never takes the table lock (trace/ knows nothing of the shim),
+ *    and its own I/O goes to a database that may not lie under the
+ *    mountpoint, so it never waits on a request of this filesystem.
+ * itab_check() verifies all of this that a snapshot can show; debug builds
+ * (without NDEBUG) check the entry and the counts on every forget and the
+ * whole table at unmount, and stop the daemon where an invariant broke.
  */
 #ifndef FUSETRACE_SHIM_INODE_TABLE_H
 #define FUSETRACE_SHIM_INODE_TABLE_H
@@ -76,6 +87,10 @@ int itab_shed_fds(struct inode_table *t);
 uint64_t inode_nodeid(const struct inode *ino);
 mode_t inode_type(const struct inode *ino);     /* S_IFMT bits */
 uint64_t inode_mnt_id(const struct inode *ino);
+
+/* Check the invariants above (maps, counts, fd cache): 0, or -1 with the
+ * first broken one in why.  Takes the table lock; O(entries). */
+int itab_check(struct inode_table *t, char *why, size_t len);
 
 /* Counters for tests and stats. */
 struct itab_stats {

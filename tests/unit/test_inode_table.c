@@ -15,6 +15,8 @@
 
 #include "shim/handle.h"
 #include "shim/stat_id.h"
+#include "shim/fh_table.h"
+#include "shim/inode.h"
 #include "shim/inode_table.h"
 #include "shim/op_common.h"
 #include "tests/lib/tcheck.h"
@@ -43,8 +45,16 @@ static void setup_fs(struct fs *fs, enum handle_policy policy, unsigned fd_cache
     fs->attr_timeout = fs->entry_timeout = 1;
 }
 
+/* The table's invariants hold (itab_check) at this point of a test. */
+static void check_table(struct fs *fs, const char *where)
+{
+    char why[200] = "";
+    CHECK_MSG(itab_check(fs->itab, why, sizeof why) == 0, "%s: %s", where, why);
+}
+
 static void teardown_fs(struct fs *fs)
 {
+    check_table(fs, "teardown");
     itab_free(fs->itab);
     mount_fds_free(fs->mfds);
 }
@@ -104,9 +114,12 @@ static void test_counting(enum handle_policy policy)
     CHECK_MSG(ino != NULL, "rollback of one of two refs keeps the entry");
     itab_put(fs.itab, ino);
 
+    check_table(&fs, "after rollback");
+
     /* a FORGET larger than the count frees, never underflows */
     itab_unref(fs.itab, a3, 1000, REC_CAUSE_BATCH_FORGET);
     CHECK_MSG(itab_get(fs.itab, a3) == NULL, "over-forget frees");
+    check_table(&fs, "after over-forget");
 
     /* an entry borrowed by an op survives its final forget until put */
     uint64_t b = lookup(&fs, "a");
@@ -115,6 +128,7 @@ static void test_counting(enum handle_policy policy)
     int fd = inode_fd(fs.itab, ino);
     struct stat st;
     CHECK_MSG(fd >= 0 && fstat(fd, &st) == 0, "borrowed entry's fd must stay valid");
+    check_table(&fs, "forgotten entry still borrowed");
     itab_put(fs.itab, ino);
     CHECK_MSG(itab_get(fs.itab, b) == NULL, "freed after put");
 
@@ -316,6 +330,53 @@ static void test_probe_transient(void)
     mount_fds_free(m);
 }
 
+/* The checkers are not vacuous: an entry or an fh broken by hand is
+ * reported, and the same table passes again once repaired. */
+static void test_checkers(void)
+{
+    struct fs fs;
+    setup_fs(&fs, HANDLES_PREFER, 16);
+    touch("c");
+    uint64_t c = lookup(&fs, "c");
+    struct inode *ino = itab_get(fs.itab, c);
+    CHECK_MSG(ino != NULL, "lookup of c");
+    if (ino) {
+        char why[200] = "";
+        ino->nlookup = 0;
+        CHECK_MSG(itab_check(fs.itab, why, sizeof why) != 0 && strstr(why, "no lookup"),
+                  "an entry without lookups must be reported, got '%s'", why);
+        ino->nlookup = 1;
+        ino->pinned = !ino->pinned;
+        CHECK_MSG(itab_check(fs.itab, why, sizeof why) != 0,
+                  "an entry both pinned and handle-backed (or neither) must be reported");
+        ino->pinned = !ino->pinned;
+        check_table(&fs, "repaired");
+        itab_put(fs.itab, ino);
+    }
+    teardown_fs(&fs);
+
+    struct fh_table *t = fht_new();
+    struct fh_entry *e[200];
+    for (int i = 0; i < 200; i++)
+        e[i] = fht_add(t);
+    for (int i = 0; i < 200; i += 2)
+        fh_entry_free(fht_remove(t, e[i]->fh));
+    for (int i = 0; i < 50; i++)      /* reuse freed slots: new sequences */
+        e[2 * i] = fht_add(t);
+    char why[200] = "";
+    CHECK_MSG(fht_check(t, why, sizeof why) == 0, "fh table: %s", why);
+    uint64_t fh = e[1]->fh;
+    e[1]->fh = fh + (1ULL << 50);
+    CHECK_MSG(fht_check(t, why, sizeof why) != 0 && strstr(why, "sequence"),
+              "an fh sequence never handed out must be reported, got '%s'", why);
+    e[1]->fh = fh ^ 1;
+    CHECK_MSG(fht_check(t, why, sizeof why) != 0 && strstr(why, "slot"),
+              "an entry in the wrong slot must be reported, got '%s'", why);
+    e[1]->fh = fh;
+    CHECK_MSG(fht_check(t, why, sizeof why) == 0, "fh table repaired: %s", why);
+    fht_free(t);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -333,6 +394,7 @@ int main(void)
     test_race(HANDLES_PREFER);
     test_race(HANDLES_NEVER);
     test_probe_transient();
+    test_checkers();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
