@@ -1,4 +1,4 @@
-/* import_ctf.c — see import_ctf.h and reference/engineering.md §2.1. */
+/* import_ctf.c — see import_ctf.h. */
 #include "import/import_ctf.h"
 
 #include <ftw.h>

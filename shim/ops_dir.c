@@ -1,7 +1,8 @@
 /* ops_dir.c — directories: opendir, readdir, readdirplus, releasedir,
  * fsyncdir.
  *
- * readdirplus is where lookup counts most easily go wrong (reference §2.2):
+ * readdirplus is where lookup counts most easily go wrong (the kernel
+ * counts one lookup for every entry it instantiates from the reply):
  * every non-dot entry placed in the reply is a lookup (+1); "." and ".." are
  * sent with ino 0 and the kernel neither links nor counts them; an entry
  * looked up that then does not fit is given back at once (and kept pending

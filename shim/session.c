@@ -75,8 +75,9 @@ const struct fuse_lowlevel_ops fusetrace_ops = {
 void op_init(void *userdata, struct fuse_conn_info *conn)
 {
     struct fs *fs = userdata;
-    /* Never EXPORT_SUPPORT: it lets the kernel send nodeids we already
-     * forgot and LOOKUPs of "." and ".." (reference §2.2). */
+    /* Never EXPORT_SUPPORT: with it the kernel may send nodeids we already
+     * forgot (from an NFS file handle) and LOOKUPs of "." and "..", which a
+     * never-reused nodeid counter cannot answer. */
     conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
     /* The kernel clears setuid/setgid (on write, truncate, chown) unless
      * the server says it will; this one relies on the kernel and completes

@@ -3,7 +3,8 @@
  * A row is built column by column into a small value buffer; rows go to
  * SQLite BATCH_ROWS at a time through one prepared
  * "INSERT ... VALUES (...),(...),..." statement, which is the single
- * largest ingest gain once transactions are batched (engineering.md §3).
+ * largest ingest gain once transactions are batched (fewer statement
+ * executions per row).
  * Text and blobs are copied into an arena so the caller's memory (a ring
  * slot) can be released at once.
  *

@@ -3,9 +3,8 @@
  *   metabench DIR N
  *
  * In DIR/w: create+write 4 KiB to N files, then stat+open+read each, then
- * unlink each, then rmdir.  The same sequence as
- * reference/bench/metabench.c, but every call is checked: a benchmark
- * whose calls fail measures nothing, so any failure exits 1.
+ * unlink each, then rmdir.  Every call is checked: a benchmark whose
+ * calls fail measures nothing, so any failure exits 1.
  *
  * Prints one line: "files=N create_s=.. stat_read_s=.. unlink_s=.. total_s=.."
  */

@@ -182,7 +182,7 @@ def main():
     w("")
 
     # ---- targets (computed from the medians above)
-    w("### Targets (issue 7), computed from the medians above\n")
+    w("### Targets, computed from the medians above\n")
     w("| target | workload | measured | verdict |")
     w("|---|---|---|---|")
 

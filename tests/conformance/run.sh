@@ -54,7 +54,7 @@ only_args=()
 [ -n "$ONLY" ] && only_args=(--only "$ONLY")
 
 total=0; differ=0; allowed=0
-# Fewest distinct checks a mode may run (issue 2: at least 150).  The
+# Fewest distinct checks a mode may run (at least 150).  The
 # unprivileged set (fsconform --unpriv) is a separate, smaller set of 15
 # checks, all in category "unpriv": its floor guards it against shrinking
 # until it covers the categories of the root set.

@@ -87,8 +87,8 @@ expect "events_stored = event rows committed" "$stored" "$rows"
 expect "events lost" "$(q "$db" 'SELECT events_lost FROM session')" 0
 
 # ---- (d) every reader handles the killed recording ------------------------
-# Readers known not to say "incomplete" yet (issue 4: "a database left by a
-# killed daemon is recognisably incomplete to every reader").  A listed
+# Readers known not to say "incomplete" yet (a database left by a killed
+# daemon must be recognisably incomplete to every reader).  A listed
 # reader that does say it fails the test too, so the list cannot go stale:
 # remove the entry with the fix.
 KNOWN_GAPS=" "
