@@ -155,17 +155,22 @@ void tx_json_string(FILE *f, const char *str, size_t n)
     fputc('"', f);
 }
 
-void tx_stderr(const char *cmd, const char *fmt, ...)
+void tx_vstderr(const char *cmd, const char *fmt, va_list ap)
 {
     char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
     fprintf(stderr, "fusetrace %s: ", cmd);
     tx_escape(stderr, msg, len);
     fputc('\n', stderr);
+}
+
+void tx_stderr(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tx_vstderr(cmd, fmt, ap);
+    va_end(ap);
 }

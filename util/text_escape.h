@@ -7,6 +7,7 @@
 #ifndef FUSETRACE_UTIL_TEXT_ESCAPE_H
 #define FUSETRACE_UTIL_TEXT_ESCAPE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,7 +28,9 @@ void tx_json_string(FILE *f, const char *s, size_t n);
 
 /* "fusetrace CMD: MESSAGE\n" on stderr with MESSAGE escaped: for messages
  * that name a file or carry text from a recording, so that neither can put
- * control sequences on the user's terminal. */
+ * control sequences on the user's terminal.  tx_vstderr: the same with a
+ * va_list. */
 void tx_stderr(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tx_vstderr(const char *cmd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif
