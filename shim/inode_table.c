@@ -171,8 +171,6 @@ static void record_stale(uint64_t nodeid, enum rec_cause cause, int err)
     rec_inode(&e);
 }
 
-/* ---- lifecycle ---------------------------------------------------------- */
-
 /* ---- invariants (inode_table.h), checked -------------------------------- */
 
 /* What is wrong with entry n of the maps, or NULL.  Under the lock. */
@@ -273,11 +271,14 @@ static void assert_sane(const char *where, const char *bad, uint64_t nodeid)
             where, bad, (unsigned long long)nodeid);
     abort();
 }
-#define ITAB_DEBUG_CHECK(where, t, n) \
-    assert_sane(where, (n) ? entry_broken((t), (n)) : counts_broken(t), (n) ? (n)->nodeid : 0)
+#define ITAB_DEBUG_CHECK_ENTRY(where, t, n) assert_sane(where, entry_broken((t), (n)), (n)->nodeid)
+#define ITAB_DEBUG_CHECK_COUNTS(where, t) assert_sane(where, counts_broken(t), 0)
 #else
-#define ITAB_DEBUG_CHECK(where, t, n) ((void)0)
+#define ITAB_DEBUG_CHECK_ENTRY(where, t, n) ((void)0)
+#define ITAB_DEBUG_CHECK_COUNTS(where, t) ((void)0)
 #endif
+
+/* ---- lifecycle ---------------------------------------------------------- */
 
 struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root_st, uint64_t root_mnt_id)
 {
@@ -543,7 +544,7 @@ void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cau
     } else if (ino == t->root) {
         record(REC_INODE_UNREF, cause, ino, 0);
     } else {
-        ITAB_DEBUG_CHECK("forget", t, ino);
+        ITAB_DEBUG_CHECK_ENTRY("forget", t, ino);
         uint64_t take = n <= ino->nlookup ? n : ino->nlookup;
         ino->nlookup -= take;
         record(REC_INODE_UNREF, cause, ino, (int64_t)take);
@@ -551,7 +552,7 @@ void itab_unref(struct inode_table *t, uint64_t nodeid, uint64_t n, enum rec_cau
             record(REC_INODE_FREE, cause, ino, 0);
             unlink_entry(t, ino, close_fds, &nclose, &dead);
         }
-        ITAB_DEBUG_CHECK("forget", t, (struct inode *)NULL);
+        ITAB_DEBUG_CHECK_COUNTS("forget", t);
     }
     pthread_mutex_unlock(&t->lock);
 
