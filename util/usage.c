@@ -6,12 +6,11 @@
 
 #include "util/text_escape.h"
 
-int usage_error(const char *cmd, const char *fmt, ...)
+void usage_message(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     tx_vstderr(cmd, fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try 'fusetrace %s --help'.\n", cmd);
-    return EXIT_USAGE;
 }

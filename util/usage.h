@@ -6,8 +6,11 @@
 #define EXIT_USAGE 2
 
 /* Print "fusetrace CMD: MESSAGE" (control characters escaped: arguments
- * come from the user) and "Try 'fusetrace CMD --help'." on stderr.
- * Returns EXIT_USAGE. */
-int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * come from the user) and "Try 'fusetrace CMD --help'." on stderr. */
+void usage_message(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* usage_message(), then the value EXIT_USAGE, visibly to the compiler and
+ * the analysers: `return usage_error(...)` always returns 2. */
+#define usage_error(cmd, ...) (usage_message((cmd), __VA_ARGS__), EXIT_USAGE)
 
 #endif
