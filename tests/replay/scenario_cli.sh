@@ -23,7 +23,7 @@ expect_status "--help" 0 "$FUSETRACE" scenario --help
 
 # A scenario directory of our own: one passing and one failing assertion.
 dir=$(ft_tmpdir)
-cp "$src/scenarios/run" "$dir/run"
+cp "$src/scenarios/run" "$src/scenarios/mounts.sh" "$dir/"
 mkdir "$dir/probe"
 echo "# probe: one passing and one failing assertion" > "$dir/probe/README.md"
 : > "$dir/probe/options"
