@@ -314,30 +314,33 @@ static ssize_t write_all(int fd, const char *buf, size_t len, off_t off, bool ap
     return (ssize_t)done;
 }
 
-/* Setuid/setgid removal on write.  Natively a write by a process without
- * CAP_FSETID clears S_ISUID, and S_ISGID if the file is group-executable or
- * the writer is outside its group.  Through FUSE the kernel does it before
- * a cached write, but only with its own older rule (S_ISGID only with
- * group-exec), and for direct I/O (--cache=never) not at all: it sets
+/* Setuid/setgid removal on write, fallocate and copy_file_range.  Natively
+ * a process without CAP_FSETID that modifies a file clears S_ISUID, and
+ * S_ISGID if the file is group-executable or the writer is outside its
+ * group.  Through FUSE the kernel does it before a cached write, and before
+ * FALLOCATE and COPY_FILE_RANGE, but only with its own older rule (S_ISGID
+ * only with group-exec); for direct I/O writes (--cache=never) it sets
  * FUSE_WRITE_KILL_SUIDGID for the server, which libfuse 3.14 does not pass
- * on — and the daemon writes with CAP_FSETID, so the bits stayed.  A write
- * into a setuid/setgid file by a caller without CAP_FSETID therefore runs
- * so that the source applies the native rule itself: as the caller (its
- * fsuid, fsgid and groups; the switch drops CAP_FSETID), or, for a caller
- * with the daemon's ids, with CAP_FSETID lowered.  Writepage writes carry
- * no caller; the kernel has done its part before them.  The check costs
- * one fstat per write, only where the kernel may have left work to do. */
+ * on — and the daemon modifies the file with CAP_FSETID, so the bits
+ * stayed.  A modification of a setuid/setgid file by a caller without
+ * CAP_FSETID therefore runs so that the source applies the native rule
+ * itself: as the caller (its fsuid, fsgid and groups; the switch drops
+ * CAP_FSETID), or, for a caller with the daemon's ids, with CAP_FSETID
+ * lowered.  Writepage writes carry no caller; the kernel has done its part
+ * before them.  The check costs one fstat, only where the kernel may have
+ * left work to do. */
 struct write_scope {
     struct creds_scope cs;
     bool lowered;
 };
 
-static int write_scope_enter(fuse_req_t req, int fd, bool writepage, struct write_scope *ws)
+/* `kernel_did_it`: the kernel applied the full native rule itself (a
+ * writepage, or a cached write the daemon need not redo). */
+static int write_scope_enter(fuse_req_t req, int fd, bool kernel_did_it, struct write_scope *ws)
 {
-    struct fs *fs = fs_of(req);
     ws->cs.switched = false;
     ws->lowered = false;
-    if (writepage || !(fs->creds || fs->cfg.cache == CACHE_NEVER))
+    if (kernel_did_it)
         return 0;
     struct stat st;
     if (stat_fd(fd, &st) < 0 || !(st.st_mode & (S_ISUID | S_ISGID)) ||
@@ -392,10 +395,12 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
+    struct fs *fs = fs_of(req);
     struct write_scope ws;
-    ssize_t n = write_scope_enter(req, fh->fd, fi->writepage, &ws);
+    ssize_t n = write_scope_enter(req, fh->fd,
+                                  fi->writepage || !(fs->creds || fs->cfg.cache == CACHE_NEVER), &ws);
     if (n == 0) {
-        n = write_data(fs_of(req), fh, in_buf, off, fi);
+        n = write_data(fs, fh, in_buf, off, fi);
         write_scope_leave(&ws);
     }
     if (n < 0)
@@ -463,8 +468,15 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
-    long r = BACKING("fallocate", fh->fd, mode, NULL, fallocate(fh->fd, mode, offset, length));
-    reply_err(req, r < 0 ? errno : 0);
+    struct write_scope ws;
+    long r = write_scope_enter(req, fh->fd, false, &ws);
+    if (r == 0) {
+        r = BACKING("fallocate", fh->fd, mode, NULL, fallocate(fh->fd, mode, offset, length));
+        if (r < 0)
+            r = -errno;
+        write_scope_leave(&ws);
+    }
+    reply_err(req, (int)-r);
 }
 
 void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct fuse_file_info *fi_in,
@@ -480,10 +492,17 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct 
         return;
     }
     loff_t oi = off_in, oo = off_out;
-    ssize_t n = BACKING("copy_file_range", in->fd, (long)len, NULL,
-                        copy_file_range(in->fd, &oi, out->fd, &oo, len, (unsigned)flags));
+    struct write_scope ws;
+    ssize_t n = write_scope_enter(req, out->fd, false, &ws);
+    if (n == 0) {
+        n = BACKING("copy_file_range", in->fd, (long)len, NULL,
+                    copy_file_range(in->fd, &oi, out->fd, &oo, len, (unsigned)flags));
+        if (n < 0)
+            n = -errno;
+        write_scope_leave(&ws);
+    }
     if (n < 0)
-        reply_err(req, errno);
+        reply_err(req, (int)-n);
     else
         reply_write(req, (size_t)n);
 }

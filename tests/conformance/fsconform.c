@@ -1103,20 +1103,26 @@ static void drop_fsetid(void)
 }
 
 /* A writer without CAP_FSETID clears setuid and setgid (setgid only with
- * group-exec) on write, truncate and fallocate of a file it does not own;
+ * group-exec) on write, truncate and fallocate (plain, punch hole, zero
+ * range) of a file it does not own;
  * through --cache=never the kernel leaves this to the server. */
-static void kill_suid_files(void)
+static void kill_suid_files(uid_t owner, gid_t group)
 {
-	static const char *names[] = {"w", "t", "ft", "fa", "cfr"};
+	static const char *names[] = {"w", "t", "ft", "fa", "fp", "fz", "cfr"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 		mkf(names[i], "xxxx", 0666);
-		S(chown(names[i], UNPRIV_UID, UNPRIV_GID));
+		S(chown(names[i], owner, group));
 		S(chmod(names[i], 06777));
 	}
 	mkf("g", "xxxx", 0666);
 	S(chmod("g", 02777));
-	mkf("gnx", "xxxx", 0666);
-	S(chmod("gnx", 02666));   /* setgid without group-exec: kept */
+	/* setgid without group-exec: kept by a writer in the file's group,
+	 * cleared by one outside it */
+	static const char *gnx[] = {"gnx", "gnxa", "gnxp", "gnxz", "gnxc"};
+	for (size_t i = 0; i < sizeof gnx / sizeof *gnx; i++) {
+		mkf(gnx[i], "xxxx", 0666);
+		S(chmod(gnx[i], 02666));
+	}
 	mkf("src", "yyyy", 0644);
 }
 
@@ -1139,6 +1145,16 @@ static void kill_suid_ops(void)
 	out("fallocate=%s", OK(fallocate(fd, 0, 0, 8192)));
 	outc(" [%s]", fst(fd));
 	close(fd);
+	fd = open("fp", O_WRONLY);
+	S(fd);
+	out("punch_hole=%s", OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 2)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	fd = open("fz", O_WRONLY);
+	S(fd);
+	out("zero_range=%s", OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 2)));
+	outc(" [%s]", fst(fd));
+	close(fd);
 	int in = open("src", O_RDONLY);
 	fd = open("cfr", O_WRONLY);
 	S(in);
@@ -1157,11 +1173,34 @@ static void kill_suid_ops(void)
 	out("write_sgid_noexec=%s", RV(pwrite(fd, "y", 1, 0)));
 	outc(" [%s]", fst(fd));
 	close(fd);
+	fd = open("gnxa", O_WRONLY);
+	S(fd);
+	out("fallocate_sgid_noexec=%s", OK(fallocate(fd, 0, 0, 8192)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	fd = open("gnxp", O_WRONLY);
+	S(fd);
+	out("punch_hole_sgid_noexec=%s", OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 2)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	fd = open("gnxz", O_WRONLY);
+	S(fd);
+	out("zero_range_sgid_noexec=%s", OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 2)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	in = open("src", O_RDONLY);
+	fd = open("gnxc", O_WRONLY);
+	S(in);
+	S(fd);
+	out("copy_file_range_sgid_noexec=%s", RV(copy_file_range(in, NULL, fd, NULL, 4, 0)));
+	outc(" [%s]", fst(fd));
+	close(fd);
+	close(in);
 }
 
 CHK(c_attr_kill_suid_nocap)
 {
-	kill_suid_files();
+	kill_suid_files(UNPRIV_UID, UNPRIV_GID);
 	drop_fsetid();
 	kill_suid_ops();
 }
@@ -1169,7 +1208,7 @@ CHK(c_attr_kill_suid_nocap)
 CHK(c_attr_kill_suid_root)
 {
 	/* root with CAP_FSETID keeps the bits */
-	kill_suid_files();
+	kill_suid_files(UNPRIV_UID, UNPRIV_GID);
 	kill_suid_ops();
 }
 
@@ -3552,7 +3591,17 @@ CHK(u_write_kills_suid)
 
 CHK(u_kill_suid)
 {
-	kill_suid_files();
+	kill_suid_files(UNPRIV_UID, UNPRIV_GID);
+	drop_priv();
+	kill_suid_ops();
+}
+
+/* The same by a user who owns none of the files (they are root's, and
+ * writable by all): the kernel removes the bits without asking whether the
+ * writer could chmod the file. */
+CHK(u_kill_suid_nonowner)
+{
+	kill_suid_files(0, 0);
 	drop_priv();
 	kill_suid_ops();
 }
@@ -3795,6 +3844,7 @@ static void register_all(void)
 	U("unpriv", "truncate", u_truncate);
 	U("unpriv", "write_kills_suid", u_write_kills_suid);
 	U("unpriv", "kill_suid", u_kill_suid);
+	U("unpriv", "kill_suid_nonowner", u_kill_suid_nonowner);
 	U("unpriv", "xattr_perms", u_xattr_perms);
 	U("unpriv", "link_rename_protected", u_link_rename_protected);
 	U("unpriv", "noatime_and_locks", u_noatime_and_locks);
