@@ -44,6 +44,8 @@ void fh_entry_free(struct fh_entry *e)
         closedir(e->dp);       /* owns e->fd */
     else if (e->fd >= 0)
         close(e->fd);
+    if (e->cache_fd >= 0)
+        close(e->cache_fd);
     pthread_mutex_destroy(&e->dir_lock);
     free(e);
 }
@@ -78,6 +80,7 @@ struct fh_entry *fht_add(struct fh_table *t)
     if (!e)
         return NULL;
     e->fd = -1;
+    e->cache_fd = -1;
     pthread_mutex_init(&e->dir_lock, NULL);
 
     pthread_mutex_lock(&t->lock);

@@ -31,6 +31,9 @@ struct fh_entry {
     int flags;                 /* flags the backing fd was opened with */
     bool created;              /* FUSE_CREATE really created the file */
     bool direct;               /* O_DIRECT: I/O needs aligned bounce buffers */
+    int cache_fd;              /* O_DIRECT and writable: the same file without
+                                  O_DIRECT, for the kernel's own writes of
+                                  cached pages (any length), else -1 */
     /* directories */
     pthread_mutex_t dir_lock;  /* readdir calls on one handle are serialised */
     DIR *dp;
@@ -43,7 +46,7 @@ struct fh_table;
 struct fh_table *fht_new(void);
 void fht_free(struct fh_table *t);   /* closes whatever is still open */
 
-/* Allocate an entry (zeroed, fd = -1) and give it an fh.  NULL on ENOMEM or
+/* Allocate an entry (zeroed, fd = cache_fd = -1) and give it an fh.  NULL on ENOMEM or
  * when every slot is taken (ENFILE). */
 struct fh_entry *fht_add(struct fh_table *t);
 struct fh_entry *fht_get(struct fh_table *t, uint64_t fh);

@@ -42,13 +42,40 @@ static void set_open_reply_flags(const struct fs *fs, struct fuse_file_info *fi)
     fi->keep_cache = fs->cfg.cache == CACHE_ALWAYS;
 }
 
-static struct fh_entry *new_fh(struct fs *fs, int fd, uint64_t nodeid, int flags, bool created,
-                               enum rec_fh_kind kind)
+/* The kernel writes cached pages back through whichever writable handle
+ * of the inode it has (a shared mapping of a file opened O_DIRECT, for
+ * one): whole pages, except the last one, which ends at the file size.
+ * Natively that is page-cache writeback, which O_DIRECT never restricts;
+ * an O_DIRECT backing fd refuses the unaligned length (EINVAL), and msync
+ * would fail and the data be lost.  So a writable O_DIRECT open gets a
+ * second backing fd without O_DIRECT for those writes.  It is opened as the
+ * daemon, as writeback natively needs no permission: the caller's own open
+ * (same access mode) has just been allowed.  A daemon that is not root may
+ * itself lack the permission (a read-only file it was asked to create
+ * O_RDWR): then there is no second fd and such a write fails as before.
+ * 0 with *cache_fd set (-1 if none is needed or possible), or -errno. */
+static int open_cache_fd(int fd, int flags, int *cache_fd)
+{
+    *cache_fd = -1;
+    if (!(flags & O_DIRECT) || (flags & O_ACCMODE) == O_RDONLY)
+        return 0;
+    int r = reopen_fd(fd, flags & ~(O_DIRECT | O_TRUNC));
+    if (r == -EACCES || r == -EPERM)
+        return 0;
+    if (r < 0)
+        return r;
+    *cache_fd = r;
+    return 0;
+}
+
+static struct fh_entry *new_fh(struct fs *fs, int fd, int cache_fd, uint64_t nodeid, int flags,
+                               bool created, enum rec_fh_kind kind)
 {
     struct fh_entry *e = fht_add(fs->fht);
     if (!e)
         return NULL;
     e->fd = fd;
+    e->cache_fd = cache_fd;
     e->nodeid = nodeid;
     e->flags = flags;
     e->created = created;
@@ -97,14 +124,25 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
     }
     op_inode_done(req, node);
+    int cache_fd = -1;
+    if (r >= 0) {
+        int c = open_cache_fd(r, flags, &cache_fd);
+        if (c < 0) {
+            close(r);
+            r = c;
+        }
+    }
     if (r < 0) {
         reply_err(req, -r);
         return;
     }
-    struct fh_entry *e = new_fh(fs, r, ino, flags, false, REC_FH_OPEN);
+    struct fh_entry *e = new_fh(fs, r, cache_fd, ino, flags, false, REC_FH_OPEN);
     if (!e) {
+        int err = errno;
         close(r);
-        reply_err(req, errno);
+        if (cache_fd >= 0)
+            close(cache_fd);
+        reply_err(req, err);
         return;
     }
     fi->fh = e->fh;
@@ -207,6 +245,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         opath = open(path, O_PATH | O_CLOEXEC);
         r = opath < 0 ? -errno : 0;
     }
+    int cache_fd = -1;
+    if (r == 0)
+        r = open_cache_fd(fd, flags, &cache_fd);
     struct fuse_entry_param e = { 0 };
     if (r == 0)
         r = entry_from_fd(fs, opath, parent, name, REC_CAUSE_CREATE, &e);
@@ -214,13 +255,17 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     if (r < 0) {
         if (fd >= 0)
             close(fd);
+        if (cache_fd >= 0)
+            close(cache_fd);
         reply_err(req, -r);
         return;
     }
-    struct fh_entry *fh = new_fh(fs, fd, e.ino, flags, created, REC_FH_CREATE);
+    struct fh_entry *fh = new_fh(fs, fd, cache_fd, e.ino, flags, created, REC_FH_CREATE);
     if (!fh) {
         int err = errno;
         close(fd);
+        if (cache_fd >= 0)
+            close(cache_fd);
         itab_unref(fs->itab, e.ino, 1, REC_CAUSE_REPLY_FAILED);
         reply_err(req, err);
         return;
@@ -370,10 +415,13 @@ static ssize_t write_data(struct fs *fs, struct fh_entry *fh, struct fuse_bufvec
      * writeback) write never appends, whatever the file says. */
     bool append = (fi->flags & O_APPEND) && !fi->writepage && !fs->writeback_on;
     bool cached = fi->writepage || fs->writeback_on;
-    if (!append && !fh->direct && !rec_enabled() && !cached) {
+    /* the kernel's own writes of cached pages never go through O_DIRECT */
+    int fd = fi->writepage && fh->cache_fd >= 0 ? fh->cache_fd : fh->fd;
+    bool direct = fh->direct && fd == fh->fd;
+    if (!append && !direct && !rec_enabled() && !cached) {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-        out.buf[0].fd = fh->fd;
+        out.buf[0].fd = fd;
         out.buf[0].pos = off;
         return fuse_buf_copy(&out, in_buf, fs->cfg.splice ? 0 : FUSE_BUF_NO_SPLICE);
     }
@@ -385,7 +433,7 @@ static ssize_t write_data(struct fs *fs, struct fh_entry *fh, struct fuse_bufvec
     ssize_t got = fuse_buf_copy(&mem, in_buf, FUSE_BUF_NO_SPLICE);
     if (got < 0)
         return got;
-    return write_all(fh->fd, buf, (size_t)got, off, append, cached);
+    return write_all(fd, buf, (size_t)got, off, append, cached);
 }
 
 void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, off_t off,

@@ -173,6 +173,17 @@ static const char *pcat(int fd, off_t off, size_t len)
 	return n == 0 ? "<empty>" : ck_esc(buf, (size_t)n, 200);
 }
 
+/* content of a file at an offset (opened afresh, without O_DIRECT) */
+static const char *ppath(const char *path, off_t off, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return ck_errname(errno);
+	const char *r = pcat(fd, off, len);
+	close(fd);
+	return r;
+}
+
 /* hash + length of a whole file */
 static const char *fsum(const char *path)
 {
@@ -3290,6 +3301,37 @@ CHK(c_mmap_shared_write)
 	out("[%s]", st("f"));
 }
 
+/* A shared mapping of a file opened O_DIRECT, its size not a multiple of
+ * the page: msync writes the last, partial page back.  Natively that is
+ * page-cache writeback and always allowed; through FUSE the kernel sends
+ * the write (pid 0, unaligned length) through the file's open handle,
+ * whatever O_DIRECT that handle has. */
+CHK(c_mmap_direct_fd)
+{
+	int fd = open("f", O_CREAT | O_RDWR | O_DIRECT, 0644);
+	out("open=%s", fd < 0 ? ck_errname(errno) : "ok");
+	if (fd < 0)
+		return;
+	S(ftruncate(fd, 5000));
+	char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	out("mmap=%s", m == MAP_FAILED ? ck_errname(errno) : "ok");
+	if (m == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	memcpy(m + 10, "HEAD", 4);
+	memcpy(m + 4990, "TAILTAIL", 8);
+	out("msync=%s", OK(msync(m, 8192, MS_SYNC)));
+	munmap(m, 8192);
+	out("fsync=%s", OK(fsync(fd)));
+	close(fd);
+	out("head=%s", ppath("f", 8, 10));
+	outc(" tail=%s", ppath("f", 4988, 12));
+	if (g_backing)
+		out("backing_tail=%s", ppath(bpath("f"), 4988, 12));
+	out("[%s]", st("f"));
+}
+
 CHK(c_mmap_private_and_errors)
 {
 	mkf("f", "0123456789", 0644);
@@ -3831,6 +3873,7 @@ static void register_all(void)
 	R("fsync", "all", c_fsync_all);
 	R("mmap", "shared_write", c_mmap_shared_write);
 	R("mmap", "private_and_errors", c_mmap_private_and_errors);
+	R("mmap", "direct_fd", c_mmap_direct_fd);
 	R("mmap", "extend_truncate", c_mmap_extend_truncate);
 	U("unpriv", "open_modes", u_open_modes);
 	U("unpriv", "access", u_access);
