@@ -140,10 +140,11 @@ int finish_recording(void)
 
 int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cli)
 {
-    /* The filesystem creates files with the modes the kernel sends, the
-     * caller's umask already applied; the daemon must not apply a second
-     * one.  Its own outputs (database, LTTng directory) have explicit
-     * modes. */
+    /* The filesystem creates files with the modes the kernel sends: the
+     * caller's umask is applied by the kernel, or (with POSIX ACLs
+     * negotiated) by the source under the caller's umask taken for that one
+     * call (shim/caller_umask.h); the daemon's own must never add to it.
+     * Its own outputs (database, LTTng directory) have explicit modes. */
     user_umask = umask(0);
     int r = cli_parse(argc, argv, record, cli);
     if (r)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "shim/backing.h"
+#include "shim/caller_umask.h"
 #include "shim/creds.h"
 #include "shim/handle.h"
 #include "shim/stat_id.h"
@@ -113,13 +114,15 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
+    struct umask_scope us;
+    int r = caller_umask_enter(req, &us);
     if (S_ISREG(mode)) {
         struct creds_scope cs;
-        int r = creds_enter(req, &cs);
-        if (r == 0) {
+        if (r == 0 && (r = creds_enter(req, &cs)) == 0) {
             r = mknod_regular(pfd, name, mode);
             creds_leave(&cs);
         }
+        caller_umask_leave(&us);
         struct fuse_entry_param e = { 0 };
         if (r >= 0)
             r = entry_from_fd(fs_of(req), r, parent, name, REC_CAUSE_MKNOD, &e);
@@ -134,7 +137,9 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
      * (vfs_mknod checks it before FUSE sees anything); the fsuid switch
      * would drop it, so it is kept for this one call. */
     int cap = S_ISCHR(mode) || S_ISBLK(mode) ? CAP_MKNOD : -1;
-    int r = (int)AS_CALLER_CAP(req, cap, "mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
+    if (r == 0)
+        r = (int)AS_CALLER_CAP(req, cap, "mknodat", pfd, mode, name, mknodat(pfd, name, mode, rdev));
+    caller_umask_leave(&us);
     reply_made(req, p, pfd, parent, name, mode & S_IFMT, r, REC_CAUSE_MKNOD);
 }
 
@@ -144,7 +149,11 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
     struct inode *p = op_inode(req, parent, &pfd);
     if (!p)
         return;
-    int r = (int)AS_CALLER(req, "mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
+    struct umask_scope us;
+    int r = caller_umask_enter(req, &us);
+    if (r == 0)
+        r = (int)AS_CALLER(req, "mkdirat", pfd, mode, name, mkdirat(pfd, name, mode));
+    caller_umask_leave(&us);
     reply_made(req, p, pfd, parent, name, S_IFDIR, r, REC_CAUSE_MKDIR);
 }
 

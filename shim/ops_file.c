@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 
 #include "shim/backing.h"
+#include "shim/caller_umask.h"
 #include "shim/creds.h"
 #include "shim/op_common.h"
 #include "shim/ops.h"
@@ -233,12 +234,14 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     bool created = false;
     int fd = -1, opath = -1;
     struct creds_scope cs;
-    int r = creds_enter(req, &cs);
-    if (r == 0) {
+    struct umask_scope us;
+    int r = caller_umask_enter(req, &us);
+    if (r == 0 && (r = creds_enter(req, &cs)) == 0) {
         fd = create_or_open(pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
         creds_leave(&cs);
         r = fd < 0 ? fd : 0;
     }
+    caller_umask_leave(&us);
     if (r == 0) {
         char path[PROC_FD_PATH_MAX];
         proc_fd_path(path, fd);

@@ -98,6 +98,23 @@ void op_init(void *userdata, struct fuse_conn_info *conn)
     }
     if (fs->cfg.cache == CACHE_NEVER)
         conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+    /* POSIX ACLs as natively.  FUSE_POSIX_ACL: the kernel enforces ACLs
+     * (it turns default_permissions on for that), caches them, leaves the
+     * umask to the filesystem (SB_POSIXACL), sends the caller's umask with
+     * each create, and after a setfacl drops its cached ACLs and attributes
+     * (the mode changes with the ACL mask).  FUSE_DONT_MASK: FUSE's own
+     * create path leaves the mode unmasked as well.  The source then applies
+     * the umask or the parent's default ACL itself (caller_umask.h).  Both
+     * bits reach the kernel with libfuse 3.14 (do_init has outargflags lines
+     * for them).  Not when the source is to check permissions as the caller
+     * (allow_other without default_permissions): POSIX_ACL would put the
+     * kernel's checks back; there the kernel masks as before. */
+    const unsigned acl_caps = FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+    if ((conn->capable & acl_caps) == acl_caps &&
+        !(fs->cfg.allow_other && !fs->cfg.default_permissions)) {
+        conn->want |= acl_caps;
+        fs->posix_acl_on = true;
+    }
     conn->want |= conn->capable & FUSE_CAP_FLOCK_LOCKS;
     /* Room for readahead and writeback in flight (the kernel default is 12). */
     conn->max_background = 64;
