@@ -44,7 +44,7 @@ CREATE TABLE inode_kind_name (
 INSERT INTO inode_kind_name VALUES
     (0, 'NEW'), (1, 'REF'), (2, 'UNREF'), (3, 'FREE'), (4, 'HANDLE'),
     (5, 'FALLBACK'), (6, 'FD_OPEN'), (7, 'FD_EVICT'), (8, 'REUSE_DETECTED'),
-    (9, 'STALE');
+    (9, 'STALE'), (10, 'REVIVE'), (11, 'EXPIRE');
 
 CREATE TABLE inode_cause_name (
     cause     INTEGER PRIMARY KEY,
@@ -55,7 +55,7 @@ INSERT INTO inode_cause_name VALUES
     (0, 'NONE'), (1, 'LOOKUP'), (2, 'READDIRPLUS'), (3, 'CREATE'), (4, 'MKNOD'),
     (5, 'MKDIR'), (6, 'SYMLINK'), (7, 'LINK'), (8, 'FORGET'),
     (9, 'BATCH_FORGET'), (10, 'READDIRPLUS_OVERFLOW'), (11, 'REPLY_FAILED'),
-    (12, 'LRU'), (13, 'UNMOUNT');
+    (12, 'LRU'), (13, 'UNMOUNT'), (14, 'LOOKUP_DOT'), (15, 'LOOKUP_DOTDOT');
 
 CREATE TABLE fh_kind_name (
     kind      INTEGER PRIMARY KEY,

@@ -9,7 +9,7 @@
 -- indexes.sql and are built after ingest: maintaining them during capture
 -- costs 16x in insert rate.  Columns are documented in schemas/README.md.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE session (
     id                    INTEGER PRIMARY KEY CHECK (id = 1),

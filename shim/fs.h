@@ -47,6 +47,7 @@ struct fs {
     gid_t *daemon_groups;         /* the daemon's supplementary groups (creds_leave) */
     int daemon_ngroups;
     bool writeback_on;            /* negotiated at INIT */
+    bool export_on;               /* EXPORT_SUPPORT negotiated at INIT (file handles decodable) */
     bool posix_acl_on;            /* POSIX_ACL + DONT_MASK negotiated at INIT (caller_umask.h) */
     struct inode_table *itab;
     struct fh_table *fht;

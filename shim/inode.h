@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "shim/inode_table.h"
+#include "shim/retired.h"
 
 enum { MAP_BY_NODEID, MAP_BY_IDS, MAP_BY_HANDLE, MAP_COUNT };
 
@@ -39,6 +40,7 @@ struct inode_table {
     uint64_t next_nodeid;
     struct inode_map maps[MAP_COUNT];
     struct inode *root;
+    struct retired_set *retired;   /* forgotten handle-backed nodeids (retired.h) */
     /* fd cache: most recently used at head */
     struct inode *lru_head, *lru_tail;
     unsigned cached;

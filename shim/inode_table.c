@@ -161,6 +161,18 @@ static void record(enum rec_inode_kind kind, enum rec_cause cause, const struct 
     rec_inode(&e);
 }
 
+/* A forgotten nodeid dropped from the retired memory: kernel handles that
+ * name it no longer decode. */
+static void record_expired(uint64_t nodeid)
+{
+    if (!rec_enabled() || !nodeid)
+        return;
+    struct rec_inode_event e = {
+        .kind = REC_INODE_EXPIRE, .cause = REC_CAUSE_LRU, .nodeid = nodeid, .fd = -1,
+    };
+    rec_inode(&e);
+}
+
 static void record_stale(uint64_t nodeid, enum rec_cause cause, int err)
 {
     if (!rec_enabled())
@@ -289,6 +301,8 @@ struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root
     for (int i = 0; i < MAP_COUNT; i++)
         if (map_init(&t->maps[i]) < 0)
             goto fail;
+    if (!(t->retired = retired_new(RETIRED_LIMIT)))
+        goto fail;
     pthread_mutex_init(&t->lock, NULL);
     t->fs = fs;
     t->limit = fs->cfg.fd_cache ? fs->cfg.fd_cache : 1;
@@ -321,9 +335,11 @@ struct inode_table *itab_new(struct fs *fs, int root_fd, const struct stat *root
     }
     return t;
 fail:
-    if (t)
+    if (t) {
         for (int i = 0; i < MAP_COUNT; i++)
             free(t->maps[i].buckets);
+        retired_free(t->retired);
+    }
     free(t);
     free(root);
     return NULL;
@@ -359,6 +375,7 @@ void itab_free(struct inode_table *t)
     }
     for (int i = 0; i < MAP_COUNT; i++)
         free(t->maps[i].buckets);
+    retired_free(t->retired);
     pthread_mutex_destroy(&t->lock);
     free(t);
 }
@@ -373,6 +390,12 @@ static void unlink_entry(struct inode_table *t, struct inode *ino, int *close_fd
     if (ino->handle) {
         map_remove(t, ino, MAP_BY_HANDLE);
         t->stats.handle_entries--;
+        /* Remembered, so the kernel's handles naming it still decode and a
+         * later lookup of the file gets this nodeid back.  Without memory
+         * for it, it is simply not remembered (such handles give ESTALE). */
+        uint64_t expired = 0;
+        if (retired_add(t->retired, ino->nodeid, ino->mnt_id, ino->handle, &expired) == 0)
+            record_expired(expired);
     }
     ino->in_maps = false;
     t->stats.entries--;
@@ -395,6 +418,86 @@ static void close_all(const int *fds, int n)
 }
 
 /* ---- lookup counting ---------------------------------------------------- */
+
+/* Put `ino` (zeroed, allocated outside the lock) in the table for what `f`
+ * found, with one lookup, under `nodeid` (0: a new one) — REVIVE when an old
+ * nodeid comes back, else NEW.  Consumes f->fd (kept or queued in
+ * close_fds) and f->handle.  Called with the lock held; returns the nodeid. */
+static uint64_t insert_entry(struct inode_table *t, struct inode *ino, struct found *f,
+                             uint64_t nodeid, enum rec_cause cause, uint64_t parent,
+                             const char *name, int *close_fds, int *nclose)
+{
+    bool revived = nodeid != 0;
+    ino->nodeid = revived ? nodeid : t->next_nodeid++;
+    ino->nlookup = 1;
+    ino->in_maps = true;
+    ino->dev = f->st.st_dev;
+    ino->ino = f->st.st_ino;
+    ino->mnt_id = f->mnt_id;
+    ino->type = f->st.st_mode & S_IFMT;
+    ino->handle = f->handle;
+    ino->pinned = f->handle == NULL;
+    ino->fd = ino->pinned ? f->fd : -1;
+    nodeid = ino->nodeid;
+
+    struct inode *older = f->handle ? find_ids(t, &f->st, f->mnt_id, false) : NULL;
+    map_insert(t, ino, MAP_BY_NODEID);
+    map_insert(t, ino, MAP_BY_IDS);
+    if (ino->handle)
+        map_insert(t, ino, MAP_BY_HANDLE);
+    t->stats.entries++;
+    if (revived)
+        t->stats.revived++;
+
+    if (rec_enabled()) {
+        struct rec_inode_event e = {
+            .kind = revived ? REC_INODE_REVIVE : REC_INODE_NEW, .cause = cause, .nodeid = nodeid,
+            .parent = parent, .name = name, .dev = ino->dev, .ino = ino->ino,
+            .mnt_id = ino->mnt_id, .delta = 1, .nlookup = 1, .fd = ino->fd,
+        };
+        rec_inode(&e);
+        if (ino->handle) {
+            struct rec_inode_event h = {
+                .kind = REC_INODE_HANDLE, .cause = cause, .nodeid = nodeid, .nlookup = 1,
+                .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id, .fd = -1,
+                .handle = ino->handle->f_handle, .handle_len = ino->handle->handle_bytes,
+                .handle_type = ino->handle->handle_type,
+            };
+            rec_inode(&h);
+        } else if (f->handle_err) {
+            struct rec_inode_event fb = {
+                .kind = REC_INODE_FALLBACK, .cause = cause, .nodeid = nodeid, .nlookup = 1,
+                .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
+                .err = f->handle_err, .fd = ino->fd,
+            };
+            rec_inode(&fb);
+        }
+    }
+    if (older && older != ino) {
+        /* Same (dev, ino) as an entry the kernel still holds, but a
+         * different handle: the backing fs reused the inode number for a
+         * new file.  The handle tells them apart; the trace says so. */
+        t->stats.reuse_detected++;
+        if (rec_enabled()) {
+            struct rec_inode_event r = {
+                .kind = REC_INODE_REUSE_DETECTED, .cause = cause, .nodeid = nodeid,
+                .other_nodeid = older->nodeid, .dev = ino->dev, .ino = ino->ino,
+                .mnt_id = ino->mnt_id, .nlookup = 1, .fd = -1,
+            };
+            rec_inode(&r);
+        }
+    }
+    if (ino->pinned) {
+        t->stats.pinned_fds++;
+        if (f->handle_err)
+            t->stats.fallbacks++;
+    } else {
+        t->stats.handle_entries++;
+        fdc_insert(t, ino, f->fd);
+        *nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+    }
+    return nodeid;
+}
 
 uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
                         uint64_t parent, const char *name, bool *is_new)
@@ -436,76 +539,12 @@ uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause c
         free(f->handle);
         return 0;
     } else {
-        struct inode *ino = fresh;
-        fresh = NULL;
-        ino->nodeid = t->next_nodeid++;
-        ino->nlookup = 1;
-        ino->in_maps = true;
-        ino->dev = f->st.st_dev;
-        ino->ino = f->st.st_ino;
-        ino->mnt_id = f->mnt_id;
-        ino->type = f->st.st_mode & S_IFMT;
-        ino->handle = f->handle;
-        ino->pinned = f->handle == NULL;
-        ino->fd = ino->pinned ? f->fd : -1;
-        nodeid = ino->nodeid;
+        /* A file forgotten earlier comes back under its old nodeid. */
+        uint64_t revived = f->handle ? retired_take_handle(t->retired, f->handle, f->mnt_id) : 0;
         if (is_new)
-            *is_new = true;
-
-        struct inode *older = f->handle ? find_ids(t, &f->st, f->mnt_id, false) : NULL;
-        map_insert(t, ino, MAP_BY_NODEID);
-        map_insert(t, ino, MAP_BY_IDS);
-        if (ino->handle)
-            map_insert(t, ino, MAP_BY_HANDLE);
-        t->stats.entries++;
-
-        if (rec_enabled()) {
-            struct rec_inode_event e = {
-                .kind = REC_INODE_NEW, .cause = cause, .nodeid = nodeid, .parent = parent,
-                .name = name, .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
-                .delta = 1, .nlookup = 1, .fd = ino->fd,
-            };
-            rec_inode(&e);
-            if (ino->handle) {
-                struct rec_inode_event h = {
-                    .kind = REC_INODE_HANDLE, .cause = cause, .nodeid = nodeid, .nlookup = 1,
-                    .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id, .fd = -1,
-                    .handle = ino->handle->f_handle, .handle_len = ino->handle->handle_bytes,
-                    .handle_type = ino->handle->handle_type,
-                };
-                rec_inode(&h);
-            } else if (f->handle_err) {
-                struct rec_inode_event fb = {
-                    .kind = REC_INODE_FALLBACK, .cause = cause, .nodeid = nodeid, .nlookup = 1,
-                    .dev = ino->dev, .ino = ino->ino, .mnt_id = ino->mnt_id,
-                    .err = f->handle_err, .fd = ino->fd,
-                };
-                rec_inode(&fb);
-            }
-        }
-        if (older && older != ino) {
-            /* Same (dev, ino) as an entry the kernel still holds, but a
-             * different handle: the backing fs reused the inode number for a
-             * new file.  The handle tells them apart; the trace says so. */
-            t->stats.reuse_detected++;
-            if (rec_enabled()) {
-                struct rec_inode_event r = {
-                    .kind = REC_INODE_REUSE_DETECTED, .cause = cause, .nodeid = nodeid,
-                    .other_nodeid = older->nodeid, .dev = ino->dev, .ino = ino->ino,
-                    .mnt_id = ino->mnt_id, .nlookup = 1, .fd = -1,
-                };
-                rec_inode(&r);
-            }
-        }
-        if (ino->pinned) {
-            t->stats.pinned_fds++;
-            if (f->handle_err)
-                t->stats.fallbacks++;
-        } else {
-            t->stats.handle_entries++;
-            fdc_insert(t, ino, f->fd);
-            nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
-        }
+            *is_new = !revived;
+        nodeid = insert_entry(t, fresh, f, revived, cause, parent, name, close_fds, &nclose);
+        fresh = NULL;
     }
     pthread_mutex_unlock(&t->lock);
 
@@ -513,6 +552,62 @@ uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause c
     free(spare_handle);
     free(fresh);
     return nodeid;
+}
+
+int itab_ref_self(struct inode_table *t, uint64_t nodeid, enum rec_cause cause,
+                  struct file_handle **h, uint64_t *mnt_id)
+{
+    *h = NULL;
+    pthread_mutex_lock(&t->lock);
+    struct inode *ino = find_nodeid(t, nodeid);
+    int r = 0;
+    if (ino) {
+        ino->nlookup++;
+        record(REC_INODE_REF, cause, ino, 1);
+    } else if ((*h = retired_handle_of(t->retired, nodeid, mnt_id)) != NULL) {
+        r = 1;
+    } else {
+        record_stale(nodeid, cause, ESTALE);
+        r = -ESTALE;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return r;
+}
+
+int itab_revive(struct inode_table *t, struct found *f, uint64_t nodeid, enum rec_cause cause)
+{
+    int close_fds[CLOSE_BATCH + 1] = { 0 };
+    int nclose = 0;
+    int r = 0;
+    struct inode *fresh = calloc(1, sizeof(*fresh));
+
+    pthread_mutex_lock(&t->lock);
+    struct inode *live = find_nodeid(t, nodeid);
+    struct inode *other = live ? NULL : find_handle(t, f->handle, f->mnt_id);
+    if (live) {
+        /* another request brought it back first */
+        live->nlookup++;
+        record(REC_INODE_REF, cause, live, 1);
+        close_fds[nclose++] = f->fd;
+    } else if (other || !fresh) {
+        /* The file is live under another nodeid: only possible if this one
+         * was dropped from the memory meanwhile and the file looked up
+         * again.  Two nodeids for one file would split its cache: stale. */
+        record_stale(nodeid, cause, other ? ESTALE : ENOMEM);
+        close_fds[nclose++] = f->fd;
+        r = other ? -ESTALE : -ENOMEM;
+    } else {
+        retired_remove(t->retired, nodeid);
+        insert_entry(t, fresh, f, nodeid, cause, 0, NULL, close_fds, &nclose);
+        f->handle = NULL;   /* the entry's now */
+        fresh = NULL;
+    }
+    pthread_mutex_unlock(&t->lock);
+
+    close_all(close_fds, nclose);
+    free(f->handle);
+    free(fresh);
+    return r;
 }
 
 int itab_ref(struct inode_table *t, uint64_t nodeid, enum rec_cause cause)
@@ -668,10 +763,24 @@ uint64_t inode_nodeid(const struct inode *ino) { return ino->nodeid; }
 mode_t inode_type(const struct inode *ino) { return ino->type; }
 uint64_t inode_mnt_id(const struct inode *ino) { return ino->mnt_id; }
 
+void itab_record_stale(struct inode_table *t, uint64_t nodeid, enum rec_cause cause, int err)
+{
+    pthread_mutex_lock(&t->lock);   /* events in table order, as everywhere */
+    record_stale(nodeid, cause, err);
+    pthread_mutex_unlock(&t->lock);
+}
+
+bool itab_is_root_ids(struct inode_table *t, const struct stat *st, uint64_t mnt_id)
+{
+    /* root's identity never changes: no lock needed */
+    return st->st_dev == t->root->dev && st->st_ino == t->root->ino && mnt_id == t->root->mnt_id;
+}
+
 void itab_get_stats(struct inode_table *t, struct itab_stats *out)
 {
     pthread_mutex_lock(&t->lock);
     *out = t->stats;
     out->cached_fds = t->cached;
+    out->retired = retired_count(t->retired);
     pthread_mutex_unlock(&t->lock);
 }

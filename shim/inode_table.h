@@ -3,10 +3,15 @@
  * Invariants (each is relied on elsewhere; break one and the trace lies):
  *  - A nodeid is a 64-bit counter value, handed out once and never again.
  *    Root is FUSE_ROOT_ID (1) and lives as long as the table.
+ *  - A nodeid names one source file for the life of the mount, never
+ *    another: a handle-backed entry forgotten by the kernel is remembered
+ *    (retired.h, bounded) and a later lookup of the same file — by name, or
+ *    a LOOKUP of "." when the kernel decodes one of its file handles —
+ *    brings the same nodeid back (REVIVE).  An entry that pins an fd, or
+ *    one the bounded memory dropped, comes back as a NEW nodeid.
  *  - An entry is in the table iff the kernel holds lookups on it
  *    (nlookup > 0), or it is root.  When nlookup reaches 0 the entry leaves
- *    every map at once, so a later lookup of the same file gets a NEW nodeid:
- *    nothing ever revives a forgotten entry.
+ *    every map at once.
  *  - An entry is found by its file handle (which carries the generation) when
  *    it has one.  It is found by (dev, ino, mnt_id) only when it pins an O_PATH
  *    fd: only a pinned inode cannot have had its number reused.
@@ -63,6 +68,25 @@ void itab_free(struct inode_table *t);   /* unmount: records FREE for what is le
 uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause cause,
                         uint64_t parent, const char *name, bool *is_new);
 
+/* LOOKUP of "." in `nodeid`: the kernel decodes a file handle of its own
+ * for an inode it no longer caches.  A live nodeid takes one more lookup:
+ * 0.  A forgotten one that is remembered: 1, with a malloc'ed copy of its
+ * source handle in *h and its mount id in *mnt_id, for the caller to open
+ * and pass to itab_revive.  Unknown: -ESTALE (recorded). */
+int itab_ref_self(struct inode_table *t, uint64_t nodeid, enum rec_cause cause,
+                  struct file_handle **h, uint64_t *mnt_id);
+
+/* Bring the forgotten `nodeid` back for `f` (opened by its remembered
+ * handle), with one lookup: REVIVE.  Consumes f->fd and f->handle.  0, or
+ * -ESTALE if the file is now live under another nodeid, -ENOMEM. */
+int itab_revive(struct inode_table *t, struct found *f, uint64_t nodeid, enum rec_cause cause);
+
+/* Record that a request for `nodeid` found it stale (err: why). */
+void itab_record_stale(struct inode_table *t, uint64_t nodeid, enum rec_cause cause, int err);
+
+/* Whether (st, mnt_id) is the source root's identity. */
+bool itab_is_root_ids(struct inode_table *t, const struct stat *st, uint64_t mnt_id);
+
 /* Take one more lookup on a live nodeid (link replies with the existing
  * entry).  Returns 0 or -ESTALE. */
 int itab_ref(struct inode_table *t, uint64_t nodeid, enum rec_cause cause);
@@ -101,6 +125,8 @@ struct itab_stats {
     uint64_t handle_entries;
     uint64_t fallbacks;
     uint64_t reuse_detected;
+    uint64_t revived;         /* forgotten nodeids brought back (REVIVE) */
+    uint64_t retired;         /* forgotten nodeids remembered now */
 };
 void itab_get_stats(struct inode_table *t, struct itab_stats *out);
 

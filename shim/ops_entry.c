@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,11 +22,113 @@
 #include "shim/ops.h"
 #include "shim/reply.h"
 
+/* LOOKUP of "." in `nodeid`: the kernel decodes one of its file handles
+ * (open_by_handle_at, NFS export) for an inode it no longer caches, and asks
+ * for the entry of that very nodeid (it refuses any other).  Live: one more
+ * lookup.  Forgotten but remembered: opened again by the source handle and
+ * brought back under the same nodeid (inode_table.h).  Otherwise, or if the
+ * source file is gone: ESTALE, as natively for a handle of a deleted file. */
+static void lookup_self(fuse_req_t req, fuse_ino_t nodeid)
+{
+    struct fs *fs = fs_of(req);
+    struct fuse_entry_param e = { 0 };
+    struct file_handle *h;
+    uint64_t mnt_id;
+    int r = itab_ref_self(fs->itab, nodeid, REC_CAUSE_LOOKUP_DOT, &h, &mnt_id);
+    if (r == 0) {
+        struct inode *ino = itab_get(fs->itab, nodeid);
+        int fd = ino ? inode_fd(fs->itab, ino) : -ESTALE;
+        r = fd < 0 ? fd : stat_fd(fd, &e.attr);
+        itab_put(fs->itab, ino);
+        if (r < 0)
+            itab_unref(fs->itab, nodeid, 1, REC_CAUSE_REPLY_FAILED);
+    } else if (r == 1) {
+        struct found f = { .handle = h };
+        f.fd = handle_open(fs->mfds, mnt_id, h, O_PATH);
+        if ((f.fd == -EMFILE || f.fd == -ENFILE) && itab_shed_fds(fs->itab) > 0)
+            f.fd = handle_open(fs->mfds, mnt_id, h, O_PATH);
+        r = f.fd < 0 ? f.fd : stat_with_mnt_id(f.fd, &f.st, &f.mnt_id);
+        if (r < 0) {
+            itab_record_stale(fs->itab, nodeid, REC_CAUSE_LOOKUP_DOT, -r);
+            if (f.fd >= 0)
+                close(f.fd);
+            free(h);
+        } else {
+            memcpy(&e.attr, &f.st, sizeof(f.st));
+            r = itab_revive(fs->itab, &f, nodeid, REC_CAUSE_LOOKUP_DOT);
+        }
+    }
+    if (r < 0) {
+        reply_err(req, -r);
+        return;
+    }
+    e.ino = nodeid;
+    e.attr_timeout = fs->attr_timeout;
+    e.entry_timeout = fs->entry_timeout;
+    reply_entry(req, &e);
+}
+
+/* LOOKUP of ".." in directory `nodeid`: the kernel reconnects a directory
+ * it decoded from a file handle to the tree, one parent at a time up to the
+ * mount's root.  The source's own ".." of the directory, found as the
+ * caller; the source root is nodeid 1 (the kernel never asks for the parent
+ * of the root itself). */
+static void lookup_parent(fuse_req_t req, fuse_ino_t nodeid)
+{
+    struct fs *fs = fs_of(req);
+    struct fuse_entry_param e = { 0 };
+    if (nodeid == FUSE_ROOT_ID) {
+        reply_err(req, ENOENT);
+        return;
+    }
+    int fd;
+    struct inode *dir = op_inode(req, nodeid, &fd);
+    if (!dir)
+        return;
+    int pfd = -1;
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        pfd = (int)BACKING("openat", fd, O_PATH | O_DIRECTORY, "..",
+                           openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        r = pfd < 0 ? -errno : 0;
+        creds_leave(&cs);
+    }
+    uint64_t mnt_id;
+    if (r == 0 && (r = stat_with_mnt_id(pfd, &e.attr, &mnt_id)) == 0 &&
+        itab_is_root_ids(fs->itab, &e.attr, mnt_id)) {
+        close(pfd);
+        r = itab_ref(fs->itab, FUSE_ROOT_ID, REC_CAUSE_LOOKUP_DOTDOT);
+        e.ino = FUSE_ROOT_ID;
+        e.attr_timeout = fs->attr_timeout;
+        e.entry_timeout = fs->entry_timeout;
+    } else if (r == 0) {
+        r = entry_from_fd(fs, pfd, 0, NULL, REC_CAUSE_LOOKUP_DOTDOT, &e);
+    } else if (pfd >= 0) {
+        close(pfd);
+    }
+    op_inode_done(req, dir);
+    if (r < 0)
+        reply_err(req, -r);
+    else
+        reply_entry(req, &e);
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     struct fs *fs = fs_of(req);
     struct fuse_entry_param e = { 0 };
     int pfd;
+    /* "." and ".." come only from the kernel's file-handle decoding
+     * (export support), never from a path walk. */
+    if (!strcmp(name, ".")) {
+        lookup_self(req, parent);
+        return;
+    }
+    if (!strcmp(name, "..")) {
+        lookup_parent(req, parent);
+        return;
+    }
     if (!name_is_child(name)) {
         reply_err(req, name[0] ? EINVAL : ENOENT);
         return;

@@ -75,10 +75,20 @@ const struct fuse_lowlevel_ops fusetrace_ops = {
 void op_init(void *userdata, struct fuse_conn_info *conn)
 {
     struct fs *fs = userdata;
-    /* Never EXPORT_SUPPORT: with it the kernel may send nodeids we already
-     * forgot (from an NFS file handle) and LOOKUPs of "." and "..", which a
-     * never-reused nodeid counter cannot answer. */
-    conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+    /* EXPORT_SUPPORT: the kernel may then decode its file handles
+     * (open_by_handle_at, NFS export) for inodes it no longer caches, by a
+     * LOOKUP of "." in the nodeid the handle holds, and reconnect a
+     * directory by LOOKUPs of "..".  Nodeids are never given to another
+     * file and forgotten handle-backed entries are remembered, so those
+     * nodeids can be answered (ops_entry.c lookup_self, retired.h).  Not
+     * with --handles=never: a forgotten pinned entry cannot be found again,
+     * and without the flag the kernel answers ESTALE itself. */
+    if (fs->cfg.handles != HANDLES_NEVER && (conn->capable & FUSE_CAP_EXPORT_SUPPORT)) {
+        conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+        fs->export_on = true;
+    } else {
+        conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+    }
     /* The kernel clears setuid/setgid (on write, truncate, chown) unless
      * the server says it will; this one relies on the kernel and completes
      * what it leaves undone (op_write_buf).  libfuse 3.14 puts

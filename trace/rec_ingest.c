@@ -439,7 +439,8 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
         return rc;
 
     struct batch *b = &g->sink->b[T_INODE_EVENT];
-    bool ids = kind == REC_INODE_NEW || kind == REC_INODE_REUSE_DETECTED;
+    bool ids = kind == REC_INODE_NEW || kind == REC_INODE_REVIVE ||
+               kind == REC_INODE_REUSE_DETECTED;
     bool fdk = kind == REC_INODE_FD_OPEN || kind == REC_INODE_FD_EVICT
             || kind == REC_INODE_FALLBACK;
     bool refk = kind == REC_INODE_REF || kind == REC_INODE_UNREF;
@@ -472,6 +473,7 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
+    uint64_t v0;
     if (kind == REC_INODE_NEW) {
         uint64_t v;
         char *path = NULL;
@@ -498,6 +500,15 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
             if (!rmap_put(&g->paths, e->nodeid, (uint64_t)(uintptr_t)path))
                 free(path);
         }
+    } else if (kind == REC_INODE_REVIVE && e->has_name && rmap_get(&g->paths, e->parent, &v0)) {
+        /* the node's `inode` row stays that of its NEW; children found
+         * under it from now on get paths again */
+        char *path = join_path((const char *)(uintptr_t)v0, name, e->name_len);
+        uint64_t v;
+        if (path && rmap_get(&g->paths, e->nodeid, &v))
+            free((void *)(uintptr_t)v);
+        if (path && !rmap_put(&g->paths, e->nodeid, (uint64_t)(uintptr_t)path))
+            free(path);
     } else if (kind == REC_INODE_FREE && e->nodeid != FUSE_ROOT_ID) {
         uint64_t v;
         if (rmap_del(&g->paths, e->nodeid, &v))

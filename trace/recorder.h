@@ -103,6 +103,8 @@ enum rec_inode_kind {
     REC_INODE_FD_EVICT,        /* that fd closed by the LRU */
     REC_INODE_REUSE_DETECTED,  /* same (dev,ino) as a live entry, different handle */
     REC_INODE_STALE,           /* request for an unknown/forgotten nodeid, or ESTALE reopening a handle */
+    REC_INODE_REVIVE,          /* a forgotten nodeid back in the table for the same file (its handle) */
+    REC_INODE_EXPIRE,          /* a forgotten nodeid dropped from the bounded memory: no REVIVE any more */
 };
 
 enum rec_cause {
@@ -120,15 +122,17 @@ enum rec_cause {
     REC_CAUSE_REPLY_FAILED,          /* fuse_reply_* failed: effect undone */
     REC_CAUSE_LRU,                   /* fd cache eviction */
     REC_CAUSE_UNMOUNT,               /* table torn down at destroy */
+    REC_CAUSE_LOOKUP_DOT,            /* LOOKUP of "." (the kernel decoding a file handle) */
+    REC_CAUSE_LOOKUP_DOTDOT,         /* LOOKUP of ".." (the kernel reconnecting a directory) */
 };
 
 struct rec_inode_event {
     enum rec_inode_kind kind;
     enum rec_cause cause;
     uint64_t nodeid;
-    uint64_t parent;           /* NEW: parent nodeid; else 0 */
-    const char *name;          /* NEW: name in parent; else NULL */
-    uint64_t dev, ino, mnt_id; /* NEW, REUSE_DETECTED */
+    uint64_t parent;           /* NEW, REVIVE: parent nodeid (0 if unknown); else 0 */
+    const char *name;          /* NEW, REVIVE: name in parent; else NULL */
+    uint64_t dev, ino, mnt_id; /* NEW, REVIVE, REUSE_DETECTED */
     int64_t delta;             /* REF/UNREF: amount */
     uint64_t nlookup;          /* nlookup after the transition */
     int err;                   /* FALLBACK / STALE: errno */

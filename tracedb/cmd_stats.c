@@ -363,8 +363,8 @@ static void processes(struct q *q, int top)
 static void tables(struct q *q)
 {
     int64_t peak_inodes = scalar(q,
-        "SELECT max(live) FROM (SELECT sum(CASE kind WHEN 0 THEN 1 ELSE -1 END) "
-        "OVER (ORDER BY id) AS live FROM inode_event WHERE kind IN (0, 3))", 0);
+        "SELECT max(live) FROM (SELECT sum(CASE kind WHEN 3 THEN -1 ELSE 1 END) "
+        "OVER (ORDER BY id) AS live FROM inode_event WHERE kind IN (0, 3, 10))", 0);
     int64_t news = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 0", 0);
     int64_t frees = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 3", 0);
     int64_t held = scalar(q,
@@ -380,6 +380,7 @@ static void tables(struct q *q)
     int64_t handles = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 4", 0);
     int64_t reuse = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 8", 0);
     int64_t stale = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 9", 0);
+    int64_t revived = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 10", 0);
     int64_t forgets = scalar(q, "SELECT count(*) FROM forget", 0);
     int64_t backing = scalar(q, "SELECT count(*) FROM backing_call", 0);
     int64_t berr = scalar(q, "SELECT count(*) FROM backing_call WHERE err <> 0", 0);
@@ -389,8 +390,9 @@ static void tables(struct q *q)
            "%" PRId64 " still referenced at unmount (root excluded)\n",
            peak_inodes, news, frees, forgets, held);
     printf("Handles      %" PRId64 " file handles taken, %" PRId64
-           " fallbacks to O_PATH fds, %" PRId64 " reuse detected, %" PRId64 " stale\n",
-           handles, fallback, reuse, stale);
+           " fallbacks to O_PATH fds, %" PRId64 " reuse detected, %" PRId64 " stale, %" PRId64
+           " forgotten nodeids revived\n",
+           handles, fallback, reuse, stale, revived);
     printf("fd cache     %" PRId64 " opens, %" PRId64 " evictions\n", fdopen, evict);
     printf("File handles peak %" PRId64 " open; %" PRId64 " opens (%" PRId64
            " creates that created the file)\n", peak_fh, opens, created);

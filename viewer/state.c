@@ -106,7 +106,8 @@ static void apply_inode(struct emap *m, int64_t id, int64_t uq, int kind, int64_
 {
     struct ent *e;
     switch (kind) {
-    case 0: /* NEW */
+    case 0:  /* NEW */
+    case 10: /* REVIVE: a forgotten nodeid back for the same file */
         e = emap_put(m, nodeid);
         e->a = has_nl ? nlookup : 1;
         e->c = id;
@@ -143,7 +144,7 @@ static void apply_inode(struct emap *m, int64_t id, int64_t uq, int kind, int64_
         if ((e = emap_get(m, nodeid)))
             e->e = -1;
         break;
-    default: /* REUSE_DETECTED, STALE: no change to the table itself */
+    default: /* REUSE_DETECTED, STALE, EXPIRE: no change to the table itself */
         e = emap_get(m, nodeid);
         break;
     }

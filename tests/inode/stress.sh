@@ -8,9 +8,10 @@
 # the daemon log has no sanitizer report (run with a TSan build as FUSETRACE,
 # or with FT_MOUNT_CMD="valgrind --tool=helgrind ... fusetrace mount" for
 # Helgrind); and in the recording nlookup accounting is consistent: per
-# nodeid, in table order, NEW/REF deltas minus UNREF deltas equal the
+# nodeid, in table order, NEW/REVIVE/REF deltas minus UNREF deltas equal the
 # nlookup recorded with each event and never go negative, a FREE comes at 0,
-# nothing happens to a nodeid after its FREE, and a nodeid is NEW once.
+# nothing happens to a nodeid after its FREE until a REVIVE (the same file
+# found again) brings it back, and a nodeid is NEW once.
 # Env: STRESS_SECONDS, STRESS_PROCS, STRESS_THREADS, STRESS_MIN_OPS (lower it
 # under Helgrind, which slows the daemon ~100x), STRESS_MOUNT_OPTS.
 set -u
@@ -71,13 +72,13 @@ if grep -qE 'ThreadSanitizer|AddressSanitizer|LeakSanitizer|runtime error:|Possi
 fi
 
 in_require_db "$db" "stress"
-NEW=$(in_kind NEW) REF=$(in_kind REF) UNREF=$(in_kind UNREF) FREE=$(in_kind FREE)
+NEW=$(in_kind NEW) REF=$(in_kind REF) UNREF=$(in_kind UNREF) FREE=$(in_kind FREE) REVIVE=$(in_kind REVIVE)
 q() { in_sql "$db" "$1"; }
 events=$(q "SELECT count(*) FROM inode_event")
 bad=$(q "WITH ev AS (
 	   SELECT id, ts, nodeid, nlookup,
-	          CASE WHEN kind IN ($NEW, $REF) THEN delta ELSE -delta END AS d
-	   FROM inode_event WHERE kind IN ($NEW, $REF, $UNREF)),
+	          CASE WHEN kind IN ($NEW, $REF, $REVIVE) THEN delta ELSE -delta END AS d
+	   FROM inode_event WHERE kind IN ($NEW, $REF, $UNREF, $REVIVE)),
 	 run AS (SELECT id, nodeid, nlookup, sum(d) OVER (PARTITION BY nodeid ORDER BY ts, id) AS s FROM ev)
 	 SELECT count(*) || ' e.g. ' || coalesce(min(nodeid || ':' || s || '<>' || nlookup), '-') FROM run WHERE s <> nlookup OR s < 0")
 [ "${bad%% *}" = 0 ] || ft_fail "recording: nlookup accounting: expected running sum of REF-UNREF deltas == recorded nlookup and >= 0 for every event, $bad (nodeid:sum<>nlookup)"
@@ -86,12 +87,17 @@ badfree=$(q "SELECT count(*) FROM inode_event WHERE kind = $FREE AND nlookup <> 
 [ "$badfree" = 0 ] || ft_fail "recording: expected every FREE by FORGET/BATCH_FORGET/REPLY_FAILED at nlookup 0, $badfree were not"
 # at unmount the FREE must carry exactly what the accounting says was left
 badunm=$(q "SELECT count(*) FROM inode_event f WHERE f.kind = $FREE AND f.cause = $(in_cause UNMOUNT) AND f.nlookup <>
-             (SELECT coalesce(sum(CASE WHEN kind IN ($NEW, $REF) THEN delta ELSE -delta END), 0) FROM inode_event e
-               WHERE e.nodeid = f.nodeid AND e.kind IN ($NEW, $REF, $UNREF))")
+             (SELECT coalesce(sum(CASE WHEN kind IN ($NEW, $REF, $REVIVE) THEN delta ELSE -delta END), 0) FROM inode_event e
+               WHERE e.nodeid = f.nodeid AND e.kind IN ($NEW, $REF, $UNREF, $REVIVE))")
 [ "$badunm" = 0 ] || ft_fail "recording: expected each FREE at unmount to carry the remaining nlookup (sum of deltas), $badunm did not"
-revived=$(q "SELECT count(*) FROM inode_event e JOIN (SELECT nodeid, min(id) AS fid, min(ts) AS fts FROM inode_event WHERE kind = $FREE GROUP BY nodeid) f
-             ON f.nodeid = e.nodeid WHERE e.kind IN ($NEW, $REF, $UNREF, $FREE) AND e.id > f.fid")
-[ "$revived" = 0 ] || ft_fail "recording: expected no NEW/REF/UNREF/FREE on a nodeid after its FREE (never revived), got $revived"
+# A freed nodeid takes no REF/UNREF/FREE until it comes back, and only a
+# REVIVE (the same file found again) brings it back, only after a FREE.
+life="SELECT kind FROM inode_event p WHERE p.nodeid = e.nodeid AND p.id < e.id
+      AND p.kind IN ($NEW, $FREE, $REVIVE) ORDER BY p.id DESC LIMIT 1"
+afterfree=$(q "SELECT count(*) FROM inode_event e WHERE e.kind IN ($REF, $UNREF, $FREE) AND ($life) = $FREE")
+[ "$afterfree" = 0 ] || ft_fail "recording: expected no REF/UNREF/FREE on a freed nodeid before its REVIVE, got $afterfree"
+badrevive=$(q "SELECT count(*) FROM inode_event e WHERE e.kind = $REVIVE AND ($life) IS NOT $FREE")
+[ "$badrevive" = 0 ] || ft_fail "recording: expected every REVIVE right after a FREE of its nodeid, $badrevive were not"
 dupnew=$(q "SELECT count(*) FROM (SELECT nodeid FROM inode_event WHERE kind = $NEW GROUP BY nodeid HAVING count(*) > 1)")
 [ "$dupnew" = 0 ] || ft_fail "recording: expected each nodeid NEW once (never reused), $dupnew were NEW more than once"
 nodeids=$(q "SELECT count(DISTINCT nodeid) FROM inode_event WHERE kind = $NEW")

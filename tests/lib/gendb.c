@@ -666,10 +666,11 @@ int main(int argc, char **argv)
         "INSERT INTO session(id,uuid,schema_version,status,incomplete_reason,start_realtime_ns,"
         "start_monotonic_ns,end_ts,recorder_pid,fusetrace_version,source,mountpoint,command,options,host,"
         "kernel,libfuse_version,capture_data,drop_mode,lttng,ring_bytes,proto_major,proto_minor,events_lost)"
-        " VALUES (1,'00000000-0000-4000-8000-%012lld',2,'recording',NULL,%lld,1000000000,NULL,%d,"
+        " VALUES (1,'00000000-0000-4000-8000-%012lld',%d,'recording',NULL,%lld,1000000000,NULL,%d,"
         "'gendb','/tmp/gendb-src','/tmp/gendb-src','make -j2','--db gendb','gendb','6.18','3.14.0',0,%d,0,"
         "1048576,7,39,%lld)",
-        (long long)seed, (long long)1700000000000000000ll, (int)getpid(), lost ? 1 : 0, (long long)lost);
+        (long long)seed, FUSETRACE_SCHEMA_VERSION, (long long)1700000000000000000ll, (int)getpid(),
+        lost ? 1 : 0, (long long)lost);
     exec_sql(db, sql);
     sqlite3_free(sql);
     exec_sql(db, "INSERT INTO thread(id,tid) VALUES (1,7001),(2,7002),(3,7003),(4,7004)");

@@ -438,8 +438,14 @@ static void verify(const char *db)
     /* lookup tables agree with recorder.h */
     CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 9"), "STALE") == 0);
     CHECK_EQ(REC_INODE_STALE, 9);
+    CHECK_EQ(REC_INODE_REVIVE, 10);
+    CHECK_EQ(REC_INODE_EXPIRE, 11);
     CHECK_EQ(REC_CAUSE_UNMOUNT, 13);
+    CHECK_EQ(REC_CAUSE_LOOKUP_DOTDOT, 15);
     CHECK(strcmp(tt_text(d, "SELECT name FROM inode_cause_name WHERE cause = 13"), "UNMOUNT") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 10"), "REVIVE") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 11"), "EXPIRE") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_cause_name WHERE cause = 15"), "LOOKUP_DOTDOT") == 0);
     CHECK_EQ(REC_FH_RELEASEDIR, 4);
     CHECK(strcmp(tt_text(d, "SELECT name FROM fh_kind_name WHERE kind = 4"), "RELEASEDIR") == 0);
 

@@ -20,6 +20,7 @@
 #include "shim/inode_table.h"
 #include "shim/op_common.h"
 #include "tests/lib/tcheck.h"
+#include "shim/retired.h"
 
 
 static char dir[] = "/tmp/fusetrace-unit.XXXXXX";
@@ -101,10 +102,16 @@ static void test_counting(enum handle_policy policy)
     itab_unref(fs.itab, a1, 1, REC_CAUSE_FORGET);
     CHECK_MSG(itab_get(fs.itab, a1) == NULL, "forgotten nodeid must be stale");
 
-    /* never revived: the next lookup of the same file is a new nodeid */
+    /* found again: a handle-backed file gets its forgotten nodeid back
+     * (so the kernel's file handles for it stay valid); a pinned entry is
+     * not remembered and gets a new one.  Never another file's nodeid. */
     uint64_t a3 = lookup(&fs, "a");
-    CHECK_MSG(a3 > a1, "nodeids are never reused: %llu after %llu", (unsigned long long)a3,
-          (unsigned long long)a1);
+    if (policy == HANDLES_NEVER)
+        CHECK_MSG(a3 > a1, "pinned entries are not revived: %llu after %llu",
+              (unsigned long long)a3, (unsigned long long)a1);
+    else
+        CHECK_MSG(a3 == a1, "a forgotten handle-backed file gets its nodeid back: %llu, was %llu",
+              (unsigned long long)a3, (unsigned long long)a1);
 
     /* reply-failure rollback gives the reference back exactly */
     uint64_t a4 = lookup(&fs, "a");
@@ -233,6 +240,82 @@ static void test_fd_bound(void)
         unlink(name);
     }
     teardown_fs(&fs);
+}
+
+/* The decode path: a LOOKUP of "." in a forgotten nodeid (the kernel
+ * decoding one of its file handles) brings the entry back under the same
+ * nodeid; a deleted file's handle is stale; an unknown nodeid is stale. */
+static void test_revive(void)
+{
+    struct fs fs;
+    setup_fs(&fs, HANDLES_PREFER, 16);
+    touch("r");
+    touch("gone");
+    uint64_t n = lookup(&fs, "r"), g = lookup(&fs, "gone");
+    CHECK_MSG(n > 1 && g > 1, "lookups %llu %llu", (unsigned long long)n, (unsigned long long)g);
+    struct file_handle *h;
+    uint64_t mnt;
+    CHECK_MSG(itab_ref_self(fs.itab, n, REC_CAUSE_LOOKUP_DOT, &h, &mnt) == 0,
+          "a live nodeid takes one more lookup");
+    itab_unref(fs.itab, n, 2, REC_CAUSE_FORGET);
+    itab_unref(fs.itab, g, 1, REC_CAUSE_FORGET);
+    CHECK_MSG(itab_get(fs.itab, n) == NULL, "forgotten");
+
+    CHECK_MSG(itab_ref_self(fs.itab, n, REC_CAUSE_LOOKUP_DOT, &h, &mnt) == 1 && h,
+          "a forgotten handle-backed nodeid is remembered");
+    struct found f = { .handle = h };
+    f.fd = handle_open(fs.mfds, mnt, h, O_PATH);
+    CHECK_MSG(f.fd >= 0 && stat_with_mnt_id(f.fd, &f.st, &f.mnt_id) == 0, "its handle opens");
+    CHECK_MSG(itab_revive(fs.itab, &f, n, REC_CAUSE_LOOKUP_DOT) == 0, "revived");
+    struct inode *ino = itab_get(fs.itab, n);
+    CHECK_MSG(ino != NULL, "the same nodeid is live again");
+    itab_put(fs.itab, ino);
+    CHECK_MSG(lookup(&fs, "r") == n, "a lookup by name finds the revived entry");
+    itab_unref(fs.itab, n, 2, REC_CAUSE_FORGET);
+
+    char p[300];
+    snprintf(p, sizeof(p), "%s/gone", dir);
+    unlink(p);
+    CHECK_MSG(itab_ref_self(fs.itab, g, REC_CAUSE_LOOKUP_DOT, &h, &mnt) == 1 && h, "remembered");
+    int fd = handle_open(fs.mfds, mnt, h, O_PATH);
+    CHECK_MSG(fd == -ESTALE, "a deleted file's handle is stale: %d", fd);
+    free(h);
+    CHECK_MSG(itab_ref_self(fs.itab, 999999, REC_CAUSE_LOOKUP_DOT, &h, &mnt) == -ESTALE && !h,
+          "an unknown nodeid is stale");
+
+    struct itab_stats s;
+    itab_get_stats(fs.itab, &s);
+    CHECK_MSG(s.entries == 1 && s.revived == 1, "entries %llu revived %llu",
+          (unsigned long long)s.entries, (unsigned long long)s.revived);
+    teardown_fs(&fs);
+}
+
+/* The memory of forgotten nodeids is bounded: the oldest goes first. */
+static void test_retired_bound(void)
+{
+    struct retired_set *r = retired_new(3);
+    struct { struct file_handle h; unsigned char b[8]; } fh[5];
+    uint64_t expired, first = 0;
+    for (int i = 0; i < 5; i++) {
+        fh[i].h.handle_bytes = 8;
+        fh[i].h.handle_type = 1;
+        memset(fh[i].b, 'a' + i, 8);
+        CHECK_MSG(retired_add(r, 100 + (uint64_t)i, 7, &fh[i].h, &expired) == 0, "add %d", i);
+        if (i == 3)
+            first = expired;
+    }
+    CHECK_MSG(first == 100 && expired == 101, "the oldest expire first: %llu %llu",
+          (unsigned long long)first, (unsigned long long)expired);
+    CHECK_MSG(retired_count(r) == 3, "bounded: %u", retired_count(r));
+    uint64_t mnt;
+    CHECK_MSG(retired_handle_of(r, 100, &mnt) == NULL, "expired nodeid forgotten");
+    struct file_handle *h = retired_handle_of(r, 104, &mnt);
+    CHECK_MSG(h && mnt == 7 && h->handle_bytes == 8 && h->f_handle[0] == 'e', "copy of the handle");
+    free(h);
+    CHECK_MSG(retired_take_handle(r, &fh[3].h, 7) == 103, "found by handle");
+    CHECK_MSG(retired_take_handle(r, &fh[3].h, 7) == 0, "and removed");
+    CHECK_MSG(retired_take_handle(r, &fh[4].h, 8) == 0, "the mount id is part of the key");
+    retired_free(r);
 }
 
 /* lookup and forget racing on the same names: no entry may be revived
@@ -395,6 +478,8 @@ int main(void)
     test_race(HANDLES_NEVER);
     test_probe_transient();
     test_checkers();
+    test_revive();
+    test_retired_bound();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)
