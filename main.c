@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/mount_helper.h"
 #include "import/commands.h"
 #include "replay/commands.h"
 #include "tracedb/commands.h"
@@ -38,6 +39,9 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
+    /* Run by mount(8) as /sbin/mount.fuse.fusetrace (cli/mount_helper.h). */
+    if (mount_helper_invoked(argv[0]))
+        return mount_helper_main(argc, argv);
     if (argc < 2) {
         fprintf(stderr, "fusetrace: missing command\nTry 'fusetrace --help'.\n");
         return 2;

@@ -10,8 +10,18 @@
 
 static const char common_help[] =
     "Passthrough options:\n"
-    "  -o OPT[,OPT...]      FUSE mount options: allow_other, default_permissions, ro,\n"
-    "                       fsname=NAME, and any other option libfuse accepts.\n"
+    "  -o OPT[,OPT...]      mount options: allow_other, default_permissions, ro,\n"
+    "                       fsname=NAME (default: the source path), subtype=NAME\n"
+    "                       (the type shows as fuse.NAME; default fusetrace),\n"
+    "                       source=DIR (instead of the SOURCE argument), the VFS\n"
+    "                       flags mount(8) knows (noatime, relatime, strictatime,\n"
+    "                       nodiratime, nosymfollow, lazytime, nosuid, nodev,\n"
+    "                       noexec, sync, dirsync...), and any other option libfuse\n"
+    "                       accepts.  Every --option of fusetrace below may be given\n"
+    "                       here too without its dashes (cache=never, writeback,\n"
+    "                       db=FILE, log=FILE...), as an fstab line needs.\n"
+    "                       mount(8)'s own options (defaults, noauto, nofail,\n"
+    "                       _netdev, user, x-*, comment=) are ignored.\n"
     "                       allow_other makes every operation run with the calling\n"
     "                       process's uid/gid/groups, and turns on default_permissions\n"
     "                       (kernel permission checks) unless --no-default-permissions.\n"
@@ -36,6 +46,11 @@ static const char common_help[] =
     "                       degrades to never (said once on stderr).\n"
     "  --fd-cache=N         fds kept open for handle-backed inodes (default 1024).\n"
     "  --debug              log every FUSE request and reply on stderr (libfuse -d).\n"
+    "  --daemon             return once the mount is serving (exit status 0), or\n"
+    "                       with a non-zero status and the reason if it could not\n"
+    "                       mount; keep serving in the background.  Its messages go\n"
+    "                       to syslog (daemon facility), or to --log FILE.\n"
+    "  --log=FILE           with --daemon: append the daemon's messages to FILE.\n"
     "\n"
     "Recording options:\n"
     "  --db FILE            record to the SQLite database FILE (created 0600; must not\n"
@@ -56,10 +71,20 @@ void cli_usage_mount(FILE *to)
             "usage: fusetrace mount [OPTIONS] SOURCE MOUNTPOINT\n"
             "       fusetrace mount [OPTIONS] DIR\n"
             "\n"
+            "       fusetrace mount [OPTIONS] -o source=SOURCE MOUNTPOINT\n"
+            "       fusetrace mount -o remount,FLAGS MOUNTPOINT\n"
+            "       mount -t fuse.fusetrace SOURCE MOUNTPOINT [-o OPTIONS]   (mount helper)\n"
+            "\n"
             "Mount a passthrough of SOURCE on MOUNTPOINT, or over DIR itself (the directory\n"
             "is opened before it is covered, so the mount shows what was there).  Runs in\n"
-            "the foreground until Ctrl-C, SIGTERM or `fusermount3 -u MOUNTPOINT`.  If the\n"
-            "daemon dies, the mount goes away with it (auto_unmount).\n"
+            "the foreground until Ctrl-C, SIGTERM or `fusermount3 -u MOUNTPOINT` (or\n"
+            "`umount`), or in the background with --daemon.  If the daemon dies, the mount\n"
+            "goes away with it.  -o remount changes the VFS flags (ro/rw, atime modes,\n"
+            "nosuid, nodev, noexec, nosymfollow, nodiratime, sync, lazytime) of a running\n"
+            "fusetrace mount; other options are fixed at mount time.\n"
+            "Installed as /sbin/mount.fuse.fusetrace, fusetrace is the mount(8) helper\n"
+            "for `mount -t fuse.fusetrace` and fstab lines of type fuse.fusetrace (always\n"
+            "--daemon).\n"
             "\n%s",
             common_help);
 }
@@ -119,48 +144,224 @@ static int append_opt(struct cli *c, const char *opt)
     return n < 0 || (size_t)n >= sizeof(c->fuse_opts) - len ? -1 : 0;
 }
 
-/* -o options we act on ourselves; the rest go to libfuse untouched. */
-static int take_o(struct cli *c, char *list)
+enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
+       O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP, O_DAEMON, O_LOG };
+static const struct option longopts[] = {
+    { "cache", required_argument, NULL, O_CACHE },
+    { "writeback", no_argument, NULL, O_WRITEBACK },
+    { "threads", required_argument, NULL, O_THREADS },
+    { "debug", no_argument, NULL, O_DEBUG },
+    { "handles", required_argument, NULL, O_HANDLES },
+    { "fd-cache", required_argument, NULL, O_FDCACHE },
+    { "db", required_argument, NULL, O_DB },
+    { "no-db", no_argument, NULL, O_NODB },
+    { "lttng", no_argument, NULL, O_LTTNG },
+    { "lttng-output", required_argument, NULL, O_LTTNG_OUT },
+    { "drop", no_argument, NULL, O_DROP },
+    { "capture-data", required_argument, NULL, O_CAPTURE },
+    { "snapshot-data", required_argument, NULL, O_SNAPSHOT },
+    { "ring-size", required_argument, NULL, O_RING },
+    { "no-default-permissions", no_argument, NULL, O_NODP },
+    { "daemon", no_argument, NULL, O_DAEMON },
+    { "log", required_argument, NULL, O_LOG },
+    { "help", no_argument, NULL, O_HELP },
+    { 0 },
+};
+
+/* One of fusetrace's options, from argv (--name[=value]) or from -o
+ * (name[=value]).  0 or the usage-error status. */
+static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
 {
+    size_t v;
+    /* getopt_long and take_o give every option that takes a value one;
+     * the others get NULL and do not look at it */
+    if (!optarg)
+        optarg = "";
+    switch (opt) {
+    case O_CACHE:
+        if (!strcmp(optarg, "never")) c->fs.cache = CACHE_NEVER;
+        else if (!strcmp(optarg, "auto")) c->fs.cache = CACHE_AUTO;
+        else if (!strcmp(optarg, "always")) c->fs.cache = CACHE_ALWAYS;
+        else return usage_error(cmd_name(record), "--cache must be never, auto or always, not '%s'", optarg);
+        break;
+    case O_WRITEBACK: c->fs.writeback = true; break;
+    case O_THREADS:
+        if (parse_size(optarg, &v) < 0 || v < 1 || v > 1024)
+            return usage_error(cmd_name(record), "--threads must be a number from 1 to 1024, not '%s'", optarg);
+        c->fs.threads = (unsigned)v;
+        break;
+    case O_DEBUG: c->fs.debug = true; break;
+    case O_HANDLES:
+        if (!strcmp(optarg, "never")) c->fs.handles = HANDLES_NEVER;
+        else if (!strcmp(optarg, "prefer")) c->fs.handles = HANDLES_PREFER;
+        else if (!strcmp(optarg, "mandatory")) c->fs.handles = HANDLES_MANDATORY;
+        else return usage_error(cmd_name(record), "--handles must be never, prefer or mandatory, not '%s'", optarg);
+        break;
+    case O_FDCACHE:
+        if (parse_size(optarg, &v) < 0 || v < 1 || v > 1000000)
+            return usage_error(cmd_name(record), "--fd-cache must be a number from 1 to 1000000, not '%s'", optarg);
+        c->fs.fd_cache = (unsigned)v;
+        break;
+    case O_DB: c->db_path = optarg; break;
+    case O_NODB:
+        if (!record)
+            return usage_error(cmd_name(record), "--no-db is a record option (mount records only with --db)");
+        c->no_db = true;
+        break;
+    case O_LTTNG: c->lttng = true; break;
+    case O_LTTNG_OUT:
+        if (!record)
+            return usage_error(cmd_name(record), "--lttng-output is a record option");
+        c->lttng_output = optarg;
+        break;
+    case O_DROP: c->drop = true; break;
+    case O_CAPTURE:
+        if (parse_size(optarg, &v) < 0 || v > (1u << 20))
+            return usage_error(cmd_name(record), "--capture-data must be a byte count up to 1M, not '%s'", optarg);
+        c->capture_data = v;
+        break;
+    case O_SNAPSHOT:
+        if (parse_size(optarg, &v) < 0 || v > (1u << 20))
+            return usage_error(cmd_name(record), "--snapshot-data must be a byte count up to 1M, not '%s'", optarg);
+        c->fs.snapshot_data = v;
+        break;
+    case O_RING:
+        if (parse_size(optarg, &v) < 0 || v < 4096 || v > (1ull << 32))
+            return usage_error(cmd_name(record), "--ring-size must be a byte count from 4K to 4G, not '%s'", optarg);
+        c->ring_bytes = v;
+        break;
+    case O_NODP: c->no_default_permissions = true; break;
+    case O_DAEMON:
+        if (record)
+            return usage_error(cmd_name(record), "--daemon is a mount option (record runs COMMAND)");
+        c->daemon = true;
+        break;
+    case O_LOG: c->log_path = optarg; break;
+    case O_HELP:
+        return usage_error(cmd_name(record), "help is not an -o option");
+    default:
+        return usage_error(cmd_name(record), "unknown option");
+    }
+    return 0;
+}
+
+static const struct option *find_longopt(const char *name)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (!strcmp(o->name, name))
+            return o;
+    return NULL;
+}
+
+/* A copy of `v` that lives as long as the cli (strings taken from -o). */
+static const char *keep(struct cli *c, const char *v)
+{
+    size_t n = strlen(v) + 1;
+    if (n > sizeof(c->o_values) - c->o_used)
+        return NULL;
+    char *p = c->o_values + c->o_used;
+    memcpy(p, v, n);
+    c->o_used += n;
+    return p;
+}
+
+/* The FUSE kernel's own mount options, which mount(8) reads from mountinfo
+ * and passes back on a remount: fixed, and nothing to say about. */
+static bool is_kernel_fuse_option(const char *o)
+{
+    static const char *const opts[] = { "fd=", "rootmode=", "user_id=", "group_id=",
+                                        "max_read=", "blksize=", "default_permissions",
+                                        "allow_other" };
+    for (size_t i = 0; i < sizeof(opts) / sizeof(*opts); i++) {
+        size_t n = strlen(opts[i]);
+        if (opts[i][n - 1] == '=' ? !strncmp(o, opts[i], n) : !strcmp(o, opts[i]))
+            return true;
+    }
+    return false;
+}
+
+/* -o options we act on ourselves; the rest go to libfuse untouched.  The
+ * list is copied first: tokenising the caller's argv in place would show
+ * "-o allow_other default_permissions" in ps. */
+static int take_o(struct cli *c, bool record, const char *arg)
+{
+    char list[1024];
+    if (strlen(arg) >= sizeof(list))
+        return usage_error(cmd_name(record), "-o list too long");
+    strcpy(list, arg);
     for (char *save, *o = strtok_r(list, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(o, "remount") && record)
+            return usage_error(cmd_name(record), "-o remount is for mount (of a running mount)");
+        if (!strcmp(o, "remount"))
+            continue;   /* found before parsing (cli_parse) */
+        char err[160];
+        switch (vfs_option(o, c->remount, &c->fs.vfs, err, sizeof(err))) {
+        case MOPT_TAKEN:
+        case MOPT_DROPPED:
+            continue;
+        case MOPT_REFUSED:
+            return usage_error(cmd_name(record), "%s", err);
+        case MOPT_NOT_OURS:
+            break;
+        }
+        if (c->remount && is_kernel_fuse_option(o))
+            continue;   /* mount(8) passes the mount's own back on remount */
+        if (c->remount) {
+            /* what a remount cannot change: said, not silently dropped */
+            size_t len = strlen(c->remount_fixed);
+            snprintf(c->remount_fixed + len, sizeof(c->remount_fixed) - len, "%s%s",
+                     len ? "," : "", o);
+            continue;
+        }
+        /* fusetrace's own options, without their dashes (fstab) */
+        char *eq = strchr(o, '=');
+        if (eq)
+            *eq = '\0';
+        const struct option *lo = find_longopt(o);
+        if (lo && strcmp(o, "help") != 0) {
+            if ((lo->has_arg == required_argument) != (eq != NULL))
+                return lo->has_arg == required_argument
+                           ? usage_error(cmd_name(record), "-o %s needs a value (NAME=VALUE)", o)
+                           : usage_error(cmd_name(record), "-o %s takes no value", o);
+            const char *v = eq ? keep(c, eq + 1) : NULL;
+            if (eq && !v)
+                return usage_error(cmd_name(record), "-o values too long");
+            int r = apply_opt(c, record, lo->val, v);
+            if (r)
+                return r;
+            continue;
+        }
+        if (eq)
+            *eq = '=';
+        if (!strncmp(o, "source=", 7)) {
+            if (!(c->fs.source = keep(c, o + 7)) || !o[7])
+                return usage_error(cmd_name(record), "-o source= needs a directory");
+            continue;
+        }
         if (!strcmp(o, "allow_other"))
             c->fs.allow_other = true;
         else if (!strcmp(o, "default_permissions"))
             c->fs.default_permissions = true;
         else if (!strcmp(o, "ro"))
             c->fs.read_only = true;
+        else if (!strcmp(o, "rw"))
+            c->fs.read_only = false;
+        else if (!strncmp(o, "fsname=", 7))
+            c->fs.own_fsname = true;
+        else if (!strncmp(o, "subtype=", 8))
+            c->fs.own_subtype = true;
         if (!strcmp(o, "allow_other") || !strcmp(o, "default_permissions"))
             continue;   /* added back by the session after deciding */
         if (append_opt(c, o) < 0)
-            return -1;
+            return usage_error(cmd_name(record), "too many -o options");
     }
     return 0;
 }
 
 int cli_parse(int argc, char **argv, bool record, struct cli *c)
 {
-    enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
-           O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP };
-    static const struct option longopts[] = {
-        { "cache", required_argument, NULL, O_CACHE },
-        { "writeback", no_argument, NULL, O_WRITEBACK },
-        { "threads", required_argument, NULL, O_THREADS },
-        { "debug", no_argument, NULL, O_DEBUG },
-        { "handles", required_argument, NULL, O_HANDLES },
-        { "fd-cache", required_argument, NULL, O_FDCACHE },
-        { "db", required_argument, NULL, O_DB },
-        { "no-db", no_argument, NULL, O_NODB },
-        { "lttng", no_argument, NULL, O_LTTNG },
-        { "lttng-output", required_argument, NULL, O_LTTNG_OUT },
-        { "drop", no_argument, NULL, O_DROP },
-        { "capture-data", required_argument, NULL, O_CAPTURE },
-        { "snapshot-data", required_argument, NULL, O_SNAPSHOT },
-        { "ring-size", required_argument, NULL, O_RING },
-        { "no-default-permissions", no_argument, NULL, O_NODP },
-        { "help", no_argument, NULL, O_HELP },
-        { 0 },
-    };
     memset(c, 0, sizeof(*c));
+    vfs_flags_init(&c->fs.vfs);
     c->record = record;
     c->fs.cache = CACHE_AUTO;
     c->fs.threads = 10;
@@ -176,72 +377,31 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         used += (size_t)n;
     }
 
+    /* -o remount changes how every other -o option is read, wherever it
+     * comes (mount(8) passes "-o ro,remount"). */
+    for (int i = 1; i < argc && !record && argv[i]; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            break;
+        const char *list = !strcmp(a, "-o") && i + 1 < argc ? argv[i + 1]
+                           : !strncmp(a, "-o", 2) ? a + 2 : NULL;
+        for (const char *p = list; p && (p = strstr(p, "remount")); p += 7)
+            if ((p == list || p[-1] == ',') && (p[7] == ',' || p[7] == '\0'))
+                c->remount = true;
+    }
+
     optind = 1;
     opterr = 0;
     /* '+': stop at the first non-option so that `record DIR -- cmd -x` works
      * and the command's own options are never taken for ours. */
-    int opt;
+    int opt, r;
     /* ':' first: a missing value is reported as such, not as "unknown". */
     while ((opt = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
-        size_t v;
         switch (opt) {
         case 'o':
-            if (take_o(c, optarg) < 0)
-                return usage_error(cmd_name(record), "too many -o options");
+            if ((r = take_o(c, record, optarg)) != 0)
+                return r;
             break;
-        case O_CACHE:
-            if (!strcmp(optarg, "never")) c->fs.cache = CACHE_NEVER;
-            else if (!strcmp(optarg, "auto")) c->fs.cache = CACHE_AUTO;
-            else if (!strcmp(optarg, "always")) c->fs.cache = CACHE_ALWAYS;
-            else return usage_error(cmd_name(record), "--cache must be never, auto or always, not '%s'", optarg);
-            break;
-        case O_WRITEBACK: c->fs.writeback = true; break;
-        case O_THREADS:
-            if (parse_size(optarg, &v) < 0 || v < 1 || v > 1024)
-                return usage_error(cmd_name(record), "--threads must be a number from 1 to 1024, not '%s'", optarg);
-            c->fs.threads = (unsigned)v;
-            break;
-        case O_DEBUG: c->fs.debug = true; break;
-        case O_HANDLES:
-            if (!strcmp(optarg, "never")) c->fs.handles = HANDLES_NEVER;
-            else if (!strcmp(optarg, "prefer")) c->fs.handles = HANDLES_PREFER;
-            else if (!strcmp(optarg, "mandatory")) c->fs.handles = HANDLES_MANDATORY;
-            else return usage_error(cmd_name(record), "--handles must be never, prefer or mandatory, not '%s'", optarg);
-            break;
-        case O_FDCACHE:
-            if (parse_size(optarg, &v) < 0 || v < 1 || v > 1000000)
-                return usage_error(cmd_name(record), "--fd-cache must be a number from 1 to 1000000, not '%s'", optarg);
-            c->fs.fd_cache = (unsigned)v;
-            break;
-        case O_DB: c->db_path = optarg; break;
-        case O_NODB:
-            if (!record)
-                return usage_error(cmd_name(record), "--no-db is a record option (mount records only with --db)");
-            c->no_db = true;
-            break;
-        case O_LTTNG: c->lttng = true; break;
-        case O_LTTNG_OUT:
-            if (!record)
-                return usage_error(cmd_name(record), "--lttng-output is a record option");
-            c->lttng_output = optarg;
-            break;
-        case O_DROP: c->drop = true; break;
-        case O_CAPTURE:
-            if (parse_size(optarg, &v) < 0 || v > (1u << 20))
-                return usage_error(cmd_name(record), "--capture-data must be a byte count up to 1M, not '%s'", optarg);
-            c->capture_data = v;
-            break;
-        case O_SNAPSHOT:
-            if (parse_size(optarg, &v) < 0 || v > (1u << 20))
-                return usage_error(cmd_name(record), "--snapshot-data must be a byte count up to 1M, not '%s'", optarg);
-            c->fs.snapshot_data = v;
-            break;
-        case O_RING:
-            if (parse_size(optarg, &v) < 0 || v < 4096 || v > (1ull << 32))
-                return usage_error(cmd_name(record), "--ring-size must be a byte count from 4K to 4G, not '%s'", optarg);
-            c->ring_bytes = v;
-            break;
-        case O_NODP: c->no_default_permissions = true; break;
         case 'h':
         case O_HELP:
             if (record)
@@ -251,8 +411,12 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
             return -1;
         case ':':
             return usage_error(cmd_name(record), "option '%s' needs a value", argv[optind - 1]);
-        default:
+        case '?':
             return usage_error(cmd_name(record), "unknown option '%s'", argv[optind - 1]);
+        default:
+            if ((r = apply_opt(c, record, opt, optarg)) != 0)
+                return r;
+            break;
         }
     }
 
@@ -277,6 +441,8 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
             return usage_error(cmd_name(record), "one DIR expected before '--', got extra '%s'", rest[1]);
         if (dashes + 1 >= nrest)
             return usage_error(cmd_name(record), "missing COMMAND after '--'");
+        if (c->fs.source)
+            return usage_error(cmd_name(record), "-o source= is a mount option (record mounts over DIR itself)");
         c->fs.source = rest[0];
         c->fs.mountpoint = rest[0];
         c->command = rest + dashes + 1;
@@ -284,6 +450,21 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
             return usage_error(cmd_name(record), "--no-db without --lttng would record nothing");
         if (c->no_db && c->db_path)
             return usage_error(cmd_name(record), "--no-db and --db contradict each other");
+    } else if (c->remount) {
+        /* mount(8) passes the source too */
+        if (nrest < 1)
+            return usage_error(cmd_name(record), "missing MOUNTPOINT for -o remount");
+        if (nrest > 2)
+            return usage_error(cmd_name(record), "unexpected argument '%s'", rest[2]);
+        c->fs.mountpoint = rest[nrest - 1];
+        c->fs.source = c->fs.source ? c->fs.source : rest[0];
+    } else if (c->fs.source) {
+        /* -o source=DIR: the one argument is the mountpoint */
+        if (nrest < 1)
+            return usage_error(cmd_name(record), "missing MOUNTPOINT (the source is -o source=%s)", c->fs.source);
+        if (nrest > 1)
+            return usage_error(cmd_name(record), "two sources: -o source= and '%s'", rest[0]);
+        c->fs.mountpoint = rest[0];
     } else {
         if (nrest < 1)
             return usage_error(cmd_name(record), "missing SOURCE (and MOUNTPOINT)");
@@ -292,6 +473,8 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         c->fs.source = rest[0];
         c->fs.mountpoint = nrest == 2 ? rest[1] : rest[0];
     }
+    if (c->log_path && !c->daemon)
+        return usage_error(cmd_name(record), "--log is for --daemon (in the foreground messages go to stderr)");
     if (c->no_default_permissions && !c->fs.allow_other)
         return usage_error(cmd_name(record), "--no-default-permissions only makes sense with -o allow_other");
     if (c->no_default_permissions && c->fs.default_permissions)

@@ -22,10 +22,18 @@ struct cli {
     size_t ring_bytes;            /* --ring-size */
     char **command;               /* record: argv of the command, NULL-terminated */
     char options_line[2048];      /* the command line as given, for the session row */
+    /* mount(8) conventions */
+    bool daemon;                  /* --daemon: return once serving, serve in the background */
+    const char *log_path;         /* --log / -o log=: the daemon's messages (default syslog) */
+    bool remount;                 /* -o remount: change the VFS flags of a running mount */
+    char remount_fixed[512];      /* -o options a remount cannot change (comma separated) */
+    char o_values[2048];          /* storage for strings taken from -o (source=, db=...) */
+    size_t o_used;
 };
 
 /* Parse argv (argv[0] is the subcommand).  Returns 0, -1 after printing
- * help (exit 0), or 2 after printing a one-line reason and a usage hint. */
+ * help (exit 0), or 2 after printing a one-line reason and a usage hint.
+ * argv is not modified (the process title keeps what the user typed). */
 int cli_parse(int argc, char **argv, bool record, struct cli *out);
 
 void cli_usage_mount(FILE *to);

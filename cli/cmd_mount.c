@@ -1,10 +1,25 @@
-/* cmd_mount.c — `fusetrace mount`: mount, serve in the foreground until
- * unmounted or signalled, finalise the recording. */
+/* cmd_mount.c — `fusetrace mount`: mount, serve in the foreground (or, with
+ * --daemon, in the background) until unmounted or signalled, finalise the
+ * recording. */
 #include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/daemonize.h"
 #include "cli/mount_setup.h"
 #include "shim/session.h"
+
+/* A relative path given for a daemon, made absolute before it leaves the
+ * caller's working directory. */
+static const char *absolute(const char *path, char *buf, size_t len)
+{
+    char cwd[PATH_MAX];
+    if (!path || path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return path;
+    int n = snprintf(buf, len, "%s/%s", cwd, path);
+    return n < 0 || (size_t)n >= len ? path : buf;
+}
 
 int cmd_mount(int argc, char **argv)
 {
@@ -13,6 +28,13 @@ int cmd_mount(int argc, char **argv)
     if (r >= 0)
         return r;
     cli.fs.splice = !(cli.db_path || cli.lttng);
+    char abs_db[PATH_MAX], abs_log[PATH_MAX];
+    if (cli.daemon) {
+        cli.fs.detached = true;
+        cli.db_path = absolute(cli.db_path, abs_db, sizeof(abs_db));
+        if (daemon_start(absolute(cli.log_path, abs_log, sizeof(abs_log))) < 0)
+            return 1;
+    }
 
     char db[PATH_MAX];
     if (open_recorder(&cli, db, sizeof(db)) < 0)
@@ -26,12 +48,16 @@ int cmd_mount(int argc, char **argv)
     if (session_mount(&fs, cli.fuse_opts, true) < 0) {
         status = 1;
     } else {
-        if (session_loop(&fs) < 0)
+        if (when_serving_start(cli.fs.mountpoint, cli.fs.source, &cli.fs.vfs, cli.daemon) < 0 ||
+            session_loop(&fs) < 0)
             status = 1;
         session_end(&fs, true);
     }
     fs_close(&fs);
     if (finish_recording() < 0 && status == 0)
         status = 3;
+    if (cli.daemon)   /* the log's last word */
+        fprintf(stderr, "fusetrace: %s unmounted; exiting with status %d\n", cli.fs.mountpoint,
+                status);
     return status;
 }

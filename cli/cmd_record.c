@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/daemonize.h"
 #include "cli/commands.h"
 #include "cli/mount_setup.h"
 #include "shim/session.h"
@@ -128,7 +129,8 @@ int cmd_record(int argc, char **argv)
         goto out_fs;
 
     pthread_t server;
-    if (pthread_create(&server, NULL, serve, &fs) != 0) {
+    if (when_serving_start(cli.fs.mountpoint, cli.fs.source, &cli.fs.vfs, false) < 0 ||
+        pthread_create(&server, NULL, serve, &fs) != 0) {
         fprintf(stderr, "fusetrace: cannot start the server thread\n");
         session_request_unmount(&fs);
         session_end(&fs, false);

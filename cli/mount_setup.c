@@ -8,9 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
 
+#include "cli/mount_helper.h"
 #include "cli/mount_setup.h"
 #include "shim/creds.h"
 #include "trace/recorder.h"
@@ -149,10 +151,19 @@ int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cl
     int r = cli_parse(argc, argv, record, cli);
     if (r)
         return r < 0 ? 0 : r;
+    if (cli->remount)   /* a running mount's VFS flags: nothing to mount */
+        return mount_remount(cli);
     if (cli->fs.allow_other && !cli->no_default_permissions)
         cli->fs.default_permissions = true;
     if ((r = creds_policy(&cli->fs)) != 0)
         return r;
+    /* VFS flags beyond libfuse's (shim/mount_options.h) are applied by us,
+     * which needs CAP_SYS_ADMIN; fusermount3 does not take them. */
+    if (vfs_flags_pending(&cli->fs.vfs) && geteuid() != 0) {
+        fprintf(stderr, "fusetrace: -o %s needs root: an unprivileged mount goes through "
+                        "fusermount3, which does not apply it\n", cli->fs.vfs.names);
+        return 2;
+    }
     if (check_dirs(cli) < 0)
         return failed;
     return -1;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "shim/mount_options.h"
+
 #include "shim/proc_fd.h"
 
 enum cache_mode { CACHE_NEVER, CACHE_AUTO, CACHE_ALWAYS };
@@ -31,6 +33,10 @@ struct fs_config {
     bool read_only;
     bool splice;                  /* may use splice (off when the wire tap records) */
     size_t snapshot_data;         /* manifest: keep the first N bytes of files first looked up */
+    /* the mount itself (mount(8) conventions) */
+    struct vfs_flags vfs;         /* VFS flags libfuse does not take (mount_options.h) */
+    bool own_fsname, own_subtype; /* -o fsname= / subtype= given: no defaults added */
+    bool detached;                /* --daemon: the guard must not keep the caller's stderr */
 };
 
 struct inode_table;

@@ -20,6 +20,7 @@
 #include "shim/handle.h"
 #include "shim/stat_id.h"
 #include "shim/inode_table.h"
+#include "shim/mount_options.h"
 #include "shim/ops.h"
 #include "shim/unmount_guard.h"
 #include "shim/wire_tap.h"
@@ -277,8 +278,11 @@ int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
     /* Even kill -9 of the daemon must leave no dead mount: our own guard
      * process unmounts (unmount_guard.h explains why not auto_unmount). */
     bool root = geteuid() == 0;
-    int bad = fuse_opt_add_arg(&args, "fusetrace") || add_opt(&args, "subtype=fusetrace") ||
-              add_opt(&args, fsname);
+    /* fsname (mount's source column) defaults to the source path, the
+     * type to fuse.fusetrace; -o fsname= / subtype= replace them. */
+    int bad = fuse_opt_add_arg(&args, "fusetrace") ||
+              (!fs->cfg.own_subtype && add_opt(&args, "subtype=fusetrace")) ||
+              (!fs->cfg.own_fsname && add_opt(&args, fsname));
     /* As root, device nodes and setuid bits in the source work as they do
      * in the source itself (fusermount3 would add nodev,nosuid); -o nodev or
      * -o nosuid, given later, still win. */
@@ -318,7 +322,17 @@ int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
         fprintf(stderr, "fusetrace: cannot mount on %s\n", fs->cfg.mountpoint);
         goto fail;
     }
-    if (unmount_guard_start(fs->cfg.mountpoint) != 0) {
+    /* VFS flags libfuse does not take (mount_options.h): per-mount ones
+     * now, before anything is served; superblock ones once it serves. */
+    char err[512];
+    if (vfs_flags_apply_mount(fs->cfg.mountpoint, &fs->cfg.vfs, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fusetrace: %s\n", err);
+        fuse_session_unmount(fs->se);
+        goto fail;
+    }
+    /* A daemon's guard must not keep the starting process's stderr open
+     * (mount(8), or a shell reading it, would wait for it). */
+    if (unmount_guard_start(fs->cfg.mountpoint, !fs->cfg.detached) != 0) {
         fprintf(stderr, "fusetrace: cannot start the unmount guard; not serving a mount "
                         "that could outlive us\n");
         fuse_session_unmount(fs->se);

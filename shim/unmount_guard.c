@@ -18,7 +18,7 @@
 
 /* The guard process: wait until the daemon is gone, then unmount our mount
  * if, and only if, it is still there. */
-static void guard_main(const char *mnt, int keep, struct mount_identity *id)
+static void guard_main(const char *mnt, int keep, struct mount_identity *id, bool keep_stderr)
 {
     /* Own session: the terminal's Ctrl-C must not take the guard down
      * with the daemon it guards. */
@@ -31,6 +31,13 @@ static void guard_main(const char *mnt, int keep, struct mount_identity *id)
     for (int fd = 0; fd < 1024; fd++)
         if (fd != keep && fd != 2 && fd != id->conn_fd)
             close(fd);
+    if (!keep_stderr) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0 && null != 2) {
+            dup2(null, 2);
+            close(null);
+        }
+    }
     char c;
     while (read(keep, &c, 1) < 0 && errno == EINTR)
         ;
@@ -53,7 +60,7 @@ static void guard_main(const char *mnt, int keep, struct mount_identity *id)
     _exit(127);
 }
 
-int unmount_guard_start(const char *mountpoint)
+int unmount_guard_start(const char *mountpoint, bool keep_stderr)
 {
     /* Canonical already (cmd_mount.c resolves it before mounting; resolving
      * it now would go through the mount). */
@@ -76,7 +83,7 @@ int unmount_guard_start(const char *mountpoint)
         return -1;
     }
     if (pid == 0)
-        guard_main(mountpoint, p[0], &id);
+        guard_main(mountpoint, p[0], &id, keep_stderr);
     close(p[0]);
     mount_identity_release(&id);
     /* p[1] stays open (close-on-exec, so `record`'s command does not hold

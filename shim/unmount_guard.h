@@ -15,8 +15,11 @@
 #ifndef FUSETRACE_SHIM_UNMOUNT_GUARD_H
 #define FUSETRACE_SHIM_UNMOUNT_GUARD_H
 
+#include <stdbool.h>
+
 /* Start the guard for the fuse mount at `mountpoint` (just mounted by us).
- * 0 on success, -1 (message printed) on failure. */
-int unmount_guard_start(const char *mountpoint);
+ * `keep_stderr`: the guard keeps our stderr for fusermount3's messages
+ * (else it gets /dev/null).  0 on success, -1 (message printed) on failure. */
+int unmount_guard_start(const char *mountpoint, bool keep_stderr);
 
 #endif
