@@ -62,14 +62,16 @@ expect_ge "processes attributed" "$(q "$db" "SELECT count(DISTINCT process_id) F
 expect "cmdline captured once per process" \
 	"$(q "$db" "SELECT count(*) FROM process WHERE cmdline LIKE 'git%commit%'")" 1
 
-# nlookup replay: running sum of deltas (NEW/REF +, UNREF -) per nodeid
-# equals the recorded nlookup after every transition and never goes negative
+# nlookup replay: running sum of deltas (NEW/REVIVE/REF +, UNREF -) per
+# nodeid equals the recorded nlookup after every transition and never goes
+# negative
 expect "nlookup replay matches the table's own count" "$(q "$db" "
 WITH s AS (
   SELECT nodeid, kind, nlookup,
-         sum(CASE kind WHEN 0 THEN delta WHEN 1 THEN delta WHEN 2 THEN -delta ELSE 0 END)
+         sum(CASE kind WHEN 0 THEN delta WHEN 1 THEN delta WHEN 10 THEN delta
+                       WHEN 2 THEN -delta ELSE 0 END)
            OVER (PARTITION BY nodeid ORDER BY id) AS running
-  FROM inode_event WHERE kind IN (0, 1, 2) AND nodeid <> 1)
+  FROM inode_event WHERE kind IN (0, 1, 2, 10) AND nodeid <> 1)
 SELECT count(*) FROM s WHERE running <> nlookup OR running < 0")" 0
 # every FORGET/BATCH_FORGET item was applied as an UNREF of the same amount
 expect "forget items without a matching UNREF" "$(q "$db" "
