@@ -364,8 +364,10 @@ static double ms(uint64_t ns) { return (double)ns / 1e6; }
 
 int cmd_replay(int argc, char **argv)
 {
-    /* The recorded requests carry the modes the kernel sent, the caller's
-     * umask already applied: replayed, they must not be masked again. */
+    /* The recorded requests carry the modes the kernel sent: masked by the
+     * kernel, or unmasked with the caller's umask beside them (POSIX ACLs
+     * negotiated), which each creating call then takes for its thread
+     * (replay_exec.c creds_enter).  The process's own must add nothing. */
     umask(0);
     struct opts o;
     int r = parse(argc, argv, &o);

@@ -53,6 +53,8 @@ struct rp_req {
     int64_t offset, size, flags, mode, valid;
     bool has_offset, has_size, has_flags, has_mode, has_valid;
     int64_t lk_type, lk_start, lk_end;
+    uint32_t umask;            /* CREATE/MKNOD/MKDIR: the caller's umask */
+    bool has_umask;
     char *extra;               /* request extra JSON */
     uint8_t *data;             /* captured WRITE data */
     size_t data_len;

@@ -328,6 +328,8 @@ static struct rp_fh *take_fh(struct rp_ctx *c, uint64_t fh)
 
 struct creds {
     bool switched;
+    bool umask_set;
+    mode_t umask_old;
 };
 
 /* The replaying process's own supplementary groups, given back after each
@@ -346,6 +348,9 @@ static void own_groups_save(void)
 
 static void creds_leave(struct creds *cr)
 {
+    if (cr->umask_set)
+        cred_set_umask(cr->umask_old, &cr->umask_old);
+    cr->umask_set = false;
     if (!cr->switched)
         return;
     cred_restore(own_groups, own_ngroups);
@@ -358,6 +363,11 @@ static void creds_leave(struct creds *cr)
  * as root and compare the wrong results. */
 static void creds_enter(const struct rp_req *q, struct creds *cr)
 {
+    /* The caller's umask, for the calls that create: as the daemon does
+     * (shim/caller_umask.h), the target filesystem then applies it or the
+     * parent's default ACL.  Recordings made before FUSE_DONT_MASK carry
+     * modes already masked, where masking again changes nothing. */
+    cr->umask_set = q->has_umask && cred_set_umask(q->umask, &cr->umask_old) == 0;
     cr->switched = false;
     if (geteuid() != 0 || (q->uid == 0 && q->gid == 0))
         return;

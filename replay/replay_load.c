@@ -40,7 +40,7 @@ static const char REQ_SQL[] =
     "SELECT q.id, q.ts, q.unique_id, q.opcode, q.nodeid, q.uid, q.gid, q.name, q.name2, "
     "q.nodeid2, q.fh, q.offset, q.size, q.flags, q.mode, q.valid, q.extra, q.data, "
     "r.ts, r.error, r.nodeid, r.attr_mode, r.attr_size, r.fh, r.bytes, r.count, r.name, "
-    "r.unique_id IS NOT NULL, q.lock_type, q.lock_start, q.lock_end, t.tid "
+    "r.unique_id IS NOT NULL, q.lock_type, q.lock_start, q.lock_end, t.tid, q.umask "
     "FROM request q LEFT JOIN reply r ON r.unique_id = q.unique_id "
     "LEFT JOIN thread t ON t.id = q.thread ORDER BY q.id";
 
@@ -106,6 +106,8 @@ static int load_requests(sqlite3 *db, struct rp_recording *rec, struct rmap *by_
         col_opt(st, 29, &q->lk_start);
         col_opt(st, 30, &q->lk_end);
         q->tid = (uint32_t)sqlite3_column_int64(st, 31);
+        if ((q->has_umask = col_opt(st, 32, &v)))
+            q->umask = (uint32_t)v;
         if (q->unique)
             rmap_put(by_unique, q->unique, rec->nreqs + 1);
         if (rec->nreqs == 0 || q->ts < rec->first_ts)

@@ -11,9 +11,9 @@
  * source applies it or the default ACL exactly as for a native call.
  *
  * The umask is per fs_struct, shared by all threads of a process: each
- * worker thread first unshares it (unshare(CLONE_FS), once per thread), so
- * setting it affects that thread only.  The daemon uses no relative paths
- * and no cwd, which the same unshare makes per-thread as well.
+ * worker thread first unshares it (cred_set_umask), so setting it affects
+ * that thread only.  The daemon uses no relative paths and no cwd, which
+ * the same unshare makes per-thread as well.
  */
 #ifndef FUSETRACE_SHIM_CALLER_UMASK_H
 #define FUSETRACE_SHIM_CALLER_UMASK_H
@@ -25,6 +25,7 @@
 
 struct umask_scope {
     bool set;
+    mode_t old;     /* the thread's umask before (the daemon's: 0) */
 };
 
 /* Take the caller's umask for this thread if the kernel sends modes

@@ -2,6 +2,9 @@
 #include "shim/cred_switch.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,4 +33,18 @@ void cred_restore(const gid_t *groups, int n)
     syscall(SYS_setfsuid, (unsigned)geteuid());
     syscall(SYS_setfsgid, (unsigned)getegid());
     syscall(SYS_setgroups, n, groups);
+}
+
+/* Whether this thread has its own fs_struct yet. */
+static _Thread_local bool fs_unshared;
+
+int cred_set_umask(mode_t mask, mode_t *old)
+{
+    if (!fs_unshared) {
+        if (unshare(CLONE_FS) < 0)
+            return -errno;
+        fs_unshared = true;
+    }
+    *old = umask(mask & 0777);
+    return 0;
 }

@@ -21,6 +21,13 @@ int cred_set_groups(const gid_t *groups, int n);
  * -EPERM. */
 int cred_set_fsids(uid_t uid, gid_t gid);
 
+/* This thread's umask := mask; the previous one in *old.  The umask lives
+ * in the fs_struct, which all threads of a process share: the first call
+ * on a thread unshares it (unshare(CLONE_FS); the thread's cwd and root
+ * become its own too, which nothing here relies on).  0, or -errno (the
+ * umask is then unchanged). */
+int cred_set_umask(mode_t mask, mode_t *old);
+
 /* Back to the process's own identity: fsuid and fsgid from the effective
  * ids (uid first, so the capabilities return), then the supplementary
  * groups `groups[0..n)` saved before switching. */
