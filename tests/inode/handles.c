@@ -92,6 +92,7 @@ int main(int argc, char **argv)
         h->handle_bytes = MAX_HANDLE_SZ;
         if (name_to_handle_at(AT_FDCWD, argv[2], h, &mnt, 0) < 0) {
             printf("save=%s\n", errname(errno));
+            free(h);
             return 0;
         }
         FILE *f = fopen(argv[3], "wb");
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "handles: cannot write %s\n", argv[3]);
             return 2;
         }
+        free(h);
         printf("save=ok\n");
         return 0;
     }
@@ -107,6 +109,8 @@ int main(int argc, char **argv)
         bool same = a->handle_type == b->handle_type && a->handle_bytes == b->handle_bytes &&
                     !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
         printf("same=%s\n", same ? "yes" : "no");
+        free(a);
+        free(b);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "open")) {
@@ -117,6 +121,8 @@ int main(int argc, char **argv)
         }
         struct file_handle *h = load(argv[3]);
         int fd = open_by_handle_at(mfd, h, O_RDONLY | O_CLOEXEC);
+        free(h);
+        close(mfd);
         if (fd < 0) {
             printf("open=%s\n", errname(errno));
             return 0;
