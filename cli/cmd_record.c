@@ -16,6 +16,7 @@
 #include "cli/daemonize.h"
 #include "cli/commands.h"
 #include "cli/mount_setup.h"
+#include "shim/proc_events.h"
 #include "shim/session.h"
 #include "trace/lttng_control.h"
 #include "trace/recorder.h"
@@ -47,28 +48,31 @@ static void *serve(void *arg)
     return (void *)(intptr_t)session_loop(fs);
 }
 
-/* Fork COMMAND in DIR.  The child enters the mount before it execs, so the
- * recorder meets its pid first under our own name; once the exec is
- * confirmed (the close-on-exec pipe reads EOF) the recorder re-reads
- * identities, and what COMMAND does is attributed to COMMAND. */
+/* Fork COMMAND in DIR.  The child waits until the recording knows it is
+ * COMMAND (proc_events_command): what it and its descendants run is then
+ * recorded as COMMAND's process tree from the first instruction on. */
 static pid_t spawn_command(char **command, const char *dir)
 {
-    int execd[2];
-    if (pipe2(execd, O_CLOEXEC) < 0)
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0)
         return -1;
     pid_t pid = fork();
     if (pid != 0) {
-        close(execd[1]);
+        close(go[0]);
         if (pid > 0) {
-            char c;
-            while (read(execd[0], &c, 1) < 0 && errno == EINTR)
+            proc_events_command(pid);
+            char c = 1;
+            while (write(go[1], &c, 1) < 0 && errno == EINTR)
                 ;
-            rec_identities_changed();
         }
-        close(execd[0]);
+        close(go[1]);
         return pid;
     }
-    close(execd[0]);
+    close(go[1]);
+    char c;
+    while (read(go[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    close(go[0]);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);

@@ -1,6 +1,6 @@
 /* import_lttng.c — see import_lttng.h.
  *
- * Each fusetrace:request/reply/inode/fh/backing/process/manifest event
+ * Each fusetrace:request/reply/inode/fh/backing/process/process_event/manifest event
  * becomes the binary record the hot path would have put in its ring
  * (trace/rec_event.h), and goes through the recorder's own decode-and-store
  * code (trace/rec_ingest.c).  The
@@ -25,12 +25,24 @@
 
 #define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) \
                  + sizeof(struct rec_manifest_rec) + 2 * REC_NAME_MAX \
-                 + REC_HANDLE_MAX + TP_RAW_MAX + PROC_COMM_MAX + PROC_CMDLINE_MAX + 64)
+                 + REC_HANDLE_MAX + TP_RAW_MAX + REC_COMM_MAX + REC_CMDLINE_MAX + 64)
 /* What the hot path keeps of a reply whose opcode it does not know. */
 #define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
 
 struct held {
     uint64_t vpid;
+    struct rec_hdr *rec;       /* malloc'd copy */
+};
+
+/* Records wait this long (trace time) in a queue ordered by their own time
+ * before they are stored.  A process event is traced by the connector's
+ * thread a little after the kernel stamped it, and carries that stamp;
+ * the writer of a live recording merges it by the stamp (rec_writer.c),
+ * and so does the import, within this window. */
+#define REORDER_NS 1000000000ULL
+
+struct queued {
+    uint64_t ts, seq;
     struct rec_hdr *rec;       /* malloc'd copy */
 };
 
@@ -62,6 +74,9 @@ struct imp {
 
     struct held *held;
     size_t nheld, capheld;
+    struct queued *q;          /* min-heap by (ts, seq) */
+    size_t nq, capq;
+    uint64_t seq;
     struct other others[16];
     int nothers;
     struct call_name *calls;
@@ -253,24 +268,56 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
     if (!strcmp(name, "fusetrace:process")) {
         struct rec_proc_rec *e = (struct rec_proc_rec *)(h + 1);
         memset(e, 0, sizeof *e);
-        uint64_t pid = 0;
+        uint64_t pid = 0, ppid = 0, image = 0;
         int64_t start = -1;
         ctf_u64(p, "pid", &pid);
+        ctf_u64(p, "ppid", &ppid);
+        ctf_u64(p, "image_ts", &image);
         ctf_i64(p, "start_time", &start);
-        /* The tracepoint writes "" for what /proc did not give. */
+        /* The tracepoint writes "" for what /proc did not give (and the
+         * identity thread never reports an empty name or command line). */
         const char *comm = ctf_str(p, "comm"), *cmd = ctf_str(p, "cmdline");
-        size_t cl = comm ? strnlen(comm, PROC_COMM_MAX - 1) : 0;
-        size_t ml = cmd ? strnlen(cmd, PROC_CMDLINE_MAX - 1) : 0;
+        size_t cl = comm ? strnlen(comm, REC_COMM_MAX) : 0;
+        size_t ml = cmd ? strnlen(cmd, REC_CMDLINE_MAX) : 0;
         char *q = (char *)(e + 1);
         memcpy(q, comm ? comm : "", cl);
         memcpy(q + cl, cmd ? cmd : "", ml);
-        e->pid = (uint32_t)pid;
+        e->tid = (uint32_t)tid;
+        e->tgid = (uint32_t)pid;
+        e->ppid = (uint32_t)ppid;
+        e->image_ts = image;
         e->start_time = start;
         e->comm_len = (uint16_t)cl;
         e->cmdline_len = (uint16_t)ml;
         e->have_comm = cl != 0;
         e->have_cmdline = ml != 0;
-        hdr(h, sizeof *h + sizeof *e + cl + ml, REC_T_PROC, ts, 0, (uint32_t)tid);
+        hdr(h, sizeof *h + sizeof *e + cl + ml, REC_T_PROC, ts, 0, 0);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:process_event")) {
+        struct rec_pevent_rec *e = (struct rec_pevent_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        uint64_t at = ts, pid = 0, tgid = 0, ppid = 0, ptgid = 0;
+        int64_t kind = 0, status = 0;
+        ctf_i64(p, "kind", &kind);
+        ctf_u64(p, "ts_ns", &at);
+        ctf_u64(p, "pid", &pid);
+        ctf_u64(p, "tgid", &tgid);
+        ctf_u64(p, "ppid", &ppid);
+        ctf_u64(p, "ptgid", &ptgid);
+        ctf_i64(p, "exit_status", &status);
+        const char *comm = ctf_str(p, "comm");
+        e->kind = (uint8_t)kind;
+        e->pid = (uint32_t)pid;
+        e->tgid = (uint32_t)tgid;
+        e->ppid = (uint32_t)ppid;
+        e->ptgid = (uint32_t)ptgid;
+        e->exit_status = (int32_t)status;
+        if (comm)
+            strncpy(e->comm, comm, sizeof e->comm - 1);
+        /* Stamped with the kernel's time of the event, as the ring record
+         * is: the writer merges it by that time (see queue_record). */
+        hdr(h, sizeof *h + sizeof *e, REC_T_PEVENT, at, 0, 0);
         return h;
     }
     if (!strcmp(name, "fusetrace:backing")) {
@@ -301,6 +348,76 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
 static int store(struct imp *m, const struct rec_hdr *h)
 {
     return import_sink_store(m->sink, h, m->err, m->errlen);
+}
+
+static bool q_less(const struct queued *a, const struct queued *b)
+{
+    return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+/* Queue a copy of h (see REORDER_NS). */
+static int queue_record(struct imp *m, const struct rec_hdr *h)
+{
+    if (m->nq == m->capq) {
+        size_t nc = m->capq ? 2 * m->capq : 1024;
+        struct queued *n = realloc(m->q, nc * sizeof *n);
+        if (!n) {
+            snprintf(m->err, m->errlen, "out of memory");
+            return -1;
+        }
+        m->q = n;
+        m->capq = nc;
+    }
+    struct rec_hdr *c = malloc(h->size);
+    if (!c) {
+        snprintf(m->err, m->errlen, "out of memory");
+        return -1;
+    }
+    memcpy(c, h, h->size);
+    size_t i = m->nq++;
+    m->q[i] = (struct queued){ h->ts, m->seq++, c };
+    while (i > 0 && q_less(&m->q[i], &m->q[(i - 1) / 2])) {
+        struct queued t = m->q[i];
+        m->q[i] = m->q[(i - 1) / 2];
+        m->q[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+    return 0;
+}
+
+static struct rec_hdr *q_pop(struct imp *m)
+{
+    struct rec_hdr *top = m->q[0].rec;
+    m->q[0] = m->q[--m->nq];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < m->nq && q_less(&m->q[l], &m->q[s]))
+            s = l;
+        if (r < m->nq && q_less(&m->q[r], &m->q[s]))
+            s = r;
+        if (s == i)
+            break;
+        struct queued t = m->q[i];
+        m->q[i] = m->q[s];
+        m->q[s] = t;
+        i = s;
+    }
+    return top;
+}
+
+/* Store the queued records older than `upto` (all: UINT64_MAX). */
+static int flush_queue(struct imp *m, uint64_t upto)
+{
+    while (m->nq && m->q[0].ts < upto) {
+        struct rec_hdr *h = q_pop(m);
+        int rc = store(m, h);
+        free(h);
+        if (rc != 0)
+            return -1;
+        m->st->stored++;
+    }
+    return 0;
 }
 
 static const char *or_null(const char *s)
@@ -337,12 +454,9 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
         .ring_bytes = 0,
         .snapshot_data = (int64_t)snap,
     };
-    /* A trace is read after the fact: the live /proc says nothing about
-     * its processes (pids may even have been recycled).  Identities come
-     * from fusetrace:process events; a pid none described gets a row with
-     * its pid only. */
-    m->sink = import_sink_create(m->o->db_path, &f, (size_t)cap, "/nonexistent/fusetrace-import",
-                                 m->err, m->errlen);
+    /* Processes are described by fusetrace:process_event and
+     * fusetrace:process events, as they were to the live recorder. */
+    m->sink = import_sink_create(m->o->db_path, &f, (size_t)cap, m->err, m->errlen);
     if (!m->sink)
         return -1;
     m->start_mono = mono;
@@ -354,10 +468,8 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
     for (size_t k = 0; k < m->nheld; k++) {
         struct held *x = &m->held[k];
         if (!x->vpid || x->vpid == pid) {
-            if (store(m, x->rec) != 0)
+            if (queue_record(m, x->rec) != 0)
                 return -1;
-            if (x->rec->type != REC_T_PROC)
-                m->st->stored++;
         } else {
             m->st->skipped++;
         }
@@ -434,18 +546,13 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
         m->st->skipped++;
         return 0;
     }
-    if (h->type == REC_T_PROC) {
-        /* an identity, not an event */
-        return store(m, h);
-    }
     if (h->type == REC_T_REQUEST)
         m->st->requests++;
     else if (h->type == REC_T_REPLY)
         m->st->replies++;
-    if (store(m, h) != 0)
+    if (queue_record(m, h) != 0)
         return -1;
-    m->st->stored++;
-    return 0;
+    return ts > REORDER_NS ? flush_queue(m, ts - REORDER_NS) : 0;
 }
 
 static int on_discarded(void *ctx, uint64_t count, uint64_t ts)
@@ -500,6 +607,8 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
                  "choose one with --session UUID", o->trace_dir, st->uuid, m.pid, list);
         goto out;
     }
+    if (flush_queue(&m, UINT64_MAX) != 0)
+        goto out;
     uint64_t lost = import_sink_lost(m.sink);
     char reason[256] = "";
     bool complete = m.closed && !strcmp(m.status, "complete") && lost == 0;
@@ -520,6 +629,9 @@ out:
     for (size_t k = 0; k < m.nheld; k++)
         free(m.held[k].rec);
     free(m.held);
+    for (size_t k = 0; k < m.nq; k++)
+        free(m.q[k].rec);
+    free(m.q);
     while (m.calls) {
         struct call_name *n = m.calls->next;
         free(m.calls);

@@ -4,10 +4,12 @@
 #define FUSETRACE_SCHEMAS_DB_FORMAT_H
 
 /* PRAGMA user_version written by schemas/schema.sql (and session.
- * schema_version).  Readers accept exactly this version: version 2 stores
- * a thread number (thread.id) where version 1 stored the tid, and dropped
- * three secondary indexes (schemas/indexes.sql); version 3 adds inode event
- * kinds and causes (a forgotten nodeid revived for the same file). */
+ * schema_version).  Readers accept exactly this version: version 3 adds
+ * inode event kinds and causes (a forgotten nodeid revived for the same
+ * file), keeps one process row per program image with its parent,
+ * predecessor and exit, and adds process_event; version 2 stores a thread
+ * number (thread.id) where version 1 stored the tid, and dropped three
+ * secondary indexes (schemas/indexes.sql). */
 #define FUSETRACE_SCHEMA_VERSION 3
 
 /* While recording, the recorder holds an open-file-description write lock

@@ -1,5 +1,5 @@
 -- Secondary indexes, built by recorder_close() after ingest (schema
--- version 2).  Building them afterwards is ~16x cheaper than maintaining
+-- version 3).  Building them afterwards is ~16x cheaper than maintaining
 -- them during capture.  IF NOT EXISTS so that a reader or a re-run can
 -- apply them to a database left incomplete by a killed recorder.
 --

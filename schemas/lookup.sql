@@ -1,8 +1,8 @@
--- Static lookup tables (schema version 2).  The numbering of opcode_name and
+-- Static lookup tables (schema version 3).  The numbering of opcode_name and
 -- notify_name is the FUSE wire protocol's (<linux/fuse.h>; STATX = 52 is
--- newer than bookworm's header).  inode_kind_name, inode_cause_name and
--- fh_kind_name follow the enums of trace/recorder.h; a unit test checks that
--- they agree.
+-- newer than bookworm's header).  inode_kind_name, inode_cause_name,
+-- fh_kind_name and process_event_kind_name follow the enums of
+-- trace/recorder.h; a unit test checks that they agree.
 
 CREATE TABLE opcode_name (
     opcode    INTEGER PRIMARY KEY,
@@ -64,3 +64,11 @@ CREATE TABLE fh_kind_name (
 
 INSERT INTO fh_kind_name VALUES
     (0, 'OPEN'), (1, 'CREATE'), (2, 'RELEASE'), (3, 'OPENDIR'), (4, 'RELEASEDIR');
+
+CREATE TABLE process_event_kind_name (
+    kind      INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+
+INSERT INTO process_event_kind_name VALUES
+    (1, 'FORK'), (2, 'EXEC'), (3, 'EXIT'), (4, 'COMM'), (5, 'COMMAND'), (6, 'IDENTITY');

@@ -1,4 +1,4 @@
--- fusetrace recording schema, version 2.
+-- fusetrace recording schema, version 3.
 --
 -- One database per recording session.  Every ts column is integer
 -- nanoseconds of CLOCK_MONOTONIC relative to session.start_monotonic_ns
@@ -246,11 +246,39 @@ CREATE TABLE thread (
     tid            INTEGER NOT NULL
 ) STRICT;
 
+-- One row per program image a process ran (an exec begins a new row).
 CREATE TABLE process (
     id             INTEGER PRIMARY KEY,
     pid            INTEGER NOT NULL,
-    start_time     INTEGER,
     first_ts       INTEGER NOT NULL,
+    command        INTEGER NOT NULL DEFAULT 0 CHECK (command IN (0, 1)),
+    start_time     INTEGER,
+    comm           TEXT,
+    cmdline        TEXT,
+    ppid           INTEGER,
+    parent_id      INTEGER,
+    replaced_id    INTEGER,
+    origin         TEXT CHECK (origin IN ('fork', 'exec')),
+    exit_ts        INTEGER,
+    exit_code      INTEGER,
+    exit_signal    INTEGER
+) STRICT;
+
+-- What the recorder was told about processes, in time order: the kernel's
+-- process events for the processes of the recording, `record`'s COMMAND,
+-- and each identity read from /proc.  One row per such record (they are
+-- events: they count in session.events_*).
+CREATE TABLE process_event (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    kind           INTEGER NOT NULL,
+    pid            INTEGER NOT NULL,
+    tgid           INTEGER NOT NULL,
+    process_id     INTEGER,
+    ppid           INTEGER,
+    exit_status    INTEGER,
+    image_ts       INTEGER,
+    start_time     INTEGER,
     comm           TEXT,
     cmdline        TEXT
 ) STRICT;

@@ -1,4 +1,4 @@
--- Friendly views over the recording (schema version 2).  They are created
+-- Friendly views over the recording (schema version 3).  They are created
 -- with the tables, so a database left by a killed recorder has them too; the
 -- joins go through INTEGER PRIMARY KEYs (reply.unique_id, inode.nodeid,
 -- process.id, thread.id) so they stay fast even before indexes.sql has run.
@@ -183,3 +183,29 @@ FROM fh_event f
 LEFT JOIN fh_kind_name k ON k.kind = f.kind
 LEFT JOIN inode i        ON i.nodeid = f.nodeid
 LEFT JOIN thread t       ON t.id = f.thread;
+
+-- The process tree: every program image with its depth below the first
+-- recorded ancestor, its ancestry (process ids from that root, '/'
+-- separated) and lineage (their names), and whether it is part of
+-- `record`'s COMMAND (an image of COMMAND's process or anything it
+-- forked, at any depth).  Exec successors share their predecessor's
+-- parent, so they sit at the same depth.
+CREATE VIEW process_tree AS
+WITH RECURSIVE t(id, depth, ancestry, lineage, root_id, in_command) AS (
+    SELECT p.id, 0, '/' || p.id, coalesce(p.comm, '?'), p.id, p.command
+    FROM process p
+    WHERE p.parent_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM process x WHERE x.id = p.parent_id)
+    UNION ALL
+    SELECT c.id, t.depth + 1, t.ancestry || '/' || c.id,
+           t.lineage || '/' || coalesce(c.comm, '?'), t.root_id,
+           max(t.in_command, c.command)
+    FROM process c
+    JOIN t ON c.parent_id = t.id
+    WHERE t.depth < 4096
+)
+SELECT p.id, p.pid, p.ppid, p.parent_id, p.replaced_id, p.comm, p.cmdline, p.origin,
+       p.first_ts, p.exit_ts, p.exit_code, p.exit_signal, p.command,
+       t.depth, t.ancestry, t.lineage, t.root_id, t.in_command
+FROM t
+JOIN process p ON p.id = t.id;

@@ -10,8 +10,19 @@
 
 #include "shim/backing.h"
 #include "shim/cred_switch.h"
+#include "shim/proc_events.h"
+#include "shim/proc_reader.h"
+#include "shim/proc_table.h"
 
-#define MAX_GROUPS 64
+/* How long a request waits for the connector's thread to apply the events
+ * the kernel queued before the request (the caller's own fork, uid or gid
+ * change), and then for the credentials thread to read /proc/TID/status
+ * after such a change.  Neither thread waits for a caller (proc_reader.c
+ * says which lock status takes: none that a process holds while it waits
+ * for the mount), so these are bounds, not hazards; past them the policy
+ * below applies. */
+#define CATCH_UP_NS 50000000ULL
+#define CREDS_WAIT_NS 100000000ULL
 
 /* This thread's capability sets (pid 0 = the calling thread). */
 static int caps_get(struct __user_cap_data_struct d[2])
@@ -83,19 +94,38 @@ int creds_keep_cap(struct creds_scope *cs, int cap)
     return cs->switched ? cap_effective(cap, true) : 0;
 }
 
+/* The caller's supplementary groups from the live table (proc_table.h),
+ * never from /proc/<caller>: false when they are not known (yet). */
+static bool caller_groups(fuse_req_t req, struct proc_creds *pc)
+{
+    uint32_t tid = (uint32_t)fuse_req_ctx(req)->pid;
+    /* The caller's last fork, setuid or setgid happened before it made
+     * this request, so its event is queued: apply it first, or a thread
+     * that just dropped privileges would be served with its old groups. */
+    proc_events_sync(CATCH_UP_NS);
+    if (pt_creds(tid, pc) && pc->groups_known)
+        return true;
+    unsigned what = pt_note_request(tid, PT_READ_CREDS);
+    if (what)
+        proc_reader_request(tid, what, false);
+    return pt_wait_creds(tid, CREDS_WAIT_NS, true, pc);
+}
+
 bool caller_has_cap(fuse_req_t req, int cap)
 {
-    char path[48], line[128];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)fuse_req_ctx(req)->pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return false;   /* caller gone: assume the least privilege */
-    unsigned long long eff = 0;
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f))
-        found = sscanf(line, "CapEff: %llx", &eff) == 1;
-    fclose(f);
-    return found && (eff >> cap & 1);
+    /* Capabilities change without any event (capset(2)), and few requests
+     * ask (a write into a setuid or setgid file, a listing that holds
+     * trusted.* names): read them afresh, by the credentials thread. */
+    uint32_t tid = (uint32_t)fuse_req_ctx(req)->pid;
+    struct proc_creds pc;
+    if (pt_caps_refresh(tid))
+        proc_reader_request(tid, PT_READ_CREDS, false);
+    if (pt_wait_creds(tid, CREDS_WAIT_NS, false, &pc))
+        return (pc.cap_eff >> cap) & 1;
+    /* Not known in time: what the kernel gives a program without file
+     * capabilities and without securebits — every capability to uid 0,
+     * none to other users. */
+    return fuse_req_ctx(req)->uid == 0;
 }
 
 int creds_enter(fuse_req_t req, struct creds_scope *cs)
@@ -109,19 +139,41 @@ int creds_enter(fuse_req_t req, struct creds_scope *cs)
     if (ctx->uid == fs->daemon_uid && ctx->gid == fs->daemon_gid)
         return 0;
 
-    gid_t groups[MAX_GROUPS];
-    /* libfuse reads them from /proc/PID/task/TID/status: the only place the
-     * kernel exposes a FUSE caller's supplementary groups (protocol < 7.39
-     * has no CREATE_SUPP_GROUP). A caller that already exited has none. */
-    int n = fuse_req_getgroups(req, MAX_GROUPS, groups);
-    if (n < 0)
-        n = 0;
-    if (n > MAX_GROUPS)
-        n = MAX_GROUPS;
-    if (BACKING("setgroups", -1, n, NULL, cred_set_groups(groups, n)) < 0)
+    /* The kernel tells a FUSE server the caller's fsuid and fsgid, not its
+     * supplementary groups (libfuse's fuse_req_getgroups reads them from
+     * /proc/<caller>, which must not be done here: proc_table.h).  They
+     * come from the live table: inherited at fork, read again after uid or
+     * gid changes.  When they are not known yet (a process older than the
+     * mount during the first moments, one that just changed its ids, one
+     * with more than PROC_GROUPS_MAX groups):
+     *   - with default_permissions the kernel has already checked the
+     *     request against the caller's real groups, so the operation runs
+     *     with the caller's fsuid and fsgid (ownership as natively) and
+     *     the capabilities that let the source agree with that check
+     *     (DAC_OVERRIDE, DAC_READ_SEARCH, CHOWN).  What differs from a
+     *     native run: decisions only the source makes with the groups —
+     *     keeping S_ISGID on a file created in a setgid directory of a
+     *     group the caller is only a supplementary member of, and keeping
+     *     S_ISGID on a write to such a file — come out as for a
+     *     non-member (the bit is cleared);
+     *   - without it (--no-default-permissions) the daemon is the only
+     *     check: no supplementary groups, so access a supplementary group
+     *     would grant is refused (EACCES/EPERM).
+     * README.md ("allow_other and credentials") says the same. */
+    struct proc_creds pc;
+    bool known = caller_groups(req, &pc);
+    bool trust_kernel = !known && fs->cfg.default_permissions;
+    int n = known ? (int)pc.ngroups : 0;
+    if (BACKING("setgroups", -1, n, NULL, cred_set_groups(known ? pc.groups : NULL, n)) < 0)
         return -errno;
     cs->switched = true;
     if (cred_set_fsids(ctx->uid, ctx->gid) < 0) {
+        creds_leave(cs);
+        return -EPERM;
+    }
+    if (trust_kernel && (cap_effective(CAP_DAC_OVERRIDE, true) < 0 ||
+                         cap_effective(CAP_DAC_READ_SEARCH, true) < 0 ||
+                         cap_effective(CAP_CHOWN, true) < 0)) {
         creds_leave(cs);
         return -EPERM;
     }
@@ -138,3 +190,4 @@ void creds_leave(struct creds_scope *cs)
     cred_restore(cs->fs->daemon_groups, cs->fs->daemon_ngroups);
     cs->switched = false;
 }
+

@@ -56,7 +56,8 @@ int creds_keep_cap(struct creds_scope *cs, int cap);
 int cap_effective(int cap, bool on);
 
 /* Whether the process that sent req has `cap` in its effective set, as
- * /proc/PID/status shows it (false if it cannot be read). */
+ * the live table knows it (proc_table.h); when it does not (not read since
+ * the caller's last exec or uid change): whether the caller is uid 0. */
 bool caller_has_cap(fuse_req_t req, int cap);
 
 /* AS_CALLER(req, call, fd, arg, name, expr): the shape most ops share — run

@@ -48,6 +48,7 @@ struct fs {
     int source_fd;                /* O_PATH fd of the source root, opened before mounting */
     double entry_timeout, attr_timeout;
     bool creds;                   /* switch fsuid/fsgid/groups per request */
+    bool proc_events;             /* connector and identity threads run (proc_events.h) */
     uid_t daemon_uid;
     gid_t daemon_gid;
     gid_t *daemon_groups;         /* the daemon's supplementary groups (creds_leave) */

@@ -118,28 +118,6 @@ static size_t list_drop_trusted(char *list, size_t len)
     return out;
 }
 
-/* Whether the calling process may see trusted.* names: CAP_SYS_ADMIN in its
- * effective set, read from /proc/PID/status (the kernel tells a FUSE server
- * only uid/gid/pid).  If the caller is already gone, fall back to uid 0. */
-static bool caller_has_sys_admin(fuse_req_t req)
-{
-    const struct fuse_ctx *ctx = fuse_req_ctx(req);
-    char path[48], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return ctx->uid == 0;
-    buf[n] = '\0';
-    const char *cap = strstr(buf, "\nCapEff:");
-    if (!cap)
-        return ctx->uid == 0;
-    unsigned long long eff = strtoull(cap + sizeof("\nCapEff:") - 1, NULL, 16);
-    return (eff >> CAP_SYS_ADMIN) & 1;
-}
-
 /* Read the whole list (probe the length, then fetch; retry if it grew in
  * between).  The full list is needed even for a size query, because the
  * answer must be the length of the list as the caller may see it. */
@@ -184,7 +162,8 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
     op_inode_done(req, node);
     /* Without per-request credentials every caller is the daemon's user, and
      * the source filtered for it already. */
-    if (n > 0 && fs->creds && list_has_trusted(list, (size_t)n) && !caller_has_sys_admin(req))
+    if (n > 0 && fs->creds && list_has_trusted(list, (size_t)n) &&
+        !caller_has_cap(req, CAP_SYS_ADMIN))
         n = (ssize_t)list_drop_trusted(list, (size_t)n);
     if (n < 0)
         reply_err(req, xattr_err((int)-n));

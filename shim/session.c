@@ -22,6 +22,9 @@
 #include "shim/inode_table.h"
 #include "shim/mount_options.h"
 #include "shim/ops.h"
+#include "shim/proc_events.h"
+#include "shim/proc_reader.h"
+#include "shim/proc_table.h"
 #include "shim/unmount_guard.h"
 #include "shim/wire_tap.h"
 #include "trace/recorder.h"
@@ -233,6 +236,21 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
         fprintf(stderr, "fusetrace: out of memory\n");
         goto fail;
     }
+    /* Callers are described (to the recorder, and for per-request
+     * credentials) by threads of their own, subscribed before the mount
+     * exists: proc_events.h. */
+    /* Callers' groups and capabilities matter for per-request credentials
+     * and for the setuid bits a write must clear (op_write_buf). */
+    bool creds_matter = fs->creds || fs->cfg.cache == CACHE_NEVER;
+    fs->proc_events = rec_enabled() || creds_matter;
+    if (fs->proc_events) {
+        if (proc_reader_start(fs->creds) != 0) {
+            fprintf(stderr, "fusetrace: cannot start the identity thread\n");
+            fs->proc_events = false;
+            goto fail;
+        }
+        proc_events_start(creds_matter);
+    }
     return 0;
 fail:
     fs_close(fs);
@@ -241,6 +259,12 @@ fail:
 
 void fs_close(struct fs *fs)
 {
+    if (fs->proc_events) {
+        proc_events_stop();
+        proc_reader_stop();
+        proc_table_free();
+        fs->proc_events = false;
+    }
     if (fs->itab)
         itab_free(fs->itab);   /* closes source_fd, root's pinned fd */
     else if (fs->source_fd >= 0)

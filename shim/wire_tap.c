@@ -2,9 +2,14 @@
 #include "shim/wire_tap.h"
 
 #include <errno.h>
+#include <linux/fuse.h>
 #include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "shim/fs.h"
+#include "shim/proc_reader.h"
+#include "shim/proc_table.h"
 #include "trace/recorder.h"
 
 /* libfuse's worker threads enable cancellation only while they wait in this
@@ -13,12 +18,23 @@
  * point holding its locks, so recording runs with cancellation off. */
 static ssize_t tap_read(int fd, void *buf, size_t len, void *userdata)
 {
-    (void)userdata;
+    struct fs *fs = userdata;
     ssize_t n = read(fd, buf, len);
     if (n > 0) {
         int saved = errno, old;
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
         rec_wire_request(buf, (size_t)n);
+        /* Who the caller is, the recorder learns from the connector and
+         * the identity thread (proc_table.h); a caller they have not
+         * described yet is queued for a read, never read here. */
+        struct fuse_in_header ih;
+        if ((size_t)n >= sizeof ih) {
+            memcpy(&ih, buf, sizeof ih);
+            unsigned what = pt_note_request(ih.pid, PT_READ_IDENTITY |
+                                                    (fs->creds ? PT_READ_CREDS : 0));
+            if (what)
+                proc_reader_request(ih.pid, what, false);
+        }
         pthread_setcancelstate(old, NULL);
         errno = saved;
     }

@@ -1,7 +1,8 @@
 /* fusetrace_tp.h — the `fusetrace` LTTng-UST tracepoint provider.
  *
- * Events: fusetrace:request, :reply, :inode, :fh, :backing, :process (a
- * caller's identity, once per pid per thread per second), :manifest (a
+ * Events: fusetrace:request, :reply, :inode, :fh, :backing, :process (what
+ * /proc said about a process image), :process_event (fork, exec, exit,
+ * rename of a process, from the kernel's connector), :manifest (a
  * source object as the session first found it), :session.  See
  * tp_args.h for the field meanings.  Included by fusetrace_tp.c (which
  * creates the probes) and by the recorder's hot path (which calls them).
@@ -93,10 +94,25 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, backing,
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, process,
     LTTNG_UST_TP_ARGS(const struct tp_process *, p),
     LTTNG_UST_TP_FIELDS(
-        lttng_ust_field_integer(uint32_t, pid, p->pid)
+        lttng_ust_field_integer(uint32_t, tid, p->tid)
+        lttng_ust_field_integer(uint32_t, pid, p->tgid)
+        lttng_ust_field_integer(uint32_t, ppid, p->ppid)
+        lttng_ust_field_integer(uint64_t, image_ts, p->image_ts)
         lttng_ust_field_integer(int64_t, start_time, p->start_time)
         lttng_ust_field_string(comm, p->comm)
         lttng_ust_field_string(cmdline, p->cmdline)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, process_event,
+    LTTNG_UST_TP_ARGS(const struct tp_process_event *, e),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(int32_t, kind, e->kind)
+        lttng_ust_field_integer(uint64_t, ts_ns, e->ts_ns)
+        lttng_ust_field_integer(uint32_t, pid, e->pid)
+        lttng_ust_field_integer(uint32_t, tgid, e->tgid)
+        lttng_ust_field_integer(uint32_t, ppid, e->ppid)
+        lttng_ust_field_integer(uint32_t, ptgid, e->ptgid)
+        lttng_ust_field_integer(int32_t, exit_status, e->exit_status)
+        lttng_ust_field_string(comm, e->comm)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, manifest,
     LTTNG_UST_TP_ARGS(const struct tp_manifest *, m),

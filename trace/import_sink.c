@@ -24,8 +24,7 @@ static int db_failed(struct import_sink *s, const char *what, char *err, size_t 
 }
 
 struct import_sink *import_sink_create(const char *path, const struct session_facts *f,
-                                       size_t capture, const char *proc_root,
-                                       char *err, size_t errlen)
+                                       size_t capture, char *err, size_t errlen)
 {
     struct import_sink *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -37,7 +36,7 @@ struct import_sink *import_sink_create(const char *path, const struct session_fa
         free(s);
         return NULL;
     }
-    s->ing = ingest_new(&s->sink, (uint64_t)f->start_monotonic_ns, capture, proc_root);
+    s->ing = ingest_new(&s->sink, (uint64_t)f->start_monotonic_ns, capture);
     if (!s->ing) {
         snprintf(err, errlen, "out of memory");
         import_sink_close(s, true);

@@ -33,15 +33,13 @@ struct import_sink;
 /* Create the recording database at path (refused if it exists, made 0600)
  * with its session row.  Times in the records are absolute
  * CLOCK_MONOTONIC ns; f->start_monotonic_ns is the session's ts 0.
- * capture: bytes of file data kept per message.  proc_root: where a pid no
- * process record described is looked up ("/proc" for a live session; a
- * path that does not exist for a trace read later, whose pids may belong
- * to other processes by now: such a pid gets a row with its pid only).
- * NULL on failure. */
+ * capture: bytes of file data kept per message.  Processes are described
+ * by the records themselves (trace/rec_process.h): nothing is looked up in
+ * the live /proc.  NULL on failure. */
 struct import_sink *import_sink_create(const char *path, const struct session_facts *f,
-                                       size_t capture, const char *proc_root,
-                                       char *err, size_t errlen);
-/* Store one record (records come in timestamp order). */
+                                       size_t capture, char *err, size_t errlen);
+/* Store one record (records come in timestamp order: process events by
+ * the kernel's time they carry, as the writer merges them). */
 int import_sink_store(struct import_sink *s, const struct rec_hdr *h, char *err, size_t errlen);
 /* `events` events were lost at ts (absolute ns): counted, and a `loss` row. */
 int import_sink_loss(struct import_sink *s, uint64_t ts, uint64_t events, char *err, size_t errlen);

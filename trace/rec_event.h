@@ -13,18 +13,15 @@
 
 #include <stdint.h>
 
-/* The most a process record keeps of a command name and a command line. */
-#define PROC_COMM_MAX    64
-#define PROC_CMDLINE_MAX 1024
-
 enum rec_type {
     REC_T_REQUEST = 1,
     REC_T_REPLY,
     REC_T_INODE,
     REC_T_FH,
     REC_T_BACKING,
-    REC_T_PROC,                  /* process identity; not an event of its own */
+    REC_T_PROC,                  /* what /proc said about a process image */
     REC_T_MANIFEST,              /* a source object as first found (recorder.h) */
+    REC_T_PEVENT,                /* a process event of the kernel's connector */
 };
 
 enum {
@@ -78,12 +75,25 @@ struct rec_backing_rec {
     uint16_t has_name;
 };
 
+/* An identity (recorder.h, struct rec_proc_identity); h->ts is when it
+ * was read. */
 struct rec_proc_rec {
     int64_t start_time;          /* -1 when unknown */
-    uint32_t pid;
+    uint64_t image_ts;           /* see REC_IMAGE_* in recorder.h */
+    uint32_t tid, tgid, ppid;
     uint16_t comm_len, cmdline_len;   /* bytes after the struct, comm first */
     uint8_t have_comm, have_cmdline;
-    uint8_t pad[6];
+    uint8_t pad[2];
+};
+
+/* A process event (recorder.h, struct rec_proc_event); h->ts is the
+ * kernel's time of the event. */
+struct rec_pevent_rec {
+    uint8_t kind;                /* enum rec_proc_kind */
+    uint8_t pad[3];
+    int32_t exit_status;
+    uint32_t pid, tgid, ppid, ptgid;
+    char comm[16];               /* NUL-terminated */
 };
 
 /* Followed by name_len bytes of name, target_len bytes of symlink target,
@@ -102,5 +112,7 @@ struct rec_manifest_rec {
  * to backing calls are relative, so this only cuts pathological input. */
 #define REC_NAME_MAX     4096
 #define REC_HANDLE_MAX   128    /* MAX_HANDLE_SZ */
+#define REC_COMM_MAX     63     /* a process name (the kernel keeps 15 bytes) */
+#define REC_CMDLINE_MAX  1023   /* a command line, cut beyond this */
 
 #endif

@@ -20,7 +20,6 @@
 
 #include "trace/fusetrace_tp.h"
 #include "trace/rec_event.h"
-#include "trace/rec_process.h"
 #include "trace/rec_ring.h"
 #include "trace/rec_state.h"
 #include "wire/wire_decode.h"
@@ -41,8 +40,6 @@ struct thread_state {
     uint32_t last_opcode;      /* ... and its opcode, to size its reply */
     uint8_t *scratch;          /* LTTng-only gather buffer */
     bool key_set;
-    /* pids whose identity this thread reported recently (rec_process.h) */
-    struct { uint32_t pid, ident_gen; uint64_t ns; } seen[64];
 };
 static _Thread_local struct thread_state tl;
 
@@ -65,9 +62,9 @@ uint64_t rec_now_ns(void)
 uint64_t rec_current_unique(void) { return tl.cur_unique; }
 void rec_set_current_unique(uint64_t unique) { tl.cur_unique = unique; }
 
-void rec_identities_changed(void)
+void rec_set_process_clock(uint64_t (*complete_upto)(void))
 {
-    atomic_fetch_add_explicit(&rec_g.ident_gen, 1, memory_order_relaxed);
+    atomic_store(&rec_g.process_clock, complete_upto);
 }
 
 static uint32_t my_tid(void)
@@ -156,72 +153,6 @@ static void fill_hdr(struct rec_hdr *h, size_t size, uint8_t type, uint64_t ts,
 
 /* ---- wire ------------------------------------------------------------------ */
 
-/* Requests whose caller is certainly in a syscall, not in a page fault or
- * writeback holding its mmap lock (see the deadlock rule in
- * rec_process.h), and certainly waiting for us (so still alive). */
-static bool identity_safe(uint32_t opcode)
-{
-    switch (opcode) {
-    case FUSE_READ:
-    case FUSE_WRITE:
-    case FUSE_FORGET:
-    case FUSE_BATCH_FORGET:
-    case FUSE_INTERRUPT:
-    case FUSE_NOTIFY_REPLY:
-    case FUSE_INIT:
-    case FUSE_DESTROY:
-    case FUSE_RELEASE:
-    case FUSE_RELEASEDIR:
-        return false;
-    default:
-        return true;
-    }
-}
-
-/* Report the identity of a caller at most once per second per thread (see
- * rec_process.h for why this happens here and not on the writer). */
-static void note_process(struct rec_ring *r, uint32_t pid, uint64_t ts)
-{
-    unsigned slot = (pid * 2654435761u) >> 26;
-    uint32_t gen = atomic_load_explicit(&rec_g.ident_gen, memory_order_relaxed);
-    if (tl.seen[slot].pid == pid && tl.seen[slot].ident_gen == gen &&
-        ts - tl.seen[slot].ns < 1000000000ULL)
-        return;
-    tl.seen[slot].pid = pid;
-    tl.seen[slot].ident_gen = gen;
-    tl.seen[slot].ns = ts;
-    struct proc_ident id;
-    if (!proc_read("/proc", pid, true, &id))
-        return;                /* gone (an asynchronous request) */
-    size_t comm_len = id.have_comm ? strlen(id.comm) : 0;
-    size_t cmd_len = id.have_cmdline ? strlen(id.cmdline) : 0;
-    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process)) {
-        struct tp_process t = { .pid = pid, .start_time = id.start_time,
-                                .comm = id.comm, .cmdline = id.cmdline };
-        lttng_ust_do_tracepoint(fusetrace, process, &t);
-    }
-    if (!r)
-        return;
-    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_proc_rec) + comm_len + cmd_len);
-    if (size > r->max_rec)
-        return;
-    /* Not an event: no seen/lost accounting; without room in drop mode the
-     * writer reads /proc itself later. */
-    struct rec_hdr *h = ring_reserve(r, size, !rec_g.drop);
-    if (!h)
-        return;
-    fill_hdr(h, size, REC_T_PROC, ts, 0);
-    struct rec_proc_rec *p = (struct rec_proc_rec *)(h + 1);
-    *p = (struct rec_proc_rec){ .start_time = id.start_time, .pid = pid,
-                                .comm_len = (uint16_t)comm_len,
-                                .cmdline_len = (uint16_t)cmd_len,
-                                .have_comm = id.have_comm,
-                                .have_cmdline = id.have_cmdline };
-    memcpy(p + 1, id.comm, comm_len);
-    memcpy((char *)(p + 1) + comm_len, id.cmdline, cmd_len);
-    ring_commit(r, size);
-}
-
 void rec_wire_request(const void *buf, size_t len)
 {
     struct fuse_in_header ih;
@@ -238,8 +169,6 @@ void rec_wire_request(const void *buf, size_t len)
     size_t keep = wire_request_keep(buf, len, rec_g.capture);
     uint64_t ts = rec_now_ns();
     struct rec_ring *r = rec_g.sink ? enter() : NULL;
-    if (have_hdr && ih.pid && (r || rec_g.lttng) && identity_safe(ih.opcode))
-        note_process(r, ih.pid, ts);
 
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, request)) {
         struct tp_wire w = {
@@ -599,6 +528,86 @@ void rec_manifest(const struct rec_manifest_event *e)
             memcpy(q + name_len, e->link_target, target_len);
         if (data_len)
             memcpy(q + name_len + target_len, e->data, data_len);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+/* ---- processes ------------------------------------------------------------- */
+
+void rec_proc_event(const struct rec_proc_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    char comm[16];
+    memcpy(comm, e->comm, sizeof comm);
+    comm[sizeof comm - 1] = 0;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process_event)) {
+        struct tp_process_event t = {
+            .kind = e->kind, .ts_ns = e->ts, .pid = e->pid, .tgid = e->tgid,
+            .ppid = e->ppid, .ptgid = e->ptgid, .exit_status = e->exit_status,
+            .comm = e->kind == REC_PROC_COMM ? comm : "",
+        };
+        lttng_ust_do_tracepoint(fusetrace, process_event, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_pevent_rec));
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_PEVENT, e->ts, 0);
+        struct rec_pevent_rec *p = (struct rec_pevent_rec *)(h + 1);
+        *p = (struct rec_pevent_rec){
+            .kind = (uint8_t)e->kind, .exit_status = e->exit_status,
+            .pid = e->pid, .tgid = e->tgid, .ppid = e->ppid, .ptgid = e->ptgid,
+        };
+        if (e->kind == REC_PROC_COMM)
+            memcpy(p->comm, comm, sizeof comm);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_proc_identity(const struct rec_proc_identity *id)
+{
+    if (!rec_enabled() || !id)
+        return;
+    uint64_t ts = rec_now_ns();
+    size_t comm_len = id->comm ? bounded_strlen(id->comm, REC_COMM_MAX) : 0;
+    size_t cmd_len = id->cmdline ? bounded_strlen(id->cmdline, REC_CMDLINE_MAX) : 0;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process)) {
+        struct tp_process t = {
+            .tid = id->tid, .tgid = id->tgid, .ppid = id->ppid, .image_ts = id->image_ts,
+            .start_time = id->start_time,
+            .comm = id->comm ? id->comm : "", .cmdline = id->cmdline ? id->cmdline : "",
+        };
+        lttng_ust_do_tracepoint(fusetrace, process, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    /* A command line longer than a ring record allows is cut. */
+    size_t fixed = sizeof(struct rec_hdr) + sizeof(struct rec_proc_rec) + comm_len + 8;
+    if (fixed + cmd_len > r->max_rec)
+        cmd_len = r->max_rec > fixed ? r->max_rec - fixed : 0;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_proc_rec) + comm_len + cmd_len);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_PROC, ts, 0);
+        struct rec_proc_rec *p = (struct rec_proc_rec *)(h + 1);
+        *p = (struct rec_proc_rec){
+            .start_time = id->start_time, .image_ts = id->image_ts,
+            .tid = id->tid, .tgid = id->tgid, .ppid = id->ppid,
+            .comm_len = (uint16_t)comm_len, .cmdline_len = (uint16_t)cmd_len,
+            .have_comm = id->comm != NULL, .have_cmdline = id->cmdline != NULL,
+        };
+        memcpy(p + 1, id->comm, comm_len);
+        memcpy((char *)(p + 1) + comm_len, id->cmdline, cmd_len);
         ring_commit(r, size);
     }
     leave(r);

@@ -31,7 +31,7 @@ struct ingest {
      * pointers: identical literals in different translation units are only
      * merged when the compiler optimises, and call_name.name is UNIQUE. */
     const char *call_text[256];
-    struct proc_cache procs;
+    struct pmodel procs;       /* the processes behind requests (rec_process.h) */
     struct rmap threads;       /* tid + 1 -> thread.id */
     int64_t next_thread;
     uint32_t last_tid;         /* one-entry cache in front of `threads` */
@@ -47,8 +47,9 @@ static int64_t rel(const struct ingest *g, uint64_t ts)
     return (int64_t)(ts - g->start_mono);
 }
 
-struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture,
-                          const char *proc_root)
+static int store_process(void *ctx, const struct pimage *img);
+
+struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture)
 {
     struct ingest *g = calloc(1, sizeof *g);
     if (!g)
@@ -56,15 +57,12 @@ struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture
     g->sink = sink;
     g->start_mono = start_mono;
     g->capture = capture;
-    proc_cache_init(&g->procs);
-    if (proc_root)
-        g->procs.proc_root = proc_root;
+    pm_init(&g->procs, store_process, g);
     /* Paths are built from the parent's path; the root is known. */
     char *root = strdup("/");
     if (!root || !rmap_put(&g->paths, FUSE_ROOT_ID, (uint64_t)(uintptr_t)root)) {
         free(root);
         rmap_free(&g->paths);
-        proc_cache_free(&g->procs);
         free(g);
         return NULL;
     }
@@ -83,7 +81,11 @@ void ingest_free(struct ingest *g)
     rmap_free(&g->inflight);
     rmap_free(&g->calls);
     rmap_free(&g->threads);
-    proc_cache_free(&g->procs);
+#ifndef NDEBUG
+    if (!pm_check(&g->procs))
+        abort();
+#endif
+    pm_free(&g->procs);
     free(g);
 }
 
@@ -148,34 +150,102 @@ static void bind_extra(struct batch *b, const struct wire_extra *x)
 
 /* ---- records ----------------------------------------------------------------- */
 
-static int store_process(struct ingest *g, const struct rec_hdr *h, int64_t id,
-                         const struct proc_ident *p)
+static const char *const origin_names[] = {
+    [PIMG_SEEN] = NULL, [PIMG_FORK] = "fork", [PIMG_EXEC] = "exec",
+};
+
+/* A process row, written again (INSERT OR REPLACE) each time the model
+ * learns more about the image. */
+static int store_process(void *ctx, const struct pimage *img)
 {
+    struct ingest *g = ctx;
     struct batch *b = &g->sink->b[T_PROCESS];
-    batch_int(b, id);
-    batch_int(b, p->pid);
-    batch_opt(b, p->start_time >= 0, p->start_time);
-    batch_int(b, rel(g, h->ts));
-    batch_text(b, p->have_comm ? p->comm : NULL, strlen(p->comm));
-    batch_text(b, p->have_cmdline ? p->cmdline : NULL, strlen(p->cmdline));
+    int64_t first = rel(g, img->first_ts);
+    batch_int(b, img->row);
+    batch_int(b, img->pid);
+    batch_int(b, first > 0 ? first : 0);
+    batch_int(b, img->command);
+    batch_opt(b, img->start_time >= 0, img->start_time);
+    batch_text(b, img->comm, img->comm ? strlen(img->comm) : 0);
+    batch_text(b, img->cmdline, img->cmdline ? strlen(img->cmdline) : 0);
+    batch_opt(b, img->ppid != 0, img->ppid);
+    batch_opt(b, img->parent && img->parent->row, img->parent ? img->parent->row : 0);
+    batch_opt(b, img->replaced && img->replaced->row, img->replaced ? img->replaced->row : 0);
+    const char *origin = origin_names[img->origin];
+    batch_text(b, origin, origin ? strlen(origin) : 0);
+    batch_opt(b, img->exited, rel(g, img->exit_ts));
+    bool exited_normally = img->exited && (img->exit_status & 0x7f) == 0;
+    bool killed = img->exited && !exited_normally;
+    batch_opt(b, exited_normally, (img->exit_status >> 8) & 0xff);
+    batch_opt(b, killed, img->exit_status & 0x7f);
     return batch_row(b);
+}
+
+/* The row of the image a process event or identity concerns, if any. */
+static int64_t row_of(const struct pmodel *m, uint32_t tgid)
+{
+    uint64_t v;
+    if (!rmap_get(&m->cur, tgid, &v))
+        return 0;
+    return ((const struct pimage *)(uintptr_t)v)->row;
 }
 
 static int do_proc(struct ingest *g, const struct rec_hdr *h)
 {
     const struct rec_proc_rec *e = (const void *)(h + 1);
     const char *text = (const char *)(e + 1);
-    struct proc_ident id = { .pid = e->pid, .start_time = e->start_time,
-                             .have_comm = e->have_comm, .have_cmdline = e->have_cmdline };
-    size_t cl = e->comm_len < PROC_COMM_MAX - 1 ? e->comm_len : PROC_COMM_MAX - 1;
-    size_t ml = e->cmdline_len < PROC_CMDLINE_MAX - 1 ? e->cmdline_len : PROC_CMDLINE_MAX - 1;
-    memcpy(id.comm, text, cl);
-    id.comm[cl] = 0;
-    memcpy(id.cmdline, text + e->comm_len, ml);
-    id.cmdline[ml] = 0;
-    bool is_new;
-    int64_t pid_id = proc_note(&g->procs, &id, &is_new);
-    return is_new ? store_process(g, h, pid_id, &id) : SQLITE_OK;
+    char comm[REC_COMM_MAX + 1], cmdline[REC_CMDLINE_MAX + 1];
+    size_t cl = e->comm_len < REC_COMM_MAX ? e->comm_len : REC_COMM_MAX;
+    size_t ml = e->cmdline_len < REC_CMDLINE_MAX ? e->cmdline_len : REC_CMDLINE_MAX;
+    memcpy(comm, text, cl);
+    comm[cl] = 0;
+    memcpy(cmdline, text + e->comm_len, ml);
+    cmdline[ml] = 0;
+    pm_identity(&g->procs, e, e->have_comm ? comm : NULL, e->have_cmdline ? cmdline : NULL,
+                h->ts);
+    if (g->procs.rc != SQLITE_OK)
+        return g->procs.rc;
+    struct batch *b = &g->sink->b[T_PROCESS_EVENT];
+    int64_t row = row_of(&g->procs, e->tgid);
+    bool image = e->image_ts != REC_IMAGE_OLDER && e->image_ts != REC_IMAGE_UNKNOWN;
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, REC_PROC_IDENTITY);
+    batch_int(b, e->tid ? e->tid : e->tgid);
+    batch_int(b, e->tgid);
+    batch_opt(b, row != 0, row);
+    batch_opt(b, e->ppid != 0, e->ppid);
+    batch_null(b);
+    batch_opt(b, image, rel(g, e->image_ts));
+    batch_opt(b, e->start_time >= 0, e->start_time);
+    batch_text(b, e->have_comm ? comm : NULL, cl);
+    batch_text(b, e->have_cmdline ? cmdline : NULL, ml);
+    return batch_row(b);
+}
+
+static int do_pevent(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_pevent_rec *e = (const struct rec_pevent_rec *)(h + 1);
+    pm_event(&g->procs, e, h->ts);
+    if (g->procs.rc != SQLITE_OK)
+        return g->procs.rc;
+    struct batch *b = &g->sink->b[T_PROCESS_EVENT];
+    int64_t row = row_of(&g->procs, e->tgid);
+    char comm[sizeof e->comm + 1];
+    memcpy(comm, e->comm, sizeof e->comm);
+    comm[sizeof e->comm] = 0;
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, e->kind);
+    batch_int(b, e->pid);
+    batch_int(b, e->tgid);
+    batch_opt(b, row != 0 && (e->kind != REC_PROC_FORK || e->pid == e->tgid), row);
+    batch_opt(b, e->kind == REC_PROC_FORK, e->ptgid);
+    batch_opt(b, e->kind == REC_PROC_EXIT, e->exit_status);
+    if (e->kind == REC_PROC_COMM) {
+        batch_null(b);
+        batch_null(b);
+        batch_text(b, comm, strlen(comm));
+    }
+    return batch_row(b);
 }
 
 static int do_request(struct ingest *g, const struct rec_hdr *h)
@@ -191,11 +261,9 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
 
     int64_t process_id = 0;
     if (q.ok && q.pid) {
-        struct proc_ident fresh;
-        bool is_new;
-        process_id = proc_lookup(&g->procs, q.pid, &fresh, &is_new);
-        if (is_new && (rc = store_process(g, h, process_id, &fresh)) != SQLITE_OK)
-            return rc;
+        process_id = pm_request(&g->procs, q.pid, h->ts);
+        if (g->procs.rc != SQLITE_OK)
+            return g->procs.rc;
     }
     if (q.ok && (q.opcode == FUSE_INIT) && (q.present & WF_INIT)) {
         rc = sink_init_kernel(g->sink, q.init_major, q.init_minor,
@@ -623,6 +691,7 @@ int ingest_store(struct ingest *g, const struct rec_hdr *h)
     case REC_T_FH:       return do_fh(g, h);
     case REC_T_BACKING:  return do_backing(g, h);
     case REC_T_MANIFEST: return do_manifest(g, h);
+    case REC_T_PEVENT:   return do_pevent(g, h);
     default:             return SQLITE_OK;
     }
 }
@@ -666,9 +735,6 @@ int ingest_record(struct ingest *g, const struct rec_hdr *h)
     int rc = begin(g);
     if (rc != SQLITE_OK)
         return rc;
-    /* Process identities ride along with events but are not events. */
-    if (h->type == REC_T_PROC)
-        return do_proc(g, h);
     g->cnt.seen++;
     if (h->type == REC_T_REQUEST)
         g->cnt.req_seen++;

@@ -11,12 +11,9 @@
  *     trace/import_sink.h, built on the batch API below (ingest_record,
  *     ingest_commit...), which adds transactions and counters.
  * tests/replay/import.sh compares a direct recording with an imported one
- * row by row.
- *
- * What an importer cannot know is passed in: `proc_root` is where a pid
- * no process record described is looked up ("/proc" live; a path that does
- * not exist for a trace read later, whose pids may belong to other
- * processes by now: such a pid gets a row with its pid only).
+ * row by row.  Nothing here reads /proc: processes are described by the
+ * records themselves (rec_process.h), so a trace read later gives the same
+ * rows as the recording made live.
  */
 #ifndef FUSETRACE_TRACE_REC_INGEST_H
 #define FUSETRACE_TRACE_REC_INGEST_H
@@ -31,10 +28,8 @@ struct ingest;
 
 /* The sink must have been created with sink_create(); it stays the
  * caller's.  start_mono: the session's ts 0.  capture: bytes of file data
- * kept per message (--capture-data).  proc_root: see above (NULL = /proc).
- * Returns NULL when out of memory. */
-struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture,
-                          const char *proc_root);
+ * kept per message (--capture-data).  Returns NULL when out of memory. */
+struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture);
 void ingest_free(struct ingest *g);
 
 /* Decode one record (records come in timestamp order) and add its rows to

@@ -1,75 +1,112 @@
-/* rec_process.h — process attribution.
+/* rec_process.h — the writer's picture of the processes behind requests.
  *
- * A request carries only a pid.  The process behind it is identified by
- * (pid, start time) — /proc/PID/stat field 22 — so that a recycled pid
- * never merges two processes — and described by its command name and
- * command line.
+ * A request carries only the thread id of its caller.  The recorder never
+ * reads /proc (recorder.h says why); it is told, in records that travel
+ * through the rings like every event:
+ *   - process events, from the kernel's connector, stamped with the
+ *     kernel's time: FORK (with the forking task), EXEC, EXIT (with the
+ *     wait status), COMM (a prctl rename), and COMMAND (`record`'s child);
+ *   - identities, read from /proc by a thread that serves no request:
+ *     pid, parent, start time, name and command line of one program image,
+ *     named by `image_ts`, the time of the fork or exec that began it.
  *
- * Where: a synchronous request's caller is blocked in its syscall until we
- * reply, so it is certainly alive while the worker thread handles the
- * request; by the time the writer thread gets to the request a short-lived
- * process (a compiler run by make) may be gone.  The hot path therefore
- * reads /proc itself, once per pid per thread per second (a small
- * thread-local cache; /proc files are in memory, no lock is held), and
- * sends the identity to the writer as a record.  The writer keeps the
- * pid -> surrogate id map, assigns a new id when the start time changes
- * (a recycled pid) or the command name does (an execve), and only reads
- * /proc itself for a pid no record described (drop mode).
+ * The model keeps one *image* per program a process ran: a fork begins
+ * one (its name and command line are the parent's until it execs), each
+ * exec begins the next (which "replaced" the previous).  Records are
+ * applied in time order (the writer holds requests back until the
+ * connector has caught up with them, see rec_writer.c), so a request is
+ * attributed to the image its process was running when it was made.
  *
- * Deadlock rule: reading /proc/PID/cmdline takes the target's mmap lock.
- * A READ (or WRITE) request may come from a page fault of that process
- * while it holds its mmap lock, and another of its threads may be queued
- * for the lock in write mode: reading cmdline then would wait for a reply
- * we have not sent.  So identities are only taken on requests that cannot
- * come from a fault (see rec_hotpath.c), and the writer's fallback reads
- * stat and comm, which do not take the mmap lock, but never cmdline.
+ * Rows: an image becomes a row of `process` ("materialised") when a
+ * request names it, when it descends from COMMAND, or when a row descends
+ * from it (its parent and the image it replaced are rows too).  A row is
+ * written again (INSERT OR REPLACE) whenever something about it is
+ * learned later: its identity, its parent, its exit.  Images nobody needs
+ * are never written, so the machine's other processes cost memory only
+ * while they live.
+ *
+ * Without the connector (identities with REC_IMAGE_UNKNOWN) images are
+ * inferred from identities alone: a new start time is a new process, a
+ * new name or command line under the same start time an exec — noticed
+ * as late as the identity thread reads it.
+ *
+ * Invariants (checked by pm_check in debug builds): every image in the
+ * pid map has refs >= 1; a materialised image's parent and replaced
+ * images are materialised; row ids are 1..next_row-1, each used once.
  */
 #ifndef FUSETRACE_TRACE_REC_PROCESS_H
 #define FUSETRACE_TRACE_REC_PROCESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "trace/rec_event.h"   /* PROC_COMM_MAX, PROC_CMDLINE_MAX */
+#include "trace/rec_event.h"
 #include "util/u64map.h"
 
-
-/* What /proc says about a process. */
-struct proc_ident {
-    uint32_t pid;
-    int64_t start_time;        /* clock ticks after boot, -1 if unknown */
-    char comm[PROC_COMM_MAX];
-    char cmdline[PROC_CMDLINE_MAX];
-    bool have_comm, have_cmdline;
+enum pimage_origin {
+    PIMG_SEEN = 0,             /* first seen running: began unobserved */
+    PIMG_FORK = 1,             /* began with a FORK event */
+    PIMG_EXEC = 2,             /* began with an EXEC event */
 };
 
-/* Read /proc/PID/{stat,comm} and, when with_cmdline, cmdline (root is
- * "/proc" outside tests).  Returns false when the process is gone. */
-bool proc_read(const char *root, uint32_t pid, bool with_cmdline, struct proc_ident *out);
+struct pimage {
+    int64_t row;               /* process.id once materialised, else 0 */
+    uint32_t pid;
+    uint32_t ppid;             /* parent process id, 0 while unknown */
+    uint64_t key;              /* image_ts it stands for (REC_IMAGE_OLDER: unknown) */
+    uint64_t first_ts;         /* absolute ns: its fork/exec, or when first seen */
+    enum pimage_origin origin;
+    struct pimage *parent;     /* the image that forked its process */
+    struct pimage *replaced;   /* the image it replaced by exec */
+    int refs;
+    bool described;            /* comm/cmdline known (read, or inherited at fork) */
+    bool tracked;              /* COMMAND or a descendant of it */
+    bool command;              /* an image of COMMAND's own process */
+    bool exited;
+    bool renamed;              /* changed its name itself (prctl) */
+    int64_t start_time;        /* -1 unknown */
+    char *comm, *cmdline;      /* NULL unknown */
+    uint64_t exit_ts;
+    int32_t exit_status;       /* wait(2) status */
+};
+
+/* Called for every image whose row must be (re)written. */
+typedef int (*pm_emit_fn)(void *ctx, const struct pimage *img);
+
+struct pmodel {
+    struct rmap cur;           /* pid -> struct pimage * (its current image) */
+    struct rmap threads;       /* tid -> tgid, for threads other than leaders */
+    int64_t next_row;
+    pm_emit_fn emit;
+    void *ctx;
+    int rc;                    /* first error of emit (SQLite code), 0 if none */
+    /* Exited images leave `cur` a while after their exit (an exec by a
+     * non-leader thread reports the old leader's exit just before the
+     * exec): a FIFO of them, oldest first. */
+    struct pimage **gone;
+    size_t gone_head, gone_n, gone_cap;
+};
+
+void pm_init(struct pmodel *m, pm_emit_fn emit, void *ctx);
+void pm_free(struct pmodel *m);
+
+/* The process row for a request of thread `tid` at `ts` (materialised
+ * now if needed); 0 for tid 0.  Returns the row id, or 0 with m->rc set
+ * on failure. */
+int64_t pm_request(struct pmodel *m, uint32_t tid, uint64_t ts);
+
+/* Apply a process event (h->ts: the kernel's time) or an identity. */
+void pm_event(struct pmodel *m, const struct rec_pevent_rec *e, uint64_t ts);
+void pm_identity(struct pmodel *m, const struct rec_proc_rec *r, const char *comm,
+                 const char *cmdline, uint64_t ts);
+
+/* Verify the invariants above; false (and a message on stderr) if one
+ * does not hold. */
+bool pm_check(const struct pmodel *m);
 
 /* Parse field 22 (starttime) of a /proc/PID/stat line; -1 if malformed.
  * comm may contain spaces and parentheses. */
 int64_t proc_parse_starttime(const char *stat, size_t len);
-
-/* ---- writer side ---------------------------------------------------------- */
-
-struct proc_cache {
-    struct rmap by_pid;        /* pid -> struct proc_entry * */
-    int64_t next_id;
-    const char *proc_root;
-};
-
-void proc_cache_init(struct proc_cache *c);
-void proc_cache_free(struct proc_cache *c);
-
-/* An identity reported by the hot path.  Returns the surrogate id; *is_new
- * says whether it is a process not seen before (store it). */
-int64_t proc_note(struct proc_cache *c, const struct proc_ident *id, bool *is_new);
-
-/* Surrogate id for a request's pid (0 for pid 0).  A pid nobody described
- * is read from /proc now, without its command line (*fresh filled,
- * *is_new set). */
-int64_t proc_lookup(struct proc_cache *c, uint32_t pid, struct proc_ident *fresh,
-                    bool *is_new);
 
 #endif

@@ -50,12 +50,19 @@ static const struct {
     [T_BACKING] = { "INSERT INTO backing_call(ts,unique_id,thread,call_id,fd,arg,result,"
                     "err,dur_ns,name)", 10, W(9, 10) },
     [T_CALL] = { "INSERT OR REPLACE INTO call_name(id,name)", 2, W(2) },
-    [T_PROCESS] = { "INSERT INTO process(id,pid,start_time,first_ts,comm,cmdline)", 6, W(6) },
+    /* Rewritten as the writer learns more (rec_process.h).
+     * 7: running processes described from /proc; 14: exits, trees. */
+    [T_PROCESS] = { "INSERT OR REPLACE INTO process(id,pid,first_ts,command,start_time,comm,"
+                    "cmdline,ppid,parent_id,replaced_id,origin,exit_ts,exit_code,exit_signal)",
+                    14, W(7, 14) },
     [T_LOSS] = { "INSERT INTO loss(ts,thread,events)", 3, W(3) },
     [T_MANIFEST] = { "INSERT INTO manifest(ts,unique_id,nodeid,parent,name,mode,size,uid,gid,"
                      "rdev,nlink,dev,ino,atime_ns,mtime_ns,ctime_ns,link_target,data)", 18,
                      W(16, 18) },
     [T_THREAD] = { "INSERT INTO thread(id,tid)", 2, W(2) },
+    /* 8: fork, exec, exit, rename, COMMAND; 12: identities */
+    [T_PROCESS_EVENT] = { "INSERT INTO process_event(ts,kind,pid,tgid,process_id,ppid,"
+                          "exit_status,image_ts,start_time,comm,cmdline)", 11, W(7, 11) },
 };
 #undef W
 

@@ -21,9 +21,8 @@ struct rec_global {
     size_t capture;            /* bytes of file data to keep */
     size_t ring_cap, max_rec;
     uint64_t start_mono;       /* rec_now_ns() at recorder_open */
-    /* Bumped by rec_identities_changed(): every thread re-reads the
-     * identity of each pid it meets next (a process it knew has exec'd). */
-    _Atomic uint32_t ident_gen;
+    /* rec_set_process_clock(): see recorder.h; read by the writer. */
+    _Atomic(uint64_t (*)(void)) process_clock;
     /* Events that found no ring (table full or out of memory). */
     _Atomic uint64_t noring_seen, noring_lost;
 };

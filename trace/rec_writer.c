@@ -24,6 +24,12 @@
 #include "trace/recorder.h"
 
 #define DRAIN_BUDGET 4096
+/* The longest a record waits for the process events that may explain it
+ * (rec_set_process_clock): the connector's thread is normally behind by
+ * microseconds; under a storm of process events elsewhere on the machine
+ * it may fall further behind, and then attribution is best effort rather
+ * than the recording late. */
+#define PROCESS_HOLD_NS 250000000ULL
 
 struct writer {
     pthread_t th;
@@ -41,16 +47,14 @@ struct writer {
     uint64_t sink_lost;        /* events lost to a database failure */
     uint64_t txn_start;
     uint64_t last_ts;
+
+    uint64_t process_upto;     /* process events before this are in the rings */
+    bool final;                /* producers are gone: take everything */
 };
 
 static int64_t rel(const struct writer *w, uint64_t ts)
 {
     return (int64_t)(ts - w->start_mono);
-}
-
-static bool is_event(const struct rec_hdr *h)
-{
-    return h->type != REC_T_PROC;
 }
 
 /* ---- counters --------------------------------------------------------------- */
@@ -107,26 +111,23 @@ static void process(struct writer *w, const struct rec_hdr *h)
 {
     w->last_ts = h->ts;
     if (!w->sink || w->failed) {
-        if (is_event(h))
-            w->sink_lost++;
+        w->sink_lost++;
         return;
     }
     if (!w->sink->in_txn) {
         if (sink_begin(w->sink) != SQLITE_OK) {
-            if (is_event(h))
-                w->pending++;
+            w->pending++;
             fail(w, "starting a transaction");
             return;
         }
         w->txn_start = rec_now_ns();
     }
-    /* Process identities ride along with events but are not events. */
-    if (is_event(h))
-        w->pending++;
+    w->pending++;
     if (ingest_store(w->ing, h) != SQLITE_OK) {
         const char *what;
         switch (h->type) {
-        case REC_T_PROC:     what = "storing a process"; break;
+        case REC_T_PROC:     what = "storing a process identity"; break;
+        case REC_T_PEVENT:   what = "storing a process event"; break;
         case REC_T_REQUEST:  what = "storing a request"; break;
         case REC_T_REPLY:    what = "storing a reply"; break;
         case REC_T_INODE:    what = "storing an inode event"; break;
@@ -180,6 +181,20 @@ static bool sane(const struct rec_ring *r, const struct rec_hdr *h, uint64_t lef
         && h->size <= left;
 }
 
+/* Whether a record of time ts may be stored now: the process events
+ * before it have reached the rings, or it has waited long enough. */
+static bool may_take(struct writer *w, uint64_t ts)
+{
+    uint64_t (*clock)(void) = atomic_load_explicit(&rec_g.process_clock, memory_order_acquire);
+    if (w->final || !clock || ts <= w->process_upto)
+        return true;
+    w->process_upto = clock();
+    if (ts <= w->process_upto)
+        return true;
+    uint64_t now = rec_now_ns();
+    return now > ts && now - ts > PROCESS_HOLD_NS;
+}
+
 static size_t drain(struct writer *w, size_t budget)
 {
     size_t done = 0;
@@ -206,7 +221,7 @@ static size_t drain(struct writer *w, size_t budget)
                 second_ts = ts;
             }
         }
-        if (best < 0)
+        if (best < 0 || !may_take(w, best_ts))
             break;
         struct rec_ring *r = &rec_rings[best];
         uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -223,7 +238,8 @@ static size_t drain(struct writer *w, size_t budget)
             process(w, h);
             t += h->size;
             done++;
-        } while (t != hd && done < budget && peek(r, t)->ts <= second_ts);
+        } while (t != hd && done < budget && peek(r, t)->ts <= second_ts &&
+                 may_take(w, peek(r, t)->ts));
         atomic_store_explicit(&r->tail, t, memory_order_release);
         log_loss(w, r);
     }
@@ -259,6 +275,7 @@ static void *writer_main(void *arg)
         if (atomic_load(&w->stop)) {
             /* Producers are out (recorder_close waited for them): what is
              * in the rings now is everything. */
+            w->final = true;
             while (drain(w, DRAIN_BUDGET))
                 ;
             break;
@@ -279,7 +296,7 @@ struct writer *writer_start(struct sink *sink, uint64_t start_mono, size_t captu
     }
     w->sink = sink;
     w->start_mono = start_mono;
-    w->ing = ingest_new(sink, start_mono, capture, NULL);
+    w->ing = ingest_new(sink, start_mono, capture);
     if (!w->ing) {
         free(w);
         snprintf(err, errlen, "out of memory");

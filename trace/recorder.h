@@ -78,17 +78,63 @@ void rec_wire_request(const void *buf, size_t len);
  * notification (unique == 0, error = notify code). */
 void rec_wire_reply(const struct iovec *iov, int count);
 
-/* A process the daemon knows has just exec'd (`record`'s child, which
- * enters the mount before it runs COMMAND): identities cached on the hot
- * path are read again, so what the new program does is attributed to it
- * (see rec_process.h). */
-void rec_identities_changed(void);
-
 uint64_t rec_current_unique(void);
 void rec_set_current_unique(uint64_t unique);
 
 /* Monotonic nanoseconds, the clock every event uses. */
 uint64_t rec_now_ns(void);
+
+/* ---- processes ------------------------------------------------------------
+ *
+ * The recorder never reads /proc: a request carries only the caller's
+ * thread id, and reading the caller's /proc entries on the thread that
+ * serves it can wait for the caller itself (an exec holds the locks that
+ * /proc/PID/stat takes while it waits for the FLUSH of its close-on-exec
+ * files).  Processes are described to the recorder instead, from threads
+ * that serve no request (shim/proc_events.c, shim/proc_reader.c), and the
+ * writer joins the descriptions to the requests by pid and time
+ * (rec_process.h). */
+
+enum rec_proc_kind {
+    REC_PROC_FORK = 1,         /* pid/tgid: the new task; ppid/ptgid: the task that forked it */
+    REC_PROC_EXEC,             /* tgid exec'd (pid: the thread that did) */
+    REC_PROC_EXIT,             /* pid/tgid ended; exit_status as wait(2) reports it */
+    REC_PROC_COMM,             /* pid/tgid renamed itself (prctl): comm */
+    REC_PROC_COMMAND,          /* tgid is `record`'s COMMAND */
+    REC_PROC_IDENTITY,         /* (process_event.kind of a rec_proc_identity) */
+};
+
+/* One event of the kernel's process events connector, or COMMAND. */
+struct rec_proc_event {
+    enum rec_proc_kind kind;
+    uint64_t ts;               /* CLOCK_MONOTONIC ns of the event (the connector's stamp) */
+    uint32_t pid, tgid, ppid, ptgid;
+    int32_t exit_status;
+    char comm[16];
+};
+void rec_proc_event(const struct rec_proc_event *e);
+
+/* image_ts of an identity: the time of the fork or exec that began the
+ * program image that was read (as the connector reported it), or one of: */
+#define REC_IMAGE_OLDER   0            /* began before the connector listened */
+#define REC_IMAGE_UNKNOWN UINT64_MAX   /* no connector: which image is unknown */
+
+/* What /proc said about one process image. */
+struct rec_proc_identity {
+    uint32_t tid, tgid;        /* the thread asked about, its process */
+    uint32_t ppid;             /* parent process, 0 if unknown */
+    uint64_t image_ts;
+    int64_t start_time;        /* /proc/PID/stat field 22, -1 if unknown */
+    const char *comm, *cmdline;   /* NULL if unknown */
+};
+void rec_proc_identity(const struct rec_proc_identity *id);
+
+/* The writer merges process events by their kernel time with the requests
+ * they explain (a request of a new program must come after its EXEC).
+ * `complete_upto` returns a time before which every process event has been
+ * handed to rec_proc_event(); the writer holds newer records back a little
+ * until it has.  Call before recording begins; NULL: no such source. */
+void rec_set_process_clock(uint64_t (*complete_upto)(void));
 
 /* ---- semantic events from the shim --------------------------------------- */
 

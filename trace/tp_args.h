@@ -54,10 +54,19 @@ struct tp_backing {
     const char *name;          /* "" when none */
 };
 
-struct tp_process {
-    uint32_t pid;
+struct tp_process {             /* recorder.h: struct rec_proc_identity */
+    uint32_t tid, tgid, ppid;
+    uint64_t image_ts;
     int64_t start_time;
     const char *comm, *cmdline;   /* "" when unknown */
+};
+
+struct tp_process_event {       /* recorder.h: struct rec_proc_event */
+    int32_t kind;
+    uint64_t ts_ns;               /* the kernel's time of the event */
+    uint32_t pid, tgid, ppid, ptgid;
+    int32_t exit_status;
+    const char *comm;             /* "" unless kind is COMM */
 };
 
 struct tp_manifest {

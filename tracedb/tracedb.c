@@ -261,8 +261,8 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
         return -1;
     }
     if (version < FUSETRACE_SCHEMA_VERSION) {
-        /* Version 1 kept the tid in every event row (version 2 numbers
-         * threads in `thread`); its own views still work in any sqlite3. */
+        /* Older layouts (db_format.h); their own views still work in any
+         * sqlite3. */
         snprintf(err, errlen, "%s: recorded by an older fusetrace (schema version %d; "
                  "this build reads version %d; the recording's own views still "
                  "work in sqlite3)", shown, version, FUSETRACE_SCHEMA_VERSION);

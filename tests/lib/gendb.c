@@ -210,17 +210,18 @@ struct node {
 };
 
 struct proc {
-    int64_t id, pid;
+    int64_t id, pid, parent_id;    /* parent_id 0: none */
     const char *comm, *cmdline;
 };
 
+/* COMMAND (make) and what it ran: sh ran cat. */
 static const struct proc procs[] = {
-    { 1, 4242, "make", "make -j2" },
-    { 2, 4250, "cc1", "cc1 -quiet main.c" },
-    { 3, 4251, "cc1", "cc1 -quiet util.c" },
-    { 4, 4260, "ld", "ld -o app main.o util.o" },
-    { 5, 4270, "sh", "sh -c ls -l" },
-    { 6, 4280, "cat", "cat README" },
+    { 1, 4242, 0, "make", "make -j2" },
+    { 2, 4250, 1, "cc1", "cc1 -quiet main.c" },
+    { 3, 4251, 1, "cc1", "cc1 -quiet util.c" },
+    { 4, 4260, 1, "ld", "ld -o app main.o util.o" },
+    { 5, 4270, 1, "sh", "sh -c ls -l" },
+    { 6, 4280, 5, "cat", "cat README" },
 };
 #define NPROCS ((int)(sizeof procs / sizeof *procs))
 
@@ -697,13 +698,25 @@ int main(int argc, char **argv)
             sqlite3_reset(st);
         }
         sqlite3_finalize(st);
-        sqlite3_prepare_v2(db, "INSERT INTO process VALUES (?,?,NULL,?,?,?)", -1, &st, NULL);
+        sqlite3_prepare_v2(db, "INSERT INTO process(id,pid,first_ts,comm,cmdline,parent_id,ppid,"
+                               "origin,command) VALUES (?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
         for (int i = 0; i < NPROCS; i++) {
+            const struct proc *pp = procs[i].parent_id ? &procs[procs[i].parent_id - 1] : NULL;
             sqlite3_bind_int64(st, 1, procs[i].id);
             sqlite3_bind_int64(st, 2, procs[i].pid);
             sqlite3_bind_int64(st, 3, i * 1000);
             sqlite3_bind_text(st, 4, procs[i].comm, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 5, procs[i].cmdline, -1, SQLITE_STATIC);
+            if (pp) {
+                sqlite3_bind_int64(st, 6, pp->id);
+                sqlite3_bind_int64(st, 7, pp->pid);
+                sqlite3_bind_text(st, 8, "exec", -1, SQLITE_STATIC);
+            } else {
+                sqlite3_bind_null(st, 6);
+                sqlite3_bind_null(st, 7);
+                sqlite3_bind_null(st, 8);
+            }
+            sqlite3_bind_int(st, 9, procs[i].id == 1);
             sqlite3_step(st);
             sqlite3_reset(st);
         }

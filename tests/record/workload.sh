@@ -59,8 +59,14 @@ expect "INIT recorded with the negotiated protocol" \
 	"$(q "$db" 'SELECT proto_major >= 7 AND max_write > 0 FROM session')" 1
 expect_ge "backing calls recorded" "$(q "$db" 'SELECT count(*) FROM backing_call')" 1000
 expect_ge "processes attributed" "$(q "$db" "SELECT count(DISTINCT process_id) FROM request WHERE process_id IS NOT NULL")" 3
-expect "cmdline captured once per process" \
-	"$(q "$db" "SELECT count(*) FROM process WHERE cmdline LIKE 'git%commit%'")" 1
+# one image ran git commit (processes it forked inherit its command line
+# until they exec: rows of their own, origin 'fork')
+expect "git commit exec'd once" \
+	"$(q "$db" "SELECT count(*) FROM process WHERE cmdline LIKE 'git%commit%' AND origin IS NOT 'fork'")" 1
+expect "git commit's forks name it as their parent" \
+	"$(q "$db" "SELECT count(*) FROM process c JOIN process p ON p.id = c.parent_id
+	            WHERE c.cmdline LIKE 'git%commit%' AND c.origin = 'fork'
+	              AND p.cmdline NOT LIKE 'git%commit%'")" 0
 
 # nlookup replay: running sum of deltas (NEW/REVIVE/REF +, UNREF -) per
 # nodeid equals the recorded nlookup after every transition and never goes

@@ -5,10 +5,12 @@ import of the same run's LTTng trace (B), row by row, on every table.
 What is compared: every column of every table, as multisets of rows, except
   * storage ids (id INTEGER PRIMARY KEY of event tables) and the surrogate
     ids call_name.id / process.id: these are replaced by what they stand for
-    (backing_call.call_id -> call_name.name, request.process_id -> process.pid,
-    the `thread` column of event tables -> thread.tid);
+    (backing_call.call_id -> call_name.name, request.process_id,
+    process_event.process_id, process.parent_id and process.replaced_id ->
+    that process's pid, the `thread` column of event tables -> thread.tid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
-    inode, notify, loss, manifest and process.first_ts, session.init_ts/end_ts): the
+    inode, notify, loss, manifest, process_event and process.first_ts,
+    session.init_ts/end_ts): the
     direct recording timestamps an event when the hot path reads
     CLOCK_MONOTONIC, LTTng when the tracepoint fires a few hundred ns later;
     both are the same clock, so they are compared with a tolerance instead
@@ -27,6 +29,7 @@ CLOCK = {
     'request': ['ts'], 'reply': ['ts'], 'inode_event': ['ts'], 'fh_event': ['ts'],
     'forget': ['ts'], 'inode': ['ts'], 'notify': ['ts'], 'loss': ['ts'],
     'process': ['first_ts'], 'session': ['init_ts', 'end_ts'], 'manifest': ['ts'],
+    'process_event': ['ts'],
 }
 NOT_IN_TRACE = {
     'session': ['fusetrace_version', 'kernel', 'libfuse_version', 'ring_bytes'],
@@ -46,8 +49,9 @@ def select(table, cols, alias):
             out.append(f'(SELECT name FROM {alias}.call_name n WHERE n.id = t.call_id) AS call')
         elif c == 'thread' and table != 'thread':
             out.append(f'(SELECT tid FROM {alias}.thread h WHERE h.id = t.thread) AS tid')
-        elif table == 'request' and c == 'process_id':
-            out.append(f'(SELECT pid FROM {alias}.process p WHERE p.id = t.process_id) AS process_pid')
+        elif (table, c) in (('request', 'process_id'), ('process_event', 'process_id'),
+                            ('process', 'parent_id'), ('process', 'replaced_id')):
+            out.append(f'(SELECT pid FROM {alias}.process p WHERE p.id = t.{c}) AS {c}_pid')
         else:
             out.append(f't."{c}"')
     return ', '.join(out)

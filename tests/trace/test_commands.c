@@ -25,6 +25,7 @@ int main(void)
     char err[512];
     struct rec_config cfg = { .db_path = db, .source = "/src", .mountpoint = "/mnt/x" };
     CHECK_MSG(recorder_open(&cfg, err, sizeof err) == 0, "%s", err);
+    tt_describe_self();
     uint8_t args[64];
     size_t n = tt_names(args, "evil\x1b[31mred", NULL);
     tt_send_req(FUSE_LOOKUP, 2, 1, (uint32_t)getpid(), args, n);

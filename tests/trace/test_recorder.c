@@ -92,6 +92,8 @@ static void record(const char *db)
                               .options = "fusetrace record --capture-data=4" };
     CHECK_MSG(recorder_open(&cfg, err, sizeof err) == 0, "%s", err);
     CHECK(rec_enabled());
+    tt_describe_self();
+    emitted++;
 
     uint8_t args[512];
     size_t n;
@@ -448,6 +450,11 @@ static void verify(const char *db)
     CHECK(strcmp(tt_text(d, "SELECT name FROM inode_cause_name WHERE cause = 15"), "LOOKUP_DOTDOT") == 0);
     CHECK_EQ(REC_FH_RELEASEDIR, 4);
     CHECK(strcmp(tt_text(d, "SELECT name FROM fh_kind_name WHERE kind = 4"), "RELEASEDIR") == 0);
+    CHECK_EQ(REC_PROC_FORK, 1);
+    CHECK_EQ(REC_PROC_IDENTITY, 6);
+    CHECK(strcmp(tt_text(d, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
+                            "process_event_kind_name ORDER BY kind)"),
+                 "FORK,EXEC,EXIT,COMM,COMMAND,IDENTITY") == 0);
 
     /* backing calls */
     CHECK(strcmp(tt_text(d, "SELECT call FROM backing"), "fstatat") == 0);

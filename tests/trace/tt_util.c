@@ -106,6 +106,22 @@ void tt_send_reply(uint64_t unique, int32_t error, const void *body, size_t len)
     rec_wire_reply(iov, len ? 2 : 1);
 }
 
+void tt_describe_self(void)
+{
+    char comm[64] = "";
+    FILE *f = fopen("/proc/self/comm", "r");
+    if (f) {
+        if (!fgets(comm, sizeof comm, f))
+            comm[0] = 0;
+        fclose(f);
+    }
+    comm[strcspn(comm, "\n")] = 0;
+    struct rec_proc_identity id = { .tid = (uint32_t)getpid(), .tgid = (uint32_t)getpid(),
+                                    .ppid = 0, .image_ts = REC_IMAGE_OLDER,
+                                    .start_time = -1, .comm = comm, .cmdline = comm };
+    rec_proc_identity(&id);
+}
+
 void tt_send_req(uint32_t opcode, uint64_t unique, uint64_t nodeid, uint32_t pid,
                  const void *args, size_t args_len)
 {

@@ -26,6 +26,9 @@ size_t tt_reply(uint8_t *buf, uint64_t unique, int32_t error, const void *body, 
 
 /* Feed a reply as a two-element iovec (header, body) like libfuse does. */
 void tt_send_reply(uint64_t unique, int32_t error, const void *body, size_t len);
+/* Describe this process to the recorder, as the daemon's identity thread
+ * does (the recorder never reads /proc itself). */
+void tt_describe_self(void);
 void tt_send_req(uint32_t opcode, uint64_t unique, uint64_t nodeid, uint32_t pid,
                  const void *args, size_t args_len);
 

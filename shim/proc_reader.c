@@ -1,0 +1,501 @@
+/* proc_reader.c — see proc_reader.h.
+ *
+ * Which /proc reads can wait for the process read (measured on this
+ * kernel, 6.18, with a FUSE server holding the FLUSH that an exec sends
+ * when it closes its close-on-exec files; tests/record/proc_locks.sh):
+ *   - block until the exec completes: stat and task/TID/stat
+ *     (do_task_stat takes the exec_update_lock for reading), wchan, io,
+ *     stack, exe, cwd (the ptrace access check, under the same lock),
+ *     environ and maps (mm_access, same lock);
+ *   - do not block: status, task/TID/status, comm, cmdline, statm, fd/,
+ *     limits, sched, cgroup, loginuid.
+ * A page fault that waits for a READ does not hold its mmap lock here (the
+ * fault is retried after the page is read), so cmdline (which takes the
+ * mmap lock for reading) did not block in that case; a process holding
+ * the lock for writing while it waits for the mount would block it.
+ * Everything here may therefore wait for an exec or a page fault of the
+ * process it reads, and only this thread reads them.
+ */
+#include "shim/proc_reader.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim/proc_events.h"
+#include "trace/rec_process.h"
+#include "trace/recorder.h"
+
+#define QUEUE_MAX 8192
+/* How long a read waits for the connector to report what happened to the
+ * process while it was being read. */
+#define SYNC_NS 1000000000ULL
+
+struct request {
+    uint32_t tid;
+    unsigned what;
+    int attempt;               /* reads of this identity so far (exec races) */
+};
+
+struct fifo {
+    struct request items[QUEUE_MAX];
+    size_t head, n;
+};
+
+/* Two threads: identities (whose reads may block behind an exec) and
+ * credentials (/proc/TID/status only, which no exec or fault holds up:
+ * requests may wait a little for those, pt_wait_creds). */
+enum { W_IDENTITY, W_CREDS, W_N };
+
+struct worker {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool started, stop;
+    struct fifo hi, lo;
+};
+
+static struct worker W[W_N] = {
+    [W_IDENTITY] = { .mu = PTHREAD_MUTEX_INITIALIZER },
+    [W_CREDS] = { .mu = PTHREAD_MUTEX_INITIALIZER },
+};
+static bool scan_at_start;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static ssize_t read_small(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return (ssize_t)got;
+}
+
+static bool field_u32(const char *text, const char *name, uint32_t *out)
+{
+    const char *p = strstr(text, name);
+    if (!p)
+        return false;
+    *out = (uint32_t)strtoul(p + strlen(name), NULL, 10);
+    return true;
+}
+
+bool proc_parse_status(const char *text, struct proc_read_result *out)
+{
+    if (!field_u32(text, "\nTgid:", &out->tgid) || !field_u32(text, "\nPPid:", &out->ppid))
+        return false;
+    const char *g = strstr(text, "\nGroups:");
+    const char *c = strstr(text, "\nCapEff:");
+    if (!g || !c)
+        return false;
+    g += strlen("\nGroups:");
+    out->ngroups = 0;
+    while (*g && *g != '\n') {
+        while (*g == ' ' || *g == '\t')
+            g++;
+        if (!isdigit((unsigned char)*g))
+            break;
+        char *end;
+        unsigned long v = strtoul(g, &end, 10);
+        if (out->ngroups < PROC_GROUPS_MAX)
+            out->groups[out->ngroups] = (gid_t)v;
+        out->ngroups++;
+        g = end;
+    }
+    out->cap_eff = strtoull(c + strlen("\nCapEff:"), NULL, 16);
+    out->have_creds = true;
+    return true;
+}
+
+/* Name, command line, start time and kernel flags of process tgid. */
+struct identity_text {
+    int64_t start_time;
+    unsigned long flags;       /* /proc/PID/stat field 9 */
+    bool have_flags;
+    char comm[REC_COMM_MAX + 1];
+    char cmdline[REC_CMDLINE_MAX + 1];
+    bool have_comm, have_cmdline;
+};
+
+/* PF_FORKNOEXEC: set by fork, cleared by exec as soon as it begins. */
+#define TASK_FORKNOEXEC 0x00000040UL
+
+static unsigned long stat_flags(const char *stat, size_t len, bool *ok)
+{
+    const char *close_paren = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (stat[i] == ')')
+            close_paren = stat + i;
+    *ok = false;
+    if (!close_paren)
+        return 0;
+    const char *p = close_paren + 1, *end = stat + len;
+    for (int field = 3; field < 9 && p < end; field++) {
+        while (p < end && *p == ' ')
+            p++;
+        while (p < end && *p != ' ')
+            p++;
+    }
+    while (p < end && *p == ' ')
+        p++;
+    if (p >= end)
+        return 0;
+    *ok = true;
+    return strtoul(p, NULL, 10);
+}
+
+static void read_identity(uint32_t tgid, struct identity_text *id)
+{
+    char path[64], buf[1024];
+    /* Name and command line first, stat last: stat waits while an exec
+     * is in its critical section, so what came before is not older than
+     * the flags it reports. */
+    snprintf(path, sizeof path, "/proc/%u/comm", tgid);
+    ssize_t n = read_small(path, id->comm, sizeof id->comm - 1);
+    if (n > 0 && id->comm[n - 1] == '\n')
+        n--;
+    id->comm[n > 0 ? n : 0] = 0;
+    id->have_comm = n > 0;
+    snprintf(path, sizeof path, "/proc/%u/cmdline", tgid);
+    n = read_small(path, id->cmdline, sizeof id->cmdline - 1);
+    /* Arguments are NUL-separated; show them space-separated.  A zombie
+     * or a kernel thread has none. */
+    while (n > 0 && id->cmdline[n - 1] == 0)
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (id->cmdline[i] == 0)
+            id->cmdline[i] = ' ';
+    id->cmdline[n > 0 ? n : 0] = 0;
+    id->have_cmdline = n > 0;
+    id->start_time = -1;
+    id->have_flags = false;
+    snprintf(path, sizeof path, "/proc/%u/stat", tgid);
+    n = read_small(path, buf, sizeof buf);
+    if (n > 0) {
+        id->start_time = proc_parse_starttime(buf, (size_t)n);
+        id->flags = stat_flags(buf, (size_t)n, &id->have_flags);
+    }
+}
+
+/* An identity read, waiting to be checked against the connector: an exec
+ * renames the process (and replaces its command line) a little before the
+ * kernel reports the exec, so a read in between describes the next image
+ * while the table still names the previous one.  The read is reported
+ * only once the connector has caught up with a moment GRACE_NS after it
+ * and the image is still the one it was read for. */
+#define GRACE_NS 20000000ULL
+#define PENDING_MAX 1024
+
+struct pending {
+    uint64_t due;
+    struct proc_read_result r;
+    struct identity_text id;
+    int attempt;
+};
+
+static struct {
+    struct pending items[PENDING_MAX];
+    size_t head, n;
+} P;
+
+static void enqueue(uint32_t tid, unsigned what, bool low, int attempt);
+
+static void report(struct proc_read_result *r, const struct identity_text *id)
+{
+    struct rec_proc_identity ri = {
+        .tid = r->tid, .tgid = r->tgid, .ppid = r->ppid, .image_ts = r->image_ts,
+        .start_time = id->start_time,
+        .comm = id->have_comm ? id->comm : NULL,
+        .cmdline = id->have_cmdline ? id->cmdline : NULL,
+    };
+    rec_proc_identity(&ri);
+    r->described = true;
+    r->have_creds = false;     /* applied when read */
+    r->done = true;
+    pt_apply_read(r);
+    /* Ancestry: a process older than the connector was not seen forking;
+     * its parent is described the same way (up to the first process
+     * that is known). */
+    if (r->ppid && !pt_described(r->ppid))
+        proc_reader_request(r->ppid, PT_READ_IDENTITY, false);
+}
+
+static void verify(struct pending *p)
+{
+    proc_events_sync(SYNC_NS);
+    if (pt_image_ts(p->r.tgid, NULL) == p->r.image_ts) {
+        report(&p->r, &p->id);
+        return;
+    }
+    /* A new image began meanwhile: read again (once or twice). */
+    p->r.done = true;
+    pt_apply_read(&p->r);
+    if (p->attempt < 2)
+        enqueue(p->r.tid, PT_READ_IDENTITY, false, p->attempt + 1);
+}
+
+/* Read thread tid and report it.  own: the daemon itself, which cannot
+ * exec while it reads itself (reported at once). */
+static void do_read(uint32_t tid, unsigned what, bool own, int attempt)
+{
+    struct proc_read_result r = { .tid = tid };
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%u/status", tid);
+    ssize_t n = read_small(path, buf, sizeof buf - 1);
+    if (n <= 0) {
+        pt_read_dropped(tid, what);  /* gone */
+        return;
+    }
+    buf[n] = 0;
+    if (!proc_parse_status(buf, &r)) {
+        pt_read_dropped(tid, what);
+        return;
+    }
+    if (!(what & PT_READ_IDENTITY)) {
+        pt_apply_read(&r);
+        return;
+    }
+    pt_apply_read(&r);         /* the credentials now, the identity once checked */
+    bool connector = proc_events_active();
+    bool forked = false;
+    r.image_ts = connector ? pt_image_ts(r.tgid, &forked) : REC_IMAGE_UNKNOWN;
+    struct identity_text id;
+    read_identity(r.tgid, &id);
+    if (!id.have_comm && !id.have_cmdline && id.start_time < 0) {
+        pt_read_dropped(tid, PT_READ_IDENTITY);  /* gone meanwhile */
+        return;
+    }
+    if (!connector || own) {
+        report(&r, &id);
+        return;
+    }
+    if (forked && id.have_flags && !(id.flags & TASK_FORKNOEXEC)) {
+        /* Forked and already exec'ing: this describes the next image,
+         * whose EXEC the connector reports shortly (and which asks for a
+         * read of its own if the process is of interest). */
+        r.done = true;
+        pt_apply_read(&r);
+        if (attempt < 2)
+            enqueue(tid, PT_READ_IDENTITY, false, attempt + 1);
+        return;
+    }
+    struct pending *p;
+    if (P.n == PENDING_MAX) {  /* full: check the oldest now */
+        p = &P.items[P.head];
+        P.head = (P.head + 1) % PENDING_MAX;
+        P.n--;
+        verify(p);
+    }
+    p = &P.items[(P.head + P.n++) % PENDING_MAX];
+    *p = (struct pending){ .due = now_ns() + GRACE_NS, .r = r, .id = id, .attempt = attempt };
+}
+
+void proc_reader_read_self(void)
+{
+    do_read((uint32_t)getpid(), PT_READ_IDENTITY | PT_READ_CREDS, true, 0);
+}
+
+/* ---- the queue ---------------------------------------------------------------- */
+
+static bool fifo_push(struct fifo *f, struct request r)
+{
+    if (f->n == QUEUE_MAX)
+        return false;
+    f->items[(f->head + f->n++) % QUEUE_MAX] = r;
+    return true;
+}
+
+static struct request fifo_pop(struct fifo *f)
+{
+    struct request r = f->items[f->head];
+    f->head = (f->head + 1) % QUEUE_MAX;
+    f->n--;
+    return r;
+}
+
+static void push(struct worker *w, uint32_t tid, unsigned what, bool low, int attempt)
+{
+    pthread_mutex_lock(&w->mu);
+    bool ok = w->started && !w->stop &&
+              fifo_push(low ? &w->lo : &w->hi, (struct request){ tid, what, attempt });
+    if (ok)
+        pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (!ok)
+        pt_read_dropped(tid, what);
+}
+
+static void enqueue(uint32_t tid, unsigned what, bool low, int attempt)
+{
+    if (!tid)
+        return;
+    if (what & PT_READ_CREDS)
+        push(&W[W_CREDS], tid, PT_READ_CREDS, low, attempt);
+    if (what & PT_READ_IDENTITY)
+        push(&W[W_IDENTITY], tid, PT_READ_IDENTITY, low, attempt);
+}
+
+void proc_reader_request(uint32_t tid, unsigned what, bool low)
+{
+    enqueue(tid, what, low, 0);
+}
+
+/* Credentials of every thread that exists now. */
+static void scan_all(void)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/%s/task", e->d_name);
+        DIR *t = opendir(path);
+        if (!t)
+            continue;
+        struct dirent *te;
+        while ((te = readdir(t)))
+            if (isdigit((unsigned char)te->d_name[0]))
+                proc_reader_request((uint32_t)strtoul(te->d_name, NULL, 10), PT_READ_CREDS, true);
+        closedir(t);
+    }
+    closedir(d);
+}
+
+static void wait_until(struct worker *w, uint64_t due)
+{
+    /* CLOCK_MONOTONIC deadlines: the condition uses that clock */
+    struct timespec ts = { .tv_sec = (time_t)(due / 1000000000ULL),
+                           .tv_nsec = (long)(due % 1000000000ULL) };
+    pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    bool identities = w == &W[W_IDENTITY];
+    if (!identities && scan_at_start)
+        scan_all();
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        if (w->stop)
+            break;
+        /* Checks that are due come first: they hold identities back. */
+        if (identities && P.n && P.items[P.head].due <= now_ns()) {
+            struct pending p = P.items[P.head];
+            P.head = (P.head + 1) % PENDING_MAX;
+            P.n--;
+            pthread_mutex_unlock(&w->mu);
+            verify(&p);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        if (w->hi.n || w->lo.n) {
+            struct request q = fifo_pop(w->hi.n ? &w->hi : &w->lo);
+            pthread_mutex_unlock(&w->mu);
+            do_read(q.tid, q.what, false, q.attempt);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        if (identities && P.n)
+            wait_until(w, P.items[P.head].due);
+        else
+            pthread_cond_wait(&w->cv, &w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    /* Stopping (the mount is gone): what is still waiting is checked now. */
+    while (identities && P.n) {
+        struct pending p = P.items[P.head];
+        P.head = (P.head + 1) % PENDING_MAX;
+        P.n--;
+        verify(&p);
+    }
+    return NULL;
+}
+
+static void worker_stop(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool started = w->started;
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    /* The identity thread may be blocked reading a process that waits for
+     * the mount; the mount is gone by now (the session ended first), so
+     * the read completes. */
+    if (started)
+        pthread_join(w->thread, NULL);
+    pthread_mutex_lock(&w->mu);
+    w->started = false;
+    pthread_mutex_unlock(&w->mu);
+    if (started)
+        pthread_cond_destroy(&w->cv);
+}
+
+static int worker_start(struct worker *w)
+{
+    /* Deadlines are CLOCK_MONOTONIC times. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_lock(&w->mu);
+    w->stop = false;
+    w->hi.n = w->lo.n = 0;
+    w->started = true;
+    pthread_mutex_unlock(&w->mu);
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        pthread_mutex_lock(&w->mu);
+        w->started = false;
+        pthread_mutex_unlock(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        return -1;
+    }
+    return 0;
+}
+
+int proc_reader_start(bool scan)
+{
+    P.head = P.n = 0;
+    scan_at_start = scan;
+    if (worker_start(&W[W_CREDS]) != 0)
+        return -1;
+    if (worker_start(&W[W_IDENTITY]) != 0) {
+        worker_stop(&W[W_CREDS]);
+        return -1;
+    }
+    return 0;
+}
+
+void proc_reader_stop(void)
+{
+    worker_stop(&W[W_IDENTITY]);
+    worker_stop(&W[W_CREDS]);
+}
