@@ -142,7 +142,11 @@ struct held {
     off_t start, end;            /* end = -1: to EOF */
 };
 
-/* The OFD locks held by description `fd`: count, or -errno. */
+/* The OFD locks held by description `fd`: count, or -errno.  The daemon's
+ * own fdinfo: opening it checks ptrace access to ourselves under our own
+ * exec_update_lock (held for writing only by an exec of the daemon, which
+ * never happens), and listing locks takes the file's flc_lock spinlock: it
+ * cannot wait for a caller. */
 static int fd_locks(int fd, struct held **out)
 {
     char path[48];

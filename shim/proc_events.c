@@ -52,6 +52,24 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* The process event in a netlink message, copied out: the connector puts
+ * it 36 bytes into the message, which is not 8-byte aligned. */
+static bool event_of(const struct nlmsghdr *h, struct proc_event *ev)
+{
+    if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP ||
+        h->nlmsg_len < NLMSG_LENGTH(sizeof(struct cn_msg)))
+        return false;
+    struct cn_msg cn;
+    memcpy(&cn, NLMSG_DATA(h), sizeof cn);
+    size_t head = sizeof(struct proc_event) - sizeof(ev->event_data);
+    if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC || cn.len < head ||
+        NLMSG_LENGTH(sizeof cn + cn.len) > h->nlmsg_len)
+        return false;
+    memset(ev, 0, sizeof *ev);
+    memcpy(ev, (const char *)NLMSG_DATA(h) + sizeof cn, cn.len < sizeof *ev ? cn.len : sizeof *ev);
+    return true;
+}
+
 /* ---- subscription ------------------------------------------------------- */
 
 static int subscribe(char *why, size_t len)
@@ -91,7 +109,7 @@ static int subscribe(char *why, size_t len)
     }
     /* The kernel acknowledges (an event of type NONE); outside the initial
      * user or pid namespace it silently ignores us instead. */
-    char buf[4096];
+    char buf[4096] __attribute__((aligned(8)));
     uint64_t deadline = now_ns() + 2000000000ULL;
     for (;;) {
         uint64_t now = now_ns();
@@ -109,17 +127,16 @@ static int subscribe(char *why, size_t len)
             continue;
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
              h = NLMSG_NEXT(h, n)) {
-            struct cn_msg *cn = NLMSG_DATA(h);
-            struct proc_event *ev = (struct proc_event *)cn->data;
-            if (ev->what == PROC_EVENT_NONE) {
-                if (ev->event_data.ack.err) {
-                    snprintf(why, len, "process events subscription refused: %s",
-                             strerror((int)ev->event_data.ack.err));
-                    close(s);
-                    return -1;
-                }
-                return s;
+            struct proc_event ev;
+            if (!event_of(h, &ev) || ev.what != PROC_EVENT_NONE)
+                continue;
+            if (ev.event_data.ack.err) {
+                snprintf(why, len, "process events subscription refused: %s",
+                         strerror((int)ev.event_data.ack.err));
+                close(s);
+                return -1;
             }
+            return s;
         }
     }
 }
@@ -205,16 +222,9 @@ static void handle_datagram(const char *buf, ssize_t n)
 {
     for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
          h = NLMSG_NEXT(h, n)) {
-        if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_NOOP)
-            continue;
-        const struct cn_msg *cn = NLMSG_DATA(h);
-        if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
-            cn->len < sizeof(struct proc_event) - sizeof(((struct proc_event *)0)->event_data))
-            continue;
         struct proc_event ev;
-        memset(&ev, 0, sizeof ev);
-        memcpy(&ev, cn->data, cn->len < sizeof ev ? cn->len : sizeof ev);
-        handle(&ev);
+        if (event_of(h, &ev))
+            handle(&ev);
     }
 }
 
@@ -237,7 +247,7 @@ static void give_up(const char *what, int err)
 static void *events_main(void *arg)
 {
     (void)arg;
-    static char buf[16384];
+    static char buf[16384] __attribute__((aligned(8)));
     for (;;) {
         struct pollfd p[2] = { { .fd = E.sock, .events = POLLIN }, { .fd = E.stop[0], .events = POLLIN } };
         if (poll(p, 2, -1) < 0) {

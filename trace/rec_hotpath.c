@@ -606,8 +606,10 @@ void rec_proc_identity(const struct rec_proc_identity *id)
             .comm_len = (uint16_t)comm_len, .cmdline_len = (uint16_t)cmd_len,
             .have_comm = id->comm != NULL, .have_cmdline = id->cmdline != NULL,
         };
-        memcpy(p + 1, id->comm, comm_len);
-        memcpy((char *)(p + 1) + comm_len, id->cmdline, cmd_len);
+        if (comm_len)
+            memcpy(p + 1, id->comm, comm_len);
+        if (cmd_len)
+            memcpy((char *)(p + 1) + comm_len, id->cmdline, cmd_len);
         ring_commit(r, size);
     }
     leave(r);

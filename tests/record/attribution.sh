@@ -22,12 +22,15 @@ expect "CREATE/WRITE requests under a name other than sh" \
 expect "CREATE/WRITE requests of sh" \
 	"$(q "$db" "SELECT count(*) FROM op JOIN process p ON p.id = op.process_id
 	            WHERE op.op IN ('CREATE', 'WRITE') AND p.comm = 'sh'")" 12
-# the pid that was fusetrace and then sh: two rows, one pid, one start time
+# COMMAND's process: fusetrace (the child record forked), then sh (its exec)
 expect "rows for the record child's pid (fusetrace, then sh)" \
 	"$(q "$db" "SELECT group_concat(comm, ',') FROM (SELECT comm FROM process
-	            WHERE pid = (SELECT pid FROM process WHERE comm = 'sh') ORDER BY id)")" "fusetrace,sh"
+	            WHERE command = 1 ORDER BY id)")" "fusetrace,sh"
 expect "the sh row's command line" \
-	"$(q "$db" "SELECT cmdline LIKE 'sh -c for i in%' FROM process WHERE comm = 'sh'")" 1
+	"$(q "$db" "SELECT cmdline LIKE 'sh -c for i in%' FROM process WHERE comm = 'sh' AND command = 1")" 1
+expect "COMMAND's images: a fork of fusetrace, then an exec of sh" \
+	"$(q "$db" "SELECT group_concat(origin, ',') FROM (SELECT origin FROM process
+	            WHERE command = 1 ORDER BY id)")" "fork,exec"
 # cat read f1 and f2 under its own name
 expect "READs by cat" \
 	"$(q "$db" "SELECT count(*) FROM op JOIN process p ON p.id = op.process_id
