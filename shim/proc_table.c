@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "trace/rec_map.h"
+#include "util/u64map.h"
 
 struct pt_proc {
     uint32_t tgid;
