@@ -148,11 +148,6 @@ static void to_recorder(enum rec_proc_kind kind, uint64_t ts, uint32_t pid, uint
 {
     if (!rec_enabled())
         return;
-    /* Events of different CPUs can reach the socket a little out of
-     * order; each producer's ring must be in time order. */
-    if (ts < E.last_ts)
-        ts = E.last_ts;
-    E.last_ts = ts;
     struct rec_proc_event e = { .kind = kind, .ts = ts, .pid = pid, .tgid = tgid,
                                 .ppid = ppid, .ptgid = ptgid, .exit_status = status };
     if (comm)
@@ -165,6 +160,13 @@ static void handle(const struct proc_event *ev)
     uint64_t ts = ev->timestamp_ns;
     if (ts > E.seen_unlocked)
         E.seen_unlocked = ts;
+    /* Events of different CPUs can reach the socket a little out of
+     * order, and each producer's ring must be in time order: one clamped
+     * time for the table and the recorder alike (identities name images
+     * by it). */
+    if (ts < E.last_ts)
+        ts = E.last_ts;
+    E.last_ts = ts;
     switch (ev->what) {
     case PROC_EVENT_FORK: {
         const struct fork_proc_event *f = &ev->event_data.fork;
@@ -184,8 +186,10 @@ static void handle(const struct proc_event *ev)
                     &want_creds))
             to_recorder(REC_PROC_EXEC, ts, (uint32_t)x->process_pid, (uint32_t)x->process_tgid,
                         0, 0, 0, NULL);
-        proc_reader_request((uint32_t)x->process_tgid,
-                            (want ? PT_READ_IDENTITY : 0) | (want_creds ? PT_READ_CREDS : 0), false);
+        if (want)
+            proc_reader_exec((uint32_t)x->process_tgid, ts);
+        if (want_creds)
+            proc_reader_request((uint32_t)x->process_tgid, PT_READ_CREDS, false);
         break;
     }
     case PROC_EVENT_UID:

@@ -42,6 +42,10 @@ struct request {
     uint32_t tid;
     unsigned what;
     int attempt;               /* reads of this identity so far (exec races) */
+    /* An exec's name, read by the connector's thread as it learned of the
+     * exec (proc_reader_exec): the process may be gone by our turn. */
+    uint64_t exec_image;       /* 0: none */
+    char exec_comm[16];
 };
 
 struct fifo {
@@ -223,6 +227,8 @@ static struct {
 } P;
 
 static void enqueue(uint32_t tid, unsigned what, bool low, int attempt);
+static void schedule_check(const struct proc_read_result *r, const struct identity_text *id,
+                           int attempt);
 
 static void report(struct proc_read_result *r, const struct identity_text *id)
 {
@@ -260,19 +266,39 @@ static void verify(struct pending *p)
 
 /* Read thread tid and report it.  own: the daemon itself, which cannot
  * exec while it reads itself (reported at once). */
-static void do_read(uint32_t tid, unsigned what, bool own, int attempt)
+/* Report an exec's name read early (struct request), for a process that
+ * was gone before its turn. */
+static void early_name(const struct request *q)
 {
+    struct proc_read_result r = { .tid = q->tid, .tgid = q->tid, .image_ts = q->exec_image };
+    struct identity_text id = { .start_time = -1, .have_comm = q->exec_comm[0] != 0 };
+    snprintf(id.comm, sizeof id.comm, "%s", q->exec_comm);
+    if (id.have_comm)
+        schedule_check(&r, &id, q->attempt);
+    else
+        pt_read_dropped(q->tid, PT_READ_IDENTITY);
+}
+
+/* Read thread tid and report it.  own: the daemon itself, which cannot
+ * exec while it reads itself (reported at once). */
+static void do_read(const struct request *q, bool own)
+{
+    uint32_t tid = q->tid;
+    unsigned what = q->what;
     struct proc_read_result r = { .tid = tid };
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%u/status", tid);
     ssize_t n = read_small(path, buf, sizeof buf - 1);
-    if (n <= 0) {
-        pt_read_dropped(tid, what);  /* gone */
-        return;
+    if (n > 0) {
+        buf[n] = 0;
+        if (!proc_parse_status(buf, &r))
+            n = 0;
     }
-    buf[n] = 0;
-    if (!proc_parse_status(buf, &r)) {
-        pt_read_dropped(tid, what);
+    if (n <= 0) {              /* gone */
+        if ((what & PT_READ_IDENTITY) && q->exec_image)
+            early_name(q);
+        else
+            pt_read_dropped(tid, what);
         return;
     }
     if (!(what & PT_READ_IDENTITY)) {
@@ -286,7 +312,10 @@ static void do_read(uint32_t tid, unsigned what, bool own, int attempt)
     struct identity_text id;
     read_identity(r.tgid, &id);
     if (!id.have_comm && !id.have_cmdline && id.start_time < 0) {
-        pt_read_dropped(tid, PT_READ_IDENTITY);  /* gone meanwhile */
+        if (q->exec_image)
+            early_name(q);     /* gone meanwhile */
+        else
+            pt_read_dropped(tid, PT_READ_IDENTITY);
         return;
     }
     if (!connector || own) {
@@ -299,10 +328,16 @@ static void do_read(uint32_t tid, unsigned what, bool own, int attempt)
          * read of its own if the process is of interest). */
         r.done = true;
         pt_apply_read(&r);
-        if (attempt < 2)
-            enqueue(tid, PT_READ_IDENTITY, false, attempt + 1);
+        if (q->attempt < 2)
+            enqueue(tid, PT_READ_IDENTITY, false, q->attempt + 1);
         return;
     }
+    schedule_check(&r, &id, q->attempt);
+}
+
+static void schedule_check(const struct proc_read_result *r, const struct identity_text *id,
+                           int attempt)
+{
     struct pending *p;
     if (P.n == PENDING_MAX) {  /* full: check the oldest now */
         p = &P.items[P.head];
@@ -311,12 +346,13 @@ static void do_read(uint32_t tid, unsigned what, bool own, int attempt)
         verify(p);
     }
     p = &P.items[(P.head + P.n++) % PENDING_MAX];
-    *p = (struct pending){ .due = now_ns() + GRACE_NS, .r = r, .id = id, .attempt = attempt };
+    *p = (struct pending){ .due = now_ns() + GRACE_NS, .r = *r, .id = *id, .attempt = attempt };
 }
 
 void proc_reader_read_self(void)
 {
-    do_read((uint32_t)getpid(), PT_READ_IDENTITY | PT_READ_CREDS, true, 0);
+    struct request q = { .tid = (uint32_t)getpid(), .what = PT_READ_IDENTITY | PT_READ_CREDS };
+    do_read(&q, true);
 }
 
 /* ---- the queue ---------------------------------------------------------------- */
@@ -337,16 +373,15 @@ static struct request fifo_pop(struct fifo *f)
     return r;
 }
 
-static void push(struct worker *w, uint32_t tid, unsigned what, bool low, int attempt)
+static void push(struct worker *w, const struct request *q, bool low)
 {
     pthread_mutex_lock(&w->mu);
-    bool ok = w->started && !w->stop &&
-              fifo_push(low ? &w->lo : &w->hi, (struct request){ tid, what, attempt });
+    bool ok = w->started && !w->stop && fifo_push(low ? &w->lo : &w->hi, *q);
     if (ok)
         pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     if (!ok)
-        pt_read_dropped(tid, what);
+        pt_read_dropped(q->tid, q->what);
 }
 
 static void enqueue(uint32_t tid, unsigned what, bool low, int attempt)
@@ -354,9 +389,24 @@ static void enqueue(uint32_t tid, unsigned what, bool low, int attempt)
     if (!tid)
         return;
     if (what & PT_READ_CREDS)
-        push(&W[W_CREDS], tid, PT_READ_CREDS, low, attempt);
+        push(&W[W_CREDS], &(struct request){ .tid = tid, .what = PT_READ_CREDS }, low);
     if (what & PT_READ_IDENTITY)
-        push(&W[W_IDENTITY], tid, PT_READ_IDENTITY, low, attempt);
+        push(&W[W_IDENTITY],
+             &(struct request){ .tid = tid, .what = PT_READ_IDENTITY, .attempt = attempt }, low);
+}
+
+void proc_reader_exec(uint32_t tgid, uint64_t image_ts)
+{
+    /* /proc/PID/comm takes only the task's own spinlock: reading it here,
+     * on the connector's thread, waits for nobody (proc_reader.h). */
+    struct request q = { .tid = tgid, .what = PT_READ_IDENTITY, .exec_image = image_ts };
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%u/comm", tgid);
+    ssize_t n = read_small(path, q.exec_comm, sizeof q.exec_comm - 1);
+    if (n > 0 && q.exec_comm[n - 1] == '\n')
+        n--;
+    q.exec_comm[n > 0 ? n : 0] = 0;
+    push(&W[W_IDENTITY], &q, false);
 }
 
 void proc_reader_request(uint32_t tid, unsigned what, bool low)
@@ -406,20 +456,21 @@ static void *worker_main(void *arg)
     for (;;) {
         if (w->stop)
             break;
-        /* Checks that are due come first: they hold identities back. */
+        /* Reads first (the process may be about to end), then the checks
+         * that are due. */
+        if (w->hi.n || w->lo.n) {
+            struct request q = fifo_pop(w->hi.n ? &w->hi : &w->lo);
+            pthread_mutex_unlock(&w->mu);
+            do_read(&q, false);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
         if (identities && P.n && P.items[P.head].due <= now_ns()) {
             struct pending p = P.items[P.head];
             P.head = (P.head + 1) % PENDING_MAX;
             P.n--;
             pthread_mutex_unlock(&w->mu);
             verify(&p);
-            pthread_mutex_lock(&w->mu);
-            continue;
-        }
-        if (w->hi.n || w->lo.n) {
-            struct request q = fifo_pop(w->hi.n ? &w->hi : &w->lo);
-            pthread_mutex_unlock(&w->mu);
-            do_read(q.tid, q.what, false, q.attempt);
             pthread_mutex_lock(&w->mu);
             continue;
         }

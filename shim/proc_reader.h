@@ -35,6 +35,12 @@ void proc_reader_stop(void);
  * again).  low: behind every other request (the startup scan). */
 void proc_reader_request(uint32_t tid, unsigned what, bool low);
 
+/* Process tgid of interest has exec'd (the connector's image time
+ * image_ts): read its new name now — /proc/PID/comm takes only the task's
+ * spinlock — and queue a full read, which falls back on that name if the
+ * process is gone by its turn (short-lived programs often are). */
+void proc_reader_exec(uint32_t tgid, uint64_t image_ts);
+
 /* Read thread tid now, on the calling thread, and report it: only for the
  * daemon's own process (its /proc entries wait for nobody but itself). */
 void proc_reader_read_self(void);

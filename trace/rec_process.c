@@ -179,14 +179,19 @@ static void inherit_down(struct pmodel *m, struct pimage *parent, int depth)
     size_t pos = 0;
     uint64_t k, v;
     while (rmap_next(&m->cur, &pos, &k, &v)) {
-        struct pimage *c = (struct pimage *)(uintptr_t)v;
-        if (c->parent != parent || c->origin != PIMG_FORK || c->described || c->renamed)
-            continue;
-        set_str(&c->comm, parent->comm);
-        set_str(&c->cmdline, parent->cmdline);
-        c->described = true;
-        emit(m, c);
-        inherit_down(m, c, depth + 1);
+        /* A child that has exec'd since keeps its forked image as the
+         * predecessor of its current one. */
+        int hops = 0;
+        for (struct pimage *c = (struct pimage *)(uintptr_t)v; c && hops < 64;
+             c = c->replaced, hops++) {
+            if (c->parent != parent || c->origin != PIMG_FORK || c->described || c->renamed)
+                continue;
+            set_str(&c->comm, parent->comm);
+            set_str(&c->cmdline, parent->cmdline);
+            c->described = true;
+            emit(m, c);
+            inherit_down(m, c, depth + 1);
+        }
     }
 }
 
