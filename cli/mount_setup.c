@@ -13,6 +13,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cli/mount_helper.h"
+#include "cli/mount_refusal.h"
 #include "cli/mount_setup.h"
 #include "shim/creds.h"
 #include "trace/recorder.h"
@@ -166,5 +167,7 @@ int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cl
     }
     if (check_dirs(cli) < 0)
         return failed;
+    if ((r = refuse_mountpoint(cli)) != 0)
+        return r;
     return -1;
 }

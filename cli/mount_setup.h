@@ -18,9 +18,10 @@
 
 /* Parse the command line, settle the permission and credential policy,
  * check SOURCE and MOUNTPOINT and make them absolute (before anything is
- * mounted).  Returns -1 to go on, or the exit status to return now: 0
- * after --help, 2 for a usage error, `failed` when a directory is
- * unusable. */
+ * mounted), and refuse a mountpoint the daemon cannot serve
+ * (mount_refusal.h).  Returns -1 to go on, or the exit status to return
+ * now: 0 after --help, 2 for a usage error or a refused mountpoint,
+ * `failed` when a directory is unusable. */
 int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cli);
 
 /* The umask fusetrace was started with (mount_prepare sets the daemon's to
