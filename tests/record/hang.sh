@@ -17,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v python3 >/dev/null || ft_fail "python3 missing"
 ft_init
 out=$(ft_tmpdir)
+note_stuck_before
 
 run_case db --db "$out/a.db"
 expect_no_stuck "after the run with --db"
