@@ -5,7 +5,8 @@
 # xattrs/fsync, plus a shared directory) with recording on, and
 # drop_caches every 5 s (forgets, fd-cache churn).  The daemon's RSS and fd
 # count are sampled every second.
-# Stated bounds, after a warm-up of the first quarter (at least 10 s):
+# Stated bounds, after a warm-up of the first quarter (at least 10 s; the
+# RSS bounds in a build without AddressSanitizer only, see below):
 #   RSS:  max after warm-up <= max during warm-up + 16 MiB, and the mean
 #         of the last quarter <= mean of the second quarter + 8 MiB;
 #   fds:  max after warm-up <= max during warm-up + 16, and never above 256
@@ -74,8 +75,17 @@ read -r wr ar wf af mf q2 q4 < "$FT_ROOT/summary"
 awk '{ sep = (NR > 1) ? " " : ""; printf "%s%s:%d/%d/%d", sep, $1, $2 / 1024, $4 / 1024, $3 } END { print "" }' "$FT_ROOT/samples" |
 	fold -s -w 120 | sed 's/^/    t:RSS-MiB\/anon-MiB\/fds /'
 echo "samples: $n; RSS KiB warm-up max $wr, after $ar; 2nd-quarter mean $q2, last-quarter mean $q4; fds warm-up max $wf, after $af"
-expect_le "RSS max after warm-up (KiB)" "$ar" $((wr + 16384))
-expect_le "RSS last-quarter mean (KiB)" "$q4" $((q2 + 8192))
+# Under AddressSanitizer the RSS is the sanitizer allocator's (quarantine,
+# per-thread caches, shadow memory), which grows in steps of its own for
+# longer than the short soak of that build; the bounds would measure ASan,
+# not the daemon.  There LeakSanitizer checks at exit that nothing leaked
+# (ft_umount fails on its report), and the normal build asserts the bounds.
+if ldd "$FUSETRACE" 2>/dev/null | grep -q 'libasan'; then
+	echo "AddressSanitizer build: RSS bounds not asserted (LeakSanitizer checks leaks at exit)"
+else
+	expect_le "RSS max after warm-up (KiB)" "$ar" $((wr + 16384))
+	expect_le "RSS last-quarter mean (KiB)" "$q4" $((q2 + 8192))
+fi
 expect_le "fd max after warm-up" "$af" $((wf + 16))
 expect_le "fd max" "$mf" 256
 
