@@ -1,7 +1,6 @@
 /* text.c — see text.h. */
 #include "viewer/text.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,35 +110,6 @@ void fmt_bytes(char *dst, size_t cap, int64_t n)
         snprintf(dst, cap, "%.1fM", (double)n / 1048576);
     else
         snprintf(dst, cap, "%.1fG", (double)n / 1073741824.0);
-}
-
-int parse_dur(const char *s, int64_t bare_unit_ns, int64_t *ns)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    while (isspace((unsigned char)*end))
-        end++;
-    double unit;
-    if (!*end)
-        unit = (double)bare_unit_ns;
-    else if (!strcmp(end, "ns"))
-        unit = 1;
-    else if (!strcmp(end, "us") || !strcmp(end, "µs"))
-        unit = 1e3;
-    else if (!strcmp(end, "ms"))
-        unit = 1e6;
-    else if (!strcmp(end, "s"))
-        unit = 1e9;
-    else if (!strcmp(end, "m") || !strcmp(end, "min"))
-        unit = 60e9;
-    else
-        return -1;
-    *ns = (int64_t)(v * unit + 0.5);
-    return 0;
 }
 
 int text_width(const char *s)

@@ -27,9 +27,9 @@ void fmt_mode(char *dst, size_t cap, int64_t mode);
 /* A byte count: "512", "4.0K", "1.5M". */
 void fmt_bytes(char *dst, size_t cap, int64_t n);
 
-/* Parse a duration: "1.5ms", "200us", "2s", "300ns", "1m"; a bare number is
- * taken in `bare_unit_ns`.  Returns 0 and *ns, or -1. */
-int parse_dur(const char *s, int64_t bare_unit_ns, int64_t *ns);
+/* parse_dur(): durations typed at prompts and in options are parsed by the
+ * one parser every command shares. */
+#include "util/duration.h"
 
 /* Display width in columns of a UTF-8 string that fmt_escape() produced. */
 int text_width(const char *s);
