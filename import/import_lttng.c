@@ -1,6 +1,7 @@
 /* import_lttng.c — see import_lttng.h.
  *
- * Each fusetrace:request/reply/inode/fh/backing/process/process_event/manifest event
+ * Each fusetrace:request/reply/inode/fh/backing/process/process_event/manifest/
+ * stall/stall_end event
  * becomes the binary record the hot path would have put in its ring
  * (trace/rec_event.h), and goes through the recorder's own decode-and-store
  * code (trace/rec_ingest.c).  The
@@ -24,7 +25,8 @@
 #include "trace/tp_args.h"
 
 #define REC_BUF (sizeof(struct rec_hdr) + sizeof(struct rec_inode_rec) \
-                 + sizeof(struct rec_manifest_rec) + 2 * REC_NAME_MAX \
+                 + sizeof(struct rec_manifest_rec) + sizeof(struct rec_stall_rec) \
+                 + 2 * REC_NAME_MAX + REC_WCHAN_MAX + REC_STACK_MAX \
                  + REC_HANDLE_MAX + TP_RAW_MAX + REC_COMM_MAX + REC_CMDLINE_MAX + 64)
 /* What the hot path keeps of a reply whose opcode it does not know. */
 #define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
@@ -340,6 +342,49 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         if (ctf_u64(p, "start_ns", &u)) e->start_ns = u;
         if (ctf_u64(p, "end_ns", &u)) e->end_ns = u;
         hdr(h, sizeof *h + sizeof *e + nl, REC_T_BACKING, ts, unique, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:stall")) {
+        struct rec_stall_rec *e = (struct rec_stall_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *call = ctf_str(p, "call");
+        e->call = call && *call ? intern(m, call) : NULL;
+        if (call && *call && !e->call)
+            return NULL;
+        /* "" stands for NULL: none of these texts is ever empty. */
+        static const size_t caps[4] = { REC_NAME_MAX, REC_NAME_MAX, REC_WCHAN_MAX, REC_STACK_MAX };
+        static const char *const fields[4] = { "name", "fd_path", "wchan", "stack" };
+        size_t lens[4], total = 0;
+        char *q = (char *)(e + 1);
+        for (int k = 0; k < 4; k++) {
+            const char *t = ctf_str(p, fields[k]);
+            lens[k] = t ? strnlen(t, caps[k]) : 0;
+            if (lens[k])
+                memcpy(q + total, t, lens[k]);
+            total += lens[k];
+        }
+        e->name_len = (uint16_t)lens[0];
+        e->path_len = (uint16_t)lens[1];
+        e->wchan_len = (uint16_t)lens[2];
+        e->stack_len = (uint32_t)lens[3];
+        if (ctf_i64(p, "fd", &i)) e->fd = i;
+        if (ctf_i64(p, "arg", &i)) e->arg = i;
+        if (ctf_u64(p, "held_ns", &u)) e->held_ns = u;
+        if (ctf_u64(p, "call_ns", &u)) e->call_ns = u;
+        if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        if (ctf_u64(p, "opcode", &u)) e->opcode = (uint32_t)u;
+        if (ctf_u64(p, "pid", &u)) e->pid = (uint32_t)u;
+        /* The event carries the recorder's own time of the report. */
+        ctf_u64(p, "ts", &ts);
+        hdr(h, sizeof *h + sizeof *e + total, REC_T_STALL, ts, unique, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:stall_end")) {
+        struct rec_stall_end_rec *e = (struct rec_stall_end_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        if (ctf_u64(p, "reason", &u)) e->reason = (uint32_t)u;
+        ctf_u64(p, "ts", &ts);
+        hdr(h, sizeof *h + sizeof *e, REC_T_STALL_END, ts, unique, (uint32_t)tid);
         return h;
     }
     return NULL;

@@ -7,9 +7,10 @@
  * schema_version).  Readers accept exactly this version: version 3 adds
  * inode event kinds and causes (a forgotten nodeid revived for the same
  * file), keeps one process row per program image with its parent,
- * predecessor and exit, and adds process_event; version 2 stores a thread
- * number (thread.id) where version 1 stored the tid, and dropped three
- * secondary indexes (schemas/indexes.sql). */
+ * predecessor and exit, and adds process_event and the stall watchdog's
+ * tables (stall, stall_end); version 2 stores a thread number (thread.id)
+ * where version 1 stored the tid, and dropped three secondary indexes
+ * (schemas/indexes.sql). */
 #define FUSETRACE_SCHEMA_VERSION 3
 
 /* While recording, the recorder holds an open-file-description write lock

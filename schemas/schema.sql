@@ -290,6 +290,32 @@ CREATE TABLE loss (
     events         INTEGER NOT NULL
 ) STRICT;
 
+-- The stall watchdog (--stall): a request still in flight after the stall
+-- duration, with the thread holding it and what that thread was doing then.
+-- Keyed by the request's unique, like reply: a request stalls at most once.
+CREATE TABLE stall (
+    unique_id      INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    thread         INTEGER NOT NULL,
+    held_ts        INTEGER NOT NULL,
+    call_id        INTEGER,
+    fd             INTEGER,
+    arg            INTEGER,
+    name           TEXT,
+    fd_path        TEXT,
+    call_ts        INTEGER,
+    wchan          TEXT,
+    kernel_stack   TEXT
+) STRICT;
+
+-- When and how each stall ended.
+CREATE TABLE stall_end (
+    unique_id      INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    reason         TEXT NOT NULL
+                   CHECK (reason IN ('reply', 'no_reply', 'session_end'))
+) STRICT;
+
 -- Lookup tables.  errno_name is filled by the recorder from the C library
 -- that recorded, so names and messages match the host.
 CREATE TABLE errno_name (

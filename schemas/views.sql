@@ -209,3 +209,21 @@ SELECT p.id, p.pid, p.ppid, p.parent_id, p.replaced_id, p.comm, p.cmdline, p.ori
        t.depth, t.ancestry, t.lineage, t.root_id, t.in_command
 FROM t
 JOIN process p ON p.id = t.id;
+
+-- Stalled requests (the stall watchdog, --stall): what was stuck, who held
+-- it, in which backing syscall, and how it ended.  end_ts and duration_ns
+-- are NULL while the request is still stalled.
+CREATE VIEW stalls AS
+SELECT s.unique_id, q.id AS request_id, s.ts, q.opcode, o.name AS op, q.nodeid,
+       i.path, q.name AS request_name, q.pid, q.process_id, p.comm, t.tid,
+       s.held_ts, n.name AS syscall, s.fd, s.arg, s.name, s.fd_path, s.call_ts,
+       e.ts AS end_ts, e.reason AS end_reason, e.ts - s.held_ts AS duration_ns,
+       s.wchan, s.kernel_stack
+FROM stall s
+LEFT JOIN request q     ON q.unique_id = s.unique_id AND q.opcode <> 41
+LEFT JOIN opcode_name o ON o.opcode = q.opcode
+LEFT JOIN inode i       ON i.nodeid = q.nodeid
+LEFT JOIN process p     ON p.id = q.process_id
+LEFT JOIN thread t      ON t.id = s.thread
+LEFT JOIN call_name n   ON n.id = s.call_id
+LEFT JOIN stall_end e   ON e.unique_id = s.unique_id;

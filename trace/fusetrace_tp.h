@@ -3,7 +3,8 @@
  * Events: fusetrace:request, :reply, :inode, :fh, :backing, :process (what
  * /proc said about a process image), :process_event (fork, exec, exit,
  * rename of a process, from the kernel's connector), :manifest (a
- * source object as the session first found it), :session.  See
+ * source object as the session first found it), :stall and :stall_end (the
+ * stall watchdog), :session.  See
  * tp_args.h for the field meanings.  Included by fusetrace_tp.c (which
  * creates the probes) and by the recorder's hot path (which calls them).
  */
@@ -135,6 +136,36 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, manifest,
         lttng_ust_field_integer(int64_t, ctime_ns, m->ctime_ns)
         lttng_ust_field_string(link_target, m->link_target)
         lttng_ust_field_sequence(uint8_t, data, m->data, uint32_t, m->data_len)))
+
+/* The stall watchdog: `ts` is the recorder's own clock read (the
+ * event's timestamp comes a little later), so an import stores the same
+ * times as the direct recording. */
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, stall,
+    LTTNG_UST_TP_ARGS(const struct tp_stall *, s),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, ts, s->ts)
+        lttng_ust_field_integer(uint64_t, unique, s->unique)
+        lttng_ust_field_integer(uint32_t, tid, s->tid)
+        lttng_ust_field_integer(uint32_t, opcode, s->opcode)
+        lttng_ust_field_integer(uint64_t, nodeid, s->nodeid)
+        lttng_ust_field_integer(uint32_t, pid, s->pid)
+        lttng_ust_field_integer(uint64_t, held_ns, s->held_ns)
+        lttng_ust_field_string(call, s->call)
+        lttng_ust_field_integer(int64_t, fd, s->fd)
+        lttng_ust_field_integer(int64_t, arg, s->arg)
+        lttng_ust_field_string(name, s->name)
+        lttng_ust_field_string(fd_path, s->fd_path)
+        lttng_ust_field_integer(uint64_t, call_ns, s->call_ns)
+        lttng_ust_field_string(wchan, s->wchan)
+        lttng_ust_field_string(stack, s->stack)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, stall_end,
+    LTTNG_UST_TP_ARGS(const struct tp_stall_end *, s),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, ts, s->ts)
+        lttng_ust_field_integer(uint64_t, unique, s->unique)
+        lttng_ust_field_integer(uint32_t, tid, s->tid)
+        lttng_ust_field_integer(uint32_t, reason, s->reason)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
     LTTNG_UST_TP_ARGS(const struct tp_session *, s),

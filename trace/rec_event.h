@@ -22,6 +22,8 @@ enum rec_type {
     REC_T_PROC,                  /* what /proc said about a process image */
     REC_T_MANIFEST,              /* a source object as first found (recorder.h) */
     REC_T_PEVENT,                /* a process event of the kernel's connector */
+    REC_T_STALL,                 /* a request the stall watchdog found stuck */
+    REC_T_STALL_END,             /* ... and the end of that stall */
 };
 
 enum {
@@ -108,11 +110,33 @@ struct rec_manifest_rec {
     uint8_t pad[2];
 };
 
+/* STALL: the header's tid is the thread holding the request (not the
+ * watchdog's), its unique the request's.  Followed by name_len bytes of the
+ * call's name argument, path_len of what its fd refers to, wchan_len of the
+ * kernel wait channel and stack_len of the kernel stack; 0 = none. */
+struct rec_stall_rec {
+    const char *call;            /* string literal, NULL: not in a backing call */
+    int64_t fd, arg;
+    uint64_t held_ns, call_ns, nodeid;
+    uint32_t opcode, pid;
+    uint16_t name_len, path_len, wchan_len;
+    uint16_t pad;
+    uint32_t stack_len;
+    uint32_t pad2;
+};
+
+struct rec_stall_end_rec {
+    uint32_t reason;             /* enum rec_stall_end_reason */
+    uint32_t pad;
+};
+
 /* Longest name kept for semantic events; NAME_MAX is 255 and paths handed
  * to backing calls are relative, so this only cuts pathological input. */
 #define REC_NAME_MAX     4096
 #define REC_HANDLE_MAX   128    /* MAX_HANDLE_SZ */
 #define REC_COMM_MAX     63     /* a process name (the kernel keeps 15 bytes) */
 #define REC_CMDLINE_MAX  1023   /* a command line, cut beyond this */
+#define REC_WCHAN_MAX    128    /* a kernel symbol name */
+#define REC_STACK_MAX    4096   /* /proc/PID/task/TID/stack text */
 
 #endif

@@ -614,3 +614,103 @@ void rec_proc_identity(const struct rec_proc_identity *id)
     }
     leave(r);
 }
+
+/* ---- the stall watchdog's events (its own thread, not the hot path) ------------- */
+
+const char *rec_stall_end_name(enum rec_stall_end_reason reason)
+{
+    switch (reason) {
+    case REC_STALL_REPLY:       return "reply";
+    case REC_STALL_NO_REPLY:    return "no_reply";
+    case REC_STALL_SESSION_END: return "session_end";
+    }
+    return "?";
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+void rec_stall(const struct rec_stall_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, stall)) {
+        struct tp_stall t = {
+            .ts = e->ts, .unique = e->unique, .nodeid = e->nodeid, .held_ns = e->held_ns,
+            .call_ns = e->call_ns, .fd = e->fd, .arg = e->arg, .tid = e->tid,
+            .opcode = e->opcode, .pid = e->pid, .call = or_empty(e->call),
+            .name = or_empty(e->name), .fd_path = or_empty(e->fd_path),
+            .wchan = or_empty(e->wchan), .stack = or_empty(e->stack),
+        };
+        lttng_ust_do_tracepoint(fusetrace, stall, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    /* A small --ring-size cuts the texts, the kernel stack first. */
+    size_t lens[4] = {
+        bounded_strlen(e->name, REC_NAME_MAX), bounded_strlen(e->fd_path, REC_NAME_MAX),
+        bounded_strlen(e->wchan, REC_WCHAN_MAX), bounded_strlen(e->stack, REC_STACK_MAX),
+    };
+    const char *texts[4] = { e->name, e->fd_path, e->wchan, e->stack };
+    size_t fixed = sizeof(struct rec_hdr) + sizeof(struct rec_stall_rec);
+    size_t room = r->max_rec > fixed + 8 ? r->max_rec - fixed - 8 : 0;
+    size_t total = 0;
+    for (int i = 0; i < 4; i++)
+        total += lens[i];
+    for (int i = 3; i >= 0 && total > room; i--) {
+        size_t cut = total - room < lens[i] ? total - room : lens[i];
+        lens[i] -= cut;
+        total -= cut;
+    }
+    size_t size = align8(fixed + total);
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_STALL, e->ts, e->unique);
+        h->tid = e->tid;
+        struct rec_stall_rec *p = (struct rec_stall_rec *)(h + 1);
+        *p = (struct rec_stall_rec){
+            .call = e->call, .fd = e->fd, .arg = e->arg, .held_ns = e->held_ns,
+            .call_ns = e->call_ns, .nodeid = e->nodeid, .opcode = e->opcode, .pid = e->pid,
+            .name_len = (uint16_t)lens[0], .path_len = (uint16_t)lens[1],
+            .wchan_len = (uint16_t)lens[2], .stack_len = (uint32_t)lens[3],
+        };
+        char *q = (char *)(p + 1);
+        for (int i = 0; i < 4; i++) {
+            if (lens[i])
+                memcpy(q, texts[i], lens[i]);
+            q += lens[i];
+        }
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_stall_end(uint64_t unique, uint32_t tid, enum rec_stall_end_reason reason, uint64_t ts)
+{
+    if (!rec_enabled())
+        return;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, stall_end)) {
+        struct tp_stall_end t = { .ts = ts, .unique = unique, .tid = tid, .reason = reason };
+        lttng_ust_do_tracepoint(fusetrace, stall_end, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_stall_end_rec));
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_STALL_END, ts, unique);
+        h->tid = tid;
+        struct rec_stall_end_rec *p = (struct rec_stall_end_rec *)(h + 1);
+        *p = (struct rec_stall_end_rec){ .reason = reason };
+        ring_commit(r, size);
+    }
+    leave(r);
+}

@@ -605,17 +605,15 @@ static int do_fh(struct ingest *g, const struct rec_hdr *h)
     return batch_row(b);
 }
 
-static int do_backing(struct ingest *g, const struct rec_hdr *h)
+/* The call_name.id of a syscall name, adding its row the first time. */
+static int call_id_of(struct ingest *g, const char *call, uint64_t *idp)
 {
-    const struct rec_backing_rec *e = (const void *)(h + 1);
-    const char *name = (const char *)(e + 1);
     uint64_t id;
     int rc;
-
-    if (!rmap_get(&g->calls, (uint64_t)(uintptr_t)e->call, &id)) {
+    if (!rmap_get(&g->calls, (uint64_t)(uintptr_t)call, &id)) {
         /* The pointer is a string literal in this process (recorder.h),
          * so the text is still there. */
-        const char *text = e->call ? e->call : "?";
+        const char *text = call ? call : "?";
         id = 0;
         for (int64_t i = 0; i < g->next_call && i < 256; i++)
             if (strncmp(g->call_text[i], text, 256) == 0) {
@@ -632,9 +630,22 @@ static int do_backing(struct ingest *g, const struct rec_hdr *h)
             if ((rc = batch_row(c)) != SQLITE_OK)
                 return rc;
         }
-        if (e->call)
-            rmap_put(&g->calls, (uint64_t)(uintptr_t)e->call, id);
+        if (call)
+            rmap_put(&g->calls, (uint64_t)(uintptr_t)call, id);
     }
+    *idp = id;
+    return SQLITE_OK;
+}
+
+static int do_backing(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_backing_rec *e = (const void *)(h + 1);
+    const char *name = (const char *)(e + 1);
+    uint64_t id;
+    int rc;
+
+    if ((rc = call_id_of(g, e->call, &id)) != SQLITE_OK)
+        return rc;
     int64_t thread;
     if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
         return rc;
@@ -681,6 +692,55 @@ static int do_manifest(struct ingest *g, const struct rec_hdr *h)
     return batch_row(b);
 }
 
+static void batch_text_or_null(struct batch *b, const char *s, size_t n)
+{
+    if (n)
+        batch_text(b, s, n);
+    else
+        batch_null(b);
+}
+
+static int do_stall(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_stall_rec *e = (const void *)(h + 1);
+    const char *name = (const char *)(e + 1);
+    const char *path = name + e->name_len;
+    const char *wchan = path + e->path_len;
+    const char *stack = wchan + e->wchan_len;
+    uint64_t call = 0;
+    int64_t thread;
+    int rc;
+    if (e->call && (rc = call_id_of(g, e->call, &call)) != SQLITE_OK)
+        return rc;
+    if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
+        return rc;
+    struct batch *b = &g->sink->b[T_STALL];
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, thread);
+    batch_int(b, rel(g, e->held_ns));
+    batch_opt(b, e->call != NULL, (int64_t)call);
+    batch_opt(b, e->call != NULL && e->fd >= 0, e->fd);
+    batch_opt(b, e->call != NULL, e->arg);
+    batch_opt(b, e->call != NULL, rel(g, e->call_ns));
+    batch_text_or_null(b, name, e->name_len);
+    batch_text_or_null(b, path, e->path_len);
+    batch_text_or_null(b, wchan, e->wchan_len);
+    batch_text_or_null(b, stack, e->stack_len);
+    return batch_row(b);
+}
+
+static int do_stall_end(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_stall_end_rec *e = (const void *)(h + 1);
+    struct batch *b = &g->sink->b[T_STALL_END];
+    const char *reason = rec_stall_end_name((enum rec_stall_end_reason)e->reason);
+    batch_int(b, (int64_t)h->unique);
+    batch_int(b, rel(g, h->ts));
+    batch_text(b, reason, strlen(reason));
+    return batch_row(b);
+}
+
 int ingest_store(struct ingest *g, const struct rec_hdr *h)
 {
     switch (h->type) {
@@ -692,6 +752,8 @@ int ingest_store(struct ingest *g, const struct rec_hdr *h)
     case REC_T_BACKING:  return do_backing(g, h);
     case REC_T_MANIFEST: return do_manifest(g, h);
     case REC_T_PEVENT:   return do_pevent(g, h);
+    case REC_T_STALL:    return do_stall(g, h);
+    case REC_T_STALL_END: return do_stall_end(g, h);
     default:             return SQLITE_OK;
     }
 }

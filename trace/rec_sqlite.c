@@ -63,6 +63,11 @@ static const struct {
     /* 8: fork, exec, exit, rename, COMMAND; 12: identities */
     [T_PROCESS_EVENT] = { "INSERT INTO process_event(ts,kind,pid,tgid,process_id,ppid,"
                           "exit_status,image_ts,start_time,comm,cmdline)", 11, W(7, 11) },
+    /* OR IGNORE, like reply: one row per request (the watchdog reports a
+     * request once); a duplicate must not abort the batch. */
+    [T_STALL] = { "INSERT OR IGNORE INTO stall(unique_id,ts,thread,held_ts,call_id,fd,arg,"
+                  "call_ts,name,fd_path,wchan,kernel_stack)", 12, W(12) },
+    [T_STALL_END] = { "INSERT OR IGNORE INTO stall_end(unique_id,ts,reason)", 3, W(3) },
 };
 #undef W
 

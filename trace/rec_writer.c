@@ -134,6 +134,8 @@ static void process(struct writer *w, const struct rec_hdr *h)
         case REC_T_FH:       what = "storing an fh event"; break;
         case REC_T_BACKING:  what = "storing a backing call"; break;
         case REC_T_MANIFEST: what = "storing a manifest entry"; break;
+        case REC_T_STALL:    what = "storing a stall"; break;
+        case REC_T_STALL_END: what = "storing the end of a stall"; break;
         default:             what = "storing a record"; break;
         }
         fail(w, what);

@@ -233,4 +233,35 @@ struct rec_manifest_event {
 };
 void rec_manifest(const struct rec_manifest_event *e);
 
+/* ---- the stall watchdog (shim/stall.c, on its own thread) ---------------- */
+
+/* A request still in flight after --stall: the thread holding it and what
+ * that thread is doing.  Times are rec_now_ns() values. */
+struct rec_stall_event {
+    uint64_t ts;               /* when the watchdog found it */
+    uint64_t unique;
+    uint32_t tid;              /* the thread holding the request */
+    uint32_t opcode, pid;
+    uint64_t nodeid;
+    uint64_t held_ns;          /* since when the daemon has held it (read from /dev/fuse) */
+    const char *call;          /* backing syscall in progress (a string literal), NULL if none */
+    int64_t fd, arg;           /* its fd and key argument, as in rec_backing_event */
+    const char *name;          /* its name argument, or NULL */
+    const char *fd_path;       /* what fd refers to, or NULL */
+    uint64_t call_ns;          /* since when it is in that syscall */
+    const char *wchan;         /* kernel wait channel of the thread, or NULL */
+    const char *stack;         /* its kernel stack, or NULL (readable by root only) */
+};
+void rec_stall(const struct rec_stall_event *e);
+
+enum rec_stall_end_reason {
+    REC_STALL_REPLY = 1,       /* the reply was written */
+    REC_STALL_NO_REPLY = 2,    /* the daemon let go of it without a reply */
+    REC_STALL_SESSION_END = 3, /* still held when the session ended */
+};
+/* The stall of `unique` (held by tid) ended at ts. */
+void rec_stall_end(uint64_t unique, uint32_t tid, enum rec_stall_end_reason reason, uint64_t ts);
+/* The reason's name as stored in stall_end.reason ("reply", ...). */
+const char *rec_stall_end_name(enum rec_stall_end_reason reason);
+
 #endif

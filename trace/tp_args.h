@@ -80,6 +80,19 @@ struct tp_manifest {
     uint32_t data_len;
 };
 
+struct tp_stall {
+    uint64_t ts, unique, nodeid, held_ns, call_ns;
+    int64_t fd, arg;
+    uint32_t tid, opcode, pid;
+    const char *call;          /* "" when none (likewise the strings below) */
+    const char *name, *fd_path, *wchan, *stack;
+};
+
+struct tp_stall_end {
+    uint64_t ts, unique;
+    uint32_t tid, reason;
+};
+
 struct tp_session {
     int32_t phase;             /* 0 = open, 1 = close */
     uint64_t start_realtime_ns, start_monotonic_ns;

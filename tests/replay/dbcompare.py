@@ -5,9 +5,10 @@ import of the same run's LTTng trace (B), row by row, on every table.
 What is compared: every column of every table, as multisets of rows, except
   * storage ids (id INTEGER PRIMARY KEY of event tables) and the surrogate
     ids call_name.id / process.id: these are replaced by what they stand for
-    (backing_call.call_id -> call_name.name, request.process_id,
-    process_event.process_id, process.parent_id and process.replaced_id ->
-    that process's pid, the `thread` column of event tables -> thread.tid);
+    (backing_call.call_id and stall.call_id -> call_name.name,
+    request.process_id, process_event.process_id, process.parent_id and
+    process.replaced_id -> that process's pid, the `thread` column of event
+    tables -> thread.tid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
     inode, notify, loss, manifest, process_event and process.first_ts,
     session.init_ts/end_ts): the
@@ -17,7 +18,8 @@ What is compared: every column of every table, as multisets of rows, except
     (request/reply/inode_event/fh_event paired by their row's content);
   * session.fusetrace_version/kernel/libfuse_version/ring_bytes: not carried
     by the fusetrace:session event.
-backing_call.ts is exact (the event carries the call's start time).
+backing_call.ts is exact (the event carries the call's start time), and so
+are the stall and stall_end times (their events carry the recorder's own).
 Exit 0 when identical under these rules, 1 otherwise (differences printed).
 """
 import sqlite3
@@ -45,7 +47,7 @@ def select(table, cols, alias):
     """SQL expression list for `cols`, with surrogate ids resolved."""
     out = []
     for c in cols:
-        if table == 'backing_call' and c == 'call_id':
+        if table in ('backing_call', 'stall') and c == 'call_id':
             out.append(f'(SELECT name FROM {alias}.call_name n WHERE n.id = t.call_id) AS call')
         elif c == 'thread' and table != 'thread':
             out.append(f'(SELECT tid FROM {alias}.thread h WHERE h.id = t.thread) AS tid')
