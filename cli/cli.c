@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/duration.h"
+
 static const char common_help[] =
     "Passthrough options:\n"
     "  -o OPT[,OPT...]      mount options: allow_other, default_permissions, ro,\n"
@@ -51,6 +53,12 @@ static const char common_help[] =
     "                       mount; keep serving in the background.  Its messages go\n"
     "                       to syslog (daemon facility), or to --log FILE.\n"
     "  --log=FILE           with --daemon: append the daemon's messages to FILE.\n"
+    "  --stall=DURATION     stall watchdog: a request the daemon has held this long\n"
+    "                       is reported on stderr (and recorded, with the thread\n"
+    "                       holding it, the backing syscall it is in and, as root,\n"
+    "                       that thread's kernel stack), and again when it ends.\n"
+    "                       Default 5s; 0 turns it off.  Units ns, us, ms, s, m (a bare\n"
+    "                       number is seconds); at least 100ms, checked every 100ms.\n"
     "\n"
     "Recording options:\n"
     "  --db FILE            record to the SQLite database FILE (created 0600; must not\n"
@@ -145,7 +153,8 @@ static int append_opt(struct cli *c, const char *opt)
 }
 
 enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
-       O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP, O_DAEMON, O_LOG };
+       O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP, O_DAEMON, O_LOG,
+       O_STALL };
 static const struct option longopts[] = {
     { "cache", required_argument, NULL, O_CACHE },
     { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -164,6 +173,7 @@ static const struct option longopts[] = {
     { "no-default-permissions", no_argument, NULL, O_NODP },
     { "daemon", no_argument, NULL, O_DAEMON },
     { "log", required_argument, NULL, O_LOG },
+    { "stall", required_argument, NULL, O_STALL },
     { "help", no_argument, NULL, O_HELP },
     { 0 },
 };
@@ -237,6 +247,15 @@ static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
         c->daemon = true;
         break;
     case O_LOG: c->log_path = optarg; break;
+    case O_STALL: {
+        int64_t ns;
+        if (parse_dur(optarg, 1000000000, &ns) != 0
+            || (ns != 0 && (ns < 100000000 || ns > 86400000000000LL)))
+            return usage_error(cmd_name(record), "--stall must be 0 (off) or a duration from "
+                               "100ms to 24h (e.g. 5s, 500ms), not '%s'", optarg);
+        c->fs.stall_ns = (uint64_t)ns;
+        break;
+    }
     case O_HELP:
         return usage_error(cmd_name(record), "help is not an -o option");
     default:
@@ -367,6 +386,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
     c->fs.threads = 10;
     c->fs.handles = HANDLES_PREFER;
     c->fs.fd_cache = 1024;
+    c->fs.stall_ns = 5000000000ULL;
 
     size_t used = 0;
     for (int i = 0; i < argc && used < sizeof(c->options_line) - 1; i++) {

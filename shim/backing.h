@@ -2,8 +2,12 @@
  *
  * BACKING(call, fd, arg, name, expr) evaluates `expr` (a syscall returning
  * -1 with errno on failure), records it as a backing_call event when the
- * recorder is on, and yields its value with errno preserved.  When recording
- * is off the cost is one predictable branch on each side of the call.
+ * recorder is on, and yields its value with errno preserved.  While the
+ * stall watchdog runs, the thread's slot (trace/worker_state.h) points at
+ * the call for its duration, so a stalled request names the syscall it is
+ * stuck in.  `fd`, `arg` and `name` are evaluated once, before the call.
+ * With neither on, the cost is one predictable branch on each side of the
+ * call; with the watchdog, one clock read and two stores more.
  */
 #ifndef FUSETRACE_SHIM_BACKING_H
 #define FUSETRACE_SHIM_BACKING_H
@@ -11,26 +15,37 @@
 #include <errno.h>
 
 #include "trace/recorder.h"
+#include "trace/worker_state.h"
 
-static inline void backing_record(const char *call, long fd, long arg, const char *name,
-                                  long result, int err, uint64_t t0)
+static inline void backing_record(const struct worker_call *c, long result, int err)
 {
     struct rec_backing_event e = {
-        .call = call, .fd = fd, .arg = arg, .name = name,
+        .call = c->call, .fd = c->fd, .arg = c->arg, .name = c->name,
         .result = result, .err = result < 0 ? err : 0,
-        .start_ns = t0, .end_ns = rec_now_ns(),
+        .start_ns = c->since, .end_ns = rec_now_ns(),
     };
     rec_backing(&e);
 }
 
-#define BACKING(call, fd, arg, name, expr) __extension__({                     \
+#define BACKING(call_, fd_, arg_, name_, expr_) __extension__({                \
         const bool bk_on_ = rec_enabled();                                   \
-        const uint64_t bk_t0_ = bk_on_ ? rec_now_ns() : 0;                   \
-        long bk_r_ = (long)(expr);                                           \
+        struct worker_slot *const bk_ws_ = worker_self;                      \
+        struct worker_call bk_c_;                                            \
+        if (bk_on_ || bk_ws_) {                                              \
+            bk_c_.call = (call_);                                            \
+            bk_c_.fd = (long)(fd_);                                          \
+            bk_c_.arg = (long)(arg_);                                        \
+            bk_c_.name = (name_);                                            \
+            bk_c_.since = rec_now_ns();                                      \
+            if (bk_ws_)                                                      \
+                worker_call_enter(bk_ws_, &bk_c_);                           \
+        }                                                                    \
+        long bk_r_ = (long)(expr_);                                          \
+        if (bk_ws_)                                                          \
+            worker_call_leave(bk_ws_);                                       \
         if (bk_on_) {                                                        \
             int bk_e_ = errno;                                               \
-            backing_record(call, (long)(fd), (long)(arg), (name), bk_r_,     \
-                           bk_e_, bk_t0_);                                   \
+            backing_record(&bk_c_, bk_r_, bk_e_);                            \
             errno = bk_e_;                                                   \
         }                                                                    \
         bk_r_;                                                               \

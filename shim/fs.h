@@ -37,6 +37,7 @@ struct fs_config {
     struct vfs_flags vfs;         /* VFS flags libfuse does not take (mount_options.h) */
     bool own_fsname, own_subtype; /* -o fsname= / subtype= given: no defaults added */
     bool detached;                /* --daemon: the guard must not keep the caller's stderr */
+    uint64_t stall_ns;            /* report requests held longer (stall.h); 0 = off */
 };
 
 struct inode_table;

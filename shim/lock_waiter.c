@@ -25,6 +25,7 @@
 #include "shim/lock_waiter.h"
 #include "shim/reply.h"
 #include "trace/recorder.h"
+#include "trace/worker_state.h"
 
 static struct {
     pthread_mutex_t mu;
@@ -110,7 +111,7 @@ static void waiter_free(struct waiter *w)
 static void *waiter_main(void *arg)
 {
     struct waiter *w = arg;
-    rec_set_current_unique(w->unique);
+    worker_adopt(&w->held);
     int r;
     for (;;) {
         pthread_mutex_lock(&w->mu);
@@ -147,7 +148,7 @@ static void *waiter_main(void *arg)
 void waiter_start(fuse_req_t req, struct waiter *w)
 {
     w->req = req;
-    w->unique = rec_current_unique();
+    worker_current(&w->held);
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

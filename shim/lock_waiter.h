@@ -10,11 +10,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "trace/worker_state.h"
+
 struct lock_ctx;
 
 struct waiter {
     fuse_req_t req;
-    uint64_t unique;                       /* carried to the thread for attribution */
+    struct worker_req held;                /* the request, carried to the thread (attribution,
+                                            * stall watchdog) */
     int (*wait)(struct waiter *w);         /* the blocking call: 0 or -errno */
     void (*done)(struct waiter *w, int r); /* bookkeeping, then the reply */
 

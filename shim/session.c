@@ -26,6 +26,7 @@
 #include "shim/proc_reader.h"
 #include "shim/proc_table.h"
 #include "shim/unmount_guard.h"
+#include "shim/watchdog.h"
 #include "shim/wire_tap.h"
 #include "trace/recorder.h"
 
@@ -167,6 +168,10 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
     preload_unwinder();
     memset(fs, 0, sizeof(*fs));
     fs->cfg = *cfg;
+    /* The stall watchdog learns from the wire tap which thread holds which
+     * request, and spliced messages bypass the tap. */
+    if (fs->cfg.stall_ns)
+        fs->cfg.splice = false;
     fs->source_fd = -1;
     fs->daemon_uid = geteuid();
     fs->daemon_gid = getegid();
@@ -362,8 +367,12 @@ int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
         fuse_session_unmount(fs->se);
         goto fail;
     }
-    if (rec_enabled() && wire_tap_install(fs->se) != 0) {
+    if ((rec_enabled() || fs->cfg.stall_ns) && wire_tap_install(fs->se) != 0) {
         fprintf(stderr, "fusetrace: cannot install the wire tap\n");
+        fuse_session_unmount(fs->se);
+        goto fail;
+    }
+    if (watchdog_start(fs) != 0) {
         fuse_session_unmount(fs->se);
         goto fail;
     }
@@ -424,6 +433,9 @@ void session_end(struct fs *fs, bool signals)
 {
     if (!fs->se)
         return;
+    /* The loop has ended: the watchdog's last word (stalls still open) goes
+     * into the recording, which closes after this. */
+    watchdog_stop(fs);
     fuse_session_unmount(fs->se);
     if (signals)
         fuse_remove_signal_handlers(fs->se);

@@ -11,6 +11,7 @@
 #include "shim/proc_reader.h"
 #include "shim/proc_table.h"
 #include "trace/recorder.h"
+#include "trace/worker_state.h"
 
 /* libfuse's worker threads enable cancellation only while they wait in this
  * read, and cancel idle workers when the session ends.  The recorder may
@@ -19,16 +20,21 @@
 static ssize_t tap_read(int fd, void *buf, size_t len, void *userdata)
 {
     struct fs *fs = userdata;
+    worker_idle();
     ssize_t n = read(fd, buf, len);
     if (n > 0) {
         int saved = errno, old;
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+        /* Before anything that could block on the request's behalf: the
+         * stall watchdog sees it held, the recording has it in a ring. */
+        worker_take(buf, (size_t)n);
         rec_wire_request(buf, (size_t)n);
         /* Who the caller is, the recorder learns from the connector and
          * the identity thread (proc_table.h); a caller they have not
-         * described yet is queued for a read, never read here. */
+         * described yet is queued for a read, never read here.  (The tap
+         * also runs unrecorded, for the stall watchdog alone.) */
         struct fuse_in_header ih;
-        if ((size_t)n >= sizeof ih) {
+        if (rec_enabled() && (size_t)n >= sizeof ih) {
             memcpy(&ih, buf, sizeof ih);
             unsigned what = pt_note_request(ih.pid, PT_READ_IDENTITY |
                                                     (fs->creds ? PT_READ_CREDS : 0));
@@ -49,6 +55,7 @@ static ssize_t tap_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
     (void)userdata;
     rec_wire_reply(iov, count);
+    worker_replied(iov, count);
     return writev(fd, iov, count);
 }
 

@@ -5,7 +5,9 @@
  * as the kernel does, including those libfuse answers by itself (INIT,
  * ENOSYS for opcodes it lacks, INTERRUPT, FORGET).  Splice bypasses these
  * hooks (libfuse splices the device directly), so a tapped session must not
- * negotiate splice: session.c turns it off whenever the recorder is on.
+ * negotiate splice: session.c turns it off whenever the tap is installed.
+ * The tap is installed when the recorder is on or the stall watchdog runs
+ * (the read hook tells the watchdog which thread holds which request).
  */
 #ifndef FUSETRACE_SHIM_WIRE_TAP_H
 #define FUSETRACE_SHIM_WIRE_TAP_H

@@ -18,7 +18,8 @@
  * then dispatch the request, so rec_wire_request() sets a thread-local
  * "current unique" that later events on the same thread inherit.  Work that
  * moves to another thread (a blocking SETLKW waiter) carries its unique over
- * with rec_set_current_unique().
+ * with rec_set_current_unique() — through worker_adopt() (worker_state.h),
+ * which also tells the stall watchdog which thread now holds the request.
  */
 #ifndef FUSETRACE_TRACE_RECORDER_H
 #define FUSETRACE_TRACE_RECORDER_H
