@@ -19,9 +19,10 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: fusetrace stats [--top N] DB\n"
         "\n"
-        "Summarise a recording: session facts, duration, requests by op with\n"
-        "latency percentiles, errors, top files, processes, inode and file-handle\n"
-        "tables, fd-cache evictions, handle fallbacks and lost events.\n"
+        "Summarise a recording: session facts, duration, stalled requests (the\n"
+        "stall watchdog), requests by op with latency percentiles, errors, top files,\n"
+        "processes, inode and file-handle tables, fd-cache evictions, handle\n"
+        "fallbacks and lost events.\n"
         "  --top N  rows in the top-N lists (default 10)\n"
         "  --help   show this help\n");
 }
@@ -218,6 +219,73 @@ static void events(struct q *q, const struct tracedb_info *info)
     if (info->events_lost)
         printf("LOST EVENTS  %" PRId64 " events were not recorded: this recording is "
                "not complete\n", info->events_lost);
+}
+
+/* The stall watchdog's reports, oldest first. */
+static void stalls(struct q *q, int top)
+{
+    int64_t n = scalar(q, "SELECT count(*) FROM stall", 0);
+    if (!n) {
+        printf("Stalls       none (no request was held longer than --stall)\n");
+        return;
+    }
+    int64_t open = scalar(q, "SELECT count(*) FROM stalls WHERE end_ts IS NULL", 0);
+    printf("Stalls       %" PRId64 " request%s held longer than --stall", n, n == 1 ? "" : "s");
+    if (open)
+        printf(", %" PRId64 " not ended", open);
+    printf(" (view `stalls`)\n");
+    sqlite3_stmt *st = prep(q,
+        "SELECT unique_id, coalesce(op, 'op' || opcode), pid, comm, tid, held_ts, "
+        "duration_ns, end_reason, syscall, fd, arg, fd_path, path, name, wchan "
+        "FROM stalls ORDER BY ts LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top);
+    printf("  %-10s %-10s %-22s %8s %9s %-12s %s\n", "UNIQUE", "OP", "PID/COMM", "THREAD",
+           "HELD", "ENDED", "SYSCALL / PATH");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char held[32], who[64], comm[32] = "";
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+            fmt_ns(held, sizeof held, sqlite3_column_int64(st, 6));
+        else
+            snprintf(held, sizeof held, "-");
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+            tx_escape_buf(comm, sizeof comm, (const char *)sqlite3_column_text(st, 3),
+                          (size_t)sqlite3_column_bytes(st, 3));
+        snprintf(who, sizeof who, "%lld %s", sqlite3_column_int64(st, 2), comm);
+        const unsigned char *end = sqlite3_column_text(st, 7);
+        printf("  %-10lld %-10s %-22s %8lld %9s %-12s ", sqlite3_column_int64(st, 0),
+               (const char *)sqlite3_column_text(st, 1), who, sqlite3_column_int64(st, 4),
+               held, end ? (const char *)end : "still held");
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+            pstr(sqlite3_column_text(st, 8), 0);
+            printf("(fd %lld", sqlite3_column_int64(st, 9));
+            if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+                putchar(' ');
+                pstr(sqlite3_column_text(st, 11), 0);
+            }
+            printf(", arg %#llx", (unsigned long long)sqlite3_column_int64(st, 10));
+            if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
+                printf(", \"");
+                pstr(sqlite3_column_text(st, 13), 0);
+                putchar('"');
+            }
+            printf(")");
+        } else {
+            printf("(not in a backing syscall)");
+        }
+        if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+            printf(" in ");
+            pstr(sqlite3_column_text(st, 14), 0);
+        }
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+            printf(" on ");
+            pstr(sqlite3_column_text(st, 12), 0);
+        }
+        putchar('\n');
+    }
+    done(q, st, rc);
 }
 
 static void by_op(struct q *q)
@@ -437,6 +505,7 @@ int cmd_stats(int argc, char **argv)
     }
     session_facts(&q, &info, dbpath);
     events(&q, &info);
+    stalls(&q, top);
     by_op(&q);
     errors(&q, top);
     top_files(&q, top);

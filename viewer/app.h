@@ -198,6 +198,7 @@ void jump_idle(struct app *a, int64_t deadline);
 void jump_cancel(struct app *a);
 void jump_search(struct app *a, int dir);
 void jump_same_nodeid(struct app *a, int dir);
+void jump_stall(struct app *a, int dir);
 void jump_goto(struct app *a, const char *spec);
 void jump_to_id(struct app *a, int64_t id);
 

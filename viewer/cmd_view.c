@@ -124,6 +124,8 @@ static void timeline_key(struct app *a, int ch)
         jump_start(a, ch == 's' ? "next slow" : "previous slow", pred, ch == 's' ? +1 : -1);
         break;
     }
+    case 'w': jump_stall(a, +1); break;
+    case 'W': jump_stall(a, -1); break;
     case 'o': jump_same_nodeid(a, +1); break;
     case 'O': jump_same_nodeid(a, -1); break;
     case ':': prompt_open(a, PR_GOTO, "go to (12.5 | +200ms | #id | uUNIQUE): ", NULL); break;

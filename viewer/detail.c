@@ -161,6 +161,69 @@ static const char *txt(sqlite3_stmt *st, int i, char *buf, size_t cap)
     return buf;
 }
 
+/* What the stall watchdog recorded about the request: the thread holding
+ * it, the backing syscall it was in, its kernel stack, how the stall ended. */
+static void stall_lines(struct app *a, struct detail *d, const struct oprow *r)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->v.db,
+            "SELECT s.ts, t.tid, s.held_ts, n.name, s.fd, s.arg, s.name, s.fd_path, s.call_ts, "
+            "s.wchan, s.kernel_stack, e.ts, e.reason FROM stall s "
+            "LEFT JOIN thread t ON t.id = s.thread LEFT JOIN call_name n ON n.id = s.call_id "
+            "LEFT JOIN stall_end e ON e.unique_id = s.unique_id WHERE s.unique_id = ?1",
+            -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, r->unique);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char t1[32], t2[32], b1[512], b2[1100], b3[512], dur[32];
+        fmt_ts(t1, sizeof t1, sqlite3_column_int64(st, 0) - a->v.t_first);
+        fmt_ts(t2, sizeof t2, sqlite3_column_int64(st, 2) - a->v.t_first);
+        add(d, CP_WARN, "STALLED (the watchdog reported it at +%ss)", t1);
+        add(d, 0, "  held by thread %lld since +%ss", (long long)sqlite3_column_int64(st, 1), t2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            fmt_ts(t1, sizeof t1, sqlite3_column_int64(st, 8) - a->v.t_first);
+            bool has_name = sqlite3_column_type(st, 6) != SQLITE_NULL;
+            add(d, 0, "  in %s(fd %lld, arg %#llx%s%s%s) since +%ss", txt(st, 3, b1, sizeof b1),
+                (long long)sqlite3_column_int64(st, 4), (unsigned long long)sqlite3_column_int64(st, 5),
+                has_name ? ", \"" : "", has_name ? txt(st, 6, b3, sizeof b3) : "", has_name ? "\"" : "", t1);
+            if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+                add(d, 0, "  fd %lld is %s", (long long)sqlite3_column_int64(st, 4), txt(st, 7, b2, sizeof b2));
+        } else {
+            add(d, 0, "  not in a backing syscall");
+        }
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+            add(d, 0, "  kernel wait channel: %s", txt(st, 9, b1, sizeof b1));
+        if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+            fmt_ts(t1, sizeof t1, sqlite3_column_int64(st, 11) - a->v.t_first);
+            fmt_dur(dur, sizeof dur, sqlite3_column_int64(st, 11) - sqlite3_column_int64(st, 2));
+            const char *why = (const char *)sqlite3_column_text(st, 12);
+            add(d, 0, "  ended at +%ss after %s: %s", t1, dur,
+                why && !strcmp(why, "reply") ? "the reply was written"
+                : why && !strcmp(why, "session_end") ? "the session ended first"
+                : "released without a reply");
+        } else {
+            add(d, CP_WARN, "  not ended (still stalled%s)",
+                a->v.info.status == TRACEDB_RECORDING ? "" : " when the recording stopped");
+        }
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            add(d, 0, "  kernel stack:");
+            /* one line per frame, each escaped on its own */
+            const char *p = (const char *)sqlite3_column_text(st, 10);
+            while (p && *p) {
+                size_t n = strcspn(p, "\n");
+                char frame[512], esc[1024];
+                snprintf(frame, sizeof frame, "%.*s", (int)(n < sizeof frame ? n : sizeof frame - 1), p);
+                fmt_escape(esc, sizeof esc, frame);
+                add(d, CP_DIM, "    %s", esc);
+                p += n;
+                if (*p)
+                    p++;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 void detail_update(struct app *a)
 {
     const struct oprow *r = tl_cursor(a);
@@ -192,6 +255,8 @@ void detail_update(struct app *a)
         add(d, CP_FLIGHT, r->outcome == 'n' ? "reply: none (the protocol never answers %s)"
                                             : "reply: none recorded (in flight at the end: %s)", r->op);
     }
+    if (r->stalled)
+        stall_lines(a, d, r);
     add(d, -1, "request fields");
     columns(a, d, "SELECT * FROM request WHERE id = ?1", r->id, r->opcode, ",id,ts,unique_id,opcode,");
     if (r->has_reply) {

@@ -18,6 +18,7 @@ static const struct keyhelp keys[] = {
     { "/ n N", "search text (path, name, op, errno, process) or number; next / previous hit", "Search" },
     { "e E", "next / previous error reply", "Err" },
     { "s S", "next / previous slow request (latency >= --slow)", "Slow" },
+    { "w W", "next / previous stalled request (marked ! : the stall watchdog reported it)", "Stall" },
     { "o O", "next / previous request on the same nodeid", NULL },
     { ":", "go to: 12.5 (s), +200ms / -1s (relative), #ID, uUNIQUE", "Goto" },
     { "Tab", "focus timeline / detail / state pane (j k scroll the focused pane)", NULL },

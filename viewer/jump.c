@@ -1,6 +1,6 @@
 /* jump.c — moving the cursor to a matching request: search (/ n N), next
- * or previous error (e E) and slow request (s S), same nodeid (o O), a
- * time or id (:), a request named by an SQL result row.
+ * or previous error (e E), slow request (s S) and stalled request (w W),
+ * same nodeid (o O), a time or id (:), a request named by an SQL result row.
  *
  * Scans for a predicate run as a job with a time budget per step: the
  * key returns at once, the scan continues while no key is pressed, and
@@ -127,6 +127,13 @@ void jump_same_nodeid(struct app *a, int dir)
     char label[64];
     snprintf(label, sizeof label, "nodeid %lld", (long long)r->nodeid);
     jump_start(a, label, pred, dir);
+}
+
+/* w / W: the next / previous request the stall watchdog reported. */
+void jump_stall(struct app *a, int dir)
+{
+    jump_start(a, dir > 0 ? "next stall" : "previous stall",
+               "unique_id IN (SELECT unique_id FROM stall)", dir);
 }
 
 /* ":" — "12.5" or "12.5s" (session time), "+200ms"/"-1s" (relative to the

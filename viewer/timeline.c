@@ -436,7 +436,10 @@ void tl_draw(struct app *a, int y, int h)
             draw_fill(w, yy, 0, COLS, 0, A_REVERSE);
         char buf[1024], tmp[64];
         x = 0;
-        draw_text(w, yy, x, 1, flying ? "»" : " ", CP_FLIGHT, at | A_BOLD);
+        if (r->stalled)
+            draw_text(w, yy, x, 1, "!", CP_WARN, at | A_BOLD);
+        else
+            draw_text(w, yy, x, 1, flying ? "»" : " ", CP_FLIGHT, at | A_BOLD);
         x += c.mark + 1;
         fmt_ts(tmp, sizeof tmp, r->ts - a->v.t_first);
         snprintf(buf, sizeof buf, "%*s", c.time, tmp);

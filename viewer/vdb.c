@@ -22,7 +22,8 @@ const char *const vdb_row_cols =
     "id, ts, unique_id, opcode, op, nodeid, path, name, name2, pid, "
     "(SELECT comm FROM process p WHERE p.id = op.process_id), fh, offset, size, flags, mode, "
     "reply_ts, latency_ns, errno, errno_name, entry_nodeid, reply_fh, bytes, outcome, "
-    "(SELECT nlookup FROM request q WHERE q.id = op.id)";
+    "(SELECT nlookup FROM request q WHERE q.id = op.id), "
+    "(SELECT 1 FROM stall s WHERE s.unique_id = op.unique_id)";
 
 void oprow_free(struct oprow *r)
 {
@@ -99,6 +100,7 @@ static void load_row(sqlite3_stmt *st, struct oprow *r)
     r->outcome = !oc ? 'i' : !strcmp((const char *)oc, "ok") ? 'o' : !strcmp((const char *)oc, "error") ? 'e'
                : !strcmp((const char *)oc, "noreply") ? 'n' : 'i';
     opt_int(st, 24, &r->nlookup);
+    r->stalled = sqlite3_column_type(st, 25) != SQLITE_NULL;
 }
 
 static void at_fn(sqlite3_context *c, int argc, sqlite3_value **argv);

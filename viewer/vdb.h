@@ -20,6 +20,7 @@ struct oprow {
     int opcode;
     bool has_reply, has_fh, has_offset, has_size, has_flags, has_mode, has_entry, has_rfh, has_bytes;
     char outcome;              /* 'o' ok, 'e' error, 'n' no reply by protocol, 'i' in flight */
+    bool stalled;              /* the stall watchdog reported it (a `stall` row) */
     char op[24], errname[32];
     char *path, *name, *name2, *comm;   /* raw recorded bytes (escape before drawing) */
 };
