@@ -296,3 +296,51 @@ expect_le() {
 	[ "$2" -le "$3" ] 2>/dev/null || ft_fail "$1: expected <= $3, observed $2"
 	echo "ok: $1 = $2 (<= $3)"
 }
+
+# ft_check_no_dstate: fail if a thread of the machine waits in D state
+# (uninterruptible sleep) on a FUSE request or on a /proc read, across
+# three looks one second apart: the hang a FUSE daemon causes when it waits
+# on its own caller (callers blocked in fuse_* request waits, `ps` blocked
+# reading the /proc entry of a process stuck in exec).  Threads in D for
+# other reasons (another suite's disk stress) are listed, not failed.
+# Reading /proc/PID/stat of a process stuck in exec can itself block, so
+# every look is bounded.
+ft_check_no_dstate() {
+	local looks=() i stuck
+	for i in 1 2 3; do
+		[ "$i" = 1 ] || sleep 1
+		looks[i]=$(timeout 20 python3 -c '
+import os
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        tasks = os.listdir(f"/proc/{p}/task")
+    except OSError:
+        continue
+    for t in tasks:
+        try:
+            s = open(f"/proc/{p}/task/{t}/stat").read()
+        except OSError:
+            continue
+        if s[s.rindex(")") + 2] == "D":
+            print(f"{p}/{t}")
+' | sort) || ft_fail "reading /proc/*/task/*/stat did not finish within 20 s: a process is stuck"
+		[ -n "${looks[i]}" ] || return 0
+	done
+	stuck=$(comm -12 <(printf '%s\n' "${looks[1]}") <(printf '%s\n' "${looks[2]}") |
+		comm -12 - <(printf '%s\n' "${looks[3]}"))
+	[ -z "$stuck" ] && return 0
+	local t bad=0 stack comm
+	for t in $stuck; do
+		stack=$(timeout 5 cat "/proc/${t%/*}/task/${t#*/}/stack" 2>/dev/null | tr '\n' ' ')
+		comm=$(cat "/proc/${t%/*}/task/${t#*/}/comm" 2>/dev/null)
+		if [[ "$stack" =~ fuse_|do_task_stat|proc_pid_|lock_trace ]]; then
+			ft_log "thread $t ($comm) in D state for 2 s: $stack"
+			bad=1
+		else
+			ft_log "note: thread $t ($comm) in D state for 2 s, not on FUSE or /proc: $stack"
+		fi
+	done
+	[ "$bad" = 0 ] || ft_fail "a thread of the machine is stuck in D state on FUSE or /proc"
+}

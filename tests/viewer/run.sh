@@ -619,6 +619,74 @@ bounded)
     keys o; keys o; wait_for "#$R1/$N"
     ;;
 
+stall)
+    # A request stalled in the source (an open for writing waits on a read
+    # lease held outside the mount, tests/stall/holder.py): `view -f` on the
+    # live recording jumps to it (w) and shows it stalled and not ended; on
+    # the finished recording w / W find it, marked !, with how it ended.
+    [ -x "${FUSETRACE:-}" ] || fail "no fusetrace binary at '${FUSETRACE:-}'"
+    [ "$(id -u)" = 0 ] || fail "needs root (a lease on the source, kernel stacks)"
+    TESTS=$(cd "$(dirname "$0")/.." && pwd)
+    SRC=$D/src MNT=$D/mnt; mkdir "$SRC" "$MNT"
+    echo before > "$SRC/file"
+    DB=$D/live.db
+    python3 "$TESTS/stall/holder.py" lease "$SRC/file" "$D/ready" &
+    BG_PIDS+=($!)             # first in the list: killing it releases the daemon
+    "$FUSETRACE" mount --db "$DB" --stall=1s "$SRC" "$MNT" > "$D/daemon.log" 2>&1 &
+    DPID=$!; BG_PIDS+=($DPID); MNT_CLEANUP=$MNT
+    i=0; until [ -e "$D/ready" ] && mountpoint -q "$MNT"; do
+        sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "no mount or no lease within 10 s: $(cat "$D/daemon.log")"
+    done
+    timeout -k 5 60 sh -c "echo after > '$MNT/file'" &
+    CPID=$!; BG_PIDS+=($CPID)
+    i=0; until grep -q '^fusetrace: stall: OPEN' "$D/daemon.log"; do
+        sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "no stall reported within 10 s: $(cat "$D/daemon.log")"
+    done
+    ID=$(q "SELECT request_id FROM stalls")
+    [ -n "$ID" ] || fail "the live recording has no stall row"
+    start "$FUSETRACE view -f $DB"
+    wait_for 'fusetrace view .*live\.db +\[recording, live\]'
+    keys g w
+    wait_for "^#$ID OPEN +unique"
+    wait_for '^! +[0-9.]+ .* OPEN .*/file'
+    wait_for 'STALLED \(the watchdog reported it'
+    wait_for 'in open\(fd [0-9]+, arg 0x'
+    wait_for 'not ended \(still stalled\)'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    kill "${BG_PIDS[0]}"      # the lease holder: the open goes through
+    i=0; while kill -0 "$CPID" 2>/dev/null; do
+        sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "the client did not finish after the release"
+    done
+    fusermount3 -u "$MNT" || fail "unmount"
+    i=0; while kill -0 "$DPID" 2>/dev/null; do
+        sleep 0.05; i=$((i + 1)); [ $i -lt 600 ] || fail "the daemon did not exit after the unmount"
+    done
+    MNT_CLEANUP=
+    grep -q '^fusetrace: stall ended: OPEN request [0-9]* after .* (replied)$' "$D/daemon.log" \
+        || fail "no end of the stall on stderr: $(cat "$D/daemon.log")"
+    start "$FUSETRACE view $DB"
+    wait_for 'fusetrace view .*live\.db +\[complete\]'
+    keys g w
+    wait_for "^#$ID OPEN +unique"
+    wait_for '^! +[0-9.]+ .* OPEN .*/file'
+    wait_for 'ended at \+[0-9.]+s after [0-9.]+.?s: the reply was written'
+    wait_for 'fd [0-9]+ is .*/src/file'
+    wait_for 'kernel stack:'
+    wait_for 'break_lease'
+    keys w
+    wait_for 'next stall: no later match'
+    keys G W
+    wait_for "^#$ID OPEN +unique"
+    keys W
+    wait_for 'previous stall: no earlier match'
+    keys '?'
+    wait_for 'w W +next / previous stalled request'
+    keys '?' q
+    wait_for 'VIEWER_EXIT=0'
+    ( . "$TESTS/lib/common.sh"; ft_check_no_dstate ) || fail "a thread stuck in D state"
+    ;;
+
 *)
     echo "unknown case $CASE"; exit 99 ;;
 esac
