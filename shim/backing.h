@@ -7,7 +7,8 @@
  * the call for its duration, so a stalled request names the syscall it is
  * stuck in.  `fd`, `arg` and `name` are evaluated once, before the call.
  * With neither on, the cost is one predictable branch on each side of the
- * call; with the watchdog, one clock read and two stores more.
+ * call; the watchdog adds the slot's two stores and its call count (no
+ * clock read: the recorder times calls, the watchdog times stuck ones).
  */
 #ifndef FUSETRACE_SHIM_BACKING_H
 #define FUSETRACE_SHIM_BACKING_H
@@ -36,9 +37,11 @@ static inline void backing_record(const struct worker_call *c, long result, int 
             bk_c_.fd = (long)(fd_);                                          \
             bk_c_.arg = (long)(arg_);                                        \
             bk_c_.name = (name_);                                            \
-            bk_c_.since = rec_now_ns();                                      \
-            if (bk_ws_)                                                      \
+            bk_c_.since = bk_on_ ? rec_now_ns() : 0;                         \
+            if (bk_ws_) {                                                    \
+                bk_c_.seq = ++bk_ws_->calls;                                 \
                 worker_call_enter(bk_ws_, &bk_c_);                           \
+            }                                                                \
         }                                                                    \
         long bk_r_ = (long)(expr_);                                          \
         if (bk_ws_)                                                          \

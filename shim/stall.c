@@ -32,6 +32,9 @@ static struct {
     bool said_full, said_unwatched;
     struct worker_snap snaps[WORKER_SLOTS];
     bool valid[WORKER_SLOTS];
+    /* When the watchdog first saw each slot's current call: the call's
+     * start when the recorder did not time it (to the tick). */
+    struct { uint32_t tid; uint64_t seq, seen_ns; } calls[WORKER_SLOTS];
 } st;
 
 bool stall_start(struct fs *fs)
@@ -141,8 +144,11 @@ static void gather(int slot, const struct worker_snap *s, struct holder_info *h)
 
 /* ---- reporting ------------------------------------------------------------------- */
 
-static void report_begin(const struct worker_snap *s, const struct holder_info *h, uint64_t now)
+static void report_begin(int slot, const struct worker_snap *s, const struct holder_info *h,
+                         uint64_t now)
 {
+    /* Timed by the recorder, or else since the watchdog first saw it. */
+    uint64_t call_since = s->call.since ? s->call.since : st.calls[slot].seen_ns;
     struct rec_stall_event e = {
         .ts = ordered(now), .unique = s->req.unique, .tid = s->tid,
         .opcode = s->req.opcode, .pid = s->req.pid, .nodeid = s->req.nodeid,
@@ -157,12 +163,12 @@ static void report_begin(const struct worker_snap *s, const struct holder_info *
         e.arg = s->call.arg;
         e.name = h->have_name ? h->name : NULL;
         e.fd_path = h->have_path ? h->fd_path : NULL;
-        e.call_ns = s->call.since;
+        e.call_ns = call_since;
         snprintf(doing, sizeof doing, "is in %s(fd %" PRId64 "%s%s, arg %#" PRIx64 "%s%s%s) since %.1f s",
                  s->call.call ? s->call.call : "?", s->call.fd, h->have_path ? " " : "",
                  h->have_path ? h->fd_path : "", (uint64_t)s->call.arg,
                  h->have_name ? ", \"" : "", h->have_name ? h->name : "", h->have_name ? "\"" : "",
-                 secs(now > s->call.since ? now - s->call.since : 0));
+                 secs(now > call_since ? now - call_since : 0));
     } else {
         snprintf(doing, sizeof doing, "is not in a backing syscall");
     }
@@ -207,8 +213,17 @@ static bool is_open(uint64_t unique)
 void stall_tick(struct fs *fs, uint64_t now)
 {
     int nslots = worker_slot_count();
-    for (int i = 0; i < nslots; i++)
-        st.valid[i] = worker_snapshot(i, &st.snaps[i]);
+    for (int i = 0; i < nslots; i++) {
+        struct worker_snap *s = &st.snaps[i];
+        st.valid[i] = worker_snapshot(i, s);
+        if (!st.valid[i] || !s->in_call)
+            continue;
+        if (st.calls[i].tid != s->tid || st.calls[i].seq != s->call.seq) {
+            st.calls[i].tid = s->tid;
+            st.calls[i].seq = s->call.seq;
+            st.calls[i].seen_ns = now;
+        }
+    }
 
     /* Ends first: their times lie before this tick's new reports. */
     for (int k = 0; k < st.nopen;) {
@@ -266,7 +281,7 @@ void stall_tick(struct fs *fs, uint64_t now)
             continue;                  /* it ended just now: no stall */
         static struct holder_info h;
         gather(i, s, &h);
-        report_begin(s, &h, now);
+        report_begin(i, s, &h, now);
         st.open[st.nopen++] = (struct open_stall){
             .unique = s->req.unique, .tid = s->tid, .slot = i, .req = s->req,
         };

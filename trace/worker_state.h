@@ -7,11 +7,14 @@
  *   - the wire tap's read hook: the request just read (worker_take), and no
  *     request while it waits for the next one (worker_idle);
  *   - BACKING (shim/backing.h): the syscall it is in, as a pointer to a
- *     descriptor on its own stack — one store on entry, one on return;
+ *     descriptor on its own stack — one store on entry, one on return, and
+ *     the bump of its own call counter;
  *   - a request handed to another thread (a blocking lock's waiter) moves
  *     with worker_current() on the old thread and worker_adopt() on the new;
  *   - the write hook: the reply that ends the request (worker_replied).
- * No lock, no syscall, no clock read beyond one per request on the hot path.
+ * No lock, no syscall on the hot path, and no clock read beyond one per
+ * request (a backing call is timed by the recorder when it is on, else by
+ * the watchdog, to its 100 ms tick).
  * Slots exist only while watching (worker_watch()); otherwise worker_self
  * is NULL on every thread and each hook costs one predictable branch.
  *
@@ -46,7 +49,10 @@ struct worker_call {
     const char *call;          /* syscall name, a string literal */
     int64_t fd, arg;           /* as recorded in backing_call */
     const char *name;          /* name argument, or NULL */
-    uint64_t since;            /* rec_now_ns() when the call began */
+    uint64_t since;            /* rec_now_ns() when the call began; 0 when the
+                                * recorder is off (no clock read for the
+                                * watchdog alone: it times the call itself) */
+    uint64_t seq;              /* the thread's call count: tells calls apart */
 };
 
 /* The request a thread holds. */
@@ -66,6 +72,7 @@ struct worker_slot {
      * writes that request's reply stamps stall_reply_ns. */
     _Atomic uint64_t stalled;
     _Atomic uint64_t stall_reply_ns;
+    uint64_t calls;                              /* the owner's only */
 };
 
 /* Slots for this many threads at once (workers, lock waiters); a thread
