@@ -19,6 +19,7 @@
 #                    the stall
 #   session-end      the daemon is stopped (SIGTERM) while a request is
 #                    stalled: STALL_END says the session ended
+#   no-db            not recording: the stall is still reported on stderr
 #   off              --stall=0: no report at all; bad --stall values refused
 #   lttng            record --lttng --db with a stall: `fusetrace import` of
 #                    the LTTng trace gives the same stall rows
@@ -255,6 +256,23 @@ session-end)
 	expect "stalls recorded" "$(q "$db" 'SELECT count(*) FROM stall')" 1
 	expect "ended with the session" "$(q "$db" 'SELECT end_reason FROM stalls')" session_end
 	expect "no reply was recorded for it" "$(q "$db" 'SELECT o.outcome FROM stalls s JOIN op o USING (unique_id)')" inflight
+	;;
+
+no-db)
+	# Not recording: the watchdog still reports, on stderr, timing the
+	# call itself (to its 100 ms tick).
+	ft_mount "$src" "$mnt" --stall=1s
+	DLOG=${FT_LOGS[-1]}
+	hold flock "$src/file"
+	client flock "$mnt/file" -c true
+	wait_log "$DLOG" "^fusetrace: stall: SETLKW request [0-9]+ from pid [0-9]+ has waited [0-9.]+ s; thread [0-9]+ is in flock\(fd [0-9]+ $rsrc/file, arg 0x2\) since [0-9.]+ s" \
+		10 "stderr without a recording: the stall and its flock, timed by the watchdog"
+	unhold
+	client_done 0
+	wait_log "$DLOG" "^fusetrace: stall ended: SETLKW request [0-9]+ after [0-9.]+ s \(replied\)$" 10 \
+		"stderr without a recording: the end"
+	ft_umount "$mnt" || ft_fail "unmount"
+	expect "lines about stalls" "$(grep -c 'stall' "$DLOG")" 2
 	;;
 
 off)
