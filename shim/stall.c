@@ -297,6 +297,15 @@ void stall_tick(struct fs *fs, uint64_t now)
 void stall_finish(struct fs *fs, uint64_t now)
 {
     (void)fs;
-    while (st.nopen)
-        report_end(&st.open[st.nopen - 1], REC_STALL_SESSION_END, now);
+    /* A reply written since the last tick still counts as the reply; what
+     * is still held (or was dropped as libfuse cancelled its workers)
+     * ended with the session. */
+    while (st.nopen) {
+        struct open_stall *o = &st.open[st.nopen - 1];
+        uint64_t replied = worker_stall_reply(o->slot, o->unique);
+        if (replied)
+            report_end(o, REC_STALL_REPLY, replied);
+        else
+            report_end(o, REC_STALL_SESSION_END, now);
+    }
 }
