@@ -122,6 +122,8 @@ rsrc=$(realpath "$src")
 # The stall row of the one stalled request, checked against the request
 # itself.  common_checks OP SYSCALL
 common_checks() {
+	echo "--- the daemon's lines about it:"
+	grep '^fusetrace: stall' "$DLOG"
 	expect "stalls recorded" "$(q "$db" 'SELECT count(*) FROM stall')" 1
 	expect "the stalled request's op" "$(q "$db" 'SELECT op FROM stalls')" "$1"
 	expect "the stall's request is recorded" \
