@@ -303,13 +303,14 @@ expect_le() {
 # on its own caller (callers blocked in fuse_* request waits, `ps` blocked
 # reading the /proc entry of a process stuck in exec).  Threads in D for
 # other reasons (another suite's disk stress) are listed, not failed.
-# Reading /proc/PID/stat of a process stuck in exec can itself block, so
-# every look is bounded.
+# The looks read /proc/PID/task/TID/status, not stat: reading the stat of a
+# process stuck in exec blocks (do_task_stat), status does not; and every
+# look is bounded all the same.
 ft_check_no_dstate() {
 	local looks=() i stuck
 	for i in 1 2 3; do
 		[ "$i" = 1 ] || sleep 1
-		looks[i]=$(timeout 20 python3 -c '
+		looks[i]=$(timeout -s KILL 20 python3 -c '
 import os
 for p in os.listdir("/proc"):
     if not p.isdigit():
@@ -320,12 +321,14 @@ for p in os.listdir("/proc"):
         continue
     for t in tasks:
         try:
-            s = open(f"/proc/{p}/task/{t}/stat").read()
+            with open(f"/proc/{p}/task/{t}/status") as f:
+                state = next((l for l in f if l.startswith("State:")), "")
         except OSError:
             continue
-        if s[s.rindex(")") + 2] == "D":
+        if state.split()[1:2] == ["D"]:
             print(f"{p}/{t}")
-' | sort) || ft_fail "reading /proc/*/task/*/stat did not finish within 20 s: a process is stuck"
+') || ft_fail "reading /proc/*/task/*/status did not finish within 20 s: a process is stuck"
+		looks[i]=$(sort <<< "${looks[i]}")
 		[ -n "${looks[i]}" ] || return 0
 	done
 	stuck=$(comm -12 <(printf '%s\n' "${looks[1]}") <(printf '%s\n' "${looks[2]}") |
@@ -333,7 +336,7 @@ for p in os.listdir("/proc"):
 	[ -z "$stuck" ] && return 0
 	local t bad=0 stack comm
 	for t in $stuck; do
-		stack=$(timeout 5 cat "/proc/${t%/*}/task/${t#*/}/stack" 2>/dev/null | tr '\n' ' ')
+		stack=$(timeout -s KILL 5 cat "/proc/${t%/*}/task/${t#*/}/stack" 2>/dev/null | tr '\n' ' ')
 		comm=$(cat "/proc/${t%/*}/task/${t#*/}/comm" 2>/dev/null)
 		if [[ "$stack" =~ fuse_|do_task_stat|proc_pid_|lock_trace ]]; then
 			ft_log "thread $t ($comm) in D state for 2 s: $stack"
