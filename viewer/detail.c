@@ -253,7 +253,9 @@ void detail_update(struct app *a)
             add(d, r->lat >= a->slow_ns ? CP_SLOW : CP_OK, "reply: ok after %s", lat);
     } else {
         add(d, CP_FLIGHT, r->outcome == 'n' ? "reply: none (the protocol never answers %s)"
-                                            : "reply: none recorded (in flight at the end: %s)", r->op);
+                          : a->v.info.status == TRACEDB_RECORDING ? "reply: none yet (%s in flight)"
+                                                                  : "reply: none recorded (in flight at the end: %s)",
+            r->op);
     }
     if (r->stalled)
         stall_lines(a, d, r);

@@ -652,6 +652,7 @@ stall)
     wait_for 'STALLED \(the watchdog reported it'
     wait_for 'in open\(fd [0-9]+, arg 0x'
     wait_for 'not ended \(still stalled\)'
+    wait_for 'reply: none yet \(OPEN in flight\)'
     keys q
     wait_for 'VIEWER_EXIT=0'
     kill "${BG_PIDS[0]}"      # the lease holder: the open goes through
