@@ -15,9 +15,10 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIG_ORDER = ["native", "pll", "ft", "ft-lttng", "ft-db", "ft-both"]
+CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both"]
 CONFIG_NAME = {
     "native": "native", "pll": "passthrough_ll", "ft": "fusetrace",
+    "ft-nostall": "fusetrace --stall=0",
     "ft-lttng": "fusetrace --lttng", "ft-db": "fusetrace --db",
     "ft-both": "fusetrace --lttng --db",
 }
