@@ -314,12 +314,16 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
     if (!fh)
         return;
     if (!rec_enabled() && !fh->direct) {
-        /* libfuse preads (or splices) straight from the fd into the reply. */
+        /* libfuse preads (or splices) straight from the fd into the reply.
+         * Nothing records here; the stall watchdog sees the thread in a
+         * call on the source file while libfuse reads it. */
         struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
         bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         bv.buf[0].fd = fh->fd;
         bv.buf[0].pos = off;
-        reply_data(req, &bv, fs_of(req)->cfg.splice ? FUSE_BUF_SPLICE_MOVE : FUSE_BUF_NO_SPLICE);
+        const bool splice = fs_of(req)->cfg.splice;
+        (void)BACKING(splice ? "splice" : "pread", fh->fd, off, NULL,
+                      (reply_data(req, &bv, splice ? FUSE_BUF_SPLICE_MOVE : FUSE_BUF_NO_SPLICE), 0));
         return;
     }
     char *buf = thread_io_buf(size);

@@ -1,7 +1,9 @@
 /* wire_tap.c — see wire_tap.h. */
 #include "shim/wire_tap.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <pthread.h>
 #include <string.h>
@@ -59,11 +61,25 @@ static ssize_t tap_writev(int fd, struct iovec *iov, int count, void *userdata)
     return writev(fd, iov, count);
 }
 
+/* A spliced reply: a READ's data moved from the source file through a pipe
+ * into the device, without a copy.  Splice is negotiated only when nothing
+ * records (the recorder needs the bytes), so here only the stall watchdog
+ * listens: the reply ends the request this thread holds. */
+static ssize_t tap_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+                               unsigned int flags, void *userdata)
+{
+    (void)userdata;
+    assert(!rec_enabled());
+    worker_replied_held();
+    return splice(fdin, offin, fdout, offout, len, flags);
+}
+
 int wire_tap_install(struct fuse_session *se)
 {
     static const struct fuse_custom_io io = {
         .read = tap_read,
         .writev = tap_writev,
+        .splice_send = tap_splice_send,
     };
     return fuse_session_custom_io(se, &io, fuse_session_fd(se));
 }

@@ -3,11 +3,14 @@
  * libfuse 3.14's fuse_session_custom_io() lets us replace the read and
  * writev on the device fd, so the recorder sees requests and replies exactly
  * as the kernel does, including those libfuse answers by itself (INIT,
- * ENOSYS for opcodes it lacks, INTERRUPT, FORGET).  Splice bypasses these
- * hooks (libfuse splices the device directly), so a tapped session must not
- * negotiate splice: session.c turns it off whenever the tap is installed.
+ * ENOSYS for opcodes it lacks, INTERRUPT, FORGET).  A spliced reply (READ
+ * data moved from the source file to the device) reaches the splice hook
+ * with only a pipe, no header and no bytes to record, so a recorded session
+ * never negotiates splice (cli/cmd_mount.c, cli/cmd_record.c); requests are
+ * never spliced (SPLICE_READ is never wanted, session.c).
  * The tap is installed when the recorder is on or the stall watchdog runs
- * (the read hook tells the watchdog which thread holds which request).
+ * (the read hook tells the watchdog which thread holds which request, the
+ * write and splice hooks when it is answered).
  */
 #ifndef FUSETRACE_SHIM_WIRE_TAP_H
 #define FUSETRACE_SHIM_WIRE_TAP_H

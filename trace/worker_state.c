@@ -118,6 +118,19 @@ void worker_take(const void *buf, size_t len)
     hold(s, &r);
 }
 
+/* Slot s has written the reply to `unique`. */
+static void replied(struct worker_slot *s, uint64_t unique)
+{
+    /* Clear, then look for the watchdog's mark: the watchdog marks, then
+     * looks whether the request is still held.  Both sequentially
+     * consistent, so if it saw the request held when it reported the
+     * stall, this sees the mark and stamps the reply. */
+    if (atomic_load_explicit(&s->unique, memory_order_relaxed) == unique)
+        atomic_store(&s->unique, 0);
+    if (atomic_load(&s->stalled) == unique)
+        atomic_store_explicit(&s->stall_reply_ns, rec_now_ns(), memory_order_release);
+}
+
 void worker_replied(const struct iovec *iov, int count)
 {
     struct worker_slot *s = worker_self;
@@ -127,14 +140,17 @@ void worker_replied(const struct iovec *iov, int count)
     memcpy(&oh, iov[0].iov_base, sizeof oh);
     if (oh.unique == 0)
         return;                /* a notification */
-    /* Clear, then look for the watchdog's mark: the watchdog marks, then
-     * looks whether the request is still held.  Both sequentially
-     * consistent, so if it saw the request held when it reported the
-     * stall, this sees the mark and stamps the reply. */
-    if (atomic_load_explicit(&s->unique, memory_order_relaxed) == oh.unique)
-        atomic_store(&s->unique, 0);
-    if (atomic_load(&s->stalled) == oh.unique)
-        atomic_store_explicit(&s->stall_reply_ns, rec_now_ns(), memory_order_release);
+    replied(s, oh.unique);
+}
+
+void worker_replied_held(void)
+{
+    struct worker_slot *s = worker_self;
+    if (!s)
+        return;
+    uint64_t unique = atomic_load_explicit(&s->unique, memory_order_relaxed);
+    if (unique != 0)
+        replied(s, unique);
 }
 
 void worker_current(struct worker_req *out)

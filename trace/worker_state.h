@@ -11,7 +11,8 @@
  *     the bump of its own call counter;
  *   - a request handed to another thread (a blocking lock's waiter) moves
  *     with worker_current() on the old thread and worker_adopt() on the new;
- *   - the write hook: the reply that ends the request (worker_replied).
+ *   - the write hook: the reply that ends the request (worker_replied), or
+ *     the splice hook (worker_replied_held).
  * No lock, no syscall on the hot path, and no clock read beyond one per
  * request (a backing call is timed by the recorder when it is on, else by
  * the watchdog, to its 100 ms tick).
@@ -104,6 +105,11 @@ void worker_idle(void);
 void worker_take(const void *buf, size_t len);
 /* The write hook, before the message is written. */
 void worker_replied(const struct iovec *iov, int count);
+/* The splice hook, before a spliced reply is written: libfuse passes it
+ * only a pipe, not the header, so the reply is taken to answer the request
+ * this thread holds.  It is: only READ replies are spliced, and a READ is
+ * answered by the thread that read it. */
+void worker_replied_held(void);
 
 /* Hand the current request to another thread: worker_current() on the
  * thread that read it, worker_adopt() on the thread that takes it over

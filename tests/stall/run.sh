@@ -20,6 +20,10 @@
 #   session-end      the daemon is stopped (SIGTERM) while a request is
 #                    stalled: STALL_END says the session ended
 #   no-db            not recording: the stall is still reported on stderr
+#   splice-read      not recording, so READ replies are spliced from the
+#                    source file: a READ stuck in that splice (the source is
+#                    another FUSE mount whose daemon is stopped) is reported
+#                    in `splice` and ends as replied, not as released
 #   off              --stall=0: no report at all; bad --stall values refused
 #   lttng            record --lttng --db with a stall: `fusetrace import` of
 #                    the LTTng trace gives the same stall rows
@@ -35,8 +39,11 @@ FT_NAME="stall-$CASE"
 
 HOLDERS=()    # holder.py pids
 CLIENTS=()    # blocked client pids
+STOPPED=      # a daemon of ours stopped with SIGSTOP
 release_all() {
 	local p
+	[ -n "$STOPPED" ] && kill -CONT "$STOPPED" 2>/dev/null
+	STOPPED=
 	for p in "${HOLDERS[@]}" "${CLIENTS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -275,6 +282,56 @@ no-db)
 		"stderr without a recording: the end"
 	ft_umount "$mnt" || ft_fail "unmount"
 	expect "lines about stalls" "$(grep -c 'stall' "$DLOG")" 2
+	;;
+
+splice-read)
+	# The source is itself a mount (of fusetrace, --stall=0) whose daemon
+	# we stop: a READ of a file there waits until it continues.
+	isrc=$(ft_tmpdir); inner=$(ft_tmpdir)
+	head -c 4194304 /dev/urandom > "$isrc/warm"
+	head -c 4194304 /dev/urandom > "$isrc/big"
+	ft_mount "$isrc" "$inner" --stall=0
+	idx=$(ft__index "$inner"); ipid=${FT_PIDS[idx]}
+	ft_mount "$inner" "$mnt" --stall=1s
+	DLOG=${FT_LOGS[-1]}
+	idx=$(ft__index "$mnt"); opid=${FT_PIDS[idx]}
+	pipes() { find "/proc/$opid/fd" -lname 'pipe:*' | wc -l; }
+	before=$(pipes)
+	cmp "$mnt/warm" "$isrc/warm" || ft_fail "a read through both mounts differs from the file"
+	after=$(pipes)
+	# libfuse opens a pipe per thread on its first spliced reply.
+	[ "$after" -gt "$before" ] || ft_fail "no splice pipe in the daemon after a 4 MiB read ($before, then $after pipes)"
+	echo "ok: READ replies are spliced while the watchdog runs ($before, then $after pipes in the daemon)"
+	ready=$FT_ROOT/ready go=$FT_ROOT/go
+	# No child processes: each would FLUSH the file on exit.
+	client python3 -c "
+import os, time, sys
+fd = os.open('$mnt/big', os.O_RDONLY)
+open('$ready', 'w').close()
+while not os.path.exists('$go'):
+    time.sleep(0.02)
+got = len(os.read(fd, 1048576))
+sys.exit(0 if got == 1048576 else 1)"
+	deadline=$(($(now_ms) + 10000))
+	until [ -e "$ready" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || ft_fail "the client did not open the file within 10 s"
+		sleep 0.02
+	done
+	STOPPED=$ipid; kill -STOP "$ipid"
+	touch "$go"
+	rin=$(realpath "$inner")
+	wait_log "$DLOG" "^fusetrace: stall: READ request [0-9]+ from pid [0-9]+ has waited [0-9.]+ s; thread [0-9]+ is in splice\(fd [0-9]+ $rin/big, arg (0|0x[0-9a-f]+)\) since [0-9.]+ s" \
+		10 "stderr: the READ stuck in the splice from the source file"
+	kill -CONT "$ipid"; STOPPED=
+	client_done 0
+	wait_log "$DLOG" "^fusetrace: stall ended: READ request [0-9]+ after [0-9.]+ s \(replied\)$" 10 \
+		"stderr: the spliced reply ended the stall"
+	ft_umount "$mnt" || ft_fail "unmount"
+	grep 'stall' "$DLOG"
+	expect "stalls ended without a reply" "$(grep -c 'released without a reply' "$DLOG")" 0
+	expect "every reported stall ended" "$(grep -c '^fusetrace: stall ended' "$DLOG")" \
+		"$(grep -c '^fusetrace: stall: ' "$DLOG")"
+	ft_umount "$inner" || ft_fail "unmount of the inner mount"
 	;;
 
 off)
