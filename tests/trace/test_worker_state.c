@@ -7,7 +7,8 @@
  *    arg, name argument, its sequence number; no start time with the
  *    recorder off), and is still in it when asked again; after
  *    the call returns (and the thread exits) it is not;
- *  - a reply to a request marked stalled is stamped; marking a request the
+ *  - a reply to a request marked stalled is stamped, also a spliced one (the
+ *    splice hook sees no header); marking a request the
  *    slot no longer holds fails; a request handed to another thread keeps
  *    its unique and arrival time there;
  *  - a thread that exits frees its slot, and the reply stamp of a thread
@@ -35,6 +36,7 @@ struct blocked {
     struct worker_req handed;   /* what the thread handed over (worker_current) */
     _Atomic uint32_t tid;
     _Atomic int done;
+    bool spliced;              /* reply through the splice hook (no header) */
 };
 
 static void take(uint64_t unique, uint32_t opcode, uint64_t nodeid, uint32_t pid)
@@ -62,7 +64,10 @@ static void *blocked_reader(void *arg)
     long r = BACKING("read", b->pipe_rd, 42, "the-name", read(b->pipe_rd, &c, 1));
     CHECK_EQ(r, 1);
     worker_current(&b->handed);
-    reply(77);
+    if (b->spliced)
+        worker_replied_held();
+    else
+        reply(77);
     atomic_store(&b->done, 1);
     return NULL;
 }
@@ -81,11 +86,11 @@ static void pause_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static void test_blocked_call(void)
+static void test_blocked_call(bool spliced)
 {
     int p[2];
     CHECK(pipe(p) == 0);
-    struct blocked b = { .pipe_rd = p[0] };
+    struct blocked b = { .pipe_rd = p[0], .spliced = spliced };
     uint64_t t0 = rec_now_ns();
     pthread_t t;
     CHECK(pthread_create(&t, NULL, blocked_reader, &b) == 0);
@@ -128,7 +133,8 @@ static void test_blocked_call(void)
     CHECK(atomic_load(&b.done));
     pthread_join(t, NULL);
     if (slot >= 0) {
-        CHECK_MSG(worker_stall_reply(slot, 77) != 0, "the reply of a stalled request was not stamped");
+        CHECK_MSG(worker_stall_reply(slot, 77) != 0, "the %sreply of a stalled request was not stamped",
+                  spliced ? "spliced " : "");
         CHECK(!worker_still_in_call(slot, &s));
         /* the thread exited: its slot is free, the stamp still there */
         struct worker_snap after;
@@ -211,7 +217,8 @@ int main(void)
 {
     worker_watch();
     CHECK(worker_watching);
-    test_blocked_call();
+    test_blocked_call(false);
+    test_blocked_call(true);
     test_handoff();
     test_copy_str();
     CHECK_EQ(worker_unwatched(), 0);
