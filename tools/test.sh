@@ -170,6 +170,7 @@ ninja -C build-tsan
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} STRESS_SECONDS=15 \
   run_suite build-tsan "ThreadSanitizer (daemon concurrency)" --timeout-multiplier 3 \
     inode-stress locks locks-single-thread stall-flock stall-posix-interrupt stall-session-end \
+    stall-splice-read \
     worker-state
 
 # Static analysis with the checked-in configuration.
