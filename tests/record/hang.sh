@@ -17,14 +17,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v python3 >/dev/null || ft_fail "python3 missing"
 ft_init
 out=$(ft_tmpdir)
-note_stuck_before
+ft_note_stuck_before
 
 run_case db --db "$out/a.db"
-expect_no_stuck "after the run with --db"
+ft_check_no_dstate "after the run with --db"
 check_reproduction "$out/a.db"
 
 run_case default
-expect_no_stuck "after the run without --db"
+ft_check_no_dstate "after the run without --db"
 db=$(ls "$out"/default.cwd/fusetrace-*.db)
 check_reproduction "$db"
 expect "default database: mode" "$(stat -c %a "$db")" 600

@@ -15,10 +15,10 @@ command -v lttng >/dev/null || ft_fail "lttng-tools missing"
 grep -qx lttng-sessiond /proc/[0-9]*/comm 2>/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
 ft_init
 out=$(ft_tmpdir)
-note_stuck_before
+ft_note_stuck_before
 
 run_case lttng --lttng --no-db --lttng-output="$out/trace"
-expect_no_stuck "after the run with LTTng only"
+ft_check_no_dstate "after the run with LTTng only"
 "$FUSETRACE" import "$out/trace" "$out/imported.db" >"$out/import.log" 2>&1 \
 	|| { cat "$out/import.log"; ft_fail "import of the trace failed"; }
 check_reproduction "$out/imported.db"

@@ -17,79 +17,6 @@ record_sh() {
 	"$FUSETRACE" record --db "$db" "$@" "$dir" -- sh -c "$script"
 }
 
-# stuck_processes: print "pid comm wchan" for every process of the machine
-# that stays in D state without a single context switch over three looks
-# 0.5 s apart (a process waiting for a disk for a moment is not stuck).
-# Reads only /proc/PID/status, which no exec or fault holds up (reading
-# stat, as ps does, would block on the very hangs this looks for); wchan
-# is read bounded.
-stuck_processes() {
-	local round
-	# "pid switches" of every process in state D now
-	d_now() {
-		grep -s -H -E '^(State|voluntary_ctxt_switches|nonvoluntary_ctxt_switches):' \
-			/proc/[0-9]*/status | awk -F'[/:]' '
-			{ pid = $3; v = $6; gsub(/[ \t]/, "", v) }
-			$5 == "State" { if (v ~ /^D/) d[pid] = 1 }
-			$5 ~ /ctxt_switches$/ { sw[pid] += v }
-			END { for (p in d) print p, sw[p] }' | sort
-	}
-	local seen
-	seen=$(d_now)
-	for round in 2 3; do
-		[ -n "$seen" ] || return 0
-		sleep 0.5
-		seen=$(comm -12 <(echo "$seen") <(d_now))
-	done
-	local pid sw
-	while read -r pid sw; do
-		[ -n "$pid" ] || continue
-		echo "$pid $(cat "/proc/$pid/comm" 2>/dev/null) $(timeout -s KILL 1 cat "/proc/$pid/wchan" 2>/dev/null)"
-	done <<<"$seen"
-}
-
-# STUCK_BEFORE: what stuck_processes found when the test began
-# (note_stuck_before); the machine is shared, and a process another test
-# or session left stuck is noted, not blamed on this test.
-note_stuck_before() { STUCK_BEFORE=$(stuck_processes); }
-
-# descends_from PID ANCESTOR: PID is ANCESTOR or below it (PPid from
-# /proc/PID/status, which no exec holds up)
-descends_from() {
-	local p=$1 i
-	for ((i = 0; i < 64; i++)); do
-		[ "$p" = "$2" ] && return 0
-		[ -n "$p" ] && [ "$p" -gt 1 ] 2>/dev/null || return 1
-		p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	done
-	return 1
-}
-
-# expect_no_stuck LABEL: fail if stuck_processes finds a process that was
-# not already stuck when the test began and that this test is answerable
-# for: one of its own descendants (the workload, the daemon), or any
-# process blocked reading another's /proc entry (what ps and pgrep do when
-# a daemon deadlocks with an exec).  The machine is shared: other suites
-# park callers on their own mounts on purpose; those are noted, not blamed.
-expect_no_stuck() {
-	local stuck new line pid stack
-	stuck=$(stuck_processes)
-	while read -r line; do
-		[ -n "$line" ] || continue
-		pid=${line%% *}
-		stack=$(timeout -s KILL 2 cat "/proc/$pid/stack" 2>/dev/null | tr '\n' ' ')
-		if grep -qxF -- "$line" <<<"${STUCK_BEFORE:-}"; then
-			ft_log "note: stuck before this test began (not ours): $line"
-		elif descends_from "$pid" $$ || [[ "$stack" =~ do_task_stat|proc_pid_|lock_trace ]]; then
-			new+="${new:+; }$line"
-		else
-			ft_log "note: stuck, not below this test nor in a /proc read (another suite's): $line"
-		fi
-	done <<<"$stuck"
-	[ -z "$new" ] || ft_fail "$1: processes stuck in D state: $new"
-	echo "ok: $1: no process of the machine newly stuck in D state"
-}
-
 # fuse_mount_line MNT [ID]: "mount_id minor" of the topmost FUSE mount at
 # MNT (a canonical path), or of mount ID there; from mountinfo, never a
 # stat (which would be a request to a daemon that may be stuck)
@@ -146,7 +73,7 @@ PY
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		local stuck
-		stuck=$(stuck_processes)
+		stuck=$(ft_stuck_threads)
 		abort_mount "$dir"
 		kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 		ft_fail "$label: record did not finish within 60 s (freed through fusectl); stuck: $stuck"

@@ -36,6 +36,7 @@ ft_need_root "leases, kernel stacks"
 command -v sqlite3 >/dev/null || ft_fail "sqlite3 missing"
 ft_init
 FT_NAME="stall-$CASE"
+ft_note_stuck_before
 
 HOLDERS=()    # holder.py pids
 CLIENTS=()    # blocked client pids
@@ -395,5 +396,5 @@ lttng)
 	;;
 esac
 release_all
-ft_check_no_dstate
+ft_check_no_dstate "stall-$CASE"
 echo "stall-$CASE: ok"
