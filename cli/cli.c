@@ -1,5 +1,6 @@
 /* cli.c — option parsing for `mount` and `record`. */
 #include "cli/cli.h"
+#include "trace/lttng_control.h"
 #include "util/usage.h"
 
 #include <errno.h>
@@ -64,6 +65,16 @@ static const char common_help[] =
     "  --db FILE            record to the SQLite database FILE (created 0600; must not\n"
     "                       exist and must not be under the mountpoint).\n"
     "  --lttng              emit LTTng-UST events (provider `fusetrace`).\n"
+    "  --lttng-url=URL      emit LTTng-UST events into an LTTng session of our own\n"
+    "                       streamed to the relay daemon (lttng-relayd) at URL:\n"
+    "                       net://HOST[:CTRLPORT[:DATAPORT]][/TRACEDIR] (or net6://,\n"
+    "                       tcp://, tcp6://; ports default to 5342 and 5343), as\n"
+    "                       `lttng create --set-url` takes it.  A live session: the\n"
+    "                       relay stores it as HOSTNAME/SESSION-DATETIME and serves it\n"
+    "                       to live readers (babeltrace2's lttng-live).  Implies\n"
+    "                       --lttng; starts lttng-sessiond if none runs.  If the relay\n"
+    "                       goes away the mount keeps serving; the end says the\n"
+    "                       relay's copy may be incomplete (record exits 124).\n"
     "  --drop               never slow the filesystem down to record: drop events when\n"
     "                       the ring is full, and count every one dropped.\n"
     "  --capture-data=BYTES store the first BYTES of each read and write (default 0).\n"
@@ -110,7 +121,7 @@ void cli_usage_record(FILE *to)
             "A first Ctrl-C reaches COMMAND (SIGINT/SIGTERM/SIGHUP sent to record alone\n"
             "are passed on); a second kills it.\n"
             "\n%s"
-            "  --no-db              record only to LTTng (with --lttng).\n"
+            "  --no-db              record only to LTTng (with --lttng or --lttng-url).\n"
             "  --lttng-output=DIR   with --lttng: create an LTTng session of our own writing\n"
             "                       to DIR (default ./fusetrace-YYYYmmdd-HHMMSS.lttng).\n",
             common_help);
@@ -153,8 +164,8 @@ static int append_opt(struct cli *c, const char *opt)
 }
 
 enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
-       O_LTTNG, O_LTTNG_OUT, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP, O_DAEMON, O_LOG,
-       O_STALL };
+       O_LTTNG, O_LTTNG_OUT, O_LTTNG_URL, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP,
+       O_DAEMON, O_LOG, O_STALL };
 static const struct option longopts[] = {
     { "cache", required_argument, NULL, O_CACHE },
     { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -166,6 +177,7 @@ static const struct option longopts[] = {
     { "no-db", no_argument, NULL, O_NODB },
     { "lttng", no_argument, NULL, O_LTTNG },
     { "lttng-output", required_argument, NULL, O_LTTNG_OUT },
+    { "lttng-url", required_argument, NULL, O_LTTNG_URL },
     { "drop", no_argument, NULL, O_DROP },
     { "capture-data", required_argument, NULL, O_CAPTURE },
     { "snapshot-data", required_argument, NULL, O_SNAPSHOT },
@@ -224,6 +236,14 @@ static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
             return usage_error(cmd_name(record), "--lttng-output is a record option");
         c->lttng_output = optarg;
         break;
+    case O_LTTNG_URL: {
+        char why[512];
+        if (!lttng_ctl_url_valid(optarg, why, sizeof why))
+            return usage_error(cmd_name(record), "--lttng-url: %s", why);
+        c->lttng_url = optarg;
+        c->lttng = true;
+        break;
+    }
     case O_DROP: c->drop = true; break;
     case O_CAPTURE:
         if (parse_size(optarg, &v) < 0 || v > (1u << 20))
@@ -467,7 +487,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         c->fs.mountpoint = rest[0];
         c->command = rest + dashes + 1;
         if (c->no_db && !c->lttng)
-            return usage_error(cmd_name(record), "--no-db without --lttng would record nothing");
+            return usage_error(cmd_name(record), "--no-db without --lttng or --lttng-url would record nothing");
         if (c->no_db && c->db_path)
             return usage_error(cmd_name(record), "--no-db and --db contradict each other");
     } else if (c->remount) {
@@ -493,6 +513,9 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         c->fs.source = rest[0];
         c->fs.mountpoint = nrest == 2 ? rest[1] : rest[0];
     }
+    if (c->lttng_url && c->lttng_output)
+        return usage_error(cmd_name(record), "--lttng-url and --lttng-output contradict each other "
+                           "(the trace goes to the relay, not to a local directory)");
     if (c->log_path && !c->daemon)
         return usage_error(cmd_name(record), "--log is for --daemon (in the foreground messages go to stderr)");
     if (c->no_default_permissions && !c->fs.allow_other)

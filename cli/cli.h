@@ -17,6 +17,7 @@ struct cli {
     bool no_db;                   /* --no-db (record) */
     bool lttng;                   /* --lttng */
     const char *lttng_output;     /* --lttng-output */
+    const char *lttng_url;        /* --lttng-url: our own LTTng session, streamed to a relay */
     bool drop;                    /* --drop */
     size_t capture_data;          /* --capture-data */
     size_t ring_bytes;            /* --ring-size */

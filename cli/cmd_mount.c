@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemonize.h"
+#include "cli/lttng_session.h"
 #include "cli/mount_setup.h"
 #include "shim/session.h"
 
@@ -36,12 +37,21 @@ int cmd_mount(int argc, char **argv)
             return 1;
     }
 
-    char db[PATH_MAX];
-    if (open_recorder(&cli, db, sizeof(db)) < 0)
+    /* --lttng-url: a session of our own, begun in the process that serves
+     * (after --daemon's fork: it records this pid only).  Plain --lttng
+     * only emits events into sessions the user set up. */
+    struct own_lttng lttng = { 0 };
+    if (cli.lttng_url && own_lttng_begin(&cli, &lttng) < 0)
         return 1;
+    char db[PATH_MAX];
+    if (open_recorder(&cli, db, sizeof(db)) < 0) {
+        own_lttng_end(&lttng);
+        return 1;
+    }
     struct fs fs;
     if (fs_open(&fs, &cli.fs) < 0) {
         finish_recording();
+        own_lttng_end(&lttng);
         return 1;
     }
     int status = 0;
@@ -55,6 +65,8 @@ int cmd_mount(int argc, char **argv)
     }
     fs_close(&fs);
     if (finish_recording() < 0 && status == 0)
+        status = 3;
+    if (own_lttng_end(&lttng) < 0 && status == 0)
         status = 3;
     if (cli.daemon)   /* the log's last word */
         fprintf(stderr, "fusetrace: %s unmounted; exiting with status %d\n", cli.fs.mountpoint,

@@ -15,10 +15,10 @@
 
 #include "cli/daemonize.h"
 #include "cli/commands.h"
+#include "cli/lttng_session.h"
 #include "cli/mount_setup.h"
 #include "shim/proc_events.h"
 #include "shim/session.h"
-#include "trace/lttng_control.h"
 #include "trace/recorder.h"
 
 static volatile sig_atomic_t child_pid;
@@ -96,31 +96,9 @@ int cmd_record(int argc, char **argv)
         return r;
     cli.fs.splice = false;
 
-    char lttng_dir[PATH_MAX] = "";
-    char session_name[64] = "";
-    struct lttng_ctl lttng = { 0 };
-    if (cli.lttng) {
-        if (cli.lttng_output)
-            snprintf(lttng_dir, sizeof(lttng_dir), "%s", cli.lttng_output);
-        else
-            timestamped(lttng_dir, sizeof(lttng_dir), ".lttng");
-        if (path_is_under(lttng_dir, cli.fs.mountpoint)) {
-            fprintf(stderr, "fusetrace: refusing to write the LTTng trace to %s: it is under %s\n",
-                    lttng_dir, cli.fs.mountpoint);
-            return EXIT_FUSETRACE_FAILED;
-        }
-        snprintf(session_name, sizeof(session_name), "fusetrace-%ld", (long)getpid());
-        char err[512];
-        bool started;
-        pid_t sessiond;
-        if (lttng_ctl_ensure_sessiond(&started, &sessiond, err, sizeof(err)) < 0 ||
-            lttng_ctl_start(&lttng, session_name, lttng_dir, err, sizeof(err)) < 0) {
-            fprintf(stderr, "fusetrace: cannot start an LTTng session: %s\n", err);
-            return EXIT_FUSETRACE_FAILED;
-        }
-        if (started)
-            fprintf(stderr, "fusetrace: started lttng-sessiond (pid %ld)\n", (long)sessiond);
-    }
+    struct own_lttng lttng = { 0 };
+    if (cli.lttng && own_lttng_begin(&cli, &lttng) < 0)
+        return EXIT_FUSETRACE_FAILED;
 
     char db[PATH_MAX];
     struct fs fs;
@@ -166,22 +144,7 @@ out_rec:
     if (finish_recording() < 0 && status == 0)
         status = EXIT_RECORDING_INCOMPLETE;
 out_lttng:
-    if (cli.lttng) {
-        char err[512];
-        uint64_t discarded = 0;
-        if (lttng_ctl_stop(&lttng, &discarded, err, sizeof(err)) < 0) {
-            fprintf(stderr, "fusetrace: stopping the LTTng session: %s\n", err);
-            if (status == 0)
-                status = EXIT_RECORDING_INCOMPLETE;
-        } else {
-            fprintf(stderr, "fusetrace: LTTng trace in %s\n", lttng_dir);
-            if (discarded) {
-                fprintf(stderr, "fusetrace: LTTng discarded %llu events\n",
-                        (unsigned long long)discarded);
-                if (status == 0)
-                    status = EXIT_RECORDING_INCOMPLETE;
-            }
-        }
-    }
+    if (own_lttng_end(&lttng) < 0 && status == 0)
+        status = EXIT_RECORDING_INCOMPLETE;
     return status;
 }

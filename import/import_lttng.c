@@ -659,7 +659,8 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
     bool complete = m.closed && !strcmp(m.status, "complete") && lost == 0;
     if (!m.closed)
         snprintf(reason, sizeof reason, "the LTTng trace has no end-of-session event "
-                 "(the recorder was killed or the trace was stopped early)");
+                 "(the recorder was killed, the trace was stopped early, or its stream "
+                 "to a relay was cut)");
     else if (lost)
         snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng", lost);
     else if (strcmp(m.status, "complete"))

@@ -197,6 +197,10 @@ static int lttng(char *const argv[], char *out, size_t outcap, char *err, size_t
     if (rc != 0) {
         if (rc == 127)
             snprintf(err, errlen, "%s: cannot run lttng (install lttng-tools)", what);
+        else if (rc > 128 && !why[0])
+            /* lttng 2.13 dies of SIGPIPE, silently, when the session
+             * daemon's connection to a relay fails */
+            snprintf(err, errlen, "%s: lttng was killed by signal %d", what, rc - 128);
         else
             snprintf(err, errlen, "%s failed: %s", what, why[0] ? why : "unknown error");
         return -1;
@@ -240,20 +244,29 @@ int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
     return lttng_ctl_start_pid(c, name, outdir, getpid(), err, errlen);
 }
 
+static bool good_name(struct lttng_ctl *c, const char *name, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (!name || !*name || strlen(name) >= sizeof c->session || strchr(name, '/')) {
+        snprintf(err, errlen, "bad LTTng session name");
+        return false;
+    }
+    snprintf(c->session, sizeof c->session, "%s", name);
+    return true;
+}
+
+static int configure_and_start(struct lttng_ctl *c, pid_t pid, char *err, size_t errlen);
+
 int lttng_ctl_start_pid(struct lttng_ctl *c, const char *name, const char *outdir,
                         pid_t pid, char *err, size_t errlen)
 {
     char output[4200];
-    memset(c, 0, sizeof *c);
-    if (!name || !*name || strlen(name) >= sizeof c->session || strchr(name, '/')) {
-        snprintf(err, errlen, "bad LTTng session name");
+    if (!good_name(c, name, err, errlen))
         return -1;
-    }
     if (!outdir || strlen(outdir) >= sizeof c->outdir) {
         snprintf(err, errlen, "bad trace directory");
         return -1;
     }
-    snprintf(c->session, sizeof c->session, "%s", name);
     snprintf(c->outdir, sizeof c->outdir, "%s", outdir);
     if (make_outdir(outdir, err, errlen) != 0)
         return -1;
@@ -263,6 +276,33 @@ int lttng_ctl_start_pid(struct lttng_ctl *c, const char *name, const char *outdi
     if (lttng(create, NULL, 0, err, errlen, "lttng create") != 0)
         return -1;
     c->created = true;
+    return configure_and_start(c, pid, err, errlen);
+}
+
+int lttng_ctl_start_url(struct lttng_ctl *c, const char *name, const char *url,
+                        pid_t pid, char *err, size_t errlen)
+{
+    char why[256], set_url[4200];
+    if (!good_name(c, name, err, errlen))
+        return -1;
+    if (!lttng_ctl_url_valid(url, why, sizeof why)) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    snprintf(set_url, sizeof set_url, "--set-url=%s", url);
+    /* --live: the relay serves the session to live readers as well as
+     * storing it (default live timer: 1 s). */
+    char *create[] = { "lttng", "create", c->session, "--live", set_url, NULL };
+    if (lttng(create, NULL, 0, err, errlen, "lttng create") != 0)
+        return -1;
+    c->created = true;
+    return configure_and_start(c, pid, err, errlen);
+}
+
+/* Channel, events, context and pid tracking of a created session, then
+ * start; on failure the session is destroyed. */
+static int configure_and_start(struct lttng_ctl *c, pid_t pid, char *err, size_t errlen)
+{
     char *chan[] = { "lttng", "enable-channel", "--userspace", "--session", c->session,
                      "--buffers-uid", SUBBUF_SIZE, NUM_SUBBUF, "--discard", CHANNEL, NULL };
     char *ev[] = { "lttng", "enable-event", "--userspace", "--session", c->session,
@@ -323,11 +363,78 @@ int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t e
     if (lttng(destroy, NULL, 0, rc ? why : err, rc ? sizeof why : errlen, "lttng destroy") != 0)
         rc = -1;
     c->created = false;
-    /* The consumer daemon created the files with its own modes. */
-    if (nftw(c->outdir, tighten, 16, FTW_PHYS) != 0 && rc == 0) {
+    /* The consumer daemon created the files with its own modes (a relay
+     * stores its copy under its own rules). */
+    if (c->outdir[0] && nftw(c->outdir, tighten, 16, FTW_PHYS) != 0 && rc == 0) {
         snprintf(err, errlen, "cannot restrict permissions under %s: %s", c->outdir,
                  strerror(errno));
         rc = -1;
     }
     return rc;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (n == 0 || n > 5)
+        return false;
+    unsigned long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+bool lttng_ctl_url_valid(const char *url, char *why, size_t whylen)
+{
+    static const char *const protos[] = { "net://", "net6://", "tcp://", "tcp6://" };
+    const char *p = NULL;
+    for (size_t i = 0; i < sizeof protos / sizeof *protos && !p; i++)
+        if (!strncmp(url, protos[i], strlen(protos[i])))
+            p = url + strlen(protos[i]);
+    if (!p) {
+        if (!strncmp(url, "file://", 7))
+            snprintf(why, whylen, "'%s' is a local path: use --lttng-output=DIR for a local trace, "
+                     "--lttng-url=net://HOST for a relay", url);
+        else
+            snprintf(why, whylen, "'%s' is not a relay URL: expected net://HOST[:CTRLPORT[:DATAPORT]]"
+                     "[/TRACEDIR] (or net6://, tcp://, tcp6://)", url);
+        return false;
+    }
+    /* HOST: a name or IPv4 address up to ':' or '/', or [IPv6] */
+    const char *h = p;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close || close == p + 1) {
+            snprintf(why, whylen, "'%s': an IPv6 address needs its closing ']'", url);
+            return false;
+        }
+        p = close + 1;
+    } else {
+        p += strcspn(p, ":/");
+        for (const char *q = h; q < p; q++)
+            if (!(*q == '-' || *q == '.' || *q == '_' || (*q >= '0' && *q <= '9')
+                  || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))) {
+                snprintf(why, whylen, "'%s': bad character '%c' in the host name", url, *q);
+                return false;
+            }
+    }
+    if (p == h) {
+        snprintf(why, whylen, "'%s': no host", url);
+        return false;
+    }
+    for (int port = 0; port < 2 && *p == ':'; port++) {
+        size_t n = strcspn(p + 1, ":/");
+        if (!all_digits(p + 1, n)) {
+            snprintf(why, whylen, "'%s': a port is a number from 1 to 65535", url);
+            return false;
+        }
+        p += 1 + n;
+    }
+    if (*p && *p != '/') {
+        snprintf(why, whylen, "'%s': unexpected '%s' after the ports", url, p);
+        return false;
+    }
+    return true;
 }

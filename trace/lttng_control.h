@@ -17,7 +17,7 @@
 
 struct lttng_ctl {
     char session[64];
-    char outdir[4096];
+    char outdir[4096];         /* empty when streamed to a relay */
     bool created;              /* the session exists (destroy it) */
     bool started;
 };
@@ -45,6 +45,20 @@ int lttng_ctl_start(struct lttng_ctl *c, const char *name, const char *outdir,
 /* The same, recording only process `pid` (0: every process of the user). */
 int lttng_ctl_start_pid(struct lttng_ctl *c, const char *name, const char *outdir,
                         pid_t pid, char *err, size_t errlen);
+
+/* The same session, recording only process `pid`, streamed to a relay
+ * daemon (lttng-relayd) at `url` instead of written locally: a live
+ * session (`lttng create --live --set-url=URL`), so the relay both stores
+ * it under HOSTNAME/NAME-DATETIME and serves it to live readers.  Nothing
+ * is written on this machine. */
+int lttng_ctl_start_url(struct lttng_ctl *c, const char *name, const char *url,
+                        pid_t pid, char *err, size_t errlen);
+
+/* Whether `url` is a network URL `lttng create --set-url` accepts:
+ * NETPROTO://HOST[:CTRLPORT[:DATAPORT]][/TRACEDIR] with NETPROTO one of
+ * net, net6, tcp, tcp6 (an IPv6 address in brackets).  file:// is not one:
+ * a local trace is --lttng-output.  False with the reason in why. */
+bool lttng_ctl_url_valid(const char *url, char *why, size_t whylen);
 
 /* Stop, read the discarded-event count (sum over channels, from
  * `lttng list SESSION`), destroy the session (which flushes the trace) and

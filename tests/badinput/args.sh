@@ -81,6 +81,14 @@ case_ "value" mount --threads             # missing value
 case_ "value" mount -o                           # missing value
 case_ "no-db" mount --no-db "$a" "$b"
 case_ "lttng-output" mount --lttng-output=x "$a" "$b"
+case_ "relay URL" mount --lttng-url=http://relay "$a" "$b"
+case_ "lttng-output" mount --lttng-url=file:///tmp/t "$a" "$b"
+case_ "port" mount --lttng-url=net://relay:0 "$a" "$b"
+case_ "port" mount --lttng-url=net://relay:5342:99999 "$a" "$b"
+case_ "no host" mount --lttng-url=net:// "$a" "$b"
+case_ "]" mount --lttng-url=net6://[::1 "$a" "$b"
+case_ "character" mount -o lttng-url=net://re@lay "$a" "$b"
+case_ "value" mount --lttng-url
 case_ "allow_other" mount --no-default-permissions "$a" "$b"
 case_ "contradicts" mount -o allow_other --no-default-permissions -o default_permissions "$a" "$b"
 case_ "--db" mount --drop "$a" "$b"
@@ -94,6 +102,8 @@ case_ "missing DIR" record --db "$work/n.db" -- true  # options, then no DIR
 case_ "COMMAND" record "$a" --
 case_ "extra" record "$a" "$b" -- true
 case_ "no-db" record --no-db "$a" -- true
+case_ "contradict" record --lttng-url=net://relay --lttng-output="$work/t" "$a" -- true
+case_ "relay URL" record --no-db --lttng-url=relay:5342 "$a" -- true
 case_ "contradict" record --no-db --lttng --db "$work/n.db" "$a" -- true
 case_ "--bogus" record --bogus "$a" -- true
 case_ "threads" record --threads=0 "$a" -- true

@@ -1,0 +1,73 @@
+#!/bin/bash
+# streams.sh — two hosts stream their recordings through one relay daemon.
+#
+# Host A records with `record --db --lttng-url`, host B serves with
+# `mount --db --lttng-url`: each has its own hostname and session daemon
+# (namespaces, tests/relay/lib.sh) and streams to one lttng-relayd.  The
+# relay stores each under its host name; importing each host's session
+# gives exactly the rows of that host's local database, with the host's
+# name.  Host C records with --no-db: nothing is written on the host.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+. "$here/../replay/lib.sh"
+. "$here/lib.sh"
+ft_need_root "namespaces, session daemons"
+for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
+	command -v "$p" >/dev/null || ft_fail "$p missing"
+done
+ft_init
+relay_start
+out=$(ft_tmpdir)
+workload='mkdir d && for i in $(seq 1 60); do echo $i > d/f$i; done && cat d/* > /dev/null && mv d/f1 d/g1 && rm -r d'
+
+# host A: record, local database and relay
+dirA=$(ft_tmpdir)
+host_run hostA "$FUSETRACE" record --db "$out/A.db" --lttng-url="$RELAY_URL" "$dirA" -- sh -c "$workload" \
+	> "$out/A.log" 2>&1 || { cat "$out/A.log"; ft_fail "host A: record --lttng-url failed"; }
+grep -q "streamed to $RELAY_URL" "$out/A.log" || { cat "$out/A.log"; ft_fail "host A: record did not say where the trace went"; }
+
+# host B: mount in the foreground, the workload from outside the daemon, unmount
+srcB=$(ft_tmpdir); mntB=$(ft_tmpdir)
+host_run hostB sh -c '
+	"$1" mount --db "$2" --lttng-url="$3" "$4" "$5" & d=$!
+	for i in $(seq 200); do mountpoint -q "$5" && break; kill -0 $d || exit 1; sleep 0.05; done
+	(cd "$5" && sh -c "$6") || echo "workload failed" >&2
+	umount "$5"; wait $d' sh "$FUSETRACE" "$out/B.db" "$RELAY_URL" "$srcB" "$mntB" "$workload" \
+	> "$out/B.log" 2>&1 || { cat "$out/B.log"; ft_fail "host B: mount --lttng-url failed"; }
+grep -q "workload failed" "$out/B.log" && { cat "$out/B.log"; ft_fail "host B: the workload failed"; }
+[ -z "$(ls -A "$srcB")" ] || ft_fail "host B: workload left files: $(ls "$srcB")"
+
+# host C: record --no-db: the host keeps nothing
+dirC=$(ft_tmpdir); cwdC=$(ft_tmpdir)
+(cd "$cwdC" && host_run hostC "$FUSETRACE" record --no-db --lttng-url="$RELAY_URL" "$dirC" -- sh -c "$workload") \
+	> "$out/C.log" 2>&1 || { cat "$out/C.log"; ft_fail "host C: record --no-db --lttng-url failed"; }
+[ -z "$(ls -A "$cwdC")" ] || ft_fail "host C: record --no-db wrote $(ls "$cwdC")"
+
+# a URL where no relay listens: refused at the start, nothing mounted
+dirX=$(ft_tmpdir); port=$(free_ports 1)
+host_run hostX "$FUSETRACE" record --no-db --lttng-url="net://127.0.0.1:$port:$port" "$dirX" -- touch made \
+	> "$out/X.log" 2>&1; rc=$?
+expect "record to a relay that is not there: status" "$rc" 125
+grep -q "cannot start an LTTng session streaming to net://127.0.0.1:$port" "$out/X.log" \
+	|| { cat "$out/X.log"; ft_fail "no clear message for a relay that is not there"; }
+[ ! -e "$dirX/made" ] || ft_fail "the command ran although the LTTng session could not start"
+
+expect "relay's host directories" "$(ls "$RELAY_OUT" | tr '\n' ' ')" "hostA hostB hostC "
+for h in A B C; do
+	"$FUSETRACE" import "$(relay_session_dir host$h)" "$out/central-$h.db" > "$out/import-$h.log" 2>&1 \
+		|| { cat "$out/import-$h.log"; ft_fail "import of host $h's session failed"; }
+	expect "host $h: imported session status" "$(q "$out/central-$h.db" 'SELECT status FROM session')" complete
+	expect "host $h: host name" "$(q "$out/central-$h.db" 'SELECT host FROM session')" "host$h"
+done
+# exactly the local recording's rows, table by table
+for h in A B; do
+	for t in request reply inode_event fh_event backing_call forget; do
+		expect "host $h: $t rows, relay vs local" "$(q "$out/central-$h.db" "SELECT count(*) FROM $t")" \
+			"$(q "$out/$h.db" "SELECT count(*) FROM $t")"
+	done
+	expect "host $h: local host name" "$(q "$out/$h.db" 'SELECT host FROM session')" "host$h"
+	expect "host $h: same session" "$(q "$out/central-$h.db" 'SELECT uuid FROM session')" \
+		"$(q "$out/$h.db" 'SELECT uuid FROM session')"
+done
+expect_ge "host C: requests" "$(q "$out/central-C.db" "SELECT count(*) FROM request WHERE opcode = 1")" 60
+echo "streams: three hosts through one relay, each imported with its local rows"
