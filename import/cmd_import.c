@@ -1,44 +1,136 @@
-/* cmd_import.c — `fusetrace import [--session UUID] TRACE_DIR DB`. */
+/* cmd_import.c — `fusetrace import [--session UUID] TRACE_DIR DB` and
+ * `fusetrace import --relay RELAY_DIR OUTDIR`. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "import/commands.h"
 #include "import/import_lttng.h"
+#include "import/relay_tree.h"
 #include "util/text_escape.h"
 #include "util/usage.h"
 
 static void usage(FILE *to)
 {
     fprintf(to,
-        "usage: fusetrace import [--session UUID] TRACE_DIR DB\n\n"
+        "usage: fusetrace import [--session UUID] TRACE_DIR DB\n"
+        "       fusetrace import --relay RELAY_DIR OUTDIR\n\n"
         "Convert an LTTng trace of the fusetrace provider (as written by\n"
-        "'fusetrace record --lttng') into a recording database DB, with the same\n"
-        "schema and rows as a direct SQLite recording.  TRACE_DIR is searched\n"
-        "for CTF traces (every directory holding a 'metadata' file).  DB must not\n"
-        "exist.\n\n"
+        "'fusetrace record --lttng', or stored by a relay daemon for\n"
+        "'--lttng-url') into a recording database DB, with the same schema and\n"
+        "rows as a direct SQLite recording.  TRACE_DIR is searched for CTF traces\n"
+        "(every directory holding a 'metadata' file).  DB must not exist.\n\n"
         "  --session UUID   import this session when the trace holds several\n"
-        "                   (the error message lists them)\n\n"
-        "Exit status: 0 imported; 1 unreadable trace or database error;\n"
-        "2 usage error.  An import of a trace with discarded events or without\n"
-        "its end-of-session event is stored with status 'incomplete'.\n");
+        "                   (the error message lists them)\n"
+        "  --relay          RELAY_DIR is an lttng-relayd output directory: import\n"
+        "                   each session it holds (HOSTNAME/SESSION-DATETIME/) into\n"
+        "                   OUTDIR/HOSTNAME/SESSION-DATETIME.db (OUTDIR and its host\n"
+        "                   directories are created 0700).  A session already\n"
+        "                   imported there is refused, and named; the others are\n"
+        "                   imported.\n\n"
+        "Exit status: 0 imported (with --relay: every session); 1 unreadable\n"
+        "trace, database error, or (--relay) a session refused or failed; 2 usage\n"
+        "error.  An import of a trace with discarded events or without its\n"
+        "end-of-session event is stored with status 'incomplete'.\n");
+}
+
+static void report(const struct import_stats *st, const char *db)
+{
+    tx_stderr("import", "session %s -> %s: %" PRIu64 " events stored "
+            "(%" PRIu64 " requests, %" PRIu64 " replies), %" PRIu64 " discarded by LTTng, "
+            "%" PRIu64 " skipped; status %s",
+            st->uuid, db, st->stored, st->requests, st->replies, st->discarded,
+            st->skipped, st->status);
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+        errno = ENOTDIR;
+    }
+    return -1;
+}
+
+/* Every session of a relay output directory, each into its own database. */
+static int import_relay(const char *relay_dir, const char *outdir)
+{
+    struct relay_session *ss;
+    size_t n;
+    char err[1024];
+    if (relay_sessions(relay_dir, &ss, &n, err, sizeof err) != 0) {
+        tx_stderr("import", "%s", err);
+        return 1;
+    }
+    if (make_dir(outdir) != 0) {
+        tx_stderr("import", "cannot create %s: %s", outdir, strerror(errno));
+        relay_sessions_free(ss, n);
+        return 1;
+    }
+    size_t done = 0, refused = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        char db[PATH_MAX + 8], hostdir[PATH_MAX];
+        int len = snprintf(db, sizeof db, "%s/%s.db", outdir, ss[i].rel);
+        if (len < 0 || (size_t)len >= sizeof db) {
+            tx_stderr("import", "%s: path too long", ss[i].rel);
+            failed++;
+            continue;
+        }
+        if (access(db, F_OK) == 0) {
+            tx_stderr("import", "%s: already imported (%s exists): refused", ss[i].rel, db);
+            refused++;
+            continue;
+        }
+        /* the host level (and any further level) of rel */
+        for (char *slash = strchr(ss[i].rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+            snprintf(hostdir, sizeof hostdir, "%s/%.*s", outdir, (int)(slash - ss[i].rel),
+                     ss[i].rel);
+            if (make_dir(hostdir) != 0) {
+                tx_stderr("import", "cannot create %s: %s", hostdir, strerror(errno));
+                break;
+            }
+        }
+        struct import_opts o = { .trace_dir = ss[i].dir, .db_path = db };
+        struct import_stats st;
+        if (import_lttng(&o, &st, err, sizeof err) != 0) {
+            tx_stderr("import", "%s: %s", ss[i].rel, err);
+            failed++;
+            continue;
+        }
+        report(&st, db);
+        done++;
+    }
+    tx_stderr("import", "%s: %zu session%s imported, %zu refused (already imported), %zu failed",
+              relay_dir, done, done == 1 ? "" : "s", refused, failed);
+    relay_sessions_free(ss, n);
+    return refused || failed ? 1 : 0;
 }
 
 int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "session", required_argument, NULL, 's' },
+        { "relay", no_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
     struct import_opts o = { 0 };
+    bool relay = false;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         switch (c) {
         case 's': o.session_uuid = optarg; break;
+        case 'r': relay = true; break;
         case 'h': usage(stdout); return 0;
         case ':': {
             char msg[128];
@@ -52,10 +144,17 @@ int cmd_import(int argc, char **argv)
         }
         }
     }
+    const char *what = relay ? "OUTDIR" : "DB";
     if (argc - optind < 2)
-        return usage_error("import", "%s", argc - optind == 0 ? "missing TRACE_DIR and DB" : "missing DB");
+        return usage_error("import", "missing %s%s", argc - optind == 0
+                           ? (relay ? "RELAY_DIR and " : "TRACE_DIR and ") : "", what);
     if (argc - optind > 2)
         return usage_error("import", "too many arguments");
+    if (relay && o.session_uuid)
+        return usage_error("import", "--session and --relay contradict each other (--relay "
+                           "imports every session)");
+    if (relay)
+        return import_relay(argv[optind], argv[optind + 1]);
     o.trace_dir = argv[optind];
     o.db_path = argv[optind + 1];
 
@@ -65,10 +164,6 @@ int cmd_import(int argc, char **argv)
         tx_stderr("import", "%s", err);
         return 1;
     }
-    tx_stderr("import", "session %s -> %s: %" PRIu64 " events stored "
-            "(%" PRIu64 " requests, %" PRIu64 " replies), %" PRIu64 " discarded by LTTng, "
-            "%" PRIu64 " skipped; status %s",
-            st.uuid, o.db_path, st.stored, st.requests, st.replies, st.discarded,
-            st.skipped, st.status);
+    report(&st, o.db_path);
     return 0;
 }

@@ -5,7 +5,7 @@
 #ifndef FUSETRACE_IMPORT_COMMANDS_H
 #define FUSETRACE_IMPORT_COMMANDS_H
 
-/* fusetrace import [--session UUID] TRACE_DIR DB */
+/* fusetrace import [--session UUID] TRACE_DIR DB, fusetrace import --relay RELAY_DIR OUTDIR */
 int cmd_import(int argc, char **argv);
 
 #endif

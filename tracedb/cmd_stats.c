@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "util/text_escape.h"
+#include "tracedb/stats_hosts.h"
 #include "tracedb/tracedb.h"
 #include "util/usage.h"
 
@@ -18,16 +19,21 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: fusetrace stats [--top N] DB\n"
+        "       fusetrace stats --by=host DB|DIR...\n"
         "\n"
         "Summarise a recording: session facts, duration, stalled requests (the\n"
         "stall watchdog), requests by op with latency percentiles, errors, top files,\n"
         "processes, inode and file-handle tables, fd-cache evictions, handle\n"
         "fallbacks and lost events.\n"
         "  --top N  rows in the top-N lists (default 10)\n"
+        "  --by=host  one line per host over several recordings (directories are\n"
+        "           searched for *.db, e.g. the OUTDIR of `fusetrace import\n"
+        "           --relay`): sessions, incomplete ones, requests, errors,\n"
+        "           latency p50/p95/max over every answered request, events lost\n"
         "  --help   show this help\n");
 }
 
-static void fmt_ns(char *buf, size_t cap, int64_t ns)
+void fmt_ns(char *buf, size_t cap, int64_t ns)
 {
     double v = (double)ns;
     if (ns < 0)
@@ -472,6 +478,20 @@ int cmd_stats(int argc, char **argv)
     const char *dbpath = NULL;
     int top = 10;
 
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--by=", 5) || !strcmp(argv[i], "--by")) {
+            const char *by = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[i + 1] : "";
+            if (strcmp(by, "host") != 0)
+                return usage_error("stats", "--by must be 'host', not '%s'", by);
+            int first = argv[i][4] == '=' ? i + 1 : i + 2;
+            for (int j = 1; j < argc; j++)
+                if ((j < i || j >= first) && argv[j][0] == '-')
+                    return usage_error("stats", "'%s' does not go with --by=host", argv[j]);
+            if (i != 1 || first >= argc)
+                return usage_error("stats", "--by=host needs DB or DIR arguments after it");
+            return stats_by_host(argv + first, argc - first);
+        }
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -9,7 +9,7 @@
 /* fusetrace sql [--csv|--json] DB QUERY [QUERY...] */
 int cmd_sql(int argc, char **argv);
 
-/* fusetrace stats [--top N] DB */
+/* fusetrace stats [--top N] DB, fusetrace stats --by=host DB|DIR... */
 int cmd_stats(int argc, char **argv);
 
 /* fusetrace export DB --format=perfetto|jsonl [-o FILE] */

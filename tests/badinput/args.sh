@@ -152,6 +152,8 @@ if has import; then
 	case_ "argument" import "$a" "$work/x.db" extra
 	case_ "value" import --session                      # missing value
 	case_ "--bogus" import --bogus "$a" "$work/x.db"
+	case_ "OUTDIR" import --relay "$a"
+	case_ "contradict" import --relay --session x "$a" "$work/out"
 fi
 if has replay; then
 	case_ "missing" replay

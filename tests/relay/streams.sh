@@ -4,9 +4,11 @@
 # Host A records with `record --db --lttng-url`, host B serves with
 # `mount --db --lttng-url`: each has its own hostname and session daemon
 # (namespaces, tests/relay/lib.sh) and streams to one lttng-relayd.  The
-# relay stores each under its host name; importing each host's session
-# gives exactly the rows of that host's local database, with the host's
-# name.  Host C records with --no-db: nothing is written on the host.
+# relay stores each under its host name; `import --relay` gives each
+# host's session exactly the rows of that host's local database, with the
+# host's name, refuses sessions already imported, and `stats --by=host`
+# gives each host's numbers.  Host C records with --no-db: nothing is
+# written on the host.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../replay/lib.sh"
@@ -53,11 +55,19 @@ grep -q "cannot start an LTTng session streaming to net://127.0.0.1:$port" "$out
 [ ! -e "$dirX/made" ] || ft_fail "the command ran although the LTTng session could not start"
 
 expect "relay's host directories" "$(ls "$RELAY_OUT" | tr '\n' ' ')" "hostA hostB hostC "
+central=$out/central
+"$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/import.log" 2>&1 \
+	|| { cat "$out/import.log"; ft_fail "import --relay failed"; }
+cat "$out/import.log"
+expect "central directory mode" "$(stat -c %a "$central")" 700
 for h in A B C; do
-	"$FUSETRACE" import "$(relay_session_dir host$h)" "$out/central-$h.db" > "$out/import-$h.log" 2>&1 \
-		|| { cat "$out/import-$h.log"; ft_fail "import of host $h's session failed"; }
-	expect "host $h: imported session status" "$(q "$out/central-$h.db" 'SELECT status FROM session')" complete
-	expect "host $h: host name" "$(q "$out/central-$h.db" 'SELECT host FROM session')" "host$h"
+	db=$(ls "$central/host$h"/*.db) || ft_fail "no database for host $h"
+	expect "host $h: one session" "$(ls "$central/host$h" | wc -l)" 1
+	[ "$(basename "$db" .db)" = "$(basename "$(relay_session_dir host$h)")" ] \
+		|| ft_fail "host $h: database $db not named after the relay's session directory"
+	expect "host $h: imported session status" "$(q "$db" 'SELECT status FROM session')" complete
+	expect "host $h: host name" "$(q "$db" 'SELECT host FROM session')" "host$h"
+	ln -s "$db" "$out/central-$h.db"
 done
 # exactly the local recording's rows, table by table
 for h in A B; do
@@ -69,5 +79,36 @@ for h in A B; do
 	expect "host $h: same session" "$(q "$out/central-$h.db" 'SELECT uuid FROM session')" \
 		"$(q "$out/$h.db" 'SELECT uuid FROM session')"
 done
-expect_ge "host C: requests" "$(q "$out/central-C.db" "SELECT count(*) FROM request WHERE opcode = 1")" 60
+expect_ge "host C: lookups" "$(q "$out/central-C.db" "SELECT count(*) FROM request WHERE opcode = 1")" 60
+
+# wall clock across hosts: the hosts ran one after the other, so ordered
+# by session.start_realtime_ns + ts their requests come in three runs
+order=$(sqlite3 -batch -noheader "$out/central-A.db" "ATTACH '$out/central-B.db' AS b;
+	ATTACH '$out/central-C.db' AS c;
+	SELECT host FROM (
+	  SELECT s.host, s.start_realtime_ns + q.ts AS wall FROM main.request q, main.session s
+	  UNION ALL SELECT s.host, s.start_realtime_ns + q.ts FROM b.request q, b.session s
+	  UNION ALL SELECT s.host, s.start_realtime_ns + q.ts FROM c.request q, c.session s)
+	ORDER BY wall" | uniq | tr '\n' ' ')
+expect "hosts in wall-clock order of their requests" "$order" "hostA hostB hostC "
+
+# the same sessions again: each refused by name, nothing changed
+sum_before=$(cat "$central"/*/*.db | md5sum)
+"$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/again.log" 2>&1; rc=$?
+expect "second import --relay: status" "$rc" 1
+expect "second import: sessions refused" "$(grep -c 'already imported.*refused' "$out/again.log")" 3
+expect "second import: databases unchanged" "$(cat "$central"/*/*.db | md5sum)" "$sum_before"
+
+# one line per host, with each host's numbers (local recordings for A and B)
+"$FUSETRACE" stats --by=host "$central" > "$out/byhost.txt" || ft_fail "stats --by=host failed"
+cat "$out/byhost.txt"
+for h in A B C; do
+	src=$out/$h.db; [ $h = C ] && src=$out/central-C.db
+	line=$(awk -v h="host$h" '$1 == h' "$out/byhost.txt")
+	expect "by host $h: sessions, incomplete" "$(echo "$line" | awk '{print $2, $3}')" "1 0"
+	expect "by host $h: requests" "$(echo "$line" | awk '{print $4}')" "$(q "$src" 'SELECT count(*) FROM request')"
+	expect "by host $h: errors" "$(echo "$line" | awk '{print $5}')" \
+		"$(q "$src" 'SELECT count(*) FROM reply WHERE error <> 0')"
+done
+expect "by host: lines" "$(wc -l < "$out/byhost.txt")" 4
 echo "streams: three hosts through one relay, each imported with its local rows"
