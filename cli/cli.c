@@ -75,6 +75,10 @@ static const char common_help[] =
     "                       --lttng; starts lttng-sessiond if none runs.  If the relay\n"
     "                       goes away the mount keeps serving; the end says the\n"
     "                       relay's copy may be incomplete (record exits 124).\n"
+    "  --lttng-session=NAME name of that LTTng session (default fusetrace-PID): the\n"
+    "                       relay stores it as HOSTNAME/NAME-DATETIME and a live\n"
+    "                       reader asks for net://RELAY:LIVEPORT/host/HOSTNAME/NAME.\n"
+    "                       Letters, digits, '.', '_', '-'.\n"
     "  --drop               never slow the filesystem down to record: drop events when\n"
     "                       the ring is full, and count every one dropped.\n"
     "  --capture-data=BYTES store the first BYTES of each read and write (default 0).\n"
@@ -164,8 +168,8 @@ static int append_opt(struct cli *c, const char *opt)
 }
 
 enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
-       O_LTTNG, O_LTTNG_OUT, O_LTTNG_URL, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING, O_NODP, O_HELP,
-       O_DAEMON, O_LOG, O_STALL };
+       O_LTTNG, O_LTTNG_OUT, O_LTTNG_URL, O_LTTNG_SESSION, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING,
+       O_NODP, O_HELP, O_DAEMON, O_LOG, O_STALL };
 static const struct option longopts[] = {
     { "cache", required_argument, NULL, O_CACHE },
     { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -178,6 +182,7 @@ static const struct option longopts[] = {
     { "lttng", no_argument, NULL, O_LTTNG },
     { "lttng-output", required_argument, NULL, O_LTTNG_OUT },
     { "lttng-url", required_argument, NULL, O_LTTNG_URL },
+    { "lttng-session", required_argument, NULL, O_LTTNG_SESSION },
     { "drop", no_argument, NULL, O_DROP },
     { "capture-data", required_argument, NULL, O_CAPTURE },
     { "snapshot-data", required_argument, NULL, O_SNAPSHOT },
@@ -242,6 +247,16 @@ static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
             return usage_error(cmd_name(record), "--lttng-url: %s", why);
         c->lttng_url = optarg;
         c->lttng = true;
+        break;
+    }
+    case O_LTTNG_SESSION: {
+        size_t n = strlen(optarg), ok = strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+        if (n == 0 || n > 48 || ok != n || optarg[0] == '.' || optarg[0] == '-')
+            return usage_error(cmd_name(record), "--lttng-session: '%s' is not a session name "
+                               "(1 to 48 letters, digits, '.', '_', '-'; not starting with '.' or '-')",
+                               optarg);
+        c->lttng_session = optarg;
         break;
     }
     case O_DROP: c->drop = true; break;
@@ -516,6 +531,10 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
     if (c->lttng_url && c->lttng_output)
         return usage_error(cmd_name(record), "--lttng-url and --lttng-output contradict each other "
                            "(the trace goes to the relay, not to a local directory)");
+    if (c->lttng_session && !c->lttng_url && !(record && c->lttng))
+        return usage_error(cmd_name(record), record
+                           ? "--lttng-session names our own LTTng session: it needs --lttng or --lttng-url"
+                           : "--lttng-session names our own LTTng session: it needs --lttng-url");
     if (c->log_path && !c->daemon)
         return usage_error(cmd_name(record), "--log is for --daemon (in the foreground messages go to stderr)");
     if (c->no_default_permissions && !c->fs.allow_other)

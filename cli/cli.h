@@ -18,6 +18,7 @@ struct cli {
     bool lttng;                   /* --lttng */
     const char *lttng_output;     /* --lttng-output */
     const char *lttng_url;        /* --lttng-url: our own LTTng session, streamed to a relay */
+    const char *lttng_session;    /* --lttng-session: its name (default fusetrace-PID) */
     bool drop;                    /* --drop */
     size_t capture_data;          /* --capture-data */
     size_t ring_bytes;            /* --ring-size */

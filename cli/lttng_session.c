@@ -24,7 +24,10 @@ int own_lttng_begin(const struct cli *cli, struct own_lttng *s)
         }
     }
     char name[64], err[512];
-    snprintf(name, sizeof name, "fusetrace-%ld", (long)getpid());
+    if (cli->lttng_session)
+        snprintf(name, sizeof name, "%s", cli->lttng_session);
+    else
+        snprintf(name, sizeof name, "fusetrace-%ld", (long)getpid());
     bool started;
     pid_t sessiond;
     if (lttng_ctl_ensure_sessiond(&started, &sessiond, err, sizeof err) < 0

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: fusetrace import [--session UUID] TRACE_DIR DB\n"
-        "       fusetrace import --relay RELAY_DIR OUTDIR\n\n"
+        "       fusetrace import --relay RELAY_DIR OUTDIR\n"
+        "       fusetrace import --live net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION DB\n\n"
         "Convert an LTTng trace of the fusetrace provider (as written by\n"
         "'fusetrace record --lttng', or stored by a relay daemon for\n"
         "'--lttng-url') into a recording database DB, with the same schema and\n"
@@ -33,10 +35,22 @@ static void usage(FILE *to)
         "                   OUTDIR/HOSTNAME/SESSION-DATETIME.db (OUTDIR and its host\n"
         "                   directories are created 0700).  A session already\n"
         "                   imported there is refused, and named; the others are\n"
-        "                   imported.\n\n"
-        "Exit status: 0 imported (with --relay: every session); 1 unreadable\n"
-        "trace, database error, or (--relay) a session refused or failed; 2 usage\n"
-        "error.  An import of a trace with discarded events or without its\n"
+        "                   imported.\n"
+        "  --live URL       follow a session a host streams to a relay daemon\n"
+        "                   (record/mount --lttng-url, named with --lttng-session),\n"
+        "                   storing its events in DB as they arrive (committed\n"
+        "                   whenever nothing more is waiting; `fusetrace view -f DB`\n"
+        "                   follows it), until the session ends.  A session that does not exist\n"
+        "                   yet is waited for: start the live import before the host\n"
+        "                   records, since a live reader joining a running session\n"
+        "                   gets it from then on only (refused: its start is missing).\n"
+        "                   LIVEPORT defaults to 5344.  Ctrl-C (SIGINT) or SIGTERM\n"
+        "                   ends it early, and so does the relay going away: DB then\n"
+        "                   keeps what arrived, with status 'incomplete' and why.\n\n"
+        "Exit status: 0 imported (with --relay: every session; with --live: the\n"
+        "session complete); 1 unreadable trace, database error, (--relay) a\n"
+        "session refused or failed, (--live) the session stored incomplete; 2\n"
+        "usage error.  An import of a trace with discarded events or without its\n"
         "end-of-session event is stored with status 'incomplete'.\n");
 }
 
@@ -58,6 +72,39 @@ static int make_dir(const char *path)
         errno = ENOTDIR;
     }
     return -1;
+}
+
+static volatile sig_atomic_t stop_live;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_live = 1;
+}
+
+/* Follow one live session into db. */
+static int import_live(const char *url, const char *db)
+{
+    if (strncmp(url, "net://", 6) != 0 && strncmp(url, "net4://", 7) != 0)
+        return usage_error("import", "--live: '%s' is not a live session URL "
+                           "(net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION)", url);
+    const char *host = strstr(url, "/host/");
+    if (!host || !host[6] || !strchr(host + 6, '/') || !strchr(host + 6, '/')[1])
+        return usage_error("import", "--live: '%s' names no session "
+                           "(net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION)", url);
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct import_opts o = { .live_url = url, .db_path = db, .stop = &stop_live };
+    struct import_stats st;
+    char err[1024];
+    if (import_lttng(&o, &st, err, sizeof err) != 0) {
+        tx_stderr("import", "%s", err);
+        return 1;
+    }
+    report(&st, db);
+    return strcmp(st.status, "complete") ? 1 : 0;
 }
 
 /* Every session of a relay output directory, each into its own database. */
@@ -119,11 +166,13 @@ int cmd_import(int argc, char **argv)
     static const struct option longopts[] = {
         { "session", required_argument, NULL, 's' },
         { "relay", no_argument, NULL, 'r' },
+        { "live", required_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
     struct import_opts o = { 0 };
     bool relay = false;
+    const char *live = NULL;
     int c;
     opterr = 0;
     optind = 1;
@@ -131,6 +180,7 @@ int cmd_import(int argc, char **argv)
         switch (c) {
         case 's': o.session_uuid = optarg; break;
         case 'r': relay = true; break;
+        case 'l': live = optarg; break;
         case 'h': usage(stdout); return 0;
         case ':': {
             char msg[128];
@@ -143,6 +193,16 @@ int cmd_import(int argc, char **argv)
             return usage_error("import", "%s", msg);
         }
         }
+    }
+    if (live && (relay || o.session_uuid))
+        return usage_error("import", "--live follows one session: not with %s",
+                           relay ? "--relay" : "--session");
+    if (live) {
+        if (argc - optind < 1)
+            return usage_error("import", "missing DB");
+        if (argc - optind > 1)
+            return usage_error("import", "too many arguments (--live URL DB)");
+        return import_live(live, argv[optind]);
     }
     const char *what = relay ? "OUTDIR" : "DB";
     if (argc - optind < 2)

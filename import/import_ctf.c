@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_TRACES 256
 
@@ -36,6 +37,7 @@ static int find_md(const char *p, const struct stat *sb, int type, struct FTW *f
 struct run {
     const struct ctf_callbacks *cb;
     bool failed;
+    bool ended;                /* an event callback asked to end */
 };
 
 static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it,
@@ -62,9 +64,13 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
             uint64_t f = bt_clock_class_get_frequency(bt_clock_snapshot_borrow_clock_class_const(cs));
             uint64_t ns = f == 1000000000ULL ? v
                         : (uint64_t)((long double)v * 1e9L / (long double)f);
-            if (r->cb->event(r->cb->ctx, bt_message_event_borrow_event_const(m), ns) != 0)
+            int rc = r->ended ? 0 : r->cb->event(r->cb->ctx, bt_message_event_borrow_event_const(m), ns);
+            if (rc < 0)
                 r->failed = true;
-        } else if (!r->failed && bt_message_get_type(m) == BT_MESSAGE_TYPE_DISCARDED_EVENTS) {
+            else if (rc > 0)
+                r->ended = true;
+        } else if (!r->failed && !r->ended
+                   && bt_message_get_type(m) == BT_MESSAGE_TYPE_DISCARDED_EVENTS) {
             uint64_t d = 0, ts = 0;
             if (bt_message_discarded_events_get_count(m, &d) != BT_PROPERTY_AVAILABILITY_AVAILABLE)
                 d = 1;    /* "some" were lost: count at least one */
@@ -79,6 +85,7 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
         bt_message_put_ref(m);
     }
     return r->failed ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR
+         : r->ended  ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END
                      : BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
@@ -182,6 +189,84 @@ out_dirs:
         free(dirs[t]);
     ndirs = 0;
     return -1;
+}
+
+int ctf_read_live(const char *url, const struct ctf_callbacks *cb, const volatile sig_atomic_t *stop,
+                  char *err, size_t errlen)
+{
+    const bt_plugin *ctf = NULL;
+    if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK) {
+        snprintf(err, errlen, "babeltrace2 plugin 'ctf' not found");
+        return -1;
+    }
+    int ret = -1;
+    struct run r = { .cb = cb };
+    bt_graph *g = bt_graph_create(0);
+    bt_value *params = bt_value_map_create(), *inputs = bt_value_array_create();
+    const bt_component_source *src = NULL;
+    const bt_component_sink *sink;
+    if (!g || !params || !inputs
+        || bt_value_array_append_string_element(inputs, url) != BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK
+        || bt_value_map_insert_entry(params, "inputs", inputs) != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK
+        /* wait for a session that does not exist yet (the default, said
+         * here because the command line's default is to end) */
+        || bt_value_map_insert_string_entry(params, "session-not-found-action", "continue")
+               != BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (bt_graph_add_source_component(g,
+            bt_plugin_borrow_source_component_class_by_name_const(ctf, "lttng-live"),
+            /* its error log is several lines per lost connection: the
+             * one-line reason below says it */
+            "live", params, BT_LOGGING_LEVEL_NONE, &src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+        snprintf(err, errlen, "%s: not a live session URL babeltrace2 accepts "
+                 "(net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION)", url);
+        goto out;
+    }
+    if (bt_graph_add_simple_sink_component(g, "fusetrace-import", NULL, consume, NULL, &r,
+                                           &sink) != BT_GRAPH_ADD_COMPONENT_STATUS_OK
+        || bt_graph_connect_ports(g, bt_component_source_borrow_output_port_by_index_const(src, 0),
+               bt_component_sink_borrow_input_port_by_index_const(sink, 0), NULL)
+               != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+        snprintf(err, errlen, "cannot build the babeltrace2 graph");
+        goto out;
+    }
+    bt_graph_run_once_status rs = BT_GRAPH_RUN_ONCE_STATUS_OK;
+    for (;;) {
+        rs = bt_graph_run_once(g);
+        if (rs != BT_GRAPH_RUN_ONCE_STATUS_AGAIN && rs != BT_GRAPH_RUN_ONCE_STATUS_OK)
+            break;
+        if (*stop) {
+            ret = 1;
+            goto out;
+        }
+        if (rs == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+            /* nothing new: commit, then wait a little (the relay's live
+             * timer delivers about once a second) */
+            if (cb->idle && cb->idle(cb->ctx) != 0) {
+                r.failed = true;
+                break;
+            }
+            struct timespec ts = { 0, 50 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (r.failed) {
+        if (!err[0])
+            snprintf(err, errlen, "import stopped by an error");
+    } else if (rs == BT_GRAPH_RUN_ONCE_STATUS_END) {
+        ret = 0;
+    } else {
+        snprintf(err, errlen, "%s: the live stream failed (status %d): the relay daemon went "
+                 "away or refused the session", url, (int)rs);
+    }
+out:
+    bt_value_put_ref(inputs);
+    bt_value_put_ref(params);
+    bt_graph_put_ref(g);
+    bt_plugin_put_ref(ctf);
+    return ret;
 }
 
 /* ---- payload fields ------------------------------------------------------------ */

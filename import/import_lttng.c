@@ -31,6 +31,10 @@
 /* What the hot path keeps of a reply whose opcode it does not know. */
 #define UNKNOWN_REPLY_KEEP (sizeof(struct fuse_out_header) + 4096)
 
+/* A live reader that joined a running session never sees its start: give
+ * up after this many events instead of holding them back for ever. */
+#define LIVE_HELD_MAX 100000
+
 struct held {
     uint64_t vpid;
     struct rec_hdr *rec;       /* malloc'd copy */
@@ -552,7 +556,14 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
             m->close_ts = ts;
             const char *s = ctf_str(p, "status");
             snprintf(m->status, sizeof m->status, "%s", s ? s : "");
-            return 0;
+            /* live: the session's end is the end of the reading */
+            return m->o->live_url ? 1 : 0;
+        }
+        if (phase == 1 && !m->have && m->o->live_url) {
+            snprintf(m->err, m->errlen, "%s: attached after the session started (its start "
+                     "was not received): start the live import before the host records, or "
+                     "import the relay's copy afterwards", m->o->live_url);
+            return -1;
         }
         if (phase == 0 && !mine && uuid && m->nothers < 16) {
             snprintf(m->others[m->nothers].uuid, sizeof m->others[0].uuid, "%s", uuid);
@@ -568,6 +579,12 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
         return 0;
     }
     if (!m->have) {
+        if (m->o->live_url && m->nheld >= LIVE_HELD_MAX) {
+            snprintf(m->err, m->errlen, "%s: %zu events and no session start: attached after "
+                     "the session started (start the live import before the host records, or "
+                     "import the relay's copy afterwards)", m->o->live_url, m->nheld);
+            return -1;
+        }
         if (m->nheld == m->capheld) {
             size_t nc = m->capheld ? 2 * m->capheld : 256;
             struct held *n = realloc(m->held, nc * sizeof *n);
@@ -600,6 +617,12 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
     return ts > REORDER_NS ? flush_queue(m, ts - REORDER_NS) : 0;
 }
 
+static int on_idle(void *ctx)
+{
+    struct imp *m = ctx;
+    return m->have ? import_sink_flush(m->sink, m->err, m->errlen) : 0;
+}
+
 static int on_discarded(void *ctx, uint64_t count, uint64_t ts)
 {
     struct imp *m = ctx;
@@ -627,19 +650,38 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
         free(m.buf);
         return -1;
     }
-    struct ctf_callbacks cb = { .ctx = &m, .event = on_event, .discarded = on_discarded };
+    struct ctf_callbacks cb = { .ctx = &m, .event = on_event, .discarded = on_discarded,
+                                .idle = on_idle };
     char why[512] = "";
-    if (ctf_read(o->trace_dir, &cb, why, sizeof why) != 0) {
+    /* live: what was stored before the stream failed or was stopped is
+     * kept, marked incomplete with the reason */
+    char live_cut[600] = "";
+    if (o->live_url) {
+        int rc = ctf_read_live(o->live_url, &cb, o->stop, why, sizeof why);
+        if (err[0])
+            goto out;          /* our own failure (database, memory, attach too late) */
+        if (rc != 0 && !m.have) {
+            snprintf(err, errlen, "%s", rc > 0 ? "stopped before the session started" : why);
+            goto out;
+        }
+        if (rc > 0)
+            snprintf(live_cut, sizeof live_cut, "the live import was stopped before the "
+                     "session ended");
+        else if (rc < 0)
+            snprintf(live_cut, sizeof live_cut, "the live stream was cut before the session "
+                     "ended: %s", why);
+    } else if (ctf_read(o->trace_dir, &cb, why, sizeof why) != 0) {
         if (!err[0])
             snprintf(err, errlen, "%s", why);
         goto out;
     }
+    const char *source = o->live_url ? o->live_url : o->trace_dir;
     if (!m.have) {
         if (o->session_uuid)
-            set_err(&m, "%s: no fusetrace session %s in this trace", o->trace_dir, o->session_uuid);
+            set_err(&m, "%s: no fusetrace session %s in this trace", source, o->session_uuid);
         else
             set_err(&m, "%s: no fusetrace:session event: not a trace of the fusetrace provider%s",
-                    o->trace_dir, m.nheld ? " (or its start was not traced)" : "");
+                    source, m.nheld ? " (or its start was not traced)" : "");
         goto out;
     }
     if (m.nothers && !o->session_uuid) {
@@ -649,15 +691,17 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
             n += (size_t)snprintf(list + n, sizeof list - n, " %s (pid %" PRIu64 ")",
                                   m.others[k].uuid, m.others[k].pid);
         snprintf(err, errlen, "%s holds more than one fusetrace session: %s (pid %" PRIu64 ")%s; "
-                 "choose one with --session UUID", o->trace_dir, st->uuid, m.pid, list);
+                 "choose one with --session UUID", source, st->uuid, m.pid, list);
         goto out;
     }
     if (flush_queue(&m, UINT64_MAX) != 0)
         goto out;
     uint64_t lost = import_sink_lost(m.sink);
-    char reason[256] = "";
-    bool complete = m.closed && !strcmp(m.status, "complete") && lost == 0;
-    if (!m.closed)
+    char reason[700] = "";
+    bool complete = m.closed && !strcmp(m.status, "complete") && lost == 0 && !live_cut[0];
+    if (live_cut[0])
+        snprintf(reason, sizeof reason, "%s", live_cut);
+    else if (!m.closed)
         snprintf(reason, sizeof reason, "the LTTng trace has no end-of-session event "
                  "(the recorder was killed, the trace was stopped early, or its stream "
                  "to a relay was cut)");

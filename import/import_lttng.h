@@ -4,6 +4,7 @@
 #ifndef FUSETRACE_IMPORT_IMPORT_LTTNG_H
 #define FUSETRACE_IMPORT_IMPORT_LTTNG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,11 @@ struct import_opts {
     const char *trace_dir;
     const char *db_path;
     const char *session_uuid;  /* NULL: the trace must hold one session */
+    /* Instead of trace_dir: follow this live session of a relay daemon
+     * (net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION) until its end, or until
+     * *stop becomes non-zero (the session is then stored incomplete). */
+    const char *live_url;
+    const volatile sig_atomic_t *stop;
 };
 
 struct import_stats {

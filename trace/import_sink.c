@@ -60,6 +60,13 @@ int import_sink_loss(struct import_sink *s, uint64_t ts, uint64_t events, char *
     return 0;
 }
 
+int import_sink_flush(struct import_sink *s, char *err, size_t errlen)
+{
+    if (ingest_commit(s->ing) != SQLITE_OK)
+        return db_failed(s, "commit failed", err, errlen);
+    return 0;
+}
+
 uint64_t import_sink_lost(const struct import_sink *s)
 {
     struct sink_counters c;

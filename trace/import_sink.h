@@ -43,6 +43,9 @@ struct import_sink *import_sink_create(const char *path, const struct session_fa
 int import_sink_store(struct import_sink *s, const struct rec_hdr *h, char *err, size_t errlen);
 /* `events` events were lost at ts (absolute ns): counted, and a `loss` row. */
 int import_sink_loss(struct import_sink *s, uint64_t ts, uint64_t events, char *err, size_t errlen);
+/* Commit what was stored so far (a live importer, between arrivals, so
+ * that readers following the database see it). */
+int import_sink_flush(struct import_sink *s, char *err, size_t errlen);
 /* Events counted lost so far. */
 uint64_t import_sink_lost(const struct import_sink *s);
 /* Commit, build the indexes, set the final status ('complete', or

@@ -89,6 +89,10 @@ case_ "no host" mount --lttng-url=net:// "$a" "$b"
 case_ "]" mount --lttng-url=net6://[::1 "$a" "$b"
 case_ "character" mount -o lttng-url=net://re@lay "$a" "$b"
 case_ "value" mount --lttng-url
+case_ "lttng-url" mount --lttng-session=build1 "$a" "$b"
+case_ "session name" mount --lttng-url=net://relay --lttng-session=a/b "$a" "$b"
+case_ "session name" mount --lttng-url=net://relay --lttng-session=-x "$a" "$b"
+case_ "--lttng" record --lttng-session=build1 "$a" -- true
 case_ "allow_other" mount --no-default-permissions "$a" "$b"
 case_ "contradicts" mount -o allow_other --no-default-permissions -o default_permissions "$a" "$b"
 case_ "--db" mount --drop "$a" "$b"

@@ -4,8 +4,9 @@
 # The host's filesystem keeps serving (the workload's second half, run
 # after the relay is gone, completes and leaves its files), record says
 # the relay's copy may be incomplete and exits 124 (command succeeded,
-# recording incomplete), and importing what the relay stored gives a
-# session marked incomplete with the reason.
+# recording incomplete); importing what the relay stored gives a session
+# marked incomplete with the reason, and so does the live import that was
+# following the session.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../replay/lib.sh"
@@ -22,7 +23,11 @@ workload='for i in $(seq 1 50); do echo $i > a$i; done; cat a* > /dev/null; touc
 	for i in $(seq 300); do [ -e "$2" ] && break; sleep 0.1; done
 	[ -e "$2" ] || { echo "workload: relay never killed" >&2; exit 3; }
 	for i in $(seq 1 50); do echo $i > b$i; done; cat b* > /dev/null'
-host_run hostK "$FUSETRACE" record --db "$out/K.db" --lttng-url="$RELAY_URL" "$dir" \
+# a live import follows the session too
+"$FUSETRACE" import --live "$RELAY_LIVE/host/hostK/cut" "$out/live.db" > "$out/live.log" 2>&1 &
+imp=$!
+ft_track_pid "$imp"
+host_run hostK "$FUSETRACE" record --db "$out/K.db" --lttng-url="$RELAY_URL" --lttng-session=cut "$dir" \
 	-- sh -c "$workload" sh "$half1" "$killed" > "$out/K.log" 2>&1 &
 host=$!
 ft_track_pid "$host"
@@ -59,4 +64,15 @@ case $reason in *"no end-of-session event"*) echo "ok: reason: $reason" ;;
 expect_ge "imported requests (first half at least)" "$(q "$out/central.db" 'SELECT count(*) FROM request')" 100
 expect_le "imported requests (not more than the host saw)" "$(q "$out/central.db" 'SELECT count(*) FROM request')" \
 	"$(q "$out/K.db" 'SELECT count(*) FROM request')"
+# the live import ends when the relay goes away, keeping what it received
+for i in $(seq 600); do kill -0 "$imp" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$imp" 2>/dev/null && { cat "$out/live.log"; ft_fail "the live import did not end when the relay died"; }
+wait "$imp"; rc=$?
+cat "$out/live.log"
+expect "live import status (session incomplete)" "$rc" 1
+expect "live database status" "$(q "$out/live.db" 'SELECT status FROM session')" incomplete
+reason=$(q "$out/live.db" 'SELECT incomplete_reason FROM session')
+case $reason in *"live stream was cut"*) echo "ok: live reason: $reason" ;;
+	*) ft_fail "live import reason: '$reason'" ;; esac
+expect_ge "live requests (first half at least)" "$(q "$out/live.db" 'SELECT count(*) FROM request')" 100
 echo "relay_kill: the host kept serving, the cut session imports as incomplete"
