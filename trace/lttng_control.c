@@ -20,7 +20,19 @@
 #define NUM_SUBBUF  "--num-subbuf=8"
 #define CHANNEL     "fusetrace"
 
+/* lttng_ctl_run with a deadline: timeout_ms < 0 waits for ever; on expiry
+ * the child is killed and LTTNG_CTL_TIMED_OUT returned. */
+#define LTTNG_CTL_TIMED_OUT (-2)
+static int run_until(char *const argv[], char *out, size_t outcap, char *err, size_t errlen,
+                     int timeout_ms);
+
 int lttng_ctl_run(char *const argv[], char *out, size_t outcap, char *err, size_t errlen)
+{
+    return run_until(argv, out, outcap, err, errlen, -1);
+}
+
+static int run_until(char *const argv[], char *out, size_t outcap, char *err, size_t errlen,
+                     int timeout_ms)
 {
     int po[2], pe[2];
     if (out && outcap)
@@ -56,12 +68,31 @@ int lttng_ctl_run(char *const argv[], char *out, size_t outcap, char *err, size_
     size_t olen = 0, elen = 0;
     struct pollfd pf[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
     int open_fds = 2;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    bool timed_out = false;
     while (open_fds > 0) {
-        if (poll(pf, 2, -1) < 0) {
+        int wait_ms = -1;
+        if (timeout_ms >= 0) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+            if (spent >= timeout_ms) {
+                /* the pipes stay open in a grandchild at worst: stop reading */
+                kill(pid, SIGKILL);
+                timed_out = true;
+                break;
+            }
+            wait_ms = timeout_ms - (int)spent;
+        }
+        int pr = poll(pf, 2, wait_ms);
+        if (pr < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
+        if (pr == 0)
+            continue;
         for (int i = 0; i < 2; i++) {
             if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -87,11 +118,19 @@ int lttng_ctl_run(char *const argv[], char *out, size_t outcap, char *err, size_
             }
         }
     }
+    for (int i = 0; i < 2; i++)
+        if (pf[i].fd >= 0)
+            close(pf[i].fd);
     ebuf[elen] = 0;
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
             return -1;
+    }
+    if (timed_out) {
+        if (err && errlen)
+            snprintf(err, errlen, "no answer within %d s", timeout_ms / 1000);
+        return LTTNG_CTL_TIMED_OUT;
     }
     if (err && errlen) {
         /* The first non-empty stderr line says what went wrong. */
@@ -340,6 +379,64 @@ static int tighten(const char *path, const struct stat *st, int flag, struct FTW
     return 0;
 }
 
+/* How long stopping a session streamed to a relay may take.  `lttng stop`
+ * waits until the consumer daemon has sent everything; a relay that stopped
+ * answering (a network partition, a stopped process) would keep the caller
+ * waiting for ever. */
+#define RELAY_STOP_TIMEOUT_MS 15000
+
+/* Stop and destroy a session streamed to a relay, each step bounded.  When
+ * the relay does not answer, the session is destroyed without waiting for
+ * its data (`--no-wait`); if even that does not return, it is left to the
+ * session daemon, said in err. */
+static int stop_relay_session(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen)
+{
+    char why[512];
+    int rc = 0;
+    bool answered = true;
+    if (c->started) {
+        char *stop[] = { "lttng", "stop", c->session, NULL };
+        int r = run_until(stop, NULL, 0, why, sizeof why, RELAY_STOP_TIMEOUT_MS);
+        if (r == LTTNG_CTL_TIMED_OUT) {
+            answered = false;
+            snprintf(err, errlen, "lttng stop: the relay does not answer (waited %d s for "
+                     "the trace data to be sent)", RELAY_STOP_TIMEOUT_MS / 1000);
+            rc = -1;
+        } else if (r != 0) {
+            snprintf(err, errlen, "lttng stop failed: %s", why[0] ? why : "unknown error");
+            rc = -1;
+        }
+        c->started = false;
+    }
+    if (answered && discarded) {
+        char *list[] = { "lttng", "list", c->session, NULL };
+        char out[16384];
+        if (run_until(list, out, sizeof out, why, sizeof why, RELAY_STOP_TIMEOUT_MS) == 0)
+            for (char *p = out; (p = strstr(p, "Discarded events:")); p++)
+                *discarded += strtoull(p + strlen("Discarded events:"), NULL, 10);
+    }
+    char *destroy[] = { "lttng", "destroy", c->session, NULL };
+    char *destroy_now[] = { "lttng", "destroy", "--no-wait", c->session, NULL };
+    int r = run_until(answered ? destroy : destroy_now, NULL, 0, why, sizeof why,
+                      RELAY_STOP_TIMEOUT_MS);
+    if (r != 0 && rc == 0) {
+        if (r == LTTNG_CTL_TIMED_OUT)
+            snprintf(err, errlen, "lttng destroy: the relay does not answer (waited %d s)",
+                     RELAY_STOP_TIMEOUT_MS / 1000);
+        else if (r > 128 && !why[0])
+            snprintf(err, errlen, "lttng destroy: lttng was killed by signal %d", r - 128);
+        else
+            snprintf(err, errlen, "lttng destroy failed: %s", why[0] ? why : "unknown error");
+        rc = -1;
+    } else if (r == LTTNG_CTL_TIMED_OUT) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, "; lttng destroy --no-wait did not return either: the "
+                 "session %s is left to the session daemon", c->session);
+    }
+    c->created = false;
+    return rc;
+}
+
 int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen)
 {
     int rc = 0;
@@ -347,6 +444,8 @@ int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t e
         *discarded = 0;
     if (!c->created)
         return 0;
+    if (!c->outdir[0])
+        return stop_relay_session(c, discarded, err, errlen);
     if (c->started) {
         char *stop[] = { "lttng", "stop", c->session, NULL };
         if (lttng(stop, NULL, 0, err, errlen, "lttng stop") != 0)

@@ -62,7 +62,10 @@ bool lttng_ctl_url_valid(const char *url, char *why, size_t whylen);
 
 /* Stop, read the discarded-event count (sum over channels, from
  * `lttng list SESSION`), destroy the session (which flushes the trace) and
- * tighten permissions.  *discarded may be NULL. */
+ * tighten permissions.  *discarded may be NULL.  A session streamed to a
+ * relay is stopped with bounded waits: a relay that does not answer gets
+ * 15 s to receive the data, then the session is destroyed without waiting
+ * (at most 15 s more), and -1 says so. */
 int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen);
 
 /* Run `prog args...` (argv[0] = prog) without a shell, capturing up to
