@@ -69,6 +69,16 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
                 r->failed = true;
             else if (rc > 0)
                 r->ended = true;
+        } else if (!r->failed && !r->ended && r->cb->progress
+                   && bt_message_get_type(m) == BT_MESSAGE_TYPE_MESSAGE_ITERATOR_INACTIVITY) {
+            const bt_clock_snapshot *cs =
+                bt_message_message_iterator_inactivity_borrow_clock_snapshot_const(m);
+            uint64_t v = bt_clock_snapshot_get_value(cs);
+            uint64_t f = bt_clock_class_get_frequency(bt_clock_snapshot_borrow_clock_class_const(cs));
+            uint64_t ns = f == 1000000000ULL ? v
+                        : (uint64_t)((long double)v * 1e9L / (long double)f);
+            if (r->cb->progress(r->cb->ctx, ns) != 0)
+                r->failed = true;
         } else if (!r->failed && !r->ended
                    && bt_message_get_type(m) == BT_MESSAGE_TYPE_DISCARDED_EVENTS) {
             uint64_t d = 0, ts = 0;

@@ -18,6 +18,10 @@ struct ctf_callbacks {
     int (*event)(void *ctx, const bt_event *ev, uint64_t ts);
     /* `count` events were discarded by the tracer around ts. */
     int (*discarded)(void *ctx, uint64_t count, uint64_t ts);
+    /* Live reading only (may be NULL): the trace's clock reached ts with
+     * no event in between (the relay's inactivity beacon): no event stamped
+     * before ts will come any more. */
+    int (*progress)(void *ctx, uint64_t ts);
     /* Live reading only (may be NULL): nothing new has arrived for now;
      * a good moment to commit what was read.  0 or -1 (error). */
     int (*idle)(void *ctx);

@@ -617,6 +617,18 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
     return ts > REORDER_NS ? flush_queue(m, ts - REORDER_NS) : 0;
 }
 
+/* Live: the trace's time went on without events (the relay's inactivity
+ * beacon, about once per live-timer period): store what the reorder window
+ * no longer needs to hold, or a paused session's last records would wait
+ * for its next event. */
+static int on_progress(void *ctx, uint64_t ts)
+{
+    struct imp *m = ctx;
+    if (!m->have || m->closed || ts <= REORDER_NS)
+        return 0;
+    return flush_queue(m, ts - REORDER_NS);
+}
+
 static int on_idle(void *ctx)
 {
     struct imp *m = ctx;
@@ -651,7 +663,7 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
         return -1;
     }
     struct ctf_callbacks cb = { .ctx = &m, .event = on_event, .discarded = on_discarded,
-                                .idle = on_idle };
+                                .idle = on_idle, .progress = on_progress };
     char why[512] = "";
     /* live: what was stored before the stream failed or was stopped is
      * kept, marked incomplete with the reason */
