@@ -16,6 +16,7 @@ for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
 	command -v "$p" >/dev/null || ft_fail "$p missing"
 done
 ft_init
+ft_note_stuck_before
 relay_start
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 live=$out/live.db half1=$out/half1-done go=$out/go-on
@@ -101,4 +102,5 @@ wait "$p"; rc=$?
 expect "live import stopped before any session: status" "$rc" 1
 grep -q "stopped before the session started" "$out/none.log" || { cat "$out/none.log"; ft_fail "no clear message"; }
 [ ! -e "$out/none.db" ] || ft_fail "a database was left for a session never seen"
+ft_check_no_dstate
 echo "live: the import followed the running session and ended complete"

@@ -16,6 +16,7 @@ for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
 	command -v "$p" >/dev/null || ft_fail "$p missing"
 done
 ft_init
+ft_note_stuck_before
 relay_start
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 half1="$out/half1-done" killed="$out/relay-killed"
@@ -75,4 +76,5 @@ reason=$(q "$out/live.db" 'SELECT incomplete_reason FROM session')
 case $reason in *"live stream was cut"*) echo "ok: live reason: $reason" ;;
 	*) ft_fail "live import reason: '$reason'" ;; esac
 expect_ge "live requests (first half at least)" "$(q "$out/live.db" 'SELECT count(*) FROM request')" 100
+ft_check_no_dstate
 echo "relay_kill: the host kept serving, the cut session imports as incomplete"

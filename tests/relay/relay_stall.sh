@@ -14,6 +14,7 @@ for p in lttng lttng-relayd lttng-sessiond unshare sqlite3; do
 	command -v "$p" >/dev/null || ft_fail "$p missing"
 done
 ft_init
+ft_note_stuck_before
 relay_start
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 half1=$out/half1-done stalled=$out/relay-stalled
@@ -42,4 +43,5 @@ expect "record's status (command ok, recording incomplete)" "$rc" 124
 grep -q "the relay does not answer" "$out/P.log" || ft_fail "record did not say the relay does not answer"
 expect "files written while the relay was stopped" "$(ls "$dir" | grep -c '^b')" 200
 expect "local recording status" "$(q "$out/P.db" 'SELECT status FROM session')" complete
+ft_check_no_dstate
 echo "relay_stall: the host kept serving and record did not wait for the stopped relay"

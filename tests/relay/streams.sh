@@ -18,6 +18,7 @@ for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
 	command -v "$p" >/dev/null || ft_fail "$p missing"
 done
 ft_init
+ft_note_stuck_before
 relay_start
 out=$(ft_tmpdir)
 workload='mkdir d && for i in $(seq 1 60); do echo $i > d/f$i; done && cat d/* > /dev/null && mv d/f1 d/g1 && rm -r d'
@@ -111,4 +112,5 @@ for h in A B C; do
 		"$(q "$src" 'SELECT count(*) FROM reply WHERE error <> 0')"
 done
 expect "by host: lines" "$(wc -l < "$out/byhost.txt")" 4
+ft_check_no_dstate
 echo "streams: three hosts through one relay, each imported with its local rows"
