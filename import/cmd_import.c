@@ -148,7 +148,10 @@ static int import_relay(const char *relay_dir, const char *outdir)
         struct import_opts o = { .trace_dir = ss[i].dir, .db_path = db };
         struct import_stats st;
         if (import_lttng(&o, &st, err, sizeof err) != 0) {
-            tx_stderr("import", "%s: %s", ss[i].rel, err);
+            /* a session that traced several fusetrace processes (a session
+             * the user set up, not --lttng-url's) is imported one by one */
+            tx_stderr("import", "%s: %s%s", ss[i].rel, err, strstr(err, "--session UUID")
+                      ? " (--relay cannot: fusetrace import --session UUID DIR DB)" : "");
             failed++;
             continue;
         }
