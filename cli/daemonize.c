@@ -1,5 +1,6 @@
 /* daemonize.c — see daemonize.h. */
 #include "cli/daemonize.h"
+#include "trace/tracer_fork.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +67,14 @@ int daemon_start(const char *log_path)
     }
     fflush(stdout);
     fflush(stderr);
+    /* the daemon goes on emitting LTTng events (--lttng, --lttng-url) */
+    sigset_t saved;
+    tracer_before_fork(&saved);
     pid_t pid = fork();
+    if (pid != 0)
+        tracer_after_fork_parent(&saved);
+    else
+        tracer_after_fork_child(&saved);
     if (pid < 0) {
         fprintf(stderr, "fusetrace: cannot fork the daemon: %s\n", strerror(errno));
         close(p[0]);

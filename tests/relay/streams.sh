@@ -40,6 +40,30 @@ host_run hostB sh -c '
 grep -q "workload failed" "$out/B.log" && { cat "$out/B.log"; ft_fail "host B: the workload failed"; }
 [ -z "$(ls -A "$srcB")" ] || ft_fail "host B: workload left files: $(ls "$srcB")"
 
+# host D: mount --daemon (the session is begun by the daemon, for itself)
+srcD=$(ft_tmpdir); mntD=$(ft_tmpdir)
+host_run hostD sh -c '
+	"$1" mount --daemon --log="$6.daemon" --db "$2" --lttng-url="$3" "$4" "$5" || exit 1
+	(cd "$5" && sh -c "$7") || echo "workload failed" >&2
+	umount "$5"
+	for i in $(seq 600); do grep -q "exiting with status" "$6.daemon" && break; sleep 0.1; done
+	cat "$6.daemon"' sh "$FUSETRACE" "$out/D.db" "$RELAY_URL" "$srcD" "$mntD" "$out/D.log" "$workload" \
+	> "$out/D.log" 2>&1 || { cat "$out/D.log"; ft_fail "host D: mount --daemon --lttng-url failed"; }
+grep -q "exiting with status 0" "$out/D.log" || { cat "$out/D.log"; ft_fail "host D: the daemon did not end cleanly"; }
+
+# host E: an LTTng session set up by hand, in which two fusetrace mounts
+# (--lttng: they only emit) ran one after the other
+srcE=$(ft_tmpdir); mntE=$(ft_tmpdir)
+host_run hostE sh -c 'lttng create other --set-url="$1" > /dev/null &&
+	lttng enable-event -u -s other "fusetrace:*" > /dev/null && lttng start other > /dev/null || exit 1
+	for k in 1 2; do
+		"$2" mount --lttng "$3" "$4" & d=$!
+		for i in $(seq 200); do mountpoint -q "$4" && break; sleep 0.05; done
+		touch "$4/x$k"; umount "$4"; wait $d || exit 1
+	done
+	lttng destroy other > /dev/null' sh "$RELAY_URL" "$FUSETRACE" "$srcE" "$mntE" > "$out/E.log" 2>&1 \
+	|| { cat "$out/E.log"; ft_fail "host E: lttng session failed"; }
+
 # host C: record --no-db: the host keeps nothing
 dirC=$(ft_tmpdir); cwdC=$(ft_tmpdir)
 (cd "$cwdC" && host_run hostC "$FUSETRACE" record --no-db --lttng-url="$RELAY_URL" "$dirC" -- sh -c "$workload") \
@@ -55,13 +79,18 @@ grep -q "cannot start an LTTng session streaming to net://127.0.0.1:$port" "$out
 	|| { cat "$out/X.log"; ft_fail "no clear message for a relay that is not there"; }
 [ ! -e "$dirX/made" ] || ft_fail "the command ran although the LTTng session could not start"
 
-expect "relay's host directories" "$(ls "$RELAY_OUT" | tr '\n' ' ')" "hostA hostB hostC "
+expect "relay's host directories" "$(ls "$RELAY_OUT" | tr '\n' ' ')" "hostA hostB hostC hostD hostE "
 central=$out/central
-"$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/import.log" 2>&1 \
-	|| { cat "$out/import.log"; ft_fail "import --relay failed"; }
+"$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/import.log" 2>&1; rc=$?
 cat "$out/import.log"
+# host E's session holds two fusetrace sessions: named, the others imported
+expect "import --relay status (one session not importable)" "$rc" 1
+grep -q "^fusetrace import: hostE/other-[0-9-]*: .*holds more than one fusetrace session.*--relay cannot" "$out/import.log" \
+	|| ft_fail "import --relay did not name host E's session and why"
+grep -q "4 sessions imported, 0 refused (already imported), 1 failed" "$out/import.log" \
+	|| ft_fail "import --relay summary"
 expect "central directory mode" "$(stat -c %a "$central")" 700
-for h in A B C; do
+for h in A B C D; do
 	db=$(ls "$central/host$h"/*.db) || ft_fail "no database for host $h"
 	expect "host $h: one session" "$(ls "$central/host$h" | wc -l)" 1
 	[ "$(basename "$db" .db)" = "$(basename "$(relay_session_dir host$h)")" ] \
@@ -71,7 +100,7 @@ for h in A B C; do
 	ln -s "$db" "$out/central-$h.db"
 done
 # exactly the local recording's rows, table by table
-for h in A B; do
+for h in A B D; do
 	for t in request reply inode_event fh_event backing_call forget; do
 		expect "host $h: $t rows, relay vs local" "$(q "$out/central-$h.db" "SELECT count(*) FROM $t")" \
 			"$(q "$out/$h.db" "SELECT count(*) FROM $t")"
@@ -97,13 +126,13 @@ expect "hosts in wall-clock order of their requests" "$order" "hostA hostB hostC
 sum_before=$(cat "$central"/*/*.db | md5sum)
 "$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/again.log" 2>&1; rc=$?
 expect "second import --relay: status" "$rc" 1
-expect "second import: sessions refused" "$(grep -c 'already imported.*refused' "$out/again.log")" 3
+expect "second import: sessions refused" "$(grep -c 'already imported.*refused' "$out/again.log")" 4
 expect "second import: databases unchanged" "$(cat "$central"/*/*.db | md5sum)" "$sum_before"
 
 # one line per host, with each host's numbers (local recordings for A and B)
 "$FUSETRACE" stats --by=host "$central" > "$out/byhost.txt" || ft_fail "stats --by=host failed"
 cat "$out/byhost.txt"
-for h in A B C; do
+for h in A B C D; do
 	src=$out/$h.db; [ $h = C ] && src=$out/central-C.db
 	line=$(awk -v h="host$h" '$1 == h' "$out/byhost.txt")
 	expect "by host $h: sessions, incomplete" "$(echo "$line" | awk '{print $2, $3}')" "1 0"
@@ -111,6 +140,6 @@ for h in A B C; do
 	expect "by host $h: errors" "$(echo "$line" | awk '{print $5}')" \
 		"$(q "$src" 'SELECT count(*) FROM reply WHERE error <> 0')"
 done
-expect "by host: lines" "$(wc -l < "$out/byhost.txt")" 4
+expect "by host: lines" "$(wc -l < "$out/byhost.txt")" 5
 ft_check_no_dstate
 echo "streams: three hosts through one relay, each imported with its local rows"
