@@ -8,6 +8,12 @@ if [ ! -e /dev/fuse ]; then
 fi
 [ -e /dev/fuse ] || { echo "start-services: /dev/fuse is missing" >&2; exit 1; }
 
+# fusectl: how a test frees a hung FUSE mount (its connection's abort file)
+if ! grep -q " /sys/fs/fuse/connections fusectl " /proc/self/mounts; then
+  mount -t fusectl none /sys/fs/fuse/connections
+  echo "start-services: mounted fusectl on /sys/fs/fuse/connections"
+fi
+
 if ! pgrep -x lttng-sessiond >/dev/null 2>&1; then
   lttng-sessiond --daemonize --quiet
   echo "start-services: started lttng-sessiond"

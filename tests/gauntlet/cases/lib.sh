@@ -1,0 +1,37 @@
+# cases/lib.sh — what every gauntlet case script ends with (source it last).
+#
+# A case script sets
+#   timeout=SECONDS   bound of one run, natively generous (hang = failure)
+#   comms=(NAME...)   process names whose requests the recording must hold
+#   ignore=(GLOB...)  paths (relative, fnmatch) whose content legitimately
+#                     differs between two runs; each with its reason
+# and defines
+#   prepare DIR       fill the empty directory DIR with the case's tree
+#   workload          run in the current directory (natively or on the
+#                     mount); stdout must be the same wherever it runs, so
+#                     chatty tools log to gauntlet.log (not compared) and
+#                     the workload prints results
+# and is called as CASE.sh info|prepare DIR|run by run.sh.
+set -eu -o pipefail
+
+gauntlet_case() {
+	case ${1:-} in
+	info)
+		echo "timeout ${timeout:-60}"
+		local x
+		for x in "${comms[@]}"; do echo "comm $x"; done
+		for x in "${ignore[@]}"; do echo "ignore $x"; done
+		echo "ignore gauntlet.log"
+		;;
+	prepare) prepare "$2" ;;
+	run) workload ;;
+	*) echo "usage: $0 info|prepare DIR|run" >&2; exit 2 ;;
+	esac
+}
+
+# helper NAME: path of a gauntlet C helper
+helper() {
+	local p=${GAUNTLET_HELPERS:?GAUNTLET_HELPERS is not set}/gauntlet-$1
+	[ -x "$p" ] || { echo "missing helper $p" >&2; exit 1; }
+	printf '%s\n' "$p"
+}

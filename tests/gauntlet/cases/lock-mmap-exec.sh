@@ -1,0 +1,19 @@
+#!/bin/bash
+# lock-mmap-exec: a process execs while it holds a POSIX record lock and a
+# dirty shared mapping of a file of the mount.  The new image reports
+# whether the lock survived the exec (it must when only the inherited
+# descriptor refers to the file; it must not when a close-on-exec one was
+# closed by the exec) and reads back what was written through the mapping.
+timeout=30
+comms=(gauntlet-lock-m exe)
+ignore=()
+
+prepare() { :; }
+
+workload() {
+	"$(helper lock-mmap-exec)" keep keep.dat
+	"$(helper lock-mmap-exec)" drop drop.dat
+}
+
+. "$(dirname "$0")/lib.sh"
+gauntlet_case "$@"

@@ -1,0 +1,20 @@
+#!/bin/bash
+# thread-exec: a multi-threaded process execs (itself, five times) while
+# another of its threads is reading a 4 MiB file of the mount with the page
+# cache dropped, so the exec kills a thread that may be inside a READ.
+timeout=60
+comms=(gauntlet-thread exe)
+ignore=()
+
+prepare() {
+	python3 -c '
+import hashlib, sys
+with open(sys.argv[1], "wb") as f:
+    for i in range(4096):
+        f.write(hashlib.sha256(str(i).encode()).digest() * 32)' "$1/big.bin"
+}
+
+workload() { "$(helper thread-exec)" big.bin 5; }
+
+. "$(dirname "$0")/lib.sh"
+gauntlet_case "$@"

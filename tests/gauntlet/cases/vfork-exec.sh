@@ -1,0 +1,17 @@
+#!/bin/bash
+# vfork-exec: a process that holds a file open for writing (close-on-exec)
+# vfork()s and execs shell children, staying suspended until each exec;
+# the children read a file of the mount.
+timeout=30
+comms=(gauntlet-vfork- sh)
+ignore=()
+
+prepare() { seq 1 1000 > "$1/input.txt"; }
+
+workload() {
+	"$(helper vfork-exec)" out.txt 5 sh -c 'echo child; wc -c < input.txt'
+	cat out.txt out.txt.vfork*
+}
+
+. "$(dirname "$0")/lib.sh"
+gauntlet_case "$@"

@@ -1,0 +1,195 @@
+# lib.sh — the gauntlet's shared mechanics (source after ../lib/common.sh):
+# running a command with a hard bound that also frees a hung FUSE mount, and
+# looking for processes of the machine left in D state.
+#
+# A hung case must never leave the machine wedged: when a bounded command
+# overruns, its FUSE connection is aborted through fusectl (which fails every
+# request the daemon did not answer, releasing the processes waiting on
+# them), then every process of the command's session is killed, and the
+# mount is removed if it is still there.  `timeout -s KILL` around the
+# command is the last resort should this script itself be killed.
+
+PROCSCAN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/procscan.py
+FUSECTL=/sys/fs/fuse/connections
+# the bounded command now running (for the cleanup of an interrupted run)
+RUNNING_SID="" RUNNING_MNT="" RUNNING_CONN=""
+RUN_SIDS=()     # the sessions of every bounded command of this test
+# how long a process may be stuck (see bounded) before the run counts as hung
+STUCK_SECONDS=${STUCK_SECONDS:-$((10 * ${GAUNTLET_TIMEOUT_SCALE:-1}))}
+
+gauntlet_requirements() {
+	[ "$(id -u)" = 0 ] || ft_skip "needs root"
+	[ -e /dev/fuse ] || ft_skip "needs /dev/fuse"
+	[ -n "${FUSETRACE:-}" ] && [ -x "$FUSETRACE" ] || ft_fail "FUSETRACE is not set to the fusetrace binary"
+	# fusectl is how a hung mount is freed: without it a hang would wedge
+	# the machine, so the gauntlet does not run without it
+	grep -q " $FUSECTL fusectl " /proc/self/mounts ||
+		ft_fail "fusectl is not mounted on $FUSECTL (tools/start-services.sh mounts it)"
+}
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# fuse_conn PID MNT: the fusectl connection name of the FUSE mount at MNT as
+# PID's mount namespace sees it (empty if there is none).  The name is the
+# superblock's device number: for FUSE, major 0, so just the minor.
+fuse_conn() {
+	awk -v m="$2" '
+		{ mp = $5; gsub(/\\040/, " ", mp); gsub(/\\134/, "\\", mp)
+		  for (i = 6; i <= NF; i++) if ($i == "-") { ty = $(i + 1); break }
+		  if (mp == m && ty ~ /^fuse/) { split($3, d, ":"); c = d[1] * 1048576 + d[2] } }
+		END { if (c != "") print c }' "/proc/$1/mountinfo" 2>/dev/null
+}
+
+# any FUSE mount at MNT in PID's namespace (default: ours)?
+fuse_mounted_at() { [ -n "$(fuse_conn "${2:-self}" "$1")" ]; }
+
+# dstate_snapshot [ROUNDS]: the processes in D state now (in D throughout
+# ROUNDS scans 0.3 s apart) and the pids whose /proc/PID/stat cannot be
+# read; those involving this test's scratch directory are marked "ours"
+dstate_snapshot() {
+	local sid args=()
+	for sid in "${RUN_SIDS[@]}"; do args+=(--sid "$sid"); done
+	python3 "$PROCSCAN" dstate --rounds "${1:-1}" --root "$FT_ROOT" "${args[@]}"
+}
+
+# dstate_new BEFORE: the processes in D state now (throughout about a
+# second) because of this test, and not already in BEFORE (a
+# dstate_snapshot): one line each, empty if none.  The machine is shared:
+# a process in D state that does not involve this test (another test's hung
+# mount) is reported on stderr, not charged to this run.
+dstate_new() {
+	local before=$1 line key
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		key=${line%% D *}; key=${key%% BLOCKED*}
+		if [[ $line != *" ours" ]]; then
+			ft_log "note: in D state, not involving this test: $line"
+		elif grep -qF -- "$key " <<<"$before"$'\n'; then
+			ft_log "note: already in D state before this run: $line"
+		else
+			printf '%s\n' "$line"
+		fi
+	done < <(dstate_snapshot 3)
+}
+
+# kernel stacks of the processes named in a dstate listing (evidence of a hang)
+dstate_stacks() {
+	local pid rest
+	while read -r pid rest; do
+		[ -n "$pid" ] || continue
+		echo "  $pid $rest"
+		timeout -s KILL 2 cat "/proc/$pid/stack" 2>/dev/null | sed 's/^/      /'
+	done <<<"$1"
+}
+
+# bounded LABEL SECONDS MNT OUT ERR CMD...: run CMD (stdin /dev/null, stdout
+# to OUT, stderr to ERR) in a session of its own.  MNT is the FUSE mount
+# CMD makes (or "-").  CMD hangs if it is still running after SECONDS, or
+# as soon as one of its processes has been stuck for STUCK_SECONDS (default
+# 10; see procscan.py watch: stuck in exec, or in D state without a context
+# switch).  Then the processes in D state are listed with their kernel
+# stacks, MNT's connection is aborted, CMD's session is killed and MNT
+# unmounted.  Sets BOUNDED_STATUS (CMD's exit status), BOUNDED_SECS (wall
+# time), BOUNDED_HUNG (empty, or what hung), and BOUNDED_CONN (the
+# connection of MNT, if it was ever seen mounted).
+bounded() {
+	local label=$1 limit=$2 mnt=$3 out=$4 err=$5; shift 5
+	local t0 pid conn="" deadline watcher stuck=$out.stuck
+	t0=$(now)
+	deadline=$(awk -v a="$t0" -v l="$limit" 'BEGIN { printf "%.3f", a + l }')
+	setsid timeout -s KILL $((limit + 60)) "$@" </dev/null >"$out" 2>"$err" &
+	pid=$!
+	RUNNING_SID=$pid RUNNING_MNT=$mnt RUNNING_CONN=""
+	RUN_SIDS+=("$pid")
+	python3 "$PROCSCAN" watch "$pid" "${STUCK_SECONDS:-10}" > "$stuck" &
+	watcher=$!
+	BOUNDED_HUNG=""
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$conn" ] && [ "$mnt" != - ]; then
+			# CMD runs under timeout: look in the namespace of its child
+			# (`unshare --mount CMD` has a namespace of its own)
+			conn=$(fuse_conn "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | cut -d' ' -f1)" "$mnt")
+			RUNNING_CONN=$conn
+		fi
+		if [ -s "$stuck" ]; then
+			BOUNDED_HUNG="a process stuck: $(head -1 "$stuck")"
+			break
+		fi
+		if awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n >= d) }'; then
+			BOUNDED_HUNG="still running after ${limit}s"
+			break
+		fi
+		sleep 0.1
+	done
+	if [ -n "$BOUNDED_HUNG" ]; then
+		ft_log "HANG: $label: $BOUNDED_HUNG; processes in D state:"
+		dstate_stacks "$(dstate_snapshot 1)" >&2
+		free_session "$pid" "$mnt" "$conn"
+	fi
+	wait "$pid"; BOUNDED_STATUS=$?
+	BOUNDED_SECS=$(elapsed "$t0" "$(now)")
+	if [ -z "$BOUNDED_HUNG" ] && [ -n "$(python3 "$PROCSCAN" session "$pid")" ]; then
+		ft_log "$label: processes left running after it ended; killing them"
+		free_session "$pid" - ""
+	fi
+	BOUNDED_CONN=$conn
+	# the watcher's reads were released with the session (if it hung)
+	kill -KILL "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
+	RUNNING_SID=""
+	return 0
+}
+
+# free_session SID MNT CONN: abort the FUSE connection CONN (if known) and
+# give the session's leader 5 s to finish on its own (a recorder should
+# notice the abort and close its recording), then kill every process of
+# session SID, and unmount MNT if it is still mounted.
+free_session() {
+	local sid=$1 mnt=$2 conn=$3 p i
+	if [ -n "$conn" ] && [ -e "$FUSECTL/$conn/abort" ]; then
+		ft_log "aborting FUSE connection $conn ($mnt)"
+		echo 1 > "$FUSECTL/$conn/abort"
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$sid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	for i in 1 2 3; do
+		[ -n "$(python3 "$PROCSCAN" session "$sid")" ] || break
+		for p in $(python3 "$PROCSCAN" session "$sid"); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		sleep 1
+	done
+	[ -n "$(python3 "$PROCSCAN" session "$sid")" ] &&
+		ft_log "processes of session $sid survived SIGKILL: $(python3 "$PROCSCAN" session "$sid" | tr '\n' ' ')"
+	if [ "$mnt" != - ] && fuse_mounted_at "$mnt"; then
+		ft_log "unmounting $mnt left behind"
+		umount -l "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
+	fi
+}
+
+# cleanup for an interrupted run: free what bounded commands left
+gauntlet_cleanup() {
+	if [ -n "$RUNNING_SID" ] && [ -n "$(python3 "$PROCSCAN" session "$RUNNING_SID")" ]; then
+		free_session "$RUNNING_SID" "$RUNNING_MNT" "$RUNNING_CONN"
+	fi
+	return 0
+}
+
+# ft_init, plus freeing what a bounded command left behind when interrupted
+gauntlet_init() {
+	ft_init
+	trap 'rc=$?; gauntlet_cleanup; (exit $rc); ft_cleanup' EXIT
+}
+
+# failures are collected so that every run of a case is reported
+FAILURES=()
+failed() { ft_log "FAIL: $*"; FAILURES+=("$*"); }
+finish() {
+	if [ ${#FAILURES[@]} -gt 0 ]; then
+		ft_log "${#FAILURES[@]} failure(s):"
+		printf '    %s\n' "${FAILURES[@]}" >&2
+		exit 1
+	fi
+}

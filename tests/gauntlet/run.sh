@@ -1,0 +1,158 @@
+#!/bin/bash
+# run.sh CASE — one case of the real-workload gauntlet.
+#
+# The case (cases/CASE.sh) prepares a directory and runs a workload in it.
+# The workload runs three times, each time in a fresh copy of the prepared
+# directory at the same path (so that absolute paths in its outputs agree):
+#   native   directly;
+#   db       through `fusetrace record --db`;
+#   no-db    through `fusetrace record --no-db --lttng`, the trace then
+#            imported into a database with `fusetrace import`.
+# Each run has a hard bound (the case's timeout times GAUNTLET_TIMEOUT_SCALE);
+# a run that overruns is a hang: its FUSE connection is aborted and its
+# processes killed (lib.sh), and the case fails.  A traced run must:
+#   - complete, with the same exit status and stdout as the native run;
+#   - leave the same tree as the native run (tree.py; the case names what
+#     legitimately differs);
+#   - leave no process of the machine in D state;
+#   - leave a complete recording: `fusetrace stats` says complete, nothing
+#     unanswered, and the workload's processes are among the requests'.
+# The wall times are printed (informational, never asserted).
+#
+# Environment: FUSETRACE (the binary), GAUNTLET_HELPERS (directory of the
+# gauntlet's C helpers), GAUNTLET_SOURCE_ROOT (this source tree),
+# GAUNTLET_TIMEOUT_SCALE (default 1; sanitizer builds are slower).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+. "$here/lib.sh"
+
+name=${1:?usage: run.sh CASE}
+FT_NAME="gauntlet-$name"
+case_sh=$here/cases/$name.sh
+[ -f "$case_sh" ] || ft_fail "no case $case_sh"
+gauntlet_requirements
+command -v lttng >/dev/null || ft_fail "lttng-tools missing (the no-db runs record to LTTng)"
+# (not pgrep: it reads every /proc/PID/stat, which blocks while any process
+# of the machine is stuck in exec)
+timeout -s KILL 20 lttng list >/dev/null 2>&1 ||
+	ft_fail "no lttng-sessiond answers (tools/start-services.sh starts one)"
+export GAUNTLET_HELPERS GAUNTLET_SOURCE_ROOT LC_ALL=C TZ=UTC
+gauntlet_init
+
+# the case's declarations: "timeout N", "comm NAME", "ignore GLOB"
+limit=60 comms=() ignores=()
+while read -r key value; do
+	case $key in
+	timeout) limit=$value ;;
+	comm) comms+=("$value") ;;
+	ignore) ignores+=(--ignore "$value") ;;
+	esac
+done < <(bash "$case_sh" info)
+limit=$(awk -v l="$limit" -v s="${GAUNTLET_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", l * s }')
+
+root=$(ft_tmpdir)
+work=$root/work out=$root/out
+mkdir "$root/pristine" "$out"
+bash "$case_sh" prepare "$root/pristine" || ft_fail "preparing the case failed"
+
+# fresh_work: the directory every run starts from, always at $work
+fresh_work() {
+	rm -rf "$work"
+	cp -a "$root/pristine" "$work" || ft_fail "copying the prepared directory"
+}
+
+# show_failure MODE: what a failed run printed
+show_failure() {
+	ft_log "$1: stdout (last 20 lines):"; tail -20 "$out/$1.out" | sed 's/^/    | /' >&2
+	ft_log "$1: stderr (last 30 lines):"; tail -30 "$out/$1.err" | sed 's/^/    | /' >&2
+	if [ -f "$root/result-$1/gauntlet.log" ]; then
+		ft_log "$1: gauntlet.log (last 30 lines):"
+		tail -30 "$root/result-$1/gauntlet.log" | sed 's/^/    | /' >&2
+	fi
+}
+
+# check_recording MODE DB: the recording of a traced run is complete and
+# holds the workload's requests
+check_recording() {
+	local mode=$1 db=$2 comm n
+	local stats
+	if ! stats=$("$FUSETRACE" stats "$db" 2>&1); then
+		failed "$mode: fusetrace stats failed: $stats"; return
+	fi
+	grep -qE '^Status +complete$' <<<"$stats" ||
+		failed "$mode: fusetrace stats does not say complete: $(grep -E '^Status' <<<"$stats")"
+	n=$(q "$db" "SELECT count(*) FROM inflight")
+	[ "$n" = 0 ] || failed "$mode: $n request(s) never answered: $(q "$db" "SELECT op || ' ' || coalesce(path, '') || ' pid ' || pid FROM inflight LIMIT 5")"
+	for comm in "${comms[@]}"; do
+		n=$(q "$db" "SELECT coalesce(sum(requests), 0) FROM per_process WHERE comm = '$comm'")
+		[ "${n:-0}" -gt 0 ] ||
+			failed "$mode: no request from a process named $comm in the recording (processes: $(q "$db" "SELECT group_concat(DISTINCT comm) FROM per_process"))"
+	done
+}
+
+declare -A secs
+for mode in native db no-db; do
+	fresh_work
+	before=$(dstate_snapshot 1)
+	case $mode in
+	native)
+		bounded "$name ($mode)" "$limit" - "$out/$mode.out" "$out/$mode.err" \
+			bash -c 'cd "$1" && shift && exec "$@"' - "$work" bash "$case_sh" run ;;
+	db)
+		bounded "$name ($mode)" "$limit" "$work" "$out/$mode.out" "$out/$mode.err" \
+			"$FUSETRACE" record --db "$out/db.db" "$work" -- bash "$case_sh" run ;;
+	no-db)
+		bounded "$name ($mode)" "$limit" "$work" "$out/$mode.out" "$out/$mode.err" \
+			"$FUSETRACE" record --no-db --lttng --lttng-output="$out/trace" "$work" -- bash "$case_sh" run ;;
+	esac
+	status=$BOUNDED_STATUS
+	secs[$mode]=$BOUNDED_SECS
+	[ -n "$BOUNDED_HUNG" ] && secs[$mode]="hung"
+	fuse_mounted_at "$work" && failed "$mode: $work is still mounted after the run"
+	mv "$work" "$root/result-$mode"
+	stuck=$(dstate_new "$before")
+	if [ -n "$stuck" ]; then
+		failed "$mode: processes left in D state: $(tr '\n' ';' <<<"$stuck")"
+		dstate_stacks "$stuck" >&2
+	fi
+	ft_check_log "$out/$mode.err" "$mode run" || failed "$mode: sanitizer report"
+
+	if [ "$mode" = native ]; then
+		[ "$status" = 0 ] || { show_failure native; ft_fail "the native run failed (status $status): the case itself is broken"; }
+		python3 "$here/tree.py" "$root/result-native" "${ignores[@]}" > "$out/native.tree"
+		continue
+	fi
+	ok=1
+	if [ -n "$BOUNDED_HUNG" ]; then
+		failed "$mode: hung ($BOUNDED_HUNG)"; ok=0
+	elif [ "$status" != 0 ]; then
+		failed "$mode: exit status $status (natively 0)"; ok=0
+	fi
+	if ! diff -u "$out/native.out" "$out/$mode.out" > "$out/$mode.out.diff"; then
+		failed "$mode: stdout differs from the native run's:"; sed 's/^/    | /' "$out/$mode.out.diff" | head -40 >&2; ok=0
+	fi
+	python3 "$here/tree.py" "$root/result-$mode" "${ignores[@]}" > "$out/$mode.tree"
+	if ! diff -u "$out/native.tree" "$out/$mode.tree" > "$out/$mode.tree.diff"; then
+		failed "$mode: the tree differs from the native run's:"; sed 's/^/    | /' "$out/$mode.tree.diff" | head -40 >&2; ok=0
+	fi
+	[ "$ok" = 1 ] || show_failure "$mode"
+	if [ "$mode" = db ]; then
+		db=$out/db.db
+	else
+		db=$out/no-db.db
+		if ! "$FUSETRACE" import "$out/trace" "$db" > "$out/import.log" 2>&1; then
+			failed "$mode: fusetrace import of the LTTng trace failed: $(tail -3 "$out/import.log")"
+			continue
+		fi
+	fi
+	if [ -f "$db" ]; then
+		check_recording "$mode" "$db"
+	else
+		failed "$mode: no recording at $db"
+	fi
+done
+
+echo "wall time: $name native ${secs[native]}s, record --db ${secs[db]}s, record --no-db --lttng ${secs[no-db]}s"
+[ -n "${GAUNTLET_TIMES:-}" ] && echo "$name ${secs[native]} ${secs[db]} ${secs[no-db]}" >> "$GAUNTLET_TIMES"
+finish
+echo "gauntlet $name: ok"
