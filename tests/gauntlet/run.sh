@@ -16,7 +16,8 @@
 #     legitimately differs);
 #   - leave no process of the machine in D state;
 #   - leave a complete recording: `fusetrace stats` says complete, nothing
-#     unanswered, and the workload's processes are among the requests'.
+#     unanswered, requests from as many processes as the case makes, among
+#     them the processes it names.
 # The wall times are printed (informational, never asserted).
 #
 # Environment: FUSETRACE (the binary), GAUNTLET_HELPERS (directory of the
@@ -39,11 +40,12 @@ timeout -s KILL 20 lttng list >/dev/null 2>&1 ||
 export GAUNTLET_HELPERS GAUNTLET_SOURCE_ROOT LC_ALL=C TZ=UTC
 gauntlet_init
 
-# the case's declarations: "timeout N", "comm NAME", "ignore GLOB"
-limit=60 comms=() ignores=()
+# the case's declarations: "timeout N", "pids N", "comm NAME", "ignore GLOB"
+limit=60 min_pids=1 comms=() ignores=()
 while read -r key value; do
 	case $key in
 	timeout) limit=$value ;;
+	pids) min_pids=$value ;;
 	comm) comms+=("$value") ;;
 	ignore) ignores+=(--ignore "$value") ;;
 	esac
@@ -83,6 +85,9 @@ check_recording() {
 		failed "$mode: fusetrace stats does not say complete: $(grep -E '^Status' <<<"$stats")"
 	n=$(q "$db" "SELECT count(*) FROM inflight")
 	[ "$n" = 0 ] || failed "$mode: $n request(s) never answered: $(q "$db" "SELECT op || ' ' || coalesce(path, '') || ' pid ' || pid FROM inflight LIMIT 5")"
+	n=$(q "$db" "SELECT count(DISTINCT pid) FROM request WHERE pid > 0")
+	[ "${n:-0}" -ge "$min_pids" ] ||
+		failed "$mode: requests from $n processes, expected at least $min_pids"
 	for comm in "${comms[@]}"; do
 		n=$(q "$db" "SELECT coalesce(sum(requests), 0) FROM per_process WHERE comm = '$comm'")
 		[ "${n:-0}" -gt 0 ] ||

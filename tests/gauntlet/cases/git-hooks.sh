@@ -5,7 +5,8 @@
 # live in the repository's .git/hooks on the mount.  Fixed identities and
 # dates make the commits the same in every run.
 timeout=60
-comms=(git pre-commit post-commit)
+comms=(git)
+pids=8
 ignore=(
 	repo/.git/index     # caches each file's ctime, mtime, inode and device numbers
 )

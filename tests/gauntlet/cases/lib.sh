@@ -2,7 +2,11 @@
 #
 # A case script sets
 #   timeout=SECONDS   bound of one run, natively generous (hang = failure)
-#   comms=(NAME...)   process names whose requests the recording must hold
+#   comms=(NAME...)   process names whose requests the recording must hold:
+#                     programs whose first request on the mount comes after
+#                     their exec (a forked child that touches the mount
+#                     before it execs may be recorded under its parent's name)
+#   pids=N            at least N distinct processes made requests
 #   ignore=(GLOB...)  paths (relative, fnmatch) whose content legitimately
 #                     differs between two runs; each with its reason
 # and defines
@@ -18,6 +22,7 @@ gauntlet_case() {
 	case ${1:-} in
 	info)
 		echo "timeout ${timeout:-60}"
+		echo "pids ${pids:-1}"
 		local x
 		for x in "${comms[@]}"; do echo "comm $x"; done
 		for x in "${ignore[@]}"; do echo "ignore $x"; done

@@ -5,7 +5,8 @@
 # descriptor refers to the file; it must not when a close-on-exec one was
 # closed by the exec) and reads back what was written through the mapping.
 timeout=30
-comms=(gauntlet-lock-m exe)
+comms=(gauntlet-lock-m)
+pids=4   # two runs, each with a child that tests the lock
 ignore=()
 
 prepare() { :; }

@@ -4,7 +4,8 @@
 # file on the mount opened by a spawn file action; the children read a file
 # of the mount.
 timeout=30
-comms=(gauntlet-posix- sh)
+comms=(gauntlet-posix- cat)
+pids=6   # the spawner and its 5 children
 ignore=()
 
 prepare() { seq 1 1000 > "$1/input.txt"; }

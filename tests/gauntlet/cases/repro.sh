@@ -6,6 +6,7 @@
 # (e.g. reading its /proc entries) deadlocks with the exec.
 timeout=30
 comms=(python3)
+pids=6   # the program and the FLUSH of each of its 5 children
 ignore=()
 
 prepare() {

@@ -3,7 +3,8 @@
 # another of its threads is reading a 4 MiB file of the mount with the page
 # cache dropped, so the exec kills a thread that may be inside a READ.
 timeout=60
-comms=(gauntlet-thread exe)
+comms=(gauntlet-thread)
+pids=1
 ignore=()
 
 prepare() {

@@ -3,7 +3,8 @@
 # vfork()s and execs shell children, staying suspended until each exec;
 # the children read a file of the mount.
 timeout=30
-comms=(gauntlet-vfork- sh)
+comms=(gauntlet-vfork- cat)
+pids=6   # the parent and its 5 children
 ignore=()
 
 prepare() { seq 1 1000 > "$1/input.txt"; }
