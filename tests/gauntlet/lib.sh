@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — the gauntlet's shared mechanics (source after ../lib/common.sh):
 # running a command with a hard bound that also frees a hung FUSE mount, and
 # looking for processes of the machine left in D state.
@@ -109,7 +110,7 @@ bounded() {
 		if [ -z "$conn" ] && [ "$mnt" != - ]; then
 			# CMD runs under timeout: look in the namespace of its child
 			# (`unshare --mount CMD` has a namespace of its own)
-			conn=$(fuse_conn "$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | cut -d' ' -f1)" "$mnt")
+			conn=$(fuse_conn "$(cut -d' ' -f1 < "/proc/$pid/task/$pid/children" 2>/dev/null)" "$mnt")
 			RUNNING_CONN=$conn
 		fi
 		if [ -s "$stuck" ]; then

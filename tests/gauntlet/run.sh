@@ -97,7 +97,7 @@ check_recording() {
 	done
 }
 
-modes=(${GAUNTLET_MODES:-native db no-db})
+read -ra modes <<<"${GAUNTLET_MODES:-native db no-db}"
 [ "${modes[0]}" = native ] || ft_fail "GAUNTLET_MODES must start with native"
 declare -A secs=([db]="(not run)" [no-db]="(not run)")
 for mode in db no-db; do

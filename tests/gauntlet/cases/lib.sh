@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # cases/lib.sh — what every gauntlet case script ends with (source it last).
 #
 # A case script sets
