@@ -99,7 +99,7 @@ check_recording() {
 
 read -ra modes <<<"${GAUNTLET_MODES:-native db no-db}"
 [ "${modes[0]}" = native ] || ft_fail "GAUNTLET_MODES must start with native"
-declare -A secs=([db]="(not run)" [no-db]="(not run)")
+declare -A secs=([db]="not run" [no-db]="not run")
 for mode in db no-db; do
 	[[ " ${modes[*]} " == *" $mode "* ]] || echo "note: $mode runs are left out of this build (GAUNTLET_MODES=${modes[*]})"
 done
@@ -118,7 +118,7 @@ for mode in "${modes[@]}"; do
 			"$FUSETRACE" record --no-db --lttng --lttng-output="$out/trace" "$work" -- bash "$case_sh" run ;;
 	esac
 	status=$BOUNDED_STATUS
-	secs[$mode]=$BOUNDED_SECS
+	secs[$mode]=${BOUNDED_SECS}s
 	[ -n "$BOUNDED_HUNG" ] && secs[$mode]="hung"
 	fuse_mounted_at "$work" && failed "$mode: $work is still mounted after the run"
 	mv "$work" "$root/result-$mode"
@@ -164,7 +164,7 @@ for mode in "${modes[@]}"; do
 	fi
 done
 
-echo "wall time: $name native ${secs[native]}s, record --db ${secs[db]}s, record --no-db --lttng ${secs[no-db]}s"
+echo "wall time: $name native ${secs[native]}, record --db ${secs[db]}, record --no-db --lttng ${secs[no-db]}"
 [ -n "${GAUNTLET_TIMES:-}" ] && echo "$name ${secs[native]} ${secs[db]} ${secs[no-db]}" >> "$GAUNTLET_TIMES"
 finish
 echo "gauntlet $name: ok"

@@ -4,6 +4,8 @@
 # whether the lock survived the exec (it must when only the inherited
 # descriptor refers to the file; it must not when a close-on-exec one was
 # closed by the exec) and reads back what was written through the mapping.
+# Each process holds the lock and the mapping for 1.5 s before it execs
+# (see thread-exec.sh for why not at once).
 timeout=30
 comms=(gauntlet-lock-m)
 pids=4   # two runs, each with a child that tests the lock
@@ -12,8 +14,8 @@ ignore=()
 prepare() { :; }
 
 workload() {
-	"$(helper lock-mmap-exec)" keep keep.dat
-	"$(helper lock-mmap-exec)" drop drop.dat
+	"$(helper lock-mmap-exec)" keep keep.dat 1500
+	"$(helper lock-mmap-exec)" drop drop.dat 1500
 }
 
 . "$(dirname "$0")/lib.sh"

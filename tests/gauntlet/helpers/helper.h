@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define die(...) do { \
 	fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
@@ -29,6 +30,14 @@ static inline int count_arg(const char *s)
 		exit(2);
 	}
 	return (int)v;
+}
+
+/* sleep for ms milliseconds (a process "working a while" before it execs) */
+static inline void pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 #endif

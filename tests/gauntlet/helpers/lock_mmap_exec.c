@@ -1,7 +1,8 @@
-/* gauntlet-lock-mmap-exec keep|drop FILE
+/* gauntlet-lock-mmap-exec keep|drop FILE PAUSE_MS
  *
- * A process that execs while it holds a POSIX record lock (fcntl F_SETLK)
- * on FILE and a dirty shared mapping of it.  The locked descriptor is
+ * A process that execs, PAUSE_MS milliseconds after it took them, while it
+ * holds a POSIX record lock (fcntl F_SETLK) on FILE and a dirty shared
+ * mapping of it.  The locked descriptor is
  * inherited across the exec.  With "drop", the process also holds a second,
  * close-on-exec descriptor of FILE: closing it at the exec releases all of
  * the process's POSIX locks on FILE (POSIX semantics), so the new image
@@ -29,7 +30,7 @@ static struct flock lock_range(short type)
 	return fl;
 }
 
-static int before_exec(const char *mode, const char *file, const char *self)
+static int before_exec(const char *mode, const char *file, int pause, const char *self)
 {
 	int fd = open(file, O_RDWR | O_CREAT, 0644);   /* inherited by the exec */
 	if (fd < 0)
@@ -46,6 +47,7 @@ static int before_exec(const char *mode, const char *file, const char *self)
 	memcpy(p + 4096, line1, sizeof line1 - 1);
 	if (strcmp(mode, "drop") == 0 && open(file, O_RDONLY | O_CLOEXEC) < 0)
 		die("open %s again", file);
+	pause_ms(pause);
 	char fdarg[16];
 	snprintf(fdarg, sizeof fdarg, "%d", fd);
 	fflush(stdout);
@@ -111,10 +113,10 @@ static int after_exec(const char *mode, const char *file, int fd)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && (strcmp(argv[1], "keep") == 0 || strcmp(argv[1], "drop") == 0))
-		return before_exec(argv[1], argv[2], "/proc/self/exe");
+	if (argc == 4 && (strcmp(argv[1], "keep") == 0 || strcmp(argv[1], "drop") == 0))
+		return before_exec(argv[1], argv[2], count_arg(argv[3]), "/proc/self/exe");
 	if (argc == 5 && strcmp(argv[1], "check") == 0)
 		return after_exec(argv[2], argv[3], count_arg(argv[4]));
-	fprintf(stderr, "usage: %s keep|drop FILE\n", argv[0]);
+	fprintf(stderr, "usage: %s keep|drop FILE PAUSE_MS\n", argv[0]);
 	return 2;
 }

@@ -1,10 +1,10 @@
-/* gauntlet-thread-exec FILE N
+/* gauntlet-thread-exec FILE N PAUSE_MS
  *
  * A multi-threaded process that execs while another of its threads reads a
  * file: a reader thread loops over FILE with pread (dropping the page cache
  * after each pass, so that the reads reach the filesystem), and once it has
- * read a few chunks the main thread execs this program again, N times in
- * all.  The exec kills the reader, possibly in the middle of a READ, and
+ * read a few chunks and PAUSE_MS more milliseconds have passed, the main
+ * thread execs this program again, N times in all.  The exec kills the reader, possibly in the middle of a READ, and
  * closes FILE's close-on-exec descriptor (FLUSH on a FUSE mount).  The last
  * image reads FILE once more and prints its checksum.
  */
@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 static int fd;
@@ -57,12 +56,13 @@ static uint32_t checksum(const char *file)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s FILE N\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s FILE N PAUSE_MS\n", argv[0]);
 		return 2;
 	}
 	const char *file = argv[1];
 	int n = count_arg(argv[2]);
+	int pause = count_arg(argv[3]);
 	if (n == 0) {
 		printf("thread+exec: last image, %s checksum %08x\n", file, checksum(file));
 		return 0;
@@ -85,9 +85,10 @@ int main(int argc, char **argv)
 		}
 		nanosleep(&ms, NULL);
 	}
+	pause_ms(pause);
 	char left[16];
 	snprintf(left, sizeof left, "%d", n - 1);
 	fflush(stdout);
-	execl("/proc/self/exe", argv[0], file, left, (char *)NULL);
+	execl("/proc/self/exe", argv[0], file, left, argv[3], (char *)NULL);
 	die("exec /proc/self/exe");
 }
