@@ -165,6 +165,5 @@ for mode in "${modes[@]}"; do
 done
 
 echo "wall time: $name native ${secs[native]}, record --db ${secs[db]}, record --no-db --lttng ${secs[no-db]}"
-[ -n "${GAUNTLET_TIMES:-}" ] && echo "$name ${secs[native]} ${secs[db]} ${secs[no-db]}" >> "$GAUNTLET_TIMES"
 finish
 echo "gauntlet $name: ok"
