@@ -120,7 +120,10 @@ for mode in "${modes[@]}"; do
 	status=$BOUNDED_STATUS
 	secs[$mode]=${BOUNDED_SECS}s
 	[ -n "$BOUNDED_HUNG" ] && secs[$mode]="hung"
-	fuse_mounted_at "$work" && failed "$mode: $work is still mounted after the run"
+	if fuse_mounted_at "$work"; then
+		failed "$mode: $work is still mounted after the run"
+		umount -l "$work" 2>/dev/null || fusermount3 -uz "$work" 2>/dev/null
+	fi
 	mv "$work" "$root/result-$mode"
 	stuck=$(dstate_new "$before")
 	if [ -n "$stuck" ]; then
