@@ -42,13 +42,15 @@ timeout -s KILL 20 lttng list >/dev/null 2>&1 ||
 export GAUNTLET_HELPERS GAUNTLET_SOURCE_ROOT LC_ALL=C TZ=UTC
 gauntlet_init
 
-# the case's declarations: "timeout N", "pids N", "comm NAME", "ignore GLOB"
-limit=60 min_pids=1 comms=() ignores=()
+# the case's declarations: "timeout N", "pids N", "comm NAME", "check MIN|SQL",
+# "ignore GLOB"
+limit=60 min_pids=1 comms=() checks=() ignores=()
 while read -r key value; do
 	case $key in
 	timeout) limit=$value ;;
 	pids) min_pids=$value ;;
 	comm) comms+=("$value") ;;
+	check) checks+=("$value") ;;
 	ignore) ignores+=(--ignore "$value") ;;
 	esac
 done < <(bash "$case_sh" info)
@@ -94,6 +96,12 @@ check_recording() {
 		n=$(q "$db" "SELECT coalesce(sum(requests), 0) FROM per_process WHERE comm = '$comm'")
 		[ "${n:-0}" -gt 0 ] ||
 			failed "$mode: no request from a process named $comm in the recording (processes: $(q "$db" "SELECT group_concat(DISTINCT comm) FROM per_process"))"
+	done
+	local check
+	for check in "${checks[@]}"; do
+		n=$(q "$db" "${check#*|}" 2>&1)
+		[ "$n" -ge "${check%%|*}" ] 2>/dev/null ||
+			failed "$mode: the recording gives $n, expected >= ${check%%|*}: ${check#*|}"
 	done
 }
 

@@ -6,8 +6,14 @@
 # and `exec` of one from a script.  Writing to a program while it runs from
 # the mount must fail as natively (ETXTBSY).
 timeout=30
-comms=(tool.sh cat)
+comms=()
 pids=8
+checks=(
+	# every exec of a program of the mount opens it, each in its own process
+	"6|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/bin/sha256sum'"
+	"4|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/bin/child.sh'"
+	"1|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/bin/spawner'"
+)
 ignore=()
 
 prepare() {

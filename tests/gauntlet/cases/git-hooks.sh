@@ -7,6 +7,11 @@
 timeout=60
 comms=(git)
 pids=8
+checks=(
+	# three commits run the pre-commit hook, two get as far as post-commit
+	"3|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/repo/.git/hooks/pre-commit'"
+	"2|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/repo/.git/hooks/post-commit'"
+)
 ignore=(
 	repo/.git/index     # caches each file's ctime, mtime, inode and device numbers
 )

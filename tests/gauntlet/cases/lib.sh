@@ -4,10 +4,14 @@
 # A case script sets
 #   timeout=SECONDS   bound of one run, natively generous (hang = failure)
 #   comms=(NAME...)   process names whose requests the recording must hold:
-#                     programs whose first request on the mount comes after
-#                     their exec (a forked child that touches the mount
-#                     before it execs may be recorded under its parent's name)
+#                     programs that run long enough (tens of milliseconds
+#                     and more) to be named; a process's name is learnt
+#                     after its exec, and one that has exec'd again or
+#                     exited by then may stay unnamed
 #   pids=N            at least N distinct processes made requests
+#   checks=("MIN|SQL"...)  each SQL query on the recording must give a
+#                     number >= MIN: what the recording must show of the
+#                     workload (the `op` view: op, path, pid, ...)
 #   ignore=(GLOB...)  paths (relative, fnmatch) whose content legitimately
 #                     differs between two runs; each with its reason
 # and defines
@@ -26,6 +30,7 @@ gauntlet_case() {
 		echo "pids ${pids:-1}"
 		local x
 		for x in "${comms[@]}"; do echo "comm $x"; done
+		for x in "${checks[@]}"; do echo "check $x"; done
 		for x in "${ignore[@]}"; do echo "ignore $x"; done
 		echo "ignore gauntlet.log"
 		;;

@@ -9,6 +9,12 @@
 timeout=30
 comms=(gauntlet-lock-m)
 pids=4   # two runs, each with a child that tests the lock
+checks=(
+	# the lock taken and released on the filesystem; the exec closes drop.dat's
+	# close-on-exec descriptor
+	"2|SELECT count(*) FROM op WHERE op IN ('SETLK', 'SETLKW') AND path = '/keep.dat'"
+	"1|SELECT count(*) FROM op WHERE op = 'FLUSH' AND path = '/drop.dat'"
+)
 ignore=()
 
 prepare() { :; }

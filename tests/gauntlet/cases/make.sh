@@ -5,8 +5,13 @@
 # then the program built on the mount is run from it, and `make -q` must
 # find everything up to date (the mount's mtimes keep make's order).
 timeout=60
-comms=(make cc1 as)
+comms=(make cc1)
 pids=12
+checks=(
+	# the compiler wrapper of the mount runs for each of 6 compiles and the link
+	"7|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/tools/cc'"
+	"1|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND path = '/tools/gen.sh'"
+)
 ignore=()
 
 prepare() {

@@ -4,8 +4,12 @@
 # file on the mount opened by a spawn file action; the children read a file
 # of the mount.
 timeout=30
-comms=(gauntlet-posix- cat)
+comms=()
 pids=6   # the spawner and its 5 children
+checks=(
+	# each child's exec closes its copy of out.txt, and the spawner closes it
+	"6|SELECT count(DISTINCT pid) FROM op WHERE op = 'FLUSH' AND path = '/out.txt'"
+)
 ignore=()
 
 prepare() { seq 1 1000 > "$1/input.txt"; }

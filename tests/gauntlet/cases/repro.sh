@@ -6,7 +6,11 @@
 # (e.g. reading its /proc entries) deadlocks with the exec.
 timeout=30
 comms=(python3)
-pids=6   # the program and the FLUSH of each of its 5 children
+pids=6   # the program and its 5 children
+checks=(
+	# the FLUSH that each child's exec sends, and the program's own
+	"6|SELECT count(DISTINCT pid) FROM op WHERE op = 'FLUSH' AND path = '/x.txt'"
+)
 ignore=()
 
 prepare() {
