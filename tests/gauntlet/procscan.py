@@ -57,19 +57,31 @@ def statuses():
     return out
 
 
-def bounded(fn, default):
-    """fn() in a thread, given up after READ_TIMEOUT; default on error or timeout"""
+def bounded_all(fns, default):
+    """{key: fns[key]()} computed in threads of their own, all given up
+    together after READ_TIMEOUT; default for any that failed or did not
+    return (a shared machine can hold many processes stuck on someone
+    else's hang: one deadline for them all keeps a scan short)"""
     out = {}
 
-    def run():
+    def run(key, fn):
         try:
-            out["v"] = fn()
+            out[key] = fn()
         except OSError:
             pass
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(READ_TIMEOUT)
-    return out.get("v", default)
+    threads = [threading.Thread(target=run, args=(k, fn), daemon=True) for k, fn in fns.items()]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + READ_TIMEOUT
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return {k: out.get(k, default) for k in fns}
+
+
+def wchan(pids):
+    """{pid: the kernel function it waits in} (reading wchan can block too)"""
+    return bounded_all({p: (lambda p=p: open(f"/proc/{p}/wchan").read().strip() or "?")
+                        for p in pids}, "?")
 
 
 def start_stat_read(pid):
@@ -94,39 +106,46 @@ def stat_blocked(pids):
     return sorted(pid for pid, t in reads.items() if t.is_alive())
 
 
-def wchan(pid):
-    return (bounded(lambda: open(f"/proc/{pid}/wchan").read(), "?") or "?").strip()
-
-
-def links(pid):
+def read_links(pid):
     """working directory and open files of pid (paths)"""
-    def read():
-        paths = [os.readlink(f"/proc/{pid}/cwd")]
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                paths.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
-            except OSError:
-                pass
-        return paths
-    return bounded(read, [])
+    paths = [os.readlink(f"/proc/{pid}/cwd")]
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            paths.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            pass
+    return paths
 
 
 def under(path, root):
     return root is not None and (path == root or path.startswith(root + "/"))
 
 
-def involves(pid, root, sids, procs, depth=0):
-    """does pid's hang involve this test (see the module's doc)?"""
-    if pid in procs and procs[pid][2] in sids:
-        return True
-    for path in links(pid):
-        if under(path, root):
-            return True
-        parts = path.split("/")
-        if depth == 0 and len(parts) > 3 and parts[1] == "proc" and parts[2].isdigit() \
-                and int(parts[2]) != pid and involves(int(parts[2]), root, sids, procs, 1):
-            return True
-    return False
+def proc_pid_of(path):
+    """Q for a path /proc/Q/..., else None"""
+    parts = path.split("/")
+    if len(parts) > 3 and parts[1] == "proc" and parts[2].isdigit():
+        return int(parts[2])
+    return None
+
+
+def ours(pids, root, sids, procs):
+    """those of pids whose state involves this test (see the module's doc):
+    in a session of sids, or a working directory or open file under root,
+    or reading /proc/Q/... of a process Q that is in a session of sids or
+    has its working directory or an open file under root"""
+    def direct(pid, paths):
+        return (pid in procs and procs[pid][2] in sids) or any(under(p, root) for p in paths)
+    links = bounded_all({p: (lambda p=p: read_links(p)) for p in pids}, [])
+    others = {q for pid in pids for q in map(proc_pid_of, links[pid])
+              if q is not None and q != pid and q not in links}
+    links.update(bounded_all({q: (lambda q=q: read_links(q)) for q in others}, []))
+    found = set()
+    for pid in pids:
+        qs = [q for q in map(proc_pid_of, links[pid]) if q is not None and q != pid]
+        if direct(pid, links[pid]) or any(direct(q, links.get(q, [])) for q in qs):
+            found.add(pid)
+    return found
 
 
 def dstate(rounds, root, sids):
@@ -138,14 +157,13 @@ def dstate(rounds, root, sids):
         now = {pid: comm for pid, (comm, state, _, _) in procs.items() if state == "D"}
         seen = now if seen is None else {p: c for p, c in seen.items() if now.get(p) == c}
     blocked = stat_blocked([pid for pid, st in procs.items() if st[2] in sids])
-
-    def tag(pid):
-        return " ours" if involves(pid, root, sids, procs) else ""
+    mine = ours(set(seen) | set(blocked), root, sids, procs)
+    where = wchan([pid for pid in seen if pid in mine])
     for pid, comm in sorted(seen.items()):
-        print(f"{pid} {comm} D {wchan(pid)}{tag(pid)}")
+        print(f"{pid} {comm} D {where[pid]} ours" if pid in mine else f"{pid} {comm} D")
     for pid in blocked:
         print(f"{pid} {procs[pid][0]} BLOCKED (reading /proc/{pid}/stat did not return "
-              f"within {READ_TIMEOUT:.0f}s){tag(pid)}")
+              f"within {READ_TIMEOUT:.0f}s){' ours' if pid in mine else ''}")
 
 
 def members(sid):
@@ -172,7 +190,7 @@ def watch(sid, seconds):
                     since = now
                 in_d[pid] = (since, switches)
                 if now - since >= seconds:
-                    print(f"{pid} {comm} in D state ({wchan(pid)}) for {seconds:.0f}s "
+                    print(f"{pid} {comm} in D state ({wchan([pid])[pid]}) for {seconds:.0f}s "
                           "without a context switch")
                     return
             else:
