@@ -11,6 +11,10 @@
 # command is the last resort should this script itself be killed.
 
 PROCSCAN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/procscan.py
+# the gauntlet's own scripts need only the standard library: the system's
+# interpreter starts fastest (a version manager's shim on PATH can take half
+# a second, and these scripts run several times per run)
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 FUSECTL=/sys/fs/fuse/connections
 # the bounded command now running (for the cleanup of an interrupted run)
 RUNNING_SID="" RUNNING_MNT="" RUNNING_CONN=""
@@ -51,7 +55,7 @@ fuse_mounted_at() { [ -n "$(fuse_conn "${2:-self}" "$1")" ]; }
 dstate_snapshot() {
 	local sid args=()
 	for sid in "${RUN_SIDS[@]}"; do args+=(--sid "$sid"); done
-	python3 "$PROCSCAN" dstate --rounds "${1:-1}" --root "$FT_ROOT" "${args[@]}"
+	"$PYTHON" "$PROCSCAN" dstate --rounds "${1:-1}" --root "$FT_ROOT" "${args[@]}"
 }
 
 # dstate_new BEFORE: the processes in D state now (throughout about a
@@ -103,7 +107,7 @@ bounded() {
 	pid=$!
 	RUNNING_SID=$pid RUNNING_MNT=$mnt RUNNING_CONN=""
 	RUN_SIDS+=("$pid")
-	python3 "$PROCSCAN" watch "$pid" "${STUCK_SECONDS:-10}" > "$stuck" &
+	"$PYTHON" "$PROCSCAN" watch "$pid" "${STUCK_SECONDS:-10}" > "$stuck" &
 	watcher=$!
 	BOUNDED_HUNG=""
 	while kill -0 "$pid" 2>/dev/null; do
@@ -130,7 +134,7 @@ bounded() {
 	fi
 	wait "$pid"; BOUNDED_STATUS=$?
 	BOUNDED_SECS=$(elapsed "$t0" "$(now)")
-	if [ -z "$BOUNDED_HUNG" ] && [ -n "$(python3 "$PROCSCAN" session "$pid")" ]; then
+	if [ -z "$BOUNDED_HUNG" ] && [ -n "$("$PYTHON" "$PROCSCAN" session "$pid")" ]; then
 		ft_log "$label: processes left running after it ended; killing them"
 		free_session "$pid" - ""
 	fi
@@ -156,14 +160,14 @@ free_session() {
 		done
 	fi
 	for i in 1 2 3; do
-		[ -n "$(python3 "$PROCSCAN" session "$sid")" ] || break
-		for p in $(python3 "$PROCSCAN" session "$sid"); do
+		[ -n "$("$PYTHON" "$PROCSCAN" session "$sid")" ] || break
+		for p in $("$PYTHON" "$PROCSCAN" session "$sid"); do
 			kill -KILL "$p" 2>/dev/null
 		done
 		sleep 1
 	done
-	[ -n "$(python3 "$PROCSCAN" session "$sid")" ] &&
-		ft_log "processes of session $sid survived SIGKILL: $(python3 "$PROCSCAN" session "$sid" | tr '\n' ' ')"
+	[ -n "$("$PYTHON" "$PROCSCAN" session "$sid")" ] &&
+		ft_log "processes of session $sid survived SIGKILL: $("$PYTHON" "$PROCSCAN" session "$sid" | tr '\n' ' ')"
 	if [ "$mnt" != - ] && fuse_mounted_at "$mnt"; then
 		ft_log "unmounting $mnt left behind"
 		umount -l "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
@@ -172,7 +176,7 @@ free_session() {
 
 # cleanup for an interrupted run: free what bounded commands left
 gauntlet_cleanup() {
-	if [ -n "$RUNNING_SID" ] && [ -n "$(python3 "$PROCSCAN" session "$RUNNING_SID")" ]; then
+	if [ -n "$RUNNING_SID" ] && [ -n "$("$PYTHON" "$PROCSCAN" session "$RUNNING_SID")" ]; then
 		free_session "$RUNNING_SID" "$RUNNING_MNT" "$RUNNING_CONN"
 	fi
 	return 0

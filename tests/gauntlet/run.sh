@@ -142,7 +142,7 @@ for mode in "${modes[@]}"; do
 
 	if [ "$mode" = native ]; then
 		[ "$status" = 0 ] || { show_failure native; ft_fail "the native run failed (status $status): the case itself is broken"; }
-		python3 "$here/tree.py" "$root/result-native" "${ignores[@]}" > "$out/native.tree"
+		"$PYTHON" "$here/tree.py" "$root/result-native" "${ignores[@]}" > "$out/native.tree"
 		continue
 	fi
 	ok=1
@@ -154,7 +154,7 @@ for mode in "${modes[@]}"; do
 	if ! diff -u "$out/native.out" "$out/$mode.out" > "$out/$mode.out.diff"; then
 		failed "$mode: stdout differs from the native run's:"; sed 's/^/    | /' "$out/$mode.out.diff" | head -40 >&2; ok=0
 	fi
-	python3 "$here/tree.py" "$root/result-$mode" "${ignores[@]}" > "$out/$mode.tree"
+	"$PYTHON" "$here/tree.py" "$root/result-$mode" "${ignores[@]}" > "$out/$mode.tree"
 	if ! diff -u "$out/native.tree" "$out/$mode.tree" > "$out/$mode.tree.diff"; then
 		failed "$mode: the tree differs from the native run's:"; sed 's/^/    | /' "$out/$mode.tree.diff" | head -40 >&2; ok=0
 	fi
