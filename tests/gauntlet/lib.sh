@@ -37,7 +37,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # fuse_conn PID MNT: the fusectl connection name of the FUSE mount at MNT as
 # PID's mount namespace sees it (empty if there is none).  The name is the
-# superblock's device number: for FUSE, major 0, so just the minor.
+# superblock's device number: for FUSE, major 0, so just the minor.  (From
+# mountinfo: a stat of MNT would be a request to the mount, which may hang.)
 fuse_conn() {
 	awk -v m="$2" '
 		{ mp = $5; gsub(/\\040/, " ", mp); gsub(/\\134/, "\\", mp)
@@ -96,8 +97,7 @@ dstate_stacks() {
 # switch).  Then the processes in D state are listed with their kernel
 # stacks, MNT's connection is aborted, CMD's session is killed and MNT
 # unmounted.  Sets BOUNDED_STATUS (CMD's exit status), BOUNDED_SECS (wall
-# time), BOUNDED_HUNG (empty, or what hung), and BOUNDED_CONN (the
-# connection of MNT, if it was ever seen mounted).
+# time) and BOUNDED_HUNG (empty, or what hung).
 bounded() {
 	local label=$1 limit=$2 mnt=$3 out=$4 err=$5; shift 5
 	local t0 pid conn="" deadline watcher stuck=$out.stuck
@@ -112,9 +112,7 @@ bounded() {
 	BOUNDED_HUNG=""
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -z "$conn" ] && [ "$mnt" != - ]; then
-			# CMD runs under timeout: look in the namespace of its child
-			# (`unshare --mount CMD` has a namespace of its own)
-			conn=$(fuse_conn "$(cut -d' ' -f1 < "/proc/$pid/task/$pid/children" 2>/dev/null)" "$mnt")
+			conn=$(fuse_conn self "$mnt")
 			RUNNING_CONN=$conn
 		fi
 		if [ -s "$stuck" ]; then
@@ -138,7 +136,6 @@ bounded() {
 		ft_log "$label: processes left running after it ended; killing them"
 		free_session "$pid" - ""
 	fi
-	BOUNDED_CONN=$conn
 	# the watcher's reads were released with the session (if it hung)
 	kill -KILL "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null
 	RUNNING_SID=""
@@ -151,9 +148,7 @@ bounded() {
 # session SID, and unmount MNT if it is still mounted.
 free_session() {
 	local sid=$1 mnt=$2 conn=$3 p i
-	if [ -n "$conn" ] && [ -e "$FUSECTL/$conn/abort" ]; then
-		ft_log "aborting FUSE connection $conn ($mnt)"
-		echo 1 > "$FUSECTL/$conn/abort"
+	if [ -n "$conn" ] && abort_conn "$conn" "$mnt"; then
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$sid" 2>/dev/null || break
 			sleep 0.1
@@ -172,6 +167,27 @@ free_session() {
 		ft_log "unmounting $mnt left behind"
 		umount -l "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
 	fi
+}
+
+# abort_conn CONN MNT: abort FUSE connection CONN, only if it is still the
+# one mounted at MNT.  A connection's number is reused as soon as it is
+# free: once our mount is gone, CONN may name another test's mount.  The
+# abort file is opened first and the mount checked after: an open abort
+# file stays bound to the connection it was opened for (fusectl keeps the
+# connection in the file's inode and clears it when the connection ends;
+# a write then does nothing), so the write cannot reach a connection other
+# than the one seen at MNT.
+abort_conn() {
+	local conn=$1 mnt=$2 fd
+	{ exec {fd}>"$FUSECTL/$conn/abort"; } 2>/dev/null || return 1
+	if [ "$(fuse_conn self "$mnt")" != "$conn" ]; then
+		ft_log "FUSE connection $conn is no longer the mount at $mnt: not aborted"
+		exec {fd}>&-
+		return 1
+	fi
+	ft_log "aborting FUSE connection $conn ($mnt)"
+	echo 1 >&"$fd"
+	exec {fd}>&-
 }
 
 # cleanup for an interrupted run: free what bounded commands left
