@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # lib.sh — the gauntlet's shared mechanics (source after ../lib/common.sh):
-# running a command with a hard bound that also frees a hung FUSE mount, and
-# looking for processes of the machine left in D state.
+# running a command with a hard bound that notices a hang while it happens
+# and frees the hung FUSE mount.  (Processes of the machine left in D state
+# after a run are looked for by ft_check_no_dstate, ../lib/common.sh.)
 #
 # A hung case must never leave the machine wedged: when a bounded command
 # overruns, its FUSE connection is aborted through fusectl (which fails every
@@ -18,7 +19,6 @@ PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 FUSECTL=/sys/fs/fuse/connections
 # the bounded command now running (for the cleanup of an interrupted run)
 RUNNING_SID="" RUNNING_MNT="" RUNNING_CONN=""
-RUN_SIDS=()     # the sessions of every bounded command of this test
 # how long a process may be stuck (see bounded) before the run counts as hung
 STUCK_SECONDS=${STUCK_SECONDS:-$((10 * ${GAUNTLET_TIMEOUT_SCALE:-1}))}
 
@@ -50,43 +50,14 @@ fuse_conn() {
 # any FUSE mount at MNT in PID's namespace (default: ours)?
 fuse_mounted_at() { [ -n "$(fuse_conn "${2:-self}" "$1")" ]; }
 
-# dstate_snapshot [ROUNDS]: the processes in D state now (in D throughout
-# ROUNDS scans 0.3 s apart) and the pids whose /proc/PID/stat cannot be
-# read; those involving this test's scratch directory are marked "ours"
-dstate_snapshot() {
-	local sid args=()
-	for sid in "${RUN_SIDS[@]}"; do args+=(--sid "$sid"); done
-	"$PYTHON" "$PROCSCAN" dstate --rounds "${1:-1}" --root "$FT_ROOT" "${args[@]}"
-}
-
-# dstate_new BEFORE: the processes in D state now (throughout about a
-# second) because of this test, and not already in BEFORE (a
-# dstate_snapshot): one line each, empty if none.  The machine is shared:
-# a process in D state that does not involve this test (another test's hung
-# mount) is reported on stderr, not charged to this run.
-dstate_new() {
-	local before=$1 line key
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		key=${line%% D *}; key=${key%% BLOCKED*}
-		if [[ $line != *" ours" ]]; then
-			ft_log "note: in D state, not involving this test: $line"
-		elif grep -qF -- "$key " <<<"$before"$'\n'; then
-			ft_log "note: already in D state before this run: $line"
-		else
-			printf '%s\n' "$line"
-		fi
-	done < <(dstate_snapshot 3)
-}
-
-# kernel stacks of the processes named in a dstate listing (evidence of a hang)
-dstate_stacks() {
-	local pid rest
-	while read -r pid rest; do
-		[ -n "$pid" ] || continue
-		echo "  $pid $rest"
-		timeout -s KILL 2 cat "/proc/$pid/stack" 2>/dev/null | sed 's/^/      /'
-	done <<<"$1"
+# session_stacks SID: state and kernel stack of every process of session
+# SID (evidence of a hang; each read bounded, stat is never read)
+session_stacks() {
+	local p
+	for p in $("$PYTHON" "$PROCSCAN" session "$1"); do
+		echo "  $p $(cat "/proc/$p/comm" 2>/dev/null) $(grep -s '^State:' "/proc/$p/status")"
+		timeout -s KILL 2 cat "/proc/$p/stack" 2>/dev/null | sed 's/^/      /'
+	done
 }
 
 # bounded LABEL SECONDS MNT OUT ERR CMD...: run CMD (stdin /dev/null, stdout
@@ -106,7 +77,6 @@ bounded() {
 	setsid timeout -s KILL $((limit + 60)) "$@" </dev/null >"$out" 2>"$err" &
 	pid=$!
 	RUNNING_SID=$pid RUNNING_MNT=$mnt RUNNING_CONN=""
-	RUN_SIDS+=("$pid")
 	"$PYTHON" "$PROCSCAN" watch "$pid" "${STUCK_SECONDS:-10}" > "$stuck" &
 	watcher=$!
 	BOUNDED_HUNG=""
@@ -126,8 +96,8 @@ bounded() {
 		sleep 0.1
 	done
 	if [ -n "$BOUNDED_HUNG" ]; then
-		ft_log "HANG: $label: $BOUNDED_HUNG; processes in D state:"
-		dstate_stacks "$(dstate_snapshot 1)" >&2
+		ft_log "HANG: $label: $BOUNDED_HUNG; its processes:"
+		session_stacks "$pid" >&2
 		free_session "$pid" "$mnt" "$conn"
 	fi
 	wait "$pid"; BOUNDED_STATUS=$?

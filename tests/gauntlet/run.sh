@@ -113,7 +113,7 @@ for mode in db no-db; do
 done
 for mode in "${modes[@]}"; do
 	fresh_work
-	before=$(dstate_snapshot 1)
+	ft_note_stuck_before
 	case $mode in
 	native)
 		bounded "$name ($mode)" "$limit" - "$out/$mode.out" "$out/$mode.err" \
@@ -133,11 +133,8 @@ for mode in "${modes[@]}"; do
 		umount -l "$work" 2>/dev/null || fusermount3 -uz "$work" 2>/dev/null
 	fi
 	mv "$work" "$root/result-$mode"
-	stuck=$(dstate_new "$before")
-	if [ -n "$stuck" ]; then
-		failed "$mode: processes left in D state: $(tr '\n' ';' <<<"$stuck")"
-		dstate_stacks "$stuck" >&2
-	fi
+	# (in a subshell: it ends the test on failure, and every mode is run)
+	(ft_check_no_dstate "$mode run") || failed "$mode: a process is left in D state (above)"
 	ft_check_log "$out/$mode.err" "$mode run" || failed "$mode: sanitizer report"
 
 	if [ "$mode" = native ]; then
