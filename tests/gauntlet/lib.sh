@@ -50,13 +50,16 @@ fuse_conn() {
 # any FUSE mount at MNT in PID's namespace (default: ours)?
 fuse_mounted_at() { [ -n "$(fuse_conn "${2:-self}" "$1")" ]; }
 
-# session_stacks SID: state and kernel stack of every process of session
-# SID (evidence of a hang; each read bounded, stat is never read)
+# session_stacks SID: state and kernel stack of every thread of every
+# process of session SID (evidence of a hang; each read bounded; stat,
+# which a stuck exec blocks, is never read)
 session_stacks() {
-	local p
+	local p t
 	for p in $("$PYTHON" "$PROCSCAN" session "$1"); do
-		echo "  $p $(cat "/proc/$p/comm" 2>/dev/null) $(grep -s '^State:' "/proc/$p/status")"
-		timeout -s KILL 2 cat "/proc/$p/stack" 2>/dev/null | sed 's/^/      /'
+		for t in /proc/"$p"/task/*; do
+			echo "  $p/${t##*/} $(cat "$t/comm" 2>/dev/null) $(grep -s '^State:' "$t/status" | cut -f2)"
+			timeout -s KILL 2 cat "$t/stack" 2>/dev/null | sed 's/^/      /'
+		done
 	done
 }
 
