@@ -63,6 +63,22 @@ session_stacks() {
 	done
 }
 
+# daemon_backtraces SID: if gdb is installed, the user-space backtraces of
+# every thread of the fusetrace processes of session SID (a daemon that
+# waits on itself shows nothing in D state).  Bounded; the daemon is not in
+# D state (attaching to one that is would wait for it).
+daemon_backtraces() {
+	command -v gdb >/dev/null || return 0
+	local p
+	for p in $("$PYTHON" "$PROCSCAN" session "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = fusetrace ] || continue
+		grep -qs '^State:.*D' "/proc/$p/status" && continue
+		echo "  backtraces of fusetrace $p:"
+		timeout -s KILL 30 gdb -p "$p" -batch -nx -ex "thread apply all bt" 2>/dev/null |
+			grep -E '^(Thread|#)' | sed 's/^/      /'
+	done
+}
+
 # bounded LABEL SECONDS MNT OUT ERR CMD...: run CMD (stdin /dev/null, stdout
 # to OUT, stderr to ERR) in a session of its own.  MNT is the FUSE mount
 # CMD makes (or "-").  CMD hangs if it is still running after SECONDS, or
@@ -101,6 +117,7 @@ bounded() {
 	if [ -n "$BOUNDED_HUNG" ]; then
 		ft_log "HANG: $label: $BOUNDED_HUNG; its processes:"
 		session_stacks "$pid" >&2
+		daemon_backtraces "$pid" >&2
 		free_session "$pid" "$mnt" "$conn"
 	fi
 	wait "$pid"; BOUNDED_STATUS=$?
