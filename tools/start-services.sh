@@ -8,19 +8,14 @@ if [ ! -e /dev/fuse ]; then
 fi
 [ -e /dev/fuse ] || { echo "start-services: /dev/fuse is missing" >&2; exit 1; }
 
-# fusectl: how a test frees a hung FUSE mount (its connection's abort file)
-if ! grep -q " /sys/fs/fuse/connections fusectl " /proc/self/mounts; then
-  mount -t fusectl none /sys/fs/fuse/connections
-  echo "start-services: mounted fusectl on /sys/fs/fuse/connections"
-fi
-
 if ! pgrep -x lttng-sessiond >/dev/null 2>&1; then
   lttng-sessiond --daemonize --quiet
   echo "start-services: started lttng-sessiond"
 fi
 
 # fusectl (/sys/fs/fuse/connections): the unmount guard's test uses it, as
-# the guard itself does on kernels without unique mount ids.
+# the guard itself does on kernels without unique mount ids; the gauntlet
+# frees a hung mount through its connection's abort file.
 if ! grep -q ' - fusectl ' /proc/self/mountinfo; then
   mount -t fusectl none /sys/fs/fuse/connections
   echo "start-services: mounted fusectl on /sys/fs/fuse/connections"
