@@ -7,8 +7,9 @@
  * schema_version).  Readers accept exactly this version: version 3 adds
  * inode event kinds and causes (a forgotten nodeid revived for the same
  * file), keeps one process row per program image with its parent,
- * predecessor and exit, and adds process_event and the stall watchdog's
- * tables (stall, stall_end); version 2 stores a thread number (thread.id)
+ * predecessor and exit, adds process_event and the stall watchdog's tables
+ * (stall, stall_end), stores each request's paths (path table) and the bit
+ * names the views decode with; version 2 stores a thread number (thread.id)
  * where version 1 stored the tid, and dropped three secondary indexes
  * (schemas/indexes.sql). */
 #define FUSETRACE_SCHEMA_VERSION 3

@@ -20,6 +20,7 @@ CREATE TABLE session (
     incomplete_reason     TEXT,
     start_realtime_ns     INTEGER NOT NULL,
     start_monotonic_ns    INTEGER NOT NULL,
+    clock_offset_ns       INTEGER,
     end_ts                INTEGER,
     recorder_pid          INTEGER NOT NULL,
     fusetrace_version     TEXT NOT NULL,
@@ -70,6 +71,10 @@ CREATE TABLE request (
     process_id     INTEGER,
     thread         INTEGER NOT NULL,
     len            INTEGER NOT NULL,
+    path_id        INTEGER,
+    path2_id       INTEGER,
+    entry_path_id  INTEGER,
+    entry2_path_id INTEGER,
     name           TEXT,
     name2          TEXT,
     nodeid2        INTEGER,
@@ -205,6 +210,28 @@ CREATE TABLE inode (
     dev            INTEGER,
     ino            INTEGER,
     mnt_id         INTEGER
+) STRICT;
+
+-- Every path the requests used, interned: one row per distinct (directory,
+-- name) as the writer met it, so a request stores small integers.  The
+-- same text can appear under two ids (see schemas/README.md).
+CREATE TABLE path (
+    id             INTEGER PRIMARY KEY,
+    dir            INTEGER,
+    path           TEXT NOT NULL
+) STRICT;
+
+-- A node's later names: one row each time a node already named got another
+-- current name (rename, another hard link looked up).  Its first name is
+-- its `inode` row.
+CREATE TABLE node_name (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    unique_id      INTEGER NOT NULL,
+    nodeid         INTEGER NOT NULL,
+    parent         INTEGER NOT NULL,
+    name           TEXT,
+    path_id        INTEGER
 ) STRICT;
 
 CREATE TABLE fh_event (

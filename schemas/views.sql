@@ -8,27 +8,92 @@
 -- NOTIFY_REPLY (41) carries a daemon-chosen unique that may collide with a
 -- kernel unique, so it is never paired with a reply.
 
+-- Times: t_s is seconds since the session start (a range is one
+-- `WHERE t_s BETWEEN a AND b`), wall_time the wall clock in ISO-8601 UTC
+-- with nanoseconds (session.start_realtime_ns + ts).
+-- Paths: `path` is the node's path when the request was read, `entry_path`
+-- the full path of the entry an entry request names (`name`), `entry2_path`
+-- a rename's destination, `path2` the path of nodeid2; `file` is the entry
+-- path of an entry request and the node's path otherwise, `dir` the
+-- directory holding `file`.  Extended-attribute names are `xattr_name`,
+-- never `name`.
+-- *_text columns decode a number with bit_name: the named values and bits
+-- joined by '|', then any unnamed bits in hex; a number nothing names is
+-- shown as it is.  Which field `flags` and `mode` are comes from
+-- opcode_name.flags_field / mode_field (mode without a field: a file mode,
+-- shown as its file type and octal permissions).
 CREATE VIEW op AS
 SELECT q.id,
        q.ts,
+       q.ts / 1e9                  AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) / 1000000000,
+                'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) % 1000000000)
+                                   AS wall_time,
        q.unique_id,
        q.opcode,
        o.name                      AS op,
        q.nodeid,
-       i.path                      AS path,
-       q.name,
+       pa.path                     AS path,
+       pe.path                     AS entry_path,
+       pf.path                     AS file,
+       pd.path                     AS dir,
+       CASE WHEN q.opcode IN (21, 22, 24) THEN NULL ELSE q.name END AS name,
        q.name2,
+       pe2.path                    AS entry2_path,
        q.nodeid2,
+       p2.path                     AS path2,
+       CASE WHEN q.opcode IN (21, 22, 24) THEN q.name END AS xattr_name,
        q.uid,
        q.gid,
        q.pid,
        q.process_id,
+       pr.comm,
        t.tid,
        q.fh,
        q.offset,
        q.size,
        q.flags,
+       CASE WHEN q.flags IS NULL OR o.flags_field IS NULL THEN NULL ELSE coalesce(nullif(ltrim(
+         coalesce((SELECT group_concat(b.name, '|') FROM bit_name b
+                   WHERE b.field = o.flags_field AND (q.flags & b.mask) = b.value), '')
+         || coalesce((SELECT '|' || printf('0x%x', q.flags & ~k.known) FROM bit_field k
+                      WHERE k.field = o.flags_field AND k.known <> -1
+                        AND (q.flags & ~k.known) <> 0), ''),
+         '|'), ''), CAST(q.flags AS TEXT)) END AS flags_text,
        q.mode,
+       CASE WHEN q.mode IS NULL THEN NULL
+            WHEN o.mode_field IS NOT NULL THEN
+            CASE WHEN q.mode IS NULL OR o.mode_field IS NULL THEN NULL ELSE coalesce(nullif(ltrim(
+              coalesce((SELECT group_concat(b.name, '|') FROM bit_name b
+                        WHERE b.field = o.mode_field AND (q.mode & b.mask) = b.value), '')
+              || coalesce((SELECT '|' || printf('0x%x', q.mode & ~k.known) FROM bit_field k
+                           WHERE k.field = o.mode_field AND k.known <> -1
+                             AND (q.mode & ~k.known) <> 0), ''),
+              '|'), ''), CAST(q.mode AS TEXT)) END
+            ELSE coalesce((SELECT b.name || '|' FROM bit_name b
+                           WHERE b.field = 'file_type' AND (q.mode & b.mask) = b.value), '')
+                 || printf('%04o', q.mode & 4095) END AS mode_text,
+       q.umask,
+       printf('%04o', q.umask)     AS umask_text,
+       q.valid,
+       CASE WHEN q.valid IS NULL OR 'setattr_valid' IS NULL THEN NULL ELSE coalesce(nullif(ltrim(
+         coalesce((SELECT group_concat(b.name, '|') FROM bit_name b
+                   WHERE b.field = 'setattr_valid' AND (q.valid & b.mask) = b.value), '')
+         || coalesce((SELECT '|' || printf('0x%x', q.valid & ~k.known) FROM bit_field k
+                      WHERE k.field = 'setattr_valid' AND k.known <> -1
+                        AND (q.valid & ~k.known) <> 0), ''),
+         '|'), ''), CAST(q.valid AS TEXT)) END AS valid_text,
+       q.lock_type,
+       CASE WHEN q.lock_type IS NULL OR 'lock_type' IS NULL THEN NULL ELSE coalesce(nullif(ltrim(
+         coalesce((SELECT group_concat(b.name, '|') FROM bit_name b
+                   WHERE b.field = 'lock_type' AND (q.lock_type & b.mask) = b.value), '')
+         || coalesce((SELECT '|' || printf('0x%x', q.lock_type & ~k.known) FROM bit_field k
+                      WHERE k.field = 'lock_type' AND k.known <> -1
+                        AND (q.lock_type & ~k.known) <> 0), ''),
+         '|'), ''), CAST(q.lock_type AS TEXT)) END AS lock_type_text,
+       q.lock_start,
+       q.lock_end,
        r.ts                        AS reply_ts,
        r.ts - q.ts                 AS latency_ns,
        r.error                     AS errno,
@@ -36,6 +101,14 @@ SELECT q.id,
             ELSE coalesce(e.name, 'E' || r.error) END AS errno_name,
        r.nodeid                    AS entry_nodeid,
        r.fh                        AS reply_fh,
+       r.open_flags,
+       CASE WHEN r.open_flags IS NULL OR 'fopen' IS NULL THEN NULL ELSE coalesce(nullif(ltrim(
+         coalesce((SELECT group_concat(b.name, '|') FROM bit_name b
+                   WHERE b.field = 'fopen' AND (r.open_flags & b.mask) = b.value), '')
+         || coalesce((SELECT '|' || printf('0x%x', r.open_flags & ~k.known) FROM bit_field k
+                      WHERE k.field = 'fopen' AND k.known <> -1
+                        AND (r.open_flags & ~k.known) <> 0), ''),
+         '|'), ''), CAST(r.open_flags AS TEXT)) END AS open_flags_text,
        r.bytes,
        r.len                       AS reply_len,
        CASE WHEN r.unique_id IS NOT NULL
@@ -46,7 +119,13 @@ FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
 LEFT JOIN errno_name e  ON e.errno = r.error
-LEFT JOIN inode i       ON i.nodeid = q.nodeid
+LEFT JOIN path pa       ON pa.id = q.path_id
+LEFT JOIN path pe       ON pe.id = q.entry_path_id
+LEFT JOIN path pe2      ON pe2.id = q.entry2_path_id
+LEFT JOIN path p2       ON p2.id = q.path2_id
+LEFT JOIN path pf       ON pf.id = coalesce(q.entry_path_id, q.path_id)
+LEFT JOIN path pd       ON pd.id = pf.dir
+LEFT JOIN process pr    ON pr.id = q.process_id
 LEFT JOIN thread t      ON t.id = q.thread;
 
 CREATE VIEW errors AS
@@ -58,23 +137,44 @@ CREATE VIEW slow_ops AS
 SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
 
 CREATE VIEW inflight AS
-SELECT q.id, q.ts, q.unique_id, q.opcode, o.name AS op, q.nodeid,
-       i.path, q.name, q.pid, q.process_id, t.tid
+SELECT q.id, q.ts, q.ts / 1e9 AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) % 1000000000) AS wall_time,
+       q.unique_id, q.opcode, o.name AS op, q.nodeid, pa.path, q.name, pe.path AS entry_path, q.pid, q.process_id, t.tid
 FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
-LEFT JOIN inode i       ON i.nodeid = q.nodeid
+LEFT JOIN path pa       ON pa.id = q.path_id
+LEFT JOIN path pe       ON pe.id = q.entry_path_id
 LEFT JOIN thread t      ON t.id = q.thread
 WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1;
 
 CREATE VIEW inode_path AS
 SELECT nodeid, path, parent, name, ts FROM inode;
 
+-- Every name a node had, in order: its first (the inode row) and each
+-- later one (node_name), with the time it stopped being current (NULL:
+-- still current at the end).
+CREATE VIEW node_names AS
+SELECT nodeid, ts, ts / 1e9 AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + ts) % 1000000000) AS wall_time,
+       unique_id, parent, name, path,
+       lead(ts) OVER (PARTITION BY nodeid ORDER BY ts, n) AS until_ts
+FROM (SELECT i.nodeid, i.ts, NULL AS unique_id, i.parent, i.name, i.path, 0 AS n
+      FROM inode i
+      UNION ALL
+      SELECT n.nodeid, n.ts, n.unique_id, n.parent, n.name, p.path, n.id
+      FROM node_name n LEFT JOIN path p ON p.id = n.path_id);
+
 -- inode_event stores an entry's identity (dev, ino, mnt_id) once, on its
 -- NEW row (and on REUSE_DETECTED, which names another identity); here every
 -- row shows it, from the `inode` row of its nodeid (never reused).
 CREATE VIEW inode_history AS
-SELECT e.id, e.ts, e.unique_id, t.tid, e.nodeid, i.path,
+SELECT e.id, e.ts, e.ts / 1e9 AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + e.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + e.ts) % 1000000000) AS wall_time,
+       e.unique_id, t.tid, e.nodeid, i.path,
        k.name AS kind, c.name AS cause, e.delta, e.nlookup,
        e.parent, e.name,
        coalesce(e.dev, i.dev) AS dev, coalesce(e.ino, i.ino) AS ino,
@@ -153,20 +253,27 @@ LEFT JOIN opcode_name o ON o.opcode = l.opcode
 GROUP BY l.opcode
 ORDER BY count DESC, l.opcode;
 
+-- `path`: the node's path at its last request (a renamed file shows its
+-- final name; SQLite takes a bare column from the max() row).
 CREATE VIEW file_activity AS
-SELECT q.nodeid,
-       i.path,
-       count(*)                    AS requests,
-       coalesce(sum(CASE WHEN q.opcode = 15 THEN r.bytes END), 0) AS bytes_read,
-       coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written
-FROM request q
-LEFT JOIN reply r ON r.unique_id = q.unique_id AND q.opcode <> 41
-LEFT JOIN inode i ON i.nodeid = q.nodeid
-WHERE q.nodeid <> 0
-GROUP BY q.nodeid;
+SELECT nodeid, (SELECT p.path FROM path p WHERE p.id = last_path) AS path,
+       requests, bytes_read, bytes_written
+FROM (SELECT q.nodeid,
+             max(q.id)                   AS last_id,
+             q.path_id                   AS last_path,
+             count(*)                    AS requests,
+             coalesce(sum(CASE WHEN q.opcode = 15 THEN r.bytes END), 0) AS bytes_read,
+             coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written
+      FROM request q
+      LEFT JOIN reply r ON r.unique_id = q.unique_id AND q.opcode <> 41
+      WHERE q.nodeid <> 0
+      GROUP BY q.nodeid);
 
 CREATE VIEW backing AS
-SELECT b.id, b.ts, b.unique_id, t.tid, n.name AS call, b.fd, b.arg, b.name,
+SELECT b.id, b.ts, b.ts / 1e9 AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + b.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + b.ts) % 1000000000) AS wall_time,
+       b.unique_id, t.tid, n.name AS call, b.fd, b.arg, b.name,
        b.result, b.err,
        CASE WHEN b.err = 0 THEN NULL
             ELSE coalesce(e.name, 'E' || b.err) END AS errno_name,
@@ -177,7 +284,10 @@ LEFT JOIN errno_name e ON e.errno = b.err
 LEFT JOIN thread t     ON t.id = b.thread;
 
 CREATE VIEW fh_history AS
-SELECT f.id, f.ts, f.unique_id, t.tid, k.name AS kind, f.fh, f.nodeid,
+SELECT f.id, f.ts, f.ts / 1e9 AS t_s,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) % 1000000000) AS wall_time,
+       f.unique_id, t.tid, k.name AS kind, f.fh, f.nodeid,
        i.path, f.flags, f.fd, f.created
 FROM fh_event f
 LEFT JOIN fh_kind_name k ON k.kind = f.kind

@@ -10,9 +10,14 @@
 #include <string.h>
 
 #include "util/u64map.h"
+#include "trace/rec_paths.h"
 #include "trace/rec_process.h"
 #include "trace/recorder.h"
 #include "wire/wire_decode.h"
+
+/* renameat2's RENAME_EXCHANGE (<linux/fs.h>, which clashes with the
+ * headers above): the two names swap their nodes. */
+#define RENAME_EXCHANGE_FLAG (1u << 1)
 
 /* In-flight requests beyond this are not remembered (their replies are then
  * stored undecoded): only a kernel that never answers could get there. */
@@ -24,7 +29,8 @@ struct ingest {
     size_t capture;
     struct wire_proto proto;
     struct rmap inflight;      /* unique -> opcode | size_query << 32 */
-    struct rmap paths;         /* live nodeid -> malloc'd path */
+    struct paths *paths;       /* every node's current path (rec_paths.h) */
+    struct rmap naming;        /* unique -> struct naming *, until its reply */
     struct rmap calls;         /* call literal pointer -> call_name.id */
     int64_t next_call;
     /* call_name.id - 1 -> its text.  The same name can come from several
@@ -49,6 +55,43 @@ static int64_t rel(const struct ingest *g, uint64_t ts)
 
 static int store_process(void *ctx, const struct pimage *img);
 
+/* A request whose successful reply changes what a node is called (entry
+ * replies, renames, unlinks, READDIRPLUS), kept until that reply. */
+struct naming {
+    uint32_t opcode, flags;
+    uint64_t nodeid, nodeid2;
+    uint32_t len, len2;
+    char names[];              /* name, NUL, name2, NUL */
+};
+
+static bool names_a_node(uint32_t opcode)
+{
+    switch (opcode) {
+    case FUSE_LOOKUP: case FUSE_MKNOD: case FUSE_MKDIR: case FUSE_SYMLINK: case FUSE_LINK:
+    case FUSE_CREATE: case FUSE_RENAME: case FUSE_RENAME2: case FUSE_UNLINK: case FUSE_RMDIR:
+    case FUSE_READDIRPLUS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Requests whose `name` is a directory entry (not an attribute name). */
+static bool names_an_entry(uint32_t opcode)
+{
+    return names_a_node(opcode) && opcode != FUSE_READDIRPLUS;
+}
+
+static int path_row(void *ctx, int64_t id, int64_t dir, const char *text, size_t len)
+{
+    struct ingest *g = ctx;
+    struct batch *b = &g->sink->b[T_PATH];
+    batch_int(b, id);
+    batch_opt(b, dir != 0, dir);
+    batch_text(b, text, len);
+    return batch_row(b);
+}
+
 struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture)
 {
     struct ingest *g = calloc(1, sizeof *g);
@@ -58,11 +101,9 @@ struct ingest *ingest_new(struct sink *sink, uint64_t start_mono, size_t capture
     g->start_mono = start_mono;
     g->capture = capture;
     pm_init(&g->procs, store_process, g);
-    /* Paths are built from the parent's path; the root is known. */
-    char *root = strdup("/");
-    if (!root || !rmap_put(&g->paths, FUSE_ROOT_ID, (uint64_t)(uintptr_t)root)) {
-        free(root);
-        rmap_free(&g->paths);
+    g->paths = paths_new(path_row, g);
+    if (!g->paths) {
+        pm_free(&g->procs);
         free(g);
         return NULL;
     }
@@ -75,9 +116,10 @@ void ingest_free(struct ingest *g)
         return;
     size_t pos = 0;
     uint64_t k, v;
-    while (rmap_next(&g->paths, &pos, &k, &v))
+    while (rmap_next(&g->naming, &pos, &k, &v))
         free((void *)(uintptr_t)v);
-    rmap_free(&g->paths);
+    rmap_free(&g->naming);
+    paths_free(g->paths);
     rmap_free(&g->inflight);
     rmap_free(&g->calls);
     rmap_free(&g->threads);
@@ -277,11 +319,47 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
         rmap_put(&g->inflight, q.unique, q.opcode | ((uint64_t)size_query << 32));
     }
 
+    /* Paths as they are now, before this request's reply can change them. */
+    uint32_t p = q.present;
+    int64_t path = 0, path2 = 0, entry = 0, entry2 = 0;
+    if (q.ok) {
+        bool named = (p & WF_NAME) && names_an_entry(q.opcode);
+        if (q.nodeid && (rc = paths_node(g->paths, q.nodeid, &path, NULL)) != SQLITE_OK)
+            return rc;
+        if ((p & WF_NODEID2) && q.nodeid2
+            && (rc = paths_node(g->paths, q.nodeid2, &path2, NULL)) != SQLITE_OK)
+            return rc;
+        if (named && (rc = paths_child(g->paths, q.nodeid, q.name, q.name_len, &entry)) != SQLITE_OK)
+            return rc;
+        if ((q.opcode == FUSE_RENAME || q.opcode == FUSE_RENAME2) && (p & WF_NAME2)
+            && (rc = paths_child(g->paths, q.nodeid2, q.name2, q.name2_len, &entry2)) != SQLITE_OK)
+            return rc;
+        if (names_a_node(q.opcode) && wire_opcode_has_reply(q.opcode)) {
+            size_t l1 = named ? q.name_len : 0, l2 = (p & WF_NAME2) ? q.name2_len : 0;
+            struct naming *nm = malloc(sizeof *nm + l1 + l2 + 2);
+            if (nm) {
+                *nm = (struct naming){ .opcode = q.opcode, .flags = (p & WF_FLAGS) ? q.flags : 0,
+                                       .nodeid = q.nodeid, .nodeid2 = q.nodeid2,
+                                       .len = (uint32_t)l1, .len2 = (uint32_t)l2 };
+                if (l1)                /* READDIRPLUS: no name (q.name NULL) */
+                    memcpy(nm->names, q.name, l1);
+                nm->names[l1] = 0;
+                if (l2)
+                    memcpy(nm->names + l1 + 1, q.name2, l2);
+                nm->names[l1 + 1 + l2] = 0;
+                uint64_t old;
+                if (rmap_del(&g->naming, q.unique, &old))
+                    free((void *)(uintptr_t)old);
+                if (!rmap_put(&g->naming, q.unique, (uint64_t)(uintptr_t)nm))
+                    free(nm);  /* its names go unseen; paths stay as they were */
+            }
+        }
+    }
+
     int64_t thread;
     if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
         return rc;
     struct batch *b = &g->sink->b[T_REQUEST];
-    uint32_t p = q.present;
     batch_int(b, rel(g, h->ts));
     batch_int(b, (int64_t)q.unique);
     batch_int(b, q.opcode);
@@ -292,7 +370,9 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
     batch_opt(b, process_id != 0, process_id);
     batch_int(b, thread);
     batch_int(b, h->orig_len);
+    batch_opt(b, path != 0, path);
     if (p & WF_NAME) batch_text(b, q.name, q.name_len); else batch_null(b);
+    batch_opt(b, entry != 0, entry);
     batch_opt(b, p & WF_FLAGS, q.flags);
     batch_opt(b, p & WF_FH, (int64_t)q.fh);
     batch_opt(b, p & WF_OFFSET, (int64_t)q.offset);
@@ -301,6 +381,8 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
     batch_opt(b, p & WF_UMASK, q.umask);
     if (p & WF_NAME2) batch_text(b, q.name2, q.name2_len); else batch_null(b);
     batch_opt(b, p & WF_NODEID2, (int64_t)q.nodeid2);
+    batch_opt(b, path2 != 0, path2);
+    batch_opt(b, entry2 != 0, entry2);
     batch_opt(b, p & WF_LOCK, q.lock_type);
     batch_opt(b, p & WF_LOCK, (int64_t)q.lock_start);
     batch_opt(b, p & WF_LOCK, (int64_t)q.lock_end);
@@ -372,6 +454,68 @@ static int do_notify(struct ingest *g, const struct rec_hdr *h, const struct wir
     return batch_row(b);
 }
 
+/* A node got another current name: one node_name row (its first name is
+ * its inode row). */
+static int name_history(struct ingest *g, const struct rec_hdr *h, uint64_t unique,
+                        uint64_t nodeid)
+{
+    uint64_t parent;
+    const char *name;
+    size_t len;
+    int64_t path;
+    if (!nodeid || !paths_current(g->paths, nodeid, &parent, &name, &len))
+        return SQLITE_OK;
+    int rc = paths_node(g->paths, nodeid, &path, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    struct batch *b = &g->sink->b[T_NODE_NAME];
+    batch_int(b, rel(g, h->ts));
+    batch_int(b, (int64_t)unique);
+    batch_int(b, (int64_t)nodeid);
+    batch_int(b, (int64_t)parent);
+    batch_text(b, name, len);
+    batch_opt(b, path != 0, path);
+    return batch_row(b);
+}
+
+static int name_node(struct ingest *g, const struct rec_hdr *h, uint64_t unique, uint64_t nodeid,
+                     uint64_t parent, const char *name, size_t len)
+{
+    bool renamed;
+    paths_name(g->paths, nodeid, parent, name, len, &renamed);
+    return renamed ? name_history(g, h, unique, nodeid) : SQLITE_OK;
+}
+
+/* What a successful reply to `nm` tells about names. */
+static int apply_naming(struct ingest *g, const struct rec_hdr *h, const struct wire_reply *a,
+                        const struct naming *nm)
+{
+    const char *name = nm->names, *name2 = nm->names + nm->len + 1;
+    switch (nm->opcode) {
+    case FUSE_LOOKUP: case FUSE_MKNOD: case FUSE_MKDIR: case FUSE_SYMLINK: case FUSE_LINK:
+    case FUSE_CREATE:
+        /* LINK: nodeid is the new parent, the reply names the linked node. */
+        if ((a->present & WR_ENTRY) && a->nodeid)
+            return name_node(g, h, a->unique, a->nodeid, nm->nodeid, name, nm->len);
+        return SQLITE_OK;
+    case FUSE_RENAME: case FUSE_RENAME2: {
+        uint64_t moved[2];
+        paths_rename(g->paths, nm->nodeid, name, nm->len, nm->nodeid2, name2, nm->len2,
+                     nm->opcode == FUSE_RENAME2 && (nm->flags & RENAME_EXCHANGE_FLAG), moved);
+        int rc = name_history(g, h, a->unique, moved[0]);
+        return rc == SQLITE_OK ? name_history(g, h, a->unique, moved[1]) : rc;
+    }
+    case FUSE_UNLINK: case FUSE_RMDIR:
+        paths_unlink(g->paths, nm->nodeid, name, nm->len);
+        return SQLITE_OK;
+    default:
+        return SQLITE_OK;
+    }
+}
+
+static int store_reply(struct ingest *g, const struct rec_hdr *h, const struct wire_req_info *ri,
+                       struct wire_reply *ap, const struct naming *nm);
+
 static int do_reply(struct ingest *g, const struct rec_hdr *h)
 {
     const struct rec_wire *wr = (const void *)(h + 1);
@@ -395,33 +539,45 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
     wire_decode_reply(msg, wr->wire_len, &info, &g->proto, &a);
     if (!a.ok || a.notify)
         return do_notify(g, h, &a);
+    struct naming *nm = NULL;
+    if (rmap_del(&g->naming, a.unique, &v))
+        nm = (struct naming *)(uintptr_t)v;
+    rc = store_reply(g, h, &info, &a, nm);
+    free(nm);
+    return rc;
+}
 
-    if (info.opcode == FUSE_INIT && (a.present & WF_INIT)) {
+static int store_reply(struct ingest *g, const struct rec_hdr *h, const struct wire_req_info *ri,
+                       struct wire_reply *ap, const struct naming *nm)
+{
+    int rc;
+
+    if (ri->opcode == FUSE_INIT && (ap->present & WF_INIT)) {
         struct sink_init_reply ir = {
-            .ts = rel(g, h->ts), .major = a.init_major, .minor = a.init_minor,
-            .flags = (int64_t)a.init_flags, .max_readahead = a.init_max_readahead,
-            .max_write = a.init_max_write, .max_background = a.init_max_background,
-            .congestion_threshold = a.init_congestion_threshold,
-            .time_gran = a.init_time_gran, .max_pages = a.init_max_pages,
+            .ts = rel(g, h->ts), .major = ap->init_major, .minor = ap->init_minor,
+            .flags = (int64_t)ap->init_flags, .max_readahead = ap->init_max_readahead,
+            .max_write = ap->init_max_write, .max_background = ap->init_max_background,
+            .congestion_threshold = ap->init_congestion_threshold,
+            .time_gran = ap->init_time_gran, .max_pages = ap->init_max_pages,
         };
         if ((rc = sink_init_reply(g->sink, &ir)) != SQLITE_OK)
             return rc;
-        g->proto.minor = a.init_minor;
+        g->proto.minor = ap->init_minor;
         /* FUSE_SETXATTR_EXT (7.33) changes the SETXATTR argument size. */
-        g->proto.setxattr_ext = a.init_minor >= 33 && (a.init_flags & FUSE_SETXATTR_EXT);
+        g->proto.setxattr_ext = ap->init_minor >= 33 && (ap->init_flags & FUSE_SETXATTR_EXT);
     }
-    if (!g->timeouts_done && (a.present & WR_TIMEOUTS) && a.error == 0) {
+    if (!g->timeouts_done && (ap->present & WR_TIMEOUTS) && ap->error == 0) {
         g->timeouts_done = true;
-        if ((rc = sink_timeouts(g->sink, (int64_t)a.entry_valid_ns,
-                                (int64_t)a.attr_valid_ns)) != SQLITE_OK)
+        if ((rc = sink_timeouts(g->sink, (int64_t)ap->entry_valid_ns,
+                                (int64_t)ap->attr_valid_ns)) != SQLITE_OK)
             return rc;
     }
     if (h->flags & REC_F_TRUNCATED) {
-        a.malformed = true;
-        if (a.extra.n < WIRE_MAX_EXTRA) {
-            a.extra.kv[a.extra.n].key = "truncated";
-            a.extra.kv[a.extra.n].val = h->orig_len;
-            a.extra.n++;
+        ap->malformed = true;
+        if (ap->extra.n < WIRE_MAX_EXTRA) {
+            ap->extra.kv[ap->extra.n].key = "truncated";
+            ap->extra.kv[ap->extra.n].val = h->orig_len;
+            ap->extra.n++;
         }
     }
 
@@ -429,33 +585,35 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
     if ((rc = thread_of(g, h->tid, &thread)) != SQLITE_OK)
         return rc;
     struct batch *b = &g->sink->b[T_REPLY];
-    uint32_t p = a.present;
-    batch_int(b, (int64_t)a.unique);
+    uint32_t p = ap->present;
+    batch_int(b, (int64_t)ap->unique);
     batch_int(b, rel(g, h->ts));
     batch_int(b, thread);
-    batch_opt(b, info.opcode != 0, info.opcode);
-    batch_int(b, -(int64_t)a.error);
+    batch_opt(b, ri->opcode != 0, ri->opcode);
+    batch_int(b, -(int64_t)ap->error);
     batch_int(b, h->orig_len);
-    batch_opt(b, p & WR_BYTES, (int64_t)a.bytes);
-    batch_opt(b, p & WR_ENTRY, (int64_t)a.nodeid);
-    batch_opt(b, p & WR_ENTRY, (int64_t)a.generation);
-    batch_opt(b, p & WR_ATTR, a.attr_mode);
-    batch_opt(b, p & WR_ATTR, (int64_t)a.attr_size);
-    batch_opt(b, p & WR_ATTR, (int64_t)a.attr_ino);
-    batch_opt(b, p & WR_ATTR, a.attr_uid);
-    batch_opt(b, p & WR_ATTR, a.attr_gid);
-    batch_opt(b, p & WR_OPEN, (int64_t)a.fh);
-    batch_opt(b, p & WR_OPEN, a.open_flags);
-    batch_opt(b, p & WR_COUNT, (int64_t)a.count);
-    if (p & WF_NAME) batch_text(b, a.name, a.name_len); else batch_null(b);
-    bind_extra(b, &a.extra);
-    if (g->capture && (p & WF_DATA) && a.data_len)
-        batch_blob(b, a.data, a.data_len < g->capture ? a.data_len : g->capture);
+    batch_opt(b, p & WR_BYTES, (int64_t)ap->bytes);
+    batch_opt(b, p & WR_ENTRY, (int64_t)ap->nodeid);
+    batch_opt(b, p & WR_ENTRY, (int64_t)ap->generation);
+    batch_opt(b, p & WR_ATTR, ap->attr_mode);
+    batch_opt(b, p & WR_ATTR, (int64_t)ap->attr_size);
+    batch_opt(b, p & WR_ATTR, (int64_t)ap->attr_ino);
+    batch_opt(b, p & WR_ATTR, ap->attr_uid);
+    batch_opt(b, p & WR_ATTR, ap->attr_gid);
+    batch_opt(b, p & WR_OPEN, (int64_t)ap->fh);
+    batch_opt(b, p & WR_OPEN, ap->open_flags);
+    batch_opt(b, p & WR_COUNT, (int64_t)ap->count);
+    if (p & WF_NAME) batch_text(b, ap->name, ap->name_len); else batch_null(b);
+    bind_extra(b, &ap->extra);
+    if (g->capture && (p & WF_DATA) && ap->data_len)
+        batch_blob(b, ap->data, ap->data_len < g->capture ? ap->data_len : g->capture);
     else
         batch_null(b);
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
+    if (nm && ap->error == 0 && (rc = apply_naming(g, h, ap, nm)) != SQLITE_OK)
+        return rc;
     if (p & WR_DIRENTS) {
         /* Every entry, READDIR and READDIRPLUS alike; node id NULL where
          * the entry carries no reference (READDIR, ".", ".."). */
@@ -463,36 +621,25 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
         size_t pos = 0;
         bool bad = false;
         struct wire_dirent de;
-        while (wire_dirent_next(a.dirents, a.dirents_len, a.plus, &pos, &de, &bad)) {
-            batch_int(d, (int64_t)a.unique);
+        while (wire_dirent_next(ap->dirents, ap->dirents_len, ap->plus, &pos, &de, &bad)) {
+            batch_int(d, (int64_t)ap->unique);
             batch_opt(d, de.nodeid != 0, (int64_t)de.nodeid);
             batch_text(d, de.name, de.name_len);
             batch_int(d, de.type);
             batch_int(d, (int64_t)de.ino);
             batch_int(d, (int64_t)de.off);
-            batch_opt(d, a.plus, de.attr_mode);
-            batch_opt(d, a.plus, (int64_t)de.attr_size);
+            batch_opt(d, ap->plus, de.attr_mode);
+            batch_opt(d, ap->plus, (int64_t)de.attr_size);
             if ((rc = batch_row(d)) != SQLITE_OK)
+                return rc;
+            /* A READDIRPLUS entry is a lookup: it names its node. */
+            if (nm && ap->plus && de.nodeid && ap->error == 0
+                && (rc = name_node(g, h, ap->unique, de.nodeid, nm->nodeid, de.name, de.name_len))
+                   != SQLITE_OK)
                 return rc;
         }
     }
     return SQLITE_OK;
-}
-
-static char *join_path(const char *dir, const char *name, size_t name_len)
-{
-    size_t dl = strlen(dir);
-    bool root = dl == 1 && dir[0] == '/';
-    char *p = malloc(dl + name_len + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, dl);
-    size_t o = dl;
-    if (!root)
-        p[o++] = '/';
-    memcpy(p + o, name, name_len);
-    p[o + name_len] = 0;
-    return p;
 }
 
 static int do_inode(struct ingest *g, const struct rec_hdr *h)
@@ -541,14 +688,15 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
-    uint64_t v0;
     if (kind == REC_INODE_NEW) {
-        uint64_t v;
-        char *path = NULL;
-        if (e->has_name && rmap_get(&g->paths, e->parent, &v))
-            path = join_path((const char *)(uintptr_t)v, name, e->name_len);
-        else if (e->nodeid == FUSE_ROOT_ID)
-            path = strdup("/");
+        /* The entry the shim made: its name, and its path now. */
+        bool renamed;
+        const char *path = NULL;
+        int64_t path_id;
+        if (e->has_name)
+            paths_name(g->paths, e->nodeid, e->parent, name, e->name_len, &renamed);
+        if ((rc = paths_node(g->paths, e->nodeid, &path_id, &path)) != SQLITE_OK)
+            return rc;
         struct batch *in = &g->sink->b[T_INODE];
         batch_int(in, (int64_t)e->nodeid);
         batch_int(in, rel(g, h->ts));
@@ -558,29 +706,16 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
         batch_int(in, (int64_t)e->dev);
         batch_int(in, (int64_t)e->ino);
         batch_int(in, (int64_t)e->mnt_id);
-        if ((rc = batch_row(in)) != SQLITE_OK) {
-            free(path);
+        if ((rc = batch_row(in)) != SQLITE_OK)
             return rc;
-        }
-        if (path) {
-            if (rmap_get(&g->paths, e->nodeid, &v))
-                free((void *)(uintptr_t)v);
-            if (!rmap_put(&g->paths, e->nodeid, (uint64_t)(uintptr_t)path))
-                free(path);
-        }
-    } else if (kind == REC_INODE_REVIVE && e->has_name && rmap_get(&g->paths, e->parent, &v0)) {
-        /* the node's `inode` row stays that of its NEW; children found
-         * under it from now on get paths again */
-        char *path = join_path((const char *)(uintptr_t)v0, name, e->name_len);
-        uint64_t v;
-        if (path && rmap_get(&g->paths, e->nodeid, &v))
-            free((void *)(uintptr_t)v);
-        if (path && !rmap_put(&g->paths, e->nodeid, (uint64_t)(uintptr_t)path))
-            free(path);
+    } else if (kind == REC_INODE_REVIVE && e->has_name) {
+        /* A forgotten nodeid brought back for the same file: it has a name
+         * again (its `inode` row stays that of its NEW), and its children
+         * found from now on get paths again. */
+        bool renamed;
+        paths_name(g->paths, e->nodeid, e->parent, name, e->name_len, &renamed);
     } else if (kind == REC_INODE_FREE && e->nodeid != FUSE_ROOT_ID) {
-        uint64_t v;
-        if (rmap_del(&g->paths, e->nodeid, &v))
-            free((void *)(uintptr_t)v);
+        paths_forget(g->paths, e->nodeid);
     }
     return SQLITE_OK;
 }

@@ -22,12 +22,13 @@ static const struct {
     int widths[BATCH_MAX_WIDTHS];
     int nwidths;
 } tables[T_NTABLES] = {
-    /* 11: LOOKUP and other name-only requests; 17: fh/offset/size/flags/
-     * mode/umask requests; 27: renames, locks, FORGET, INTERRUPT, extra. */
+    /* 13: LOOKUP and other name-only requests; 19: fh/offset/size/flags/
+     * mode/umask requests; 31: renames, links, locks, FORGET, INTERRUPT,
+     * extra. */
     [T_REQUEST] = { "INSERT INTO request(ts,unique_id,opcode,nodeid,uid,gid,pid,"
-                    "process_id,thread,len,name,flags,fh,offset,size,mode,umask,name2,"
-                    "nodeid2,lock_type,lock_start,lock_end,valid,nlookup,target_unique,"
-                    "extra,data)", 27, W(11, 17, 27) },
+                    "process_id,thread,len,path_id,name,entry_path_id,flags,fh,offset,size,"
+                    "mode,umask,name2,nodeid2,path2_id,entry2_path_id,lock_type,lock_start,"
+                    "lock_end,valid,nlookup,target_unique,extra,data)", 31, W(13, 19, 31) },
     /* OR IGNORE: a second reply with the same unique (which libfuse never
      * sends) must not abort the batch; it is counted instead.
      * 7: errors and byte counts; 16: entries, attributes, opens. */
@@ -68,6 +69,8 @@ static const struct {
     [T_STALL] = { "INSERT OR IGNORE INTO stall(unique_id,ts,thread,held_ts,call_id,fd,arg,"
                   "call_ts,name,fd_path,wchan,kernel_stack)", 12, W(12) },
     [T_STALL_END] = { "INSERT OR IGNORE INTO stall_end(unique_id,ts,reason)", 3, W(3) },
+    [T_PATH] = { "INSERT INTO path(id,dir,path)", 3, W(3) },
+    [T_NODE_NAME] = { "INSERT INTO node_name(ts,unique_id,nodeid,parent,name,path_id)", 6, W(6) },
 };
 #undef W
 
@@ -137,9 +140,9 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
     sqlite3_stmt *st;
     int rc = prep(db,
         "INSERT INTO session(id,uuid,schema_version,status,start_realtime_ns,"
-        "start_monotonic_ns,recorder_pid,fusetrace_version,source,mountpoint,"
+        "start_monotonic_ns,clock_offset_ns,recorder_pid,fusetrace_version,source,mountpoint,"
         "command,options,host,kernel,libfuse_version,capture_data,drop_mode,"
-        "lttng,ring_bytes,snapshot_data) VALUES(1,?,?,'recording',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "lttng,ring_bytes,snapshot_data) VALUES(1,?,?,'recording',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &st, err, errlen);
     if (rc != SQLITE_OK)
         return rc;
@@ -148,6 +151,8 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
     sqlite3_bind_int(st, i++, FUSETRACE_SCHEMA_VERSION);
     sqlite3_bind_int64(st, i++, f->start_realtime_ns);
     sqlite3_bind_int64(st, i++, f->start_monotonic_ns);
+    /* Wall clock of an event: ts + start_monotonic_ns + clock_offset_ns. */
+    sqlite3_bind_int64(st, i++, f->start_realtime_ns - f->start_monotonic_ns);
     sqlite3_bind_int64(st, i++, f->pid);
     bind_text_or_null(st, i++, f->version);
     bind_text_or_null(st, i++, f->source);
@@ -168,6 +173,8 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
     sqlite3_finalize(st);
     if (rc == SQLITE_OK)
         rc = exec(db, "INSERT INTO inode(nodeid,ts,path) VALUES(1,0,'/')", err, errlen);
+    if (rc == SQLITE_OK)
+        rc = exec(db, "INSERT INTO path(id,dir,path) VALUES(1,NULL,'/')", err, errlen);
     return rc;
 }
 

@@ -261,8 +261,9 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
         return -1;
     }
     if (version < FUSETRACE_SCHEMA_VERSION) {
-        /* Older layouts (db_format.h); their own views still work in any
-         * sqlite3. */
+        /* Version 2 has no paths per request nor decoded columns, version 1
+         * kept the tid in every event row; their own views still work in
+         * any sqlite3. */
         snprintf(err, errlen, "%s: recorded by an older fusetrace (schema version %d; "
                  "this build reads version %d; the recording's own views still "
                  "work in sqlite3)", shown, version, FUSETRACE_SCHEMA_VERSION);

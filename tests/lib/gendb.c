@@ -227,7 +227,7 @@ static const struct proc procs[] = {
 
 struct gen {
     sqlite3 *db;
-    struct ins req, rep, iev, fev, bc, ino, fgt, dir;
+    struct ins req, rep, iev, fev, bc, ino, fgt, dir, pth;
     int64_t n_target, n_req;
     int64_t ts, unique, ie_id, fe_id, bc_id, fg_id, de_id, next_nodeid, next_fh;
     struct node dirs[NDIRS];
@@ -291,6 +291,8 @@ static int64_t emit(struct gen *g, const struct proc *p, struct rq *q, int64_t *
     ins_int(r, id); ins_int(r, ts); ins_int(r, uq); ins_int(r, q->opcode); ins_int(r, q->nodeid);
     ins_int(r, 1000); ins_int(r, 1000); ins_int(r, p->pid); ins_int(r, p->id); ins_int(r, tid);
     ins_int(r, 40 + (q->name ? (int64_t)strlen(q->name) + 1 : 0));
+    /* path ids here are node ids (new_inode_row writes both) */
+    if (q->nodeid) ins_int(r, q->nodeid); else ins_null(r);
     ins_text(r, q->name);
     if (q->fh) ins_int(r, q->fh); else ins_null(r);
     if (q->opcode == 15 || q->opcode == 16) { ins_int(r, q->offset); ins_int(r, q->size); }
@@ -399,6 +401,11 @@ static void new_inode_row(struct gen *g, int64_t nodeid, int64_t ts, int64_t par
     ins_int(e, nodeid); ins_int(e, ts); ins_int(e, parent); ins_text(e, name); ins_text(e, path);
     ins_int(e, 2049); ins_int(e, nodeid + 1000000);
     ins_end_row(e);
+    struct ins *p = &g->pth;
+    ins_int(p, nodeid);
+    if (parent) ins_int(p, parent); else ins_null(p);
+    ins_text(p, path);
+    ins_end_row(p);
 }
 
 /* LOOKUP of a directory under the root; directories stay cached. */
@@ -723,7 +730,8 @@ int main(int argc, char **argv)
         sqlite3_finalize(st);
     }
     ins_init(&g->req, db, "INSERT INTO request(id,ts,unique_id,opcode,nodeid,uid,gid,pid,process_id,thread,len,"
-                          "name,fh,offset,size,flags,mode,nlookup)", 18);
+                          "path_id,name,fh,offset,size,flags,mode,nlookup)", 19);
+    ins_init(&g->pth, db, "INSERT INTO path(id,dir,path)", 3);
     ins_init(&g->rep, db, "INSERT INTO reply(unique_id,ts,thread,opcode,error,len,nodeid,generation,attr_mode,"
                           "attr_size,attr_ino,fh,open_flags,bytes)", 14);
     ins_init(&g->iev, db, "INSERT INTO inode_event(id,ts,unique_id,thread,kind,cause,nodeid,parent,name,dev,ino,"
@@ -755,6 +763,7 @@ int main(int argc, char **argv)
             live_started = true;
             ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
             ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
+            ins_flush(&g->pth);
             exec_sql(db, "COMMIT");
             if (indexes)
                 exec_sql(db, schema_indexes_sql);
@@ -782,6 +791,7 @@ int main(int argc, char **argv)
             if ((double)(g->n_req - live_start_req) > el * 100) {
                 ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
                 ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
+            ins_flush(&g->pth);
                 exec_sql(db, "COMMIT");
                 usleep(50000);
                 exec_sql(db, "BEGIN");
@@ -800,6 +810,7 @@ int main(int argc, char **argv)
     }
     ins_free(&g->req); ins_free(&g->rep); ins_free(&g->iev); ins_free(&g->fev);
     ins_free(&g->bc); ins_free(&g->ino); ins_free(&g->fgt); ins_free(&g->dir);
+    ins_free(&g->pth);
     sql = sqlite3_mprintf("UPDATE session SET status=%Q, incomplete_reason=%Q, end_ts=%lld, events_seen=%lld,"
                           " events_stored=%lld, requests_seen=%lld, replies_seen=%lld",
                           status, strcmp(status, "incomplete") ? NULL : "recorder killed (synthetic)",
