@@ -8,7 +8,9 @@
 #include <stdio.h>
 
 /* Open path for writing (truncated, or appended to with `append`),
- * created 0600 if it does not exist.  NULL with errno on failure. */
+ * created 0600 if it does not exist; an existing regular file loses its
+ * group and other permission bits (a file we may not chmod fails with
+ * EPERM).  NULL with errno on failure. */
 FILE *out_file_open(const char *path, bool append);
 
 #endif

@@ -3,6 +3,9 @@
 #  - the database and its -wal/-shm are 0600 while recording and after,
 #    whatever the umask (000 here), for mount --db and record's default name;
 #  - export -o writes 0600; record's COMMAND runs with the caller's umask;
+#  - under umask 022 (a user's usual one): record --db, export -o (both
+#    formats, a new file and one written over that was 0644), view
+#    --bench-out and the viewer's SQL profile log are all 0600;
 #  - record --lttng: every file of the LTTng trace is 0600, dirs 0700 (where
 #    lttng is installed, a failing record --lttng fails the test; not checked
 #    in an ASan build, which LTTng-UST cannot run under);
@@ -45,6 +48,29 @@ dir=$(ft_tmpdir)
 (umask 027 && cd "$out" && "$FUSETRACE" record --db "$out/u.db" "$dir" -- sh -c 'echo u > u') > /dev/null 2>&1 \
 	|| ft_fail "record under umask 027 failed"
 expect "mode of a file COMMAND created under umask 027" "$(mode "$dir/u")" 640
+
+# ---- umask 022: every file fusetrace writes for its user is 0600 ----
+(
+umask 022
+dir=$(ft_tmpdir)
+"$FUSETRACE" record --db "$out/u22.db" "$dir" -- sh -c 'echo a > a' > /dev/null 2>&1 || ft_fail "record under umask 022 failed"
+expect "umask 022: record --db" "$(mode "$out/u22.db")" 600
+for fmt in jsonl perfetto; do
+	"$FUSETRACE" export "$out/u22.db" --format=$fmt -o "$out/u22.$fmt" > /dev/null 2>&1 || ft_fail "export --format=$fmt failed"
+	expect "umask 022: export --format=$fmt -o (new file)" "$(mode "$out/u22.$fmt")" 600
+done
+echo old > "$out/existing.json"
+expect "a file made by the shell under umask 022" "$(mode "$out/existing.json")" 644
+"$FUSETRACE" export "$out/u22.db" --format=jsonl -o "$out/existing.json" > /dev/null 2>&1 || ft_fail "export over an existing file failed"
+expect "umask 022: export -o over an existing 0644 file" "$(mode "$out/existing.json")" 600
+if command -v script > /dev/null; then
+	FUSETRACE_VIEW_SQLPROF=$out/prof.log TERM=xterm timeout 60 script -qec \
+		"$FUSETRACE view --bench 'j' --bench-out $out/bench.txt $out/u22.db" /dev/null > /dev/null 2>&1 \
+		|| ft_fail "view --bench failed"
+	expect "umask 022: view --bench-out" "$(mode "$out/bench.txt")" 600
+	[ -e "$out/prof.log" ] && expect "umask 022: the viewer's SQL profile log" "$(mode "$out/prof.log")" 600
+fi
+) || exit 1
 
 # ---- LTTng ----
 # Where lttng is installed (CI installs it and starts lttng-sessiond), a
