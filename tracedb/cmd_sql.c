@@ -1,8 +1,12 @@
 /* cmd_sql.c — `fusetrace sql DB "SELECT ..." ...`: run queries on a
  * recording (opened read-only) and print the results as aligned columns,
- * CSV or JSON.  Every recorded string is escaped on output. */
+ * CSV or JSON.  The aligned table is for a terminal: recorded strings are
+ * escaped there (control characters, invalid UTF-8).  CSV carries the raw
+ * bytes (RFC 4180: quoted where needed, CRLF line ends); JSON escapes only
+ * what JSON requires, and invalid UTF-8 as \u00XX, so it stays valid. */
 #include "tracedb/commands.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +24,8 @@ static void usage(FILE *f)
         "usage: fusetrace sql [--csv | --json] DB QUERY [QUERY...]\n"
         "\n"
         "Run SQL queries on a recording (read-only) and print the results.\n"
-        "  --csv    comma-separated values with a header row (RFC 4180 quoting)\n"
+        "  --csv    RFC 4180 CSV with a header row: raw values, quoted where\n"
+        "           needed, CRLF line ends\n"
         "  --json   one JSON array of objects per query\n"
         "  --help   show this help\n"
         "Default output is aligned columns.  Tables and views are documented in\n"
@@ -38,7 +43,7 @@ static char *cell_text(sqlite3_stmt *st, int c)
         snprintf(tmp, sizeof tmp, "%lld", (long long)sqlite3_column_int64(st, c));
         return strdup(tmp);
     case SQLITE_FLOAT:
-        snprintf(tmp, sizeof tmp, "%.6g", sqlite3_column_double(st, c));
+        tx_double(tmp, sizeof tmp, sqlite3_column_double(st, c));
         return strdup(tmp);
     case SQLITE_BLOB: {
         const unsigned char *p = sqlite3_column_blob(st, c);
@@ -159,30 +164,25 @@ static int print_table(sqlite3_stmt *st, int *rc_out)
     return 0;
 }
 
+/* RFC 4180: a field is quoted when it holds a comma, a quote, CR or LF
+ * (and, so that no reader trims it, a leading or trailing space); a quote
+ * inside is doubled.  The bytes are the recorded ones. */
 static void csv_field(const char *s, size_t n)
 {
-    bool quote = false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] == ' ')
-            quote = true;
-    /* Escape first (control characters become visible), then quote. */
-    size_t need = tx_escape_buf(NULL, 0, s, n);
-    char *e = malloc(need + 1);
-    if (!e)
-        return;
-    tx_escape_buf(e, need + 1, s, n);
+    bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
-        fputs(e, stdout);
-    } else {
-        putchar('"');
-        for (char *p = e; *p; p++) {
-            if (*p == '"')
-                putchar('"');
-            putchar(*p);
-        }
-        putchar('"');
+        fwrite(s, 1, n, stdout);
+        return;
     }
-    free(e);
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            putchar('"');
+        putchar(s[i]);
+    }
+    putchar('"');
 }
 
 static int print_csv(sqlite3_stmt *st, int *rc_out)
@@ -195,7 +195,7 @@ static int print_csv(sqlite3_stmt *st, int *rc_out)
         csv_field(name, strlen(name));
     }
     if (n)
-        putchar('\n');
+        fputs("\r\n", stdout);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int c = 0; c < n; c++) {
             if (c)
@@ -206,9 +206,12 @@ static int print_csv(sqlite3_stmt *st, int *rc_out)
             case SQLITE_INTEGER:
                 printf("%lld", (long long)sqlite3_column_int64(st, c));
                 break;
-            case SQLITE_FLOAT:
-                printf("%.17g", sqlite3_column_double(st, c));
+            case SQLITE_FLOAT: {
+                char num[40];
+                tx_double(num, sizeof num, sqlite3_column_double(st, c));
+                fputs(num, stdout);
                 break;
+            }
             case SQLITE_BLOB: {
                 const unsigned char *p = sqlite3_column_blob(st, c);
                 int len = sqlite3_column_bytes(st, c);
@@ -221,7 +224,7 @@ static int print_csv(sqlite3_stmt *st, int *rc_out)
                           (size_t)sqlite3_column_bytes(st, c));
             }
         }
-        putchar('\n');
+        fputs("\r\n", stdout);
     }
     *rc_out = rc;
     return 0;
@@ -247,9 +250,13 @@ static int print_json(sqlite3_stmt *st, int *rc_out)
             case SQLITE_INTEGER:
                 printf("%lld", (long long)sqlite3_column_int64(st, c));
                 break;
-            case SQLITE_FLOAT:
-                printf("%.17g", sqlite3_column_double(st, c));
+            case SQLITE_FLOAT: {
+                double v = sqlite3_column_double(st, c);
+                char num[40];
+                tx_double(num, sizeof num, v);
+                fputs(isfinite(v) ? num : "null", stdout);   /* JSON has no NaN/Inf */
                 break;
+            }
             case SQLITE_BLOB: {
                 const unsigned char *p = sqlite3_column_blob(st, c);
                 int len = sqlite3_column_bytes(st, c);

@@ -2,6 +2,7 @@
 #include "tracedb/json_out.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "util/text_escape.h"
@@ -55,9 +56,13 @@ void jw_col(struct jw *w, const char *key, sqlite3_stmt *st, int col)
     case SQLITE_INTEGER:
         fprintf(w->f, "%lld", (long long)sqlite3_column_int64(st, col));
         break;
-    case SQLITE_FLOAT:
-        fprintf(w->f, "%.17g", sqlite3_column_double(st, col));
+    case SQLITE_FLOAT: {
+        char num[40];
+        double v = sqlite3_column_double(st, col);
+        tx_double(num, sizeof num, v);
+        fputs(isfinite(v) ? num : "null", w->f);   /* JSON has no NaN/Inf */
         break;
+    }
     case SQLITE_TEXT:
         tx_json_string(w->f, (const char *)sqlite3_column_text(st, col),
                   (size_t)sqlite3_column_bytes(st, col));

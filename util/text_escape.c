@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes) and its code
@@ -173,4 +175,11 @@ void tx_stderr(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     tx_vstderr(cmd, fmt, ap);
     va_end(ap);
+}
+
+void tx_double(char *buf, size_t cap, double v)
+{
+    snprintf(buf, cap, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, cap, "%.17g", v);
 }

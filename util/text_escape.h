@@ -26,6 +26,10 @@ size_t tx_width(const char *escaped);
  * invalid UTF-8 bytes as \u00XX of the byte value. */
 void tx_json_string(FILE *f, const char *s, size_t n);
 
+/* The shortest decimal text that reads back as v ("0.25", not
+ * "0.25000000000000000"), for every output that prints a REAL. */
+void tx_double(char *buf, size_t cap, double v);
+
 /* "fusetrace CMD: MESSAGE\n" on stderr with MESSAGE escaped: for messages
  * that name a file or carry text from a recording, so that neither can put
  * control sequences on the user's terminal.  tx_vstderr: the same with a
