@@ -71,7 +71,7 @@ expect "the exclusive openat behind the CREATE of fresh" \
 # failed lookup; the kernel's LOOKUPs of fresh (O_CREAT|O_EXCL) and renamed
 # (the rename target) before they existed; the kernel's security.capability
 # probe before each WRITE (file_remove_privs), which has no such xattr
-errs=$(q "$db" "SELECT DISTINCT op || ' ' || errno_name || ' ' || coalesce(name, '-') FROM errors ORDER BY 1")
+errs=$(q "$db" "SELECT DISTINCT op || ' ' || errno_name || ' ' || coalesce(name, xattr_name, '-') FROM errors ORDER BY 1")
 want='GETXATTR ENODATA security.capability
 LOOKUP ENOENT does-not-exist
 LOOKUP ENOENT fresh
