@@ -1,10 +1,14 @@
 /* export_jsonl.c — see export.h.  One line per request (row of the op
- * view), in request order:
- *   {"time":"2026-11-21T13:49:47.014413Z","ts_ns":..,"unique":..,"op":"LOOKUP",
- *    "opcode":1,"nodeid":1,"path":"/","name":"d",...,"outcome":"ok",
+ * view), in request order; the keys are the op view's column names (NULLs
+ * left out), with the reply's own fields in "reply":
+ *   {"time":"2026-11-21T13:49:47.014413Z","ts_ns":..,"t_s":0.0271,
+ *    "wall_time":"2026-11-21T13:49:47.014413517Z","unique_id":..,
+ *    "op":"LOOKUP","opcode":1,"nodeid":1,"path":"/","entry_path":"/d",
+ *    "file":"/d","dir":"/","name":"d",...,"outcome":"ok","level":"info",
  *    "latency_ns":..,"latency_us":..,"reply":{"ts_ns":..,"errno":0,...}}
- * `time` is wall-clock UTC (session start + ts) for lnav; scenarios/lnav/
- * fusetrace.json is the matching lnav format. */
+ * `time` (microseconds) is the timestamp lnav reads; scenarios/lnav/
+ * fusetrace.json is the matching lnav format (its SQL table is
+ * fusetrace_jsonl, whose columns are these keys). */
 #include "tracedb/export.h"
 
 #include <inttypes.h>
@@ -23,6 +27,25 @@ static void iso_time(char *buf, size_t cap, int64_t realtime_ns)
     snprintf(buf + n, cap - n, ".%06" PRId64 "Z", (realtime_ns % 1000000000) / 1000);
 }
 
+/* Columns up to REPLY_COL are the request's (written under their own
+ * names); from REPLY_COL on, the reply's (under "reply", the "r_" prefix
+ * dropped). */
+static const char sql[] =
+    "SELECT o.ts AS ts_ns, o.t_s, o.wall_time, o.unique_id, "
+    "coalesce(o.op, 'OP' || o.opcode) AS op, o.opcode, o.nodeid, o.path, o.entry_path, "
+    "o.entry2_path, o.path2, o.file, o.dir, o.name, o.name2, o.xattr_name, o.nodeid2, "
+    "o.uid, o.gid, o.pid, o.process_id, o.comm, o.tid, o.fh, o.offset, o.size, o.flags, "
+    "o.flags_text, o.mode, o.mode_text, o.umask, o.valid, o.valid_text, o.lock_type, "
+    "o.lock_type_text, o.lock_start, o.lock_end, o.outcome, o.latency_ns, "
+    /* REPLY_COL: */
+    "r.ts AS r_ts_ns, r.error AS r_errno, o.errno_name AS r_errno_name, r.len AS r_len, "
+    "r.nodeid AS r_entry_nodeid, r.attr_mode AS r_attr_mode, r.attr_size AS r_attr_size, "
+    "r.fh AS r_fh, r.open_flags AS r_open_flags, o.open_flags_text AS r_open_flags_text, "
+    "r.bytes AS r_bytes, r.count AS r_count, r.name AS r_name, rt.tid AS r_tid "
+    "FROM op o LEFT JOIN reply r ON r.unique_id = o.unique_id AND o.opcode <> 41 "
+    "LEFT JOIN thread rt ON rt.id = r.thread ORDER BY o.ts, o.id";
+enum { COL_TS = 0, COL_OUTCOME = 37, COL_LATENCY = 38, REPLY_COL = 39 };
+
 int export_jsonl(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
@@ -33,63 +56,31 @@ int export_jsonl(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_
         t0 = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
 
-    static const char *sql =
-        "SELECT o.ts, o.unique_id, coalesce(o.op, 'OP' || o.opcode), o.opcode, o.nodeid, "
-        "o.path, o.name, o.name2, o.nodeid2, o.uid, o.gid, o.pid, o.tid, o.fh, o.offset, "
-        "o.size, o.flags, o.mode, o.outcome, o.latency_ns, "
-        /* 20: reply */
-        "r.ts, r.error, o.errno_name, r.len, r.nodeid, r.attr_mode, r.attr_size, r.fh, "
-        "r.open_flags, r.bytes, r.count, r.name, rt.tid, "
-        /* 33 */
-        "p.comm "
-        "FROM op o LEFT JOIN reply r ON r.unique_id = o.unique_id AND o.opcode <> 41 "
-        "LEFT JOIN thread rt ON rt.id = r.thread "
-        "LEFT JOIN process p ON p.id = o.process_id ORDER BY o.ts, o.id";
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "reading requests: %s", sqlite3_errmsg(db));
         return -1;
     }
+    int ncols = sqlite3_column_count(st);
     struct jw w = { f, true };
-    static const char *const req_keys[] = {
-        [4] = "nodeid", [5] = "path", [6] = "name", [7] = "name2", [8] = "nodeid2",
-        [9] = "uid", [10] = "gid", [11] = "pid", [12] = "tid", [13] = "fh", [14] = "offset",
-        [15] = "size", [16] = "flags", [17] = "mode",
-    };
-    static const char *const rep_keys[] = {
-        [22] = "errno_name", [23] = "len", [24] = "entry_nodeid", [25] = "attr_mode",
-        [26] = "attr_size", [27] = "fh", [28] = "open_flags", [29] = "bytes",
-        [30] = "count", [31] = "name", [32] = "tid",
-    };
     int rc;
     char when[64];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0);
-        const char *outcome = (const char *)sqlite3_column_text(st, 18);
+        int64_t ts = sqlite3_column_int64(st, COL_TS);
+        const char *outcome = (const char *)sqlite3_column_text(st, COL_OUTCOME);
         iso_time(when, sizeof when, t0 + ts);
         jw_open(&w);
         jw_str(&w, "time", when);
-        jw_int(&w, "ts_ns", ts);
-        jw_col(&w, "unique", st, 1);
-        jw_col(&w, "op", st, 2);
-        jw_col(&w, "opcode", st, 3);
-        for (int i = 4; i <= 17; i++)
-            jw_col_opt(&w, req_keys[i], st, i);
-        jw_col_opt(&w, "comm", st, 33);
-        jw_str(&w, "outcome", outcome);
+        for (int i = 0; i < REPLY_COL; i++)
+            jw_col_opt(&w, sqlite3_column_name(st, i), st, i);
         jw_str(&w, "level", outcome && !strcmp(outcome, "error") ? "error"
                             : outcome && !strcmp(outcome, "inflight") ? "warning" : "info");
-        if (sqlite3_column_type(st, 19) != SQLITE_NULL) {
-            int64_t lat = sqlite3_column_int64(st, 19);
-            jw_int(&w, "latency_ns", lat);
-            jw_num(&w, "latency_us", (double)lat / 1000.0, 3);
-        }
-        if (sqlite3_column_type(st, 20) != SQLITE_NULL) {
+        if (sqlite3_column_type(st, COL_LATENCY) != SQLITE_NULL)
+            jw_num(&w, "latency_us", (double)sqlite3_column_int64(st, COL_LATENCY) / 1000.0, 3);
+        if (sqlite3_column_type(st, REPLY_COL) != SQLITE_NULL) {
             jw_key(&w, "reply");
             jw_open(&w);
-            jw_col(&w, "ts_ns", st, 20);
-            jw_col(&w, "errno", st, 21);
-            for (int i = 22; i <= 32; i++)
-                jw_col_opt(&w, rep_keys[i], st, i);
+            for (int i = REPLY_COL; i < ncols; i++)
+                jw_col_opt(&w, sqlite3_column_name(st, i) + 2, st, i);
             jw_close(&w);
         }
         jw_close(&w);

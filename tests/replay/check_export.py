@@ -100,10 +100,10 @@ def main():
     ops = {r[0]: r for r in db.execute(
         'SELECT unique_id, op, latency_ns, errno, outcome FROM op WHERE opcode <> 41')}
     for o in objs:
-        for k in ('time', 'ts_ns', 'unique', 'op', 'outcome', 'level'):
+        for k in ('time', 'ts_ns', 't_s', 'wall_time', 'unique_id', 'op', 'outcome', 'level'):
             if k not in o:
                 fail(f'line without {k}: {o!r}')
-        r = ops.get(o['unique'])
+        r = ops.get(o['unique_id'])
         if r is None:
             continue
         if o['op'] != r[1] or o.get('latency_ns') != r[2] or o['outcome'] != r[4]:

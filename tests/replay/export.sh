@@ -41,6 +41,14 @@ if command -v lnav > /dev/null; then
 	grep -Eq '^[0-9-]+T[0-9:.]+ LOOKUP +u=[0-9]+ +[0-9.]+us error +ENOENT' "$out/lnav.txt" \
 		|| { head -5 "$out/lnav.txt"; ft_fail "lnav does not show op, unique, latency and errno"; }
 	echo "ok: lnav shows latency and pairs by unique"
+	# the documented SQL table (scenarios/lnav/README.md): per op, the count,
+	# errors and summed latency agree with the recording's op view
+	want=$(q "$out/r.db" "SELECT op || ',' || count(*) || ',' || coalesce(sum(errno <> 0), 0) || ',' || sum(coalesce(latency_ns, 0)) FROM op GROUP BY op ORDER BY op")
+	got=$(lnav -n -c ";SELECT op, count(*), coalesce(sum(\"reply/errno\" <> 0), 0), sum(coalesce(latency_ns, 0)) FROM fusetrace_jsonl GROUP BY op ORDER BY op" \
+		-c ':write-csv-to -' "$out/r.jsonl" 2>&1 | tail -n +2 | tr -d '\r')
+	expect "lnav -n -c ';SELECT ... FROM fusetrace_jsonl' (per op: count, errors, latency)" "$(echo $got)" "$(echo $want)"
+	got=$(lnav -n -c ";SELECT count(*) FROM fusetrace_jsonl WHERE file = '/d/f2.1' AND op = 'LOOKUP'" "$out/r.jsonl" 2>&1 | tail -1 | tr -d ' ')
+	expect "lnav: the LOOKUPs of /d/f2.1 by their full path" "$got" "$(q "$out/r.db" "SELECT count(*) FROM op WHERE op = 'LOOKUP' AND entry_path = '/d/f2.1'")"
 else
 	echo "note: lnav not installed; format file checked as JSON only"
 	"$PY" -m json.tool "$src/scenarios/lnav/fusetrace.json" > /dev/null || ft_fail "lnav format is not JSON"
