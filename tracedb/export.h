@@ -10,13 +10,15 @@
 struct export_counts {
     uint64_t requests;         /* one per row of the op view */
     uint64_t backing;          /* backing-call slices */
-    uint64_t flows;            /* request -> backing call flows */
+    uint64_t flows;            /* backing calls reached by their request's flow */
     uint64_t counters;         /* in-flight counter samples */
 };
 
-/* Chrome/Perfetto trace-event JSON: a slice per request on its worker
- * thread's track, backing calls as slices with a flow from their request,
- * and a "requests in flight" counter.  Returns 0 or -1 (err set). */
+/* Chrome/Perfetto trace-event JSON: a slice per request on the thread of
+ * the application process that made it, the daemon as a process of its
+ * own with a slice per backing call on its worker threads, a flow from each
+ * request through its backing calls, and an "in flight" counter
+ * (export_perfetto.c).  Returns 0 or -1 (err set). */
 int export_perfetto(sqlite3 *db, FILE *out, struct export_counts *c,
                     char *err, size_t errlen);
 

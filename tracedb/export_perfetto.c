@@ -1,17 +1,30 @@
 /* export_perfetto.c — see export.h.
  *
- * Layout (one process, "fusetrace <mountpoint>"):
- *   - a track per FUSE worker thread (the thread that read the request);
- *     a request whose interval partly overlaps an earlier one on the same
- *     thread (a request handed to another thread, e.g. a blocking SETLKW)
- *     goes to an extra lane of that thread, so slices always nest;
- *   - requests without a reply (FORGET, INTERRUPT...) are instant events;
- *     requests never answered are slices up to the end of the session;
- *   - backing calls are slices on their own thread's track, each with a
- *     flow arrow from the request that caused it;
- *   - a counter track "requests in flight".
- * Timestamps are microseconds (with ns decimals) from the session start.
- */
+ * Chrome trace-event JSON (the format ui.perfetto.dev and chrome://tracing
+ * open), laid out as a person reads a build:
+ *   - one process per application process that made requests (pid and
+ *     name: its command line, else its comm), its threads as threads: a
+ *     request is a slice on the thread that made it, from the request to
+ *     its reply (a request the protocol never answers, FORGET..., is an
+ *     instant; one never answered runs to the end of the session).  A
+ *     thread's requests that overlap (readahead READs next to the read that
+ *     caused them) go to extra lanes of that thread, so slices always nest.
+ *     Requests without a calling process (pid 0: INIT, the kernel's own)
+ *     are on a process of their own, "kernel";
+ *   - the daemon is a process of its own (its pid), one thread per worker:
+ *     each backing syscall is a slice there;
+ *   - flows: a request with backing calls starts a flow that goes through
+ *     each of them in time order (flow events "v2": bind_id, flow_out on
+ *     the request, flow_in (and flow_out while more follow) on the calls);
+ *   - a counter "in flight" (requests) on the daemon: the highest level of
+ *     each millisecond (samples that repeat the last are left out), and the
+ *     level at the end.
+ * The JSON has no parent-process relation, so the process tree shows in
+ * the order of process_sort_index (depth first) and in each process's
+ * label (its ancestors' names).
+ * Timestamps are microseconds from the session start with ns decimals.
+ * Everything is compact on purpose: the size per request is measured in
+ * BENCHMARKS.md. */
 #include "tracedb/export.h"
 
 #include <inttypes.h>
@@ -19,83 +32,142 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tracedb/json_out.h"
+#include "util/text_escape.h"
 #include "util/u64map.h"
 
-#define PID 1
-#define LANE_TID_STEP 10000000LL   /* above any Linux tid (pid_max <= 4194304) */
+/* Above any Linux pid (pid_max <= 4194304): lanes and the kernel process. */
+#define LANE_TID_STEP 10000000LL
+#define KERNEL_PID 4194305LL
+#define COUNTER_BUCKET_NS 1000000LL
 
 struct lane {
-    int64_t tid;               /* the real thread */
-    int k;                     /* lane number, 0 = the thread itself */
     int64_t end;               /* end of the last slice placed in it */
+    int32_t next;              /* next lane of the same thread, index + 1 */
 };
 
-struct lanes {
-    struct lane *v;
-    size_t n, cap;
+struct out {
+    FILE *f;
+    bool first;                /* no event written yet */
+    bool oom;
+    struct lane *lanes;
+    size_t nlanes, caplanes;
+    struct rmap lane_of;       /* tid + 1 -> first lane index + 1 */
+    struct rmap named_pid;     /* pid + 1 -> process.id (+1) whose name is out */
+    struct rmap named_tid;     /* (pid << 32 | tid) + 1 -> 1 once named */
+    int64_t sort_index;
 };
 
-/* Pick the first lane of `tid` where [start, end) does not overlap the last
- * slice, or which contains it entirely (nesting is fine: we only compare
- * with the last slice, and requests on one thread are sequential). */
-static int64_t place(struct lanes *L, FILE *f, int64_t tid, int64_t start, int64_t end,
-                     bool *oom)
+static void sep(struct out *o)
 {
-    int maxk = -1;
-    for (size_t i = 0; i < L->n; i++) {
-        struct lane *l = &L->v[i];
-        if (l->tid != tid)
-            continue;
-        if (l->k > maxk)
-            maxk = l->k;
-        if (l->end <= start) {
-            l->end = end;
-            return tid + l->k * LANE_TID_STEP;
-        }
-    }
-    if (L->n == L->cap) {
-        size_t nc = L->cap ? 2 * L->cap : 64;
-        struct lane *nv = realloc(L->v, nc * sizeof *nv);
-        if (!nv) {
-            *oom = true;
-            return tid;
-        }
-        L->v = nv;
-        L->cap = nc;
-    }
-    int k = maxk + 1;
-    L->v[L->n++] = (struct lane){ tid, k, end };
-    int64_t t = tid + k * LANE_TID_STEP;
-    struct jw w = { f, true };
-    fputs(",\n", f);
-    jw_open(&w);
-    jw_str(&w, "ph", "M");
-    jw_str(&w, "name", "thread_name");
-    jw_int(&w, "pid", PID);
-    jw_int(&w, "tid", t);
-    jw_key(&w, "args");
-    fprintf(f, "{\"name\":\"worker %" PRId64 "%s\"}", tid, k ? " (overlapping requests)" : "");
-    jw_close(&w);
-    if (k) {
-        fputs(",\n", f);
-        jw_open(&w);
-        jw_str(&w, "ph", "M");
-        jw_str(&w, "name", "thread_sort_index");
-        jw_int(&w, "pid", PID);
-        jw_int(&w, "tid", t);
-        jw_key(&w, "args");
-        fprintf(f, "{\"sort_index\":%" PRId64 "}", tid * 4 + k);
-        jw_close(&w);
-    }
-    return t;
+    fputs(o->first ? "\n" : ",\n", o->f);
+    o->first = false;
 }
 
-static void us(struct jw *w, const char *key, int64_t ns)
+static void us(FILE *f, int64_t ns)
 {
-    jw_key(w, key);
     int64_t a = ns < 0 ? -ns : ns;
-    fprintf(w->f, "%s%" PRId64 ".%03" PRId64, ns < 0 ? "-" : "", a / 1000, a % 1000);
+    fprintf(f, "%s%" PRId64 ".%03" PRId64, ns < 0 ? "-" : "", a / 1000, a % 1000);
+}
+
+static void str(FILE *f, const char *s)
+{
+    tx_json_string(f, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void meta(struct out *o, const char *what, int64_t pid, int64_t tid, const char *key,
+                 const char *text, int64_t num)
+{
+    sep(o);
+    fprintf(o->f, "{\"ph\":\"M\",\"name\":\"%s\",\"pid\":%" PRId64, what, pid);
+    if (tid >= 0)
+        fprintf(o->f, ",\"tid\":%" PRId64, tid);
+    fprintf(o->f, ",\"args\":{\"%s\":", key);
+    if (text)
+        str(o->f, text);
+    else
+        fprintf(o->f, "%" PRId64, num);
+    fputs("}}", o->f);
+}
+
+/* A pid names one process in this format, but a process execs: each new
+ * program image (process row) of a pid names it again, so the name the
+ * viewer keeps (the last one) is the last program the pid ran, and the
+ * label lists what it ran before. */
+static void name_process(struct out *o, int64_t pid, int64_t image, const char *name,
+                         const char *label)
+{
+    uint64_t v;
+    bool seen = rmap_get(&o->named_pid, (uint64_t)pid + 1, &v);
+    if (seen && v == (uint64_t)image + 1)
+        return;
+    if (!rmap_put(&o->named_pid, (uint64_t)pid + 1, (uint64_t)image + 1))
+        o->oom = true;
+    meta(o, "process_name", pid, -1, "name", name, 0);
+    if (label && *label)
+        meta(o, "process_labels", pid, -1, "labels", label, 0);
+    if (!seen)
+        meta(o, "process_sort_index", pid, -1, "sort_index", NULL, o->sort_index++);
+}
+
+static void name_thread(struct out *o, int64_t pid, int64_t tid, const char *name)
+{
+    uint64_t v, key = ((uint64_t)pid << 32 ^ (uint64_t)tid) + 1;
+    if (rmap_get(&o->named_tid, key, &v))
+        return;
+    if (!rmap_put(&o->named_tid, key, 1))
+        o->oom = true;
+    meta(o, "thread_name", pid, tid, "name", name, 0);
+}
+
+/* The track (a tid of `pid`) for a slice [start, end) of thread `tid`: the
+ * first of its lanes whose last slice ended by `start`, or a new lane.
+ * One thread's requests are in time order, so comparing with the last
+ * slice of each lane is enough for them to nest. */
+static int64_t place(struct out *o, int64_t pid, int64_t tid, int64_t start, int64_t end,
+                     const char *thread_name)
+{
+    uint64_t v;
+    int k = 0;
+    int32_t *link = NULL;
+    if (rmap_get(&o->lane_of, (uint64_t)tid + 1, &v)) {
+        for (int32_t i = (int32_t)v; i; i = o->lanes[i - 1].next, k++) {
+            struct lane *l = &o->lanes[i - 1];
+            if (l->end <= start) {
+                if (end > l->end)
+                    l->end = end;
+                return tid + k * LANE_TID_STEP;
+            }
+            link = &l->next;
+        }
+    }
+    if (o->nlanes == o->caplanes) {
+        size_t nc = o->caplanes ? o->caplanes * 2 : 256;
+        struct lane *nl = realloc(o->lanes, nc * sizeof *nl);
+        if (!nl) {
+            o->oom = true;
+            return tid;
+        }
+        /* `link` pointed into the old array */
+        if (link)
+            link = (int32_t *)((char *)nl + ((char *)link - (char *)o->lanes));
+        o->lanes = nl;
+        o->caplanes = nc;
+    }
+    o->lanes[o->nlanes] = (struct lane){ .end = end, .next = 0 };
+    int32_t idx = (int32_t)++o->nlanes;
+    if (link)
+        *link = idx;
+    else if (!rmap_put(&o->lane_of, (uint64_t)tid + 1, (uint64_t)idx))
+        o->oom = true;
+    int64_t track = tid + k * LANE_TID_STEP;
+    if (k == 0) {
+        name_thread(o, pid, track, thread_name);
+    } else {
+        char nm[96];
+        snprintf(nm, sizeof nm, "%.60s %" PRId64 " (overlapping requests)", thread_name, tid);
+        name_thread(o, pid, track, nm);
+    }
+    return track;
 }
 
 static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
@@ -104,184 +176,153 @@ static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
     return -1;
 }
 
-int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_t errlen)
+/* Application processes: named when their first request is written.  The
+ * sort index follows the process tree when the recording has one. */
+static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_counts *c,
+                    char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    struct lanes L = { 0 };
-    struct rmap tracks = { 0 };    /* request unique -> its track */
-    bool oom = false;
-    int ret = -1;
-    memset(c, 0, sizeof *c);
-
-    int64_t end_ts = 0;
-    char title[1024] = "fusetrace";
+    sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-            "SELECT coalesce(end_ts, (SELECT max(ts) FROM reply), 0), uuid, mountpoint, "
-            "coalesce(command, '') FROM session", -1, &st, NULL) != SQLITE_OK)
-        return fail(db, err, errlen, "reading the session");
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        end_ts = sqlite3_column_int64(st, 0);
-        snprintf(title, sizeof title, "fusetrace %s %s", sqlite3_column_text(st, 2)
-                 ? (const char *)sqlite3_column_text(st, 2) : "", sqlite3_column_text(st, 3));
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    /* The end must cover every recorded event (a killed session has none). */
-    sqlite3_stmt *mx;
-    if (sqlite3_prepare_v2(db, "SELECT max(coalesce((SELECT max(ts) FROM request),0),"
-                               "coalesce((SELECT max(ts) FROM reply),0))", -1, &mx, NULL) == SQLITE_OK
-        && sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_int64(mx, 0) > end_ts)
-        end_ts = sqlite3_column_int64(mx, 0);
-    sqlite3_finalize(mx);
-
-    struct jw w = { f, true };
-    fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", f);
-    jw_open(&w);
-    jw_str(&w, "ph", "M");
-    jw_str(&w, "name", "process_name");
-    jw_int(&w, "pid", PID);
-    jw_key(&w, "args");
-    jw_open(&w);
-    jw_str(&w, "name", title);
-    jw_close(&w);
-    jw_close(&w);
-
-    /* Requests: one slice (or instant) each. */
-    if (sqlite3_prepare_v2(db,
-            "SELECT o.ts, o.reply_ts, o.unique_id, coalesce(o.op, 'OP' || o.opcode), o.tid, "
-            "o.nodeid, o.path, o.name, o.errno, o.errno_name, o.outcome, o.bytes, o.pid, "
-            "o.entry_nodeid, o.reply_fh, o.fh, o.offset, o.size, o.name2, o.id "
-            "FROM op o ORDER BY o.ts, o.id", -1, &st, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "reading requests");
-        goto out;
-    }
+            "SELECT o.ts, o.reply_ts, o.unique_id, coalesce(o.op, 'OP' || o.opcode), o.pid, "
+            "p.pid, coalesce(o.comm, p.comm), p.cmdline, o.file, o.errno_name, o.bytes, "
+            "o.outcome, bc.n, o.process_id "
+            "FROM op o LEFT JOIN process p ON p.id = o.process_id "
+            "LEFT JOIN (SELECT unique_id, count(*) AS n FROM backing_call WHERE unique_id <> 0 "
+            "           GROUP BY unique_id) bc "
+            "  ON bc.unique_id = o.unique_id AND o.opcode NOT IN (36, 41) "
+            "ORDER BY o.ts, o.id", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "reading requests");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0);
-        const char *outcome = (const char *)sqlite3_column_text(st, 10);
+        int64_t ts = (int64_t)sqlite3_column_int64(st, 0);
+        const char *outcome = (const char *)sqlite3_column_text(st, 11);
         bool noreply = outcome && !strcmp(outcome, "noreply");
         bool inflight = outcome && !strcmp(outcome, "inflight");
         int64_t rts = sqlite3_column_type(st, 1) == SQLITE_NULL
-                    ? (inflight ? end_ts : ts) : sqlite3_column_int64(st, 1);
+                    ? (inflight ? end_ts : ts) : (int64_t)sqlite3_column_int64(st, 1);
         if (rts < ts)
             rts = ts;
-        int64_t tid = sqlite3_column_int64(st, 4);
-        int64_t track = noreply ? tid : place(&L, f, tid, ts, rts, &oom);
-        if (!noreply && !rmap_put(&tracks, (uint64_t)sqlite3_column_int64(st, 2), (uint64_t)track))
-            oom = true;
-        fputs(",\n", f);
-        jw_open(&w);
-        jw_str(&w, "ph", noreply ? "i" : "X");
+        int64_t tid = (int64_t)sqlite3_column_int64(st, 4);
+        int64_t pid = sqlite3_column_type(st, 5) != SQLITE_NULL ? (int64_t)sqlite3_column_int64(st, 5) : tid;
+        const char *comm = (const char *)sqlite3_column_text(st, 6);
+        char pname[128];
+        if (tid == 0) {
+            pid = tid = KERNEL_PID;
+            name_process(o, pid, 0, "kernel (requests without a calling process)", NULL);
+            comm = "kernel";
+        } else {
+            const char *cmd = (const char *)sqlite3_column_text(st, 7);
+            if (cmd && *cmd)
+                snprintf(pname, sizeof pname, "%.120s", cmd);
+            else
+                snprintf(pname, sizeof pname, "%.60s", comm ? comm : "?");
+            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), pname, comm);
+        }
+        if (!comm)
+            comm = "?";
+        int64_t track = noreply ? tid : place(o, pid, tid, ts, rts, comm);
         if (noreply)
-            jw_str(&w, "s", "t");
-        jw_col(&w, "name", st, 3);
-        jw_str(&w, "cat", "request");
-        jw_int(&w, "pid", PID);
-        jw_int(&w, "tid", track);
-        us(&w, "ts", ts);
-        if (!noreply)
-            us(&w, "dur", rts - ts);
-        jw_key(&w, "args");
-        jw_open(&w);
-        jw_col(&w, "unique", st, 2);
-        jw_col(&w, "nodeid", st, 5);
-        jw_col_opt(&w, "path", st, 6);
-        jw_col_opt(&w, "name", st, 7);
-        jw_col_opt(&w, "name2", st, 18);
-        jw_col_opt(&w, "fh", st, 15);
-        jw_col_opt(&w, "offset", st, 16);
-        jw_col_opt(&w, "size", st, 17);
-        jw_col(&w, "pid", st, 12);
-        jw_str(&w, "outcome", outcome);
-        jw_col_opt(&w, "errno", st, 8);
-        jw_col_opt(&w, "errno_name", st, 9);
-        jw_col_opt(&w, "bytes", st, 11);
-        jw_col_opt(&w, "entry_nodeid", st, 13);
-        jw_col_opt(&w, "reply_fh", st, 14);
-        if (!noreply && !inflight)
-            jw_int(&w, "latency_ns", rts - ts);
-        jw_close(&w);
-        jw_close(&w);
+            name_thread(o, pid, tid, comm);
+        sep(o);
+        fputs("{\"ph\":", o->f);
+        fputs(noreply ? "\"i\",\"s\":\"t\"" : "\"X\"", o->f);
+        fputs(",\"name\":", o->f);
+        str(o->f, (const char *)sqlite3_column_text(st, 3));
+        fprintf(o->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", pid, track);
+        us(o->f, ts);
+        if (!noreply) {
+            fputs(",\"dur\":", o->f);
+            us(o->f, rts - ts);
+        }
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_out\":true", (int64_t)sqlite3_column_int64(st, 2));
+        fprintf(o->f, ",\"args\":{\"unique\":%" PRId64, (int64_t)sqlite3_column_int64(st, 2));
+        if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+            fputs(",\"file\":", o->f);
+            str(o->f, (const char *)sqlite3_column_text(st, 8));
+        }
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+            fputs(",\"errno\":", o->f);
+            str(o->f, (const char *)sqlite3_column_text(st, 9));
+        }
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+            fprintf(o->f, ",\"bytes\":%" PRId64, (int64_t)sqlite3_column_int64(st, 10));
+        if (inflight)
+            fputs(",\"outcome\":\"inflight\"", o->f);
+        fputs("}}", o->f);
         c->requests++;
     }
     sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(db, err, errlen, "reading requests");
-        goto out;
-    }
+    return rc == SQLITE_DONE ? 0 : fail(db, err, errlen, "reading requests");
+}
 
-    /* Backing calls, and a flow from their request. */
+/* Backing calls on the daemon's worker threads, each in its request's flow. */
+static int backing(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
+                   char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-            "SELECT b.id, b.ts, b.dur_ns, tb.tid, coalesce(n.name, '?'), b.fd, b.arg, b.name, "
-            "b.result, b.err, b.unique_id, q.ts, tq.tid "
+            "SELECT b.ts, b.dur_ns, t.tid, coalesce(n.name, '?'), b.result, b.err, b.unique_id, "
+            "  q.id IS NOT NULL, "
+            "  row_number() OVER (PARTITION BY b.unique_id ORDER BY b.ts, b.id) "
+            "    < count(*) OVER (PARTITION BY b.unique_id) "
             "FROM backing_call b LEFT JOIN call_name n ON n.id = b.call_id "
-            "LEFT JOIN thread tb ON tb.id = b.thread "
+            "LEFT JOIN thread t ON t.id = b.thread "
             "LEFT JOIN request q ON q.unique_id = b.unique_id AND b.unique_id <> 0 "
-            "AND q.opcode NOT IN (36, 41) "
-            "LEFT JOIN thread tq ON tq.id = q.thread "
-            "ORDER BY b.ts, b.id", -1, &st, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "reading backing calls");
-        goto out;
-    }
+            "  AND q.opcode NOT IN (36, 41) "
+            "ORDER BY b.ts, b.id", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "reading backing calls");
+    int rc;
+    char tn[48];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        int64_t ts = sqlite3_column_int64(st, 1);
-        int64_t dur = sqlite3_column_int64(st, 2);
-        int64_t tid = sqlite3_column_int64(st, 3);
-        /* On its request's track when the request's own worker made the
-         * call (it nests in the request slice); otherwise on its thread. */
-        uint64_t rt;
-        int64_t track = tid;
-        bool have_req = sqlite3_column_type(st, 11) != SQLITE_NULL;
-        if (have_req && sqlite3_column_int64(st, 12) == tid
-            && rmap_get(&tracks, (uint64_t)sqlite3_column_int64(st, 10), &rt))
-            track = (int64_t)rt;
-        fputs(",\n", f);
-        jw_open(&w);
-        jw_str(&w, "ph", "X");
-        jw_col(&w, "name", st, 4);
-        jw_str(&w, "cat", "backing");
-        jw_int(&w, "pid", PID);
-        jw_int(&w, "tid", track);
-        us(&w, "ts", ts);
-        us(&w, "dur", dur);
-        jw_key(&w, "args");
-        jw_open(&w);
-        jw_col(&w, "unique", st, 10);
-        jw_col_opt(&w, "fd", st, 5);
-        jw_col(&w, "arg", st, 6);
-        jw_col_opt(&w, "name", st, 7);
-        jw_col(&w, "result", st, 8);
-        jw_col(&w, "err", st, 9);
-        jw_close(&w);
-        jw_close(&w);
-        c->backing++;
-        if (have_req) {
-            int64_t qts = sqlite3_column_int64(st, 11);
-            int64_t qtid = sqlite3_column_int64(st, 12);
-            if (rmap_get(&tracks, (uint64_t)sqlite3_column_int64(st, 10), &rt))
-                qtid = (int64_t)rt;
-            fprintf(f, ",\n{\"ph\":\"s\",\"cat\":\"flow\",\"name\":\"backing\",\"id\":%" PRId64
-                       ",\"pid\":%d,\"tid\":%" PRId64 ",", id, PID, qtid);
-            struct jw t = { f, true };
-            us(&t, "ts", qts);
-            fprintf(f, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"flow\",\"name\":\"backing\",\"id\":%"
-                       PRId64 ",\"pid\":%d,\"tid\":%" PRId64 ",", id, PID, track);
-            t.first = true;
-            us(&t, "ts", ts);
-            fputc('}', f);
+        int64_t tid = (int64_t)sqlite3_column_int64(st, 2);
+        snprintf(tn, sizeof tn, "worker %" PRId64, tid);
+        name_thread(o, daemon, tid, tn);
+        sep(o);
+        fputs("{\"ph\":\"X\",\"name\":", o->f);
+        str(o->f, (const char *)sqlite3_column_text(st, 3));
+        fprintf(o->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", daemon, tid);
+        us(o->f, (int64_t)sqlite3_column_int64(st, 0));
+        fputs(",\"dur\":", o->f);
+        us(o->f, (int64_t)sqlite3_column_int64(st, 1));
+        if (sqlite3_column_int(st, 7)) {
+            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_in\":true%s", (int64_t)sqlite3_column_int64(st, 6),
+                    sqlite3_column_int(st, 8) ? ",\"flow_out\":true" : "");
             c->flows++;
         }
+        /* The flow names the request; 0 (most calls' result) is left out. */
+        int64_t result = (int64_t)sqlite3_column_int64(st, 4), e = (int64_t)sqlite3_column_int64(st, 5);
+        if (result || e) {
+            fputs(",\"args\":{", o->f);
+            if (result)
+                fprintf(o->f, "\"result\":%" PRId64 "%s", result, e ? "," : "");
+            if (e)
+                fprintf(o->f, "\"errno\":%" PRId64, e);
+            fputc('}', o->f);
+        }
+        fputc('}', o->f);
+        c->backing++;
     }
     sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(db, err, errlen, "reading backing calls");
-        goto out;
-    }
+    return rc == SQLITE_DONE ? 0 : fail(db, err, errlen, "reading backing calls");
+}
 
-    /* Requests in flight: +1 at each answered-type request, -1 at its reply. */
+static void counter(struct out *o, int64_t daemon, int64_t ts, int64_t level, struct export_counts *c)
+{
+    sep(o);
+    fprintf(o->f, "{\"ph\":\"C\",\"name\":\"in flight\",\"pid\":%" PRId64 ",\"ts\":", daemon);
+    us(o->f, ts);
+    fprintf(o->f, ",\"args\":{\"max\":%" PRId64 "}}", level);
+    c->counters++;
+}
+
+/* +1 at each request the protocol answers, -1 at its reply; one sample per
+ * millisecond with that millisecond's highest level, then the final level
+ * (the "max" of the last sample is the level at the end). */
+static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
+                     char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
             "SELECT ts, sum(d) FROM ("
             " SELECT q.ts AS ts, 1 AS d FROM request q LEFT JOIN opcode_name o ON o.opcode = q.opcode"
@@ -290,39 +331,78 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
             " SELECT r.ts, -1 FROM reply r JOIN request q ON q.unique_id = r.unique_id"
             "  AND q.opcode <> 41 LEFT JOIN opcode_name o ON o.opcode = q.opcode"
             "  WHERE coalesce(o.has_reply, 1) = 1"
-            ") GROUP BY ts ORDER BY ts", -1, &st, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "computing requests in flight");
-        goto out;
-    }
-    int64_t level = 0;
+            ") GROUP BY ts ORDER BY ts", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "computing requests in flight");
+    /* A sample that repeats the last one written is left out: a counter
+     * keeps its value until the next sample. */
+    int64_t level = 0, bucket = INT64_MIN, peak = 0, last_ts = 0, written = -1;
+    bool any = false;
+    int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0);
+        int64_t b = ts / COUNTER_BUCKET_NS;
+        if (b != bucket) {
+            if (any && peak != written)
+                counter(o, daemon, bucket * COUNTER_BUCKET_NS, written = peak, c);
+            bucket = b;
+            peak = level;
+        }
         level += sqlite3_column_int64(st, 1);
-        fputs(",\n", f);
-        jw_open(&w);
-        jw_str(&w, "ph", "C");
-        jw_str(&w, "name", "requests in flight");
-        jw_int(&w, "pid", PID);
-        us(&w, "ts", sqlite3_column_int64(st, 0));
-        jw_key(&w, "args");
-        fprintf(f, "{\"inflight\":%" PRId64 "}", level);
-        jw_close(&w);
-        c->counters++;
+        if (level > peak)
+            peak = level;
+        any = true;
+        last_ts = ts;
     }
     sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        fail(db, err, errlen, "computing requests in flight");
-        goto out;
+    if (rc != SQLITE_DONE)
+        return fail(db, err, errlen, "computing requests in flight");
+    if (any) {
+        if (peak != written)
+            counter(o, daemon, bucket * COUNTER_BUCKET_NS, written = peak, c);
+        if (level != written)
+            counter(o, daemon, last_ts, level, c);
     }
+    return 0;
+}
+
+int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    struct out o = { .f = f, .first = true };
+    int ret = -1;
+    memset(c, 0, sizeof *c);
+
+    int64_t end_ts = 0, daemon = 1;
+    char title[1024] = "fusetrace daemon";
+    if (sqlite3_prepare_v2(db,
+            "SELECT max(coalesce(end_ts, 0), coalesce((SELECT max(ts) FROM request), 0), "
+            "coalesce((SELECT max(ts) FROM reply), 0)), recorder_pid, mountpoint FROM session",
+            -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "reading the session");
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        end_ts = (int64_t)sqlite3_column_int64(st, 0);
+        daemon = (int64_t)sqlite3_column_int64(st, 1);
+        snprintf(title, sizeof title, "fusetrace daemon %.1000s",
+                 sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+    }
+    sqlite3_finalize(st);
+
+    fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
+    name_process(&o, daemon, -1, title, "FUSE worker threads: backing syscalls");
+    if (requests(db, &o, end_ts, c, err, errlen) != 0
+        || backing(db, &o, daemon, c, err, errlen) != 0
+        || in_flight(db, &o, daemon, c, err, errlen) != 0)
+        goto out;
     fputs("\n]}\n", f);
-    if (oom) {
+    if (o.oom) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
     ret = 0;
 out:
-    sqlite3_finalize(st);
-    free(L.v);
-    rmap_free(&tracks);
+    free(o.lanes);
+    rmap_free(&o.lane_of);
+    rmap_free(&o.named_pid);
+    rmap_free(&o.named_tid);
     return ret;
 }

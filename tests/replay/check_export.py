@@ -3,6 +3,7 @@
 output against the recording it came from.  Prints each check; exit 1 on the
 first failure."""
 import json
+import os
 import sqlite3
 import sys
 from collections import defaultdict
@@ -33,19 +34,18 @@ def main():
     if n_op < 10:
         fail(f'recording too small to test ({n_op} requests)')
 
-    # ---- Perfetto / Chrome trace-event JSON
-    doc = json.load(open(pf))
-    ev = doc.get('traceEvents')
-    if not isinstance(ev, list):
-        fail('no traceEvents array')
-    for e in ev:
-        if not isinstance(e, dict) or 'ph' not in e or 'pid' not in e:
-            fail(f'malformed event {e!r}')
-        if e['ph'] in ('X', 'i', 'C', 's', 'f') and 'ts' not in e:
-            fail(f'event without ts {e!r}')
-        if e['ph'] == 'X' and (float(e['dur']) < 0 or 'tid' not in e or not e.get('name')):
-            fail(f'bad slice {e!r}')
-    req = [e for e in ev if e.get('cat') == 'request']
+    # ---- Perfetto / Chrome trace-event JSON (the format itself is checked
+    # by check_trace_event.py; here: what it says about the recording)
+    doc = json.load(open(pf, encoding='utf-8'))
+    ev = doc['traceEvents']
+    daemon = one('SELECT recorder_pid FROM session')
+    names = {e['pid']: e['args']['name'] for e in ev          # the last one wins
+             if e['ph'] == 'M' and e['name'] == 'process_name'}
+    if daemon not in names or 'daemon' not in names[daemon]:
+        fail(f'no process for the daemon (pid {daemon}): {names.get(daemon)!r}')
+    ok(f'the daemon is a process of its own: {names[daemon]!r}')
+    req = [e for e in ev if e['ph'] in ('X', 'i') and e['pid'] != daemon]
+    back = [e for e in ev if e['ph'] == 'X' and e['pid'] == daemon]
     if len(req) != n_op:
         fail(f'{len(req)} request events, op view has {n_op}')
     ok(f'one request event per row of op ({n_op})')
@@ -53,44 +53,65 @@ def main():
     if uniq != sorted(r[0] for r in db.execute('SELECT unique_id FROM op')):
         fail('request events do not carry the uniques of op')
     ok('request events carry the uniques of op')
-    lat_bad = [e for e in req if e['ph'] == 'X' and 'latency_ns' in e['args']
-               and abs(ns(e['dur']) - e['args']['latency_ns']) > 1]
-    if lat_bad:
-        fail(f'slice duration differs from latency: {lat_bad[0]!r}')
-    ok('slice durations equal the recorded latencies')
-    back = [e for e in ev if e.get('cat') == 'backing']
+    # each request on its application process: the caller's process (pid,
+    # named by the command line, else the comm, of the last program that
+    # pid ran), its thread (the request's pid) or a lane of it
+    want = {r[0]: r[1:] for r in db.execute(
+        'SELECT o.unique_id, coalesce(p.pid, o.pid), o.pid, p.cmdline, p.comm, o.op, o.file, '
+        'o.errno_name, o.latency_ns FROM op o LEFT JOIN process p ON p.id = o.process_id')}
+    last = {}
+    for u, (pid, tid, cmd, comm, *_rest) in sorted(want.items(), key=lambda kv: kv[0]):
+        if tid:
+            last[pid] = (cmd or comm or '?')[:120]
+    for e in req:
+        pid, tid, cmd, comm, op, file, errno, lat = want[e['args']['unique']]
+        if tid == 0:
+            pid = tid = 4194305       # the "kernel" process: no caller
+        elif names.get(pid) != last[pid]:
+            fail(f'request {e!r} on process {pid} named {names.get(pid)!r}, not {last[pid]!r}')
+        if e['pid'] != pid or e['tid'] % 10000000 != tid:
+            fail(f'request {e!r} not on process {pid} thread {tid}')
+        if e['name'] != op or e['args'].get('file') != file or e['args'].get('errno') != errno:
+            fail(f'request event {e!r} disagrees with op ({op}, {file}, {errno})')
+        if e['ph'] == 'X' and lat is not None and abs(ns(e['dur']) - lat) > 1:
+            fail(f'slice duration differs from latency {lat}: {e!r}')
+    napp = len({e['pid'] for e in req})
+    ok(f'requests on their {napp} application processes and threads, durations = latencies')
     if len(back) != n_back:
         fail(f'{len(back)} backing slices, backing_call has {n_back}')
-    ok(f'one slice per backing call ({n_back})')
-    starts = {e['id']: e for e in ev if e['ph'] == 's'}
-    ends = {e['id']: e for e in ev if e['ph'] == 'f'}
-    if len(starts) != n_flow or set(starts) != set(ends):
-        fail(f'flows: {len(starts)} starts, {len(ends)} ends, expected {n_flow} pairs')
-    for i, s in starts.items():
-        if ns(ends[i]['ts']) < ns(s['ts']):
-            fail(f'flow {i} ends before it starts')
-    ok(f'{n_flow} flows from requests to their backing calls')
-    # slices on one track nest (no partial overlap), which the viewers need
-    tracks = defaultdict(list)
+    tids = {r[0] for r in db.execute('SELECT t.tid FROM backing_call b JOIN thread t ON t.id = b.thread')}
+    if {e['tid'] for e in back} != tids:
+        fail('backing slices are not on the worker threads that made the calls')
+    ok(f'one slice per backing call ({n_back}) on the daemon\'s worker threads')
+    # flows: every request with backing calls starts one, through each of
+    # its calls (bind_id = its unique)
+    chains = defaultdict(list)
     for e in ev:
-        if e['ph'] == 'X':
-            tracks[(e['pid'], e['tid'])].append((ns(e['ts']), ns(e['ts']) + ns(e['dur'])))
-    for t, sl in tracks.items():
-        sl.sort(key=lambda x: (x[0], -x[1]))
-        stack = []
-        for a, b in sl:
-            while stack and stack[-1] <= a:
-                stack.pop()
-            if stack and b > stack[-1]:
-                fail(f'track {t}: slice [{a},{b}] overlaps its enclosing slice ending {stack[-1]}')
-            stack.append(b)
-    ok(f'slices nest on all {len(tracks)} tracks')
-    cnt = [e for e in ev if e['ph'] == 'C']
-    vals = [e['args']['inflight'] for e in sorted(cnt, key=lambda e: ns(e['ts']))]
+        if 'bind_id' in e:
+            chains[e['bind_id']].append(e)
+    want_chains = {r[0]: r[1] for r in db.execute(
+        'SELECT b.unique_id, count(*) FROM backing_call b JOIN request q ON q.unique_id = b.unique_id '
+        'AND q.opcode NOT IN (36, 41) WHERE b.unique_id <> 0 GROUP BY b.unique_id')}
+    if set(chains) != set(want_chains):
+        fail(f'{len(chains)} flows, {len(want_chains)} requests with backing calls')
+    for u, es in chains.items():
+        starts = [e for e in es if e.get('flow_out') and not e.get('flow_in')]
+        if len(starts) != 1 or starts[0]['pid'] == daemon or starts[0]['args']['unique'] != u \
+                or len(es) != want_chains[u] + 1:
+            fail(f'flow {u}: {es!r}')
+    if n_flow != sum(want_chains.values()):
+        fail('flow count')
+    ok(f'{len(chains)} flows, each from a request through its {n_flow} backing calls')
+    cnt = sorted((e for e in ev if e['ph'] == 'C'), key=lambda e: ns(e['ts']))
+    vals = [e['args']['max'] for e in cnt]
     if not cnt or min(vals) < 0 or vals[-1] != n_inflight:
         fail(f'in-flight counter: min {min(vals) if vals else None}, last {vals[-1] if vals else None},'
              f' inflight view has {n_inflight}')
     ok(f'in-flight counter: {len(cnt)} samples, max {max(vals)}, ends at {vals[-1]}')
+    size = os.path.getsize(pf)
+    print(f'note: {size} bytes, {size / n_op:.0f} bytes per request')
+    if size / n_op > 450:
+        fail(f'{size / n_op:.0f} bytes per request: the export grew')
 
     # ---- JSON lines
     lines = open(jl).read().splitlines()

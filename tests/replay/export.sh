@@ -1,8 +1,14 @@
 #!/bin/bash
-# export.sh — `fusetrace export` to Perfetto JSON and JSON lines: valid JSON,
-# one event/line per request (= SELECT count(*) FROM op), backing calls with
-# flows, a consistent in-flight counter; and lnav reads the JSON lines with
-# scenarios/lnav/fusetrace.json (when lnav is installed).
+# export.sh — `fusetrace export` to Perfetto JSON and JSON lines.  Perfetto:
+# valid Chrome trace-event JSON (check_trace_event.py: the documented
+# format's fields, phases, metadata, nesting and flow chains), one event per
+# request on its application process and thread, the daemon's worker
+# threads as a process of their own with one slice per backing call, a flow
+# from each request through its backing calls, a consistent in-flight
+# counter, and the bytes per request (check_export.py).  JSON lines: one
+# line per request (= SELECT count(*) FROM op) agreeing with op; and lnav reads the JSON lines with
+# scenarios/lnav/fusetrace.json (when lnav is installed), including a query
+# of its documented SQL table fusetrace_jsonl.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
@@ -22,7 +28,7 @@ ls -la d >/dev/null; ls d/missing 2>/dev/null; rm d/f1.*
 	|| { cat "$out/log"; ft_fail "record failed"; }
 
 expect_status "export perfetto" 0 "$FUSETRACE" export "$out/r.db" --format=perfetto -o "$out/p.json"
-"$PY" -m json.tool "$out/p.json" > /dev/null || ft_fail "perfetto output is not valid JSON"
+"$PY" "$here/check_trace_event.py" "$out/p.json" || ft_fail "perfetto output is not valid trace-event JSON"
 expect_status "export jsonl" 0 "$FUSETRACE" export "$out/r.db" --format=jsonl -o "$out/r.jsonl"
 "$FUSETRACE" export "$out/r.db" --format=jsonl > "$out/stdout.jsonl" 2>/dev/null || ft_fail "export to stdout failed"
 cmp -s "$out/r.jsonl" "$out/stdout.jsonl" || ft_fail "-o FILE and stdout differ"
