@@ -10,7 +10,7 @@ What is compared: every column of every table, as multisets of rows, except
     process.replaced_id -> that process's pid, the `thread` column of event
     tables -> thread.tid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
-    inode, notify, loss, manifest, process_event and process.first_ts,
+    inode, node_name, notify, loss, manifest, process_event and process.first_ts,
     session.init_ts/end_ts): the
     direct recording timestamps an event when the hot path reads
     CLOCK_MONOTONIC, LTTng when the tracepoint fires a few hundred ns later;
@@ -29,7 +29,7 @@ TOL_NS = 5_000_000   # LTTng vs ring clock reads of one event: far below 5 ms
 
 CLOCK = {
     'request': ['ts'], 'reply': ['ts'], 'inode_event': ['ts'], 'fh_event': ['ts'],
-    'forget': ['ts'], 'inode': ['ts'], 'notify': ['ts'], 'loss': ['ts'],
+    'forget': ['ts'], 'inode': ['ts'], 'node_name': ['ts'], 'notify': ['ts'], 'loss': ['ts'],
     'process': ['first_ts'], 'session': ['init_ts', 'end_ts'], 'manifest': ['ts'],
     'process_event': ['ts'],
 }
