@@ -68,7 +68,12 @@ if command -v script > /dev/null; then
 		"$FUSETRACE view --bench 'j' --bench-out $out/bench.txt $out/u22.db" /dev/null > /dev/null 2>&1 \
 		|| ft_fail "view --bench failed"
 	expect "umask 022: view --bench-out" "$(mode "$out/bench.txt")" 600
-	[ -e "$out/prof.log" ] && expect "umask 022: the viewer's SQL profile log" "$(mode "$out/prof.log")" 600
+	# the profile log gets a line only for a statement over 1 ms
+	if [ -e "$out/prof.log" ]; then
+		expect "umask 022: the viewer's SQL profile log" "$(mode "$out/prof.log")" 600
+	else
+		echo "note: no viewer statement took 1 ms: no SQL profile log to check"
+	fi
 fi
 ) || exit 1
 
