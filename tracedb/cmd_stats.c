@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/lat_stats.h"
 #include "util/text_escape.h"
 #include "tracedb/stats_hosts.h"
 #include "tracedb/tracedb.h"
@@ -18,34 +19,33 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: fusetrace stats [--top N] DB\n"
+        "usage: fusetrace stats [--by=KEYS] [--top N] DB\n"
         "       fusetrace stats --by=host DB|DIR...\n"
         "\n"
         "Summarise a recording: session facts, duration, stalled requests (the\n"
         "stall watchdog), requests by op with latency percentiles, errors, top files,\n"
         "processes, inode and file-handle tables, fd-cache evictions, handle\n"
         "fallbacks and lost events.\n"
-        "  --top N  rows in the top-N lists (default 10)\n"
+        "  --by=KEYS  instead, one table of requests grouped by KEYS, a comma-\n"
+        "             separated list of op, process, file, dir (e.g. --by=op,file):\n"
+        "             count, errors, latency p50/p95/p99, max, avg and total, and\n"
+        "             bytes read + written per group, by total latency (the\n"
+        "             'strace -c' table).  Requests without a reply (FORGET) are\n"
+        "             counted and show '-' for latency.\n"
+        "  --top N    rows in the top-N lists and the --by table (default 10;\n"
+        "             with --by, 0 means all)\n"
         "  --by=host  one line per host over several recordings (directories are\n"
-        "           searched for *.db, e.g. the OUTDIR of `fusetrace import\n"
-        "           --relay`): sessions, incomplete ones, requests, errors,\n"
-        "           latency p50/p95/max over every answered request, events lost\n"
-        "  --help   show this help\n");
+        "             searched for *.db, e.g. the OUTDIR of `fusetrace import\n"
+        "             --relay`): sessions, incomplete ones, requests, errors,\n"
+        "             latency p50/p95/max over every answered request, events lost\n"
+        "  --help     show this help\n"
+        "Percentiles are nearest-rank from a log histogram (within 6.25 %%), the\n"
+        "same numbers as the viewer's statistics view (i).\n");
 }
 
 void fmt_ns(char *buf, size_t cap, int64_t ns)
 {
-    double v = (double)ns;
-    if (ns < 0)
-        snprintf(buf, cap, "-");
-    else if (ns < 1000)
-        snprintf(buf, cap, "%" PRId64 "ns", ns);
-    else if (ns < 1000000)
-        snprintf(buf, cap, "%.1fus", v / 1e3);
-    else if (ns < 1000000000)
-        snprintf(buf, cap, "%.2fms", v / 1e6);
-    else
-        snprintf(buf, cap, "%.3fs", v / 1e9);
+    lat_fmt(buf, cap, ns, true);
 }
 
 static void fmt_bytes(char *buf, size_t cap, int64_t b)
@@ -294,50 +294,213 @@ static void stalls(struct q *q, int top)
     done(q, st, rc);
 }
 
-static void by_op(struct q *q)
+/* ---- grouped tables: --by=KEYS and the summary's "Requests by op" ---- */
+
+enum key { KEY_OP, KEY_PROCESS, KEY_FILE, KEY_DIR, NKEYS };
+
+static const struct {
+    const char *name, *title, *expr;
+    int width;                 /* 0: a path, printed last and never cut */
+} key_def[NKEYS] = {
+    [KEY_OP] = { "op", "OP", "coalesce(o.op, 'OP' || o.opcode)", 14 },
+    [KEY_PROCESS] = { "process", "PROCESS",
+                      "coalesce(p.pid, o.pid) || ' ' || coalesce(p.comm, o.comm, '?')", 22 },
+    [KEY_FILE] = { "file", "FILE", "coalesce(o.file, CASE WHEN o.nodeid THEN '(nodeid ' || o.nodeid || ')' "
+                "ELSE '(no file)' END)", 0 },
+    [KEY_DIR] = { "dir", "DIR", "coalesce(o.dir, o.file, CASE WHEN o.nodeid THEN '(nodeid ' || o.nodeid || ')' "
+                "ELSE '(no file)' END)", 0 },
+};
+
+struct group {
+    char *key[NKEYS];
+    struct lat_stats st;       /* only count..bytes kept after the group ends */
+    int64_t p[3];
+};
+
+static void group_close(struct group *g)
 {
-    sqlite3_stmt *st = prep(q,
-        "SELECT op, opcode, count, errors, p50_ns, p95_ns, p99_ns, max_ns, total_ns "
-        "FROM per_op_latency");
+    g->p[0] = lat_stats_percentile(&g->st, LAT_P1);
+    g->p[1] = lat_stats_percentile(&g->st, LAT_P2);
+    g->p[2] = lat_stats_percentile(&g->st, LAT_P3);
+}
+
+static int64_t group_total(const struct group *g)
+{
+    return g->st.replied ? g->st.sum : -1;
+}
+
+/* By total latency, then count, descending; then by key text. */
+static int by_total(const void *x, const void *y)
+{
+    const struct group *a = *(struct group *const *)x, *b = *(struct group *const *)y;
+    int64_t ta = group_total(a), tb = group_total(b);
+    if (ta != tb)
+        return ta < tb ? 1 : -1;
+    if (a->st.count != b->st.count)
+        return a->st.count < b->st.count ? 1 : -1;
+    for (int k = 0; k < NKEYS; k++) {
+        int c = strcmp(a->key[k] ? a->key[k] : "", b->key[k] ? b->key[k] : "");
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static void free_groups(struct group **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < NKEYS; k++)
+            free(v[i]->key[k]);
+        free(v[i]);
+    }
+    free(v);
+}
+
+/* One table: the requests of the op view grouped by keys[0..nkeys), each
+ * group's lat_stats (the viewer's statistics compute the same), `top` rows
+ * (0: all) by total latency. */
+static void grouped(struct q *q, const enum key *keys, int nkeys, int top)
+{
+    char sql[2048], cols[1024] = "", order[64] = "";
+    for (int i = 0; i < nkeys; i++) {
+        size_t n = strlen(cols);
+        snprintf(cols + n, sizeof cols - n, "%s, ", key_def[keys[i]].expr);
+        n = strlen(order);
+        snprintf(order + n, sizeof order - n, "%s%d", i ? ", " : "", i + 1);
+    }
+    /* latency only for a request that has its reply: a FORGET or an
+     * unanswered request has none (not 0 ns) */
+    snprintf(sql, sizeof sql,
+             "SELECT %s o.latency_ns, coalesce(o.errno, 0) <> 0, "
+             "CASE WHEN o.opcode IN (15, 16) THEN o.bytes END "
+             "FROM op o LEFT JOIN process p ON p.id = o.process_id ORDER BY %s",
+             cols, order);
+    sqlite3_stmt *st = prep(q, sql);
     if (!st)
         return;
-    printf("\nRequests by op (answered)\n");
-    printf("  %-16s %9s %7s %9s %9s %9s %9s %10s\n", "OP", "COUNT", "ERRORS",
-           "P50", "P95", "P99", "MAX", "TOTAL");
+    struct group **v = NULL, *cur = NULL;
+    size_t n = 0, cap = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char p50[32], p95[32], p99[32], mx[32], tot[32], name[32];
-        const unsigned char *op = sqlite3_column_text(st, 0);
-        if (op)
-            snprintf(name, sizeof name, "%s", op);
-        else
-            snprintf(name, sizeof name, "op%lld", sqlite3_column_int64(st, 1));
-        fmt_ns(p50, sizeof p50, sqlite3_column_int64(st, 4));
-        fmt_ns(p95, sizeof p95, sqlite3_column_int64(st, 5));
-        fmt_ns(p99, sizeof p99, sqlite3_column_int64(st, 6));
-        fmt_ns(mx, sizeof mx, sqlite3_column_int64(st, 7));
-        fmt_ns(tot, sizeof tot, sqlite3_column_int64(st, 8));
-        printf("  %-16s %9lld %7lld %9s %9s %9s %9s %10s\n", name,
-               sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-               p50, p95, p99, mx, tot);
+        bool same = cur != NULL;
+        for (int i = 0; i < nkeys && same; i++) {
+            const char *t = (const char *)sqlite3_column_text(st, i);
+            same = !strcmp(cur->key[keys[i]], t ? t : "");
+        }
+        if (!same) {
+            if (cur)
+                group_close(cur);
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 64;
+                struct group **nv = realloc(v, nc * sizeof *nv);
+                if (!nv)
+                    break;
+                v = nv;
+                cap = nc;
+            }
+            if (!(cur = calloc(1, sizeof *cur)))
+                break;
+            v[n++] = cur;
+            for (int i = 0; i < nkeys; i++) {
+                const char *t = (const char *)sqlite3_column_text(st, i);
+                if (!(cur->key[keys[i]] = strdup(t ? t : "")))
+                    break;
+            }
+        }
+        lat_stats_add(&cur->st,
+                      sqlite3_column_type(st, nkeys) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, nkeys),
+                      sqlite3_column_int(st, nkeys + 1), sqlite3_column_int64(st, nkeys + 2));
     }
-    done(q, st, rc);
-
-    st = prep(q,
-        "SELECT coalesce(o.name, 'op' || q.opcode), count(*) FROM request q "
-        "LEFT JOIN opcode_name o ON o.opcode = q.opcode "
-        "WHERE o.has_reply = 0 GROUP BY q.opcode ORDER BY 2 DESC");
-    if (!st)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        done(q, st, rc);
+        free_groups(v, n);
         return;
-    bool any = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        printf("%s%s %lld", any ? ", " : "  without reply: ",
-               (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
-        any = true;
     }
-    if (any)
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) {   /* left the loop early: out of memory */
+        fprintf(stderr, "fusetrace stats: out of memory\n");
+        q->failed = true;
+        free_groups(v, n);
+        return;
+    }
+    if (cur)
+        group_close(cur);
+    qsort(v, n, sizeof *v, by_total);
+
+    /* fixed-width keys first, then the numbers, then the paths (never cut) */
+    printf(" ");
+    for (int i = 0; i < nkeys; i++)
+        if (key_def[keys[i]].width)
+            printf(" %-*s", key_def[keys[i]].width, key_def[keys[i]].title);
+    printf(" %9s %7s %9s %9s %9s %9s %9s %10s %12s", "COUNT", "ERRORS", "P50", "P95", "P99", "MAX",
+           "AVG", "TOTAL", "BYTES");
+    for (int i = 0; i < nkeys; i++)
+        if (!key_def[keys[i]].width)
+            printf("  %s", key_def[keys[i]].title);
+    putchar('\n');
+    size_t shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+    for (size_t r = 0; r < shown; r++) {
+        struct group *g = v[r];
+        char c[6][32];
+        lat_fmt(c[0], sizeof c[0], g->p[0], true);
+        lat_fmt(c[1], sizeof c[1], g->p[1], true);
+        lat_fmt(c[2], sizeof c[2], g->p[2], true);
+        lat_fmt(c[3], sizeof c[3], g->st.replied ? g->st.max : -1, true);
+        lat_fmt(c[4], sizeof c[4], lat_stats_avg(&g->st), true);
+        lat_fmt(c[5], sizeof c[5], group_total(g), true);
+        printf(" ");
+        for (int i = 0; i < nkeys; i++)
+            if (key_def[keys[i]].width) {
+                putchar(' ');
+                pstr((const unsigned char *)g->key[keys[i]], key_def[keys[i]].width);
+            }
+        printf(" %9" PRId64 " %7" PRId64 " %9s %9s %9s %9s %9s %10s %12" PRId64, g->st.count,
+               g->st.errors, c[0], c[1], c[2], c[3], c[4], c[5], g->st.bytes);
+        for (int i = 0; i < nkeys; i++)
+            if (!key_def[keys[i]].width) {
+                printf("  ");
+                pstr((const unsigned char *)g->key[keys[i]], 0);
+            }
         putchar('\n');
-    done(q, st, rc);
+    }
+    if (shown < n)
+        printf("  (%zu more; --top 0 shows all)\n", n - shown);
+    free_groups(v, n);
+}
+
+static void by_op(struct q *q)
+{
+    printf("\nRequests by op\n");
+    enum key k = KEY_OP;
+    grouped(q, &k, 1, 0);
+}
+
+/* "op,file" -> keys; -1 on a bad list (message printed). */
+static int parse_keys(const char *list, enum key *keys)
+{
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        int k;
+        for (k = 0; k < NKEYS; k++)
+            if (strlen(key_def[k].name) == len && !strncmp(p, key_def[k].name, len))
+                break;
+        if (k == NKEYS || n == NKEYS)
+            return usage_message("stats", "bad --by '%s': host, or a comma-separated list of op, process, file, dir",
+                               list), -1;
+        for (int i = 0; i < n; i++)
+            if (keys[i] == (enum key)k)
+                return usage_message("stats", "--by names '%.*s' twice", (int)len, p), -1;
+        keys[n++] = (enum key)k;
+        p += len;
+        if (*p == ',' && *++p == 0)
+            return usage_message("stats", "bad --by '%s': host, or a comma-separated list of op, process, file, dir",
+                               list), -1;
+    }
+    if (!n)
+        return usage_message("stats", "--by needs host, or a list of op, process, file, dir"), -1;
+    return n;
 }
 
 static void errors(struct q *q, int top)
@@ -475,14 +638,14 @@ static void tables(struct q *q)
 
 int cmd_stats(int argc, char **argv)
 {
-    const char *dbpath = NULL;
+    const char *dbpath = NULL, *by = NULL;
     int top = 10;
 
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--by=", 5) || !strcmp(argv[i], "--by")) {
             const char *by = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[i + 1] : "";
             if (strcmp(by, "host") != 0)
-                return usage_error("stats", "--by must be 'host', not '%s'", by);
+                continue;          /* --by=op,file...: one recording, below */
             int first = argv[i][4] == '=' ? i + 1 : i + 2;
             for (int j = 1; j < argc; j++)
                 if ((j < i || j >= first) && argv[j][0] == '-')
@@ -497,12 +660,16 @@ int cmd_stats(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
+        } else if (strncmp(a, "--by=", 5) == 0 || strcmp(a, "--by") == 0) {
+            if (!a[4] && i + 1 >= argc)
+                return usage_error("stats", "--by needs host, or a list of op, process, file, dir");
+            by = a[4] ? a + 5 : argv[++i];
         } else if (strcmp(a, "--top") == 0) {
             if (i + 1 >= argc)
                 return usage_error("stats", "%s needs a number", a);
             char *end;
             long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 100000)
+            if (*end || end == argv[i] || v < 0 || v > 100000)
                 return usage_error("stats", "bad --top value '%s'", argv[i]);
             top = (int)v;
         } else if (a[0] == '-' && a[1]) {
@@ -515,6 +682,12 @@ int cmd_stats(int argc, char **argv)
     }
     if (!dbpath)
         return usage_error("stats", "missing DB");
+    enum key keys[NKEYS];
+    int nkeys = 0;
+    if (by && (nkeys = parse_keys(by, keys)) < 0)
+        return EXIT_USAGE;
+    if (!by && top == 0)
+        return usage_error("stats", "--top 0 (all rows) is for a --by table");
 
     struct q q = { 0 };
     struct tracedb_info info;
@@ -522,6 +695,10 @@ int cmd_stats(int argc, char **argv)
     if (tracedb_open(dbpath, &q.db, &info, err, sizeof err) != 0) {
         fprintf(stderr, "fusetrace stats: %s\n", err);
         return 1;
+    }
+    if (by) {
+        grouped(&q, keys, nkeys, top);
+        goto out;
     }
     session_facts(&q, &info, dbpath);
     events(&q, &info);
@@ -531,6 +708,7 @@ int cmd_stats(int argc, char **argv)
     top_files(&q, top);
     processes(&q, top);
     tables(&q);
+out:
     sqlite3_close(q.db);
     if (fflush(stdout) != 0) {
         perror("fusetrace stats: writing output");

@@ -209,46 +209,6 @@ static int64_t replay_fe(sqlite3_stmt *st, struct emap *m, int64_t from, int64_t
     return n;
 }
 
-/* ---- histograms ---------------------------------------------------------- */
-
-int hist_bucket(int64_t ns)
-{
-    if (ns < 8)
-        return ns < 0 ? 0 : (int)ns;
-    int lg = 63 - __builtin_clzll((unsigned long long)ns);
-    int sub = (int)((ns >> (lg - 3)) & 7);
-    int b = lg * 8 + sub - 16;             /* lg >= 3: buckets 8.. */
-    return b < 8 ? 8 : b >= HBUCKETS ? HBUCKETS - 1 : b;
-}
-
-int64_t hist_bucket_low(int b)
-{
-    if (b < 8)
-        return b;
-    int lg = (b + 16) / 8, sub = (b + 16) % 8;
-    return ((int64_t)(8 + sub)) << (lg - 3);
-}
-
-int64_t hist_percentile(const struct opstat *o, double p)
-{
-    int64_t n = o->replied;
-    if (!n)
-        return 0;
-    int64_t rank = (int64_t)(p * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    int64_t acc = 0;
-    for (int b = 0; b < HBUCKETS; b++) {
-        acc += o->hist[b];
-        if (acc >= rank) {
-            int64_t lo = hist_bucket_low(b), hi = b + 1 < HBUCKETS ? hist_bucket_low(b + 1) : lo * 2;
-            int64_t mid = lo + (hi - lo) / 2;
-            return mid > o->max ? o->max : mid;
-        }
-    }
-    return o->max;
-}
-
 static int op_slot(struct vstats *st, int opcode)
 {
     int slot = opcode >= 0 && opcode < NOPS - 1 ? opcode : NOPS - 1;
@@ -412,7 +372,7 @@ static void *builder(void *arg)
         }
         sqlite3_finalize(hr);
     }
-    if (sqlite3_prepare_v2(db, "SELECT q.id, q.ts, q.opcode, r.ts, r.error FROM request q LEFT JOIN reply r "
+    if (sqlite3_prepare_v2(db, "SELECT q.id, q.ts, q.opcode, r.ts, r.error, r.bytes FROM request q LEFT JOIN reply r "
                                "ON r.unique_id = q.unique_id AND q.opcode <> 41 "
                                "WHERE q.id > ?1 AND q.id <= ?2 ORDER BY q.id", -1, &rq, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, IE_SQL, -1, &ie, NULL) != SQLITE_OK ||
@@ -471,21 +431,14 @@ static void *builder(void *arg)
             int64_t error = replied ? sqlite3_column_int64(rq, 4) : 0;
             bool answers = has_reply[opcode >= 0 && opcode <= 4096 ? opcode : 0];
             int slot = op_slot(st, opcode);
-            struct opstat *o = &st->op[slot];
-            o->count++;
             st->total++;
             int64_t lat = replied ? rts - ts : -1;
             bool slow = replied && lat >= s->slow_ns;
+            lat_stats_add(&st->op[slot], lat, error != 0,
+                          (opcode == 15 || opcode == 16) ? sqlite3_column_int64(rq, 5) : 0);
             if (replied) {
-                o->replied++;
-                o->sum += lat;
-                if (lat > o->max)
-                    o->max = lat;
-                o->hist[hist_bucket(lat)]++;
-                if (error) {
-                    o->errors++;
+                if (error)
                     st->errors++;
-                }
                 st->slow += slow;
             } else if (!answers) {
                 st->noreply++;

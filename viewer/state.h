@@ -22,10 +22,11 @@
 
 #include <sqlite3.h>
 
+#include "util/lat_stats.h"
+
 #define CHUNK_REQ 4096
 #define SNAP_EVENTS 32768
 #define NOPS 64                 /* opcode slot: opcode < 63, else 63 */
-#define HBUCKETS 320            /* latency histogram: 8 sub-buckets per power of two */
 #define NBINS 512               /* latency-over-time bins */
 
 /* One entry of the inode or fh table. */
@@ -51,27 +52,17 @@ void emap_del(struct emap *m, int64_t key);
 void emap_clear(struct emap *m);
 void emap_free(struct emap *m);
 
-struct opstat {
-    int64_t count, errors, replied, sum, max;
-    uint32_t hist[HBUCKETS];
-};
-
 struct tbin {
     int64_t count, errors, slow, sum, max;
 };
 
 struct vstats {
-    struct opstat op[NOPS];
+    struct lat_stats op[NOPS]; /* per opcode slot, as `fusetrace stats` computes them */
     int opcode_of[NOPS];       /* the opcode a slot stands for */
     struct tbin bin[NBINS];
     int64_t bin_w, t0;         /* bin i covers [t0 + i*bin_w, t0 + (i+1)*bin_w) */
     int64_t total, errors, slow, noreply;
 };
-
-int hist_bucket(int64_t ns);
-int64_t hist_bucket_low(int b);     /* smallest latency of bucket b */
-/* Nearest-rank percentile from a histogram (bucket midpoint). */
-int64_t hist_percentile(const struct opstat *o, double p);
 
 struct snap {                  /* a snapshot in the temp file */
     int64_t ie_id, fe_id;      /* events applied */

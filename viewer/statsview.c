@@ -3,9 +3,11 @@
  * selected op's latency histogram, and latency over the session's time.
  * The numbers come from the state builder's single pass (state.c): the
  * view never scans the session itself, so it opens at once and fills in
- * while the pass runs.  Percentiles come from a log histogram with eight
- * sub-buckets per power of two (within ~7 %). Enter filters the timeline
- * to the selected op. */
+ * while the pass runs.  The columns and their numbers are those of
+ * `fusetrace stats --by=op` (util/lat_stats.h computes both: percentiles
+ * from a log histogram, within 6.25 %); requests without a reply (FORGET)
+ * are counted and show "-" for latency.  Enter filters the timeline to the
+ * selected op. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
@@ -72,8 +74,8 @@ void stats_draw(struct app *a)
     }
     draw_text(w, 1, 0, COLS, line, CP_TITLE, A_BOLD);
     int y = 2;
-    snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s  %s", "op", "count", "errors", "p50", "p90",
-             "p99", "max", "avg", "total", "share");
+    snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %12s  %s", "op", "count", "errors", "p50",
+             "p95", "p99", "max", "avg", "total", "bytes", "share");
     draw_text(w, y++, 0, COLS, line, 0, A_UNDERLINE | A_BOLD);
     int avail = LINES - 4 - y;
     int table_h = sv->nops < avail / 2 ? sv->nops : avail / 2;
@@ -85,20 +87,22 @@ void stats_draw(struct app *a)
         sv->top = sv->cur - table_h + 1;
     for (int i = 0; i < table_h && sv->top + i < sv->nops; i++) {
         int slot = sv->order[sv->top + i];
-        struct opstat *op = &sv->s.op[slot];
+        struct lat_stats *op = &sv->s.op[slot];
         char nm[32];
-        fmt_dur(b[0], sizeof b[0], hist_percentile(op, 0.50));
-        fmt_dur(b[1], sizeof b[1], hist_percentile(op, 0.90));
-        fmt_dur(b[2], sizeof b[2], hist_percentile(op, 0.99));
-        fmt_dur(b[3], sizeof b[3], op->max);
-        fmt_dur(b[4], sizeof b[4], op->replied ? op->sum / op->replied : 0);
-        fmt_dur(b[5], sizeof b[5], op->sum);
+        bool none = !op->replied;            /* FORGET: no latency, not 0 ns */
+        lat_fmt(b[0], sizeof b[0], lat_stats_percentile(op, LAT_P1), false);
+        lat_fmt(b[1], sizeof b[1], lat_stats_percentile(op, LAT_P2), false);
+        lat_fmt(b[2], sizeof b[2], lat_stats_percentile(op, LAT_P3), false);
+        lat_fmt(b[3], sizeof b[3], none ? -1 : op->max, false);
+        lat_fmt(b[4], sizeof b[4], lat_stats_avg(op), false);
+        lat_fmt(b[5], sizeof b[5], none ? -1 : op->sum, false);
         int share = sv->s.total ? (int)(op->count * 20 / sv->s.total) : 0;
         char bar[128] = "";
         for (int k = 0; k < share; k++)
             strcat(bar, "█");
-        snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s  %s", op_name(a, slot, nm, sizeof nm),
-                 (long long)op->count, (long long)op->errors, b[0], b[1], b[2], b[3], b[4], b[5], bar);
+        snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %12lld  %s",
+                 op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1], b[2],
+                 b[3], b[4], b[5], (long long)op->bytes, bar);
         bool sel = sv->top + i == sv->cur;
         if (sel)
             draw_fill(w, y, 0, COLS, 0, A_REVERSE);
@@ -111,7 +115,7 @@ void stats_draw(struct app *a)
     }
     /* histogram of the selected op, one row per power of two */
     int slot = sv->order[sv->cur];
-    struct opstat *op = &sv->s.op[slot];
+    struct lat_stats *op = &sv->s.op[slot];
     char nm[32];
     int bottom = LINES - 3;
     int hist_rows = (bottom - y) - 6;
@@ -121,10 +125,10 @@ void stats_draw(struct app *a)
     draw_text(w, y++, 1, COLS - 2, line, CP_TITLE, A_BOLD);
     int64_t pow_count[48] = { 0 };
     int lo = 47, hi = 0;
-    for (int bk = 0; bk < HBUCKETS; bk++) {
+    for (int bk = 0; bk < LAT_BUCKETS; bk++) {
         if (!op->hist[bk])
             continue;
-        int64_t low = hist_bucket_low(bk);
+        int64_t low = lat_bucket_low(bk);
         int p = low > 0 ? 63 - __builtin_clzll((unsigned long long)low) : 0;
         if (p > 47)
             p = 47;

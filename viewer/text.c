@@ -2,11 +2,13 @@
 #include "viewer/text.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
+#include "util/lat_stats.h"
 #include "util/text_escape.h"
 
 void fmt_escape(char *dst, size_t cap, const char *s)
@@ -22,19 +24,13 @@ void fmt_escape(char *dst, size_t cap, const char *s)
 
 void fmt_dur(char *dst, size_t cap, int64_t ns)
 {
-    const char *sign = ns < 0 ? "-" : "";
-    uint64_t v = ns < 0 ? (uint64_t)-ns : (uint64_t)ns;
-    if (v < 1000)
-        snprintf(dst, cap, "%s%lluns", sign, (unsigned long long)v);
-    else if (v < 1000000)
-        snprintf(dst, cap, "%s%.1fµs", sign, (double)v / 1e3);
-    else if (v < 1000000000)
-        snprintf(dst, cap, "%s%.2fms", sign, (double)v / 1e6);
-    else if (v < 60000000000ull)
-        snprintf(dst, cap, "%s%.3fs", sign, (double)v / 1e9);
-    else
-        snprintf(dst, cap, "%s%llum%02llus", sign, (unsigned long long)(v / 60000000000ull),
-                 (unsigned long long)(v / 1000000000ull % 60));
+    /* one formatter with `fusetrace stats` (util/lat_stats.h), signed here */
+    if (ns < 0 && cap > 1) {
+        dst[0] = '-';
+        lat_fmt(dst + 1, cap - 1, ns == INT64_MIN ? INT64_MAX : -ns, false);
+    } else {
+        lat_fmt(dst, cap, ns, false);
+    }
 }
 
 void fmt_ts(char *dst, size_t cap, int64_t ns)

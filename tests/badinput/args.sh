@@ -139,7 +139,9 @@ case_ "--top" stats --top abc "$db"
 case_ "--top" stats --top 100001 "$db"
 case_ "unexpected" stats "$db" "$db"
 case_ "--bogus" stats --bogus "$db"
-case_ "--by" stats --by=process "$db"
+case_ "--by" stats --by=bogus "$db"
+case_ "--by" stats --by=op,op "$db"
+case_ "--by" stats --by=op, "$db"
 case_ "--by=host" stats --by=host
 case_ "--top" stats --by=host --top 3 "$db"
 case_ "--by=host" stats "$db" --by=host

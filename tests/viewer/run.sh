@@ -302,7 +302,7 @@ stats)
     wait_for "#1/$N"
     keys i
     wait_for 'Statistics — whole session'
-    wait_for 'op +count +errors +p50 +p90 +p99 +max +avg'
+    wait_for 'op +count +errors +p50 +p95 +p99 +max +avg +total +bytes'
     wait_for "LOOKUP +$N_LOOKUP "
     wait_for 'latency histogram: LOOKUP'
     wait_for '>= +[0-9.]+µs +[0-9]+ ■'
@@ -321,6 +321,43 @@ stats)
     keys Escape
     wait_gone 'Statistics — whole session'
     wait_for 'FILTER op=LOOKUP'
+    ;;
+
+stats-agree)
+    # The viewer's statistics view and `fusetrace stats --by=op` on the
+    # same file: the same columns with the same numbers for every op the
+    # view shows; FORGET counted with "-" for latency (never 0 ns).
+    DB=$D/s.db; gen -n 5000 "$DB"
+    "$FUSETRACE" stats --by=op --top 0 "$DB" > "$D/stats.txt" || fail "fusetrace stats --by=op failed"
+    view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics — whole session'
+    wait_gone 'indexing' 30
+    wait_for 'FORGET +[0-9]+ +0 +- +- +- +- +- +- +0'
+    screen > "$D/view.txt"
+    python3 - "$D/stats.txt" "$D/view.txt" <<'PY' || fail "the viewer's statistics differ from fusetrace stats"
+import re, sys
+norm = lambda v: v.replace('µs', 'us')
+cli = {}
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    f = line.split()
+    if len(f) == 10:
+        cli[f[0]] = [norm(x) for x in f[1:]]
+seen = 0
+for line in open(sys.argv[2]).read().splitlines():
+    f = line.split()
+    if len(f) >= 10 and f[0] in cli:
+        got = [norm(x) for x in f[1:10]]
+        if got != cli[f[0]]:
+            print(f'{f[0]}: viewer {got} stats {cli[f[0]]}')
+            sys.exit(1)
+        seen += 1
+if seen < 8 or 'FORGET' not in cli:
+    print(f'only {seen} ops compared')
+    sys.exit(1)
+print(f'ok: {seen} ops agree on count, errors, p50, p95, p99, max, avg, total, bytes')
+PY
     ;;
 
 sql)
