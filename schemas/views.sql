@@ -337,3 +337,23 @@ LEFT JOIN process p     ON p.id = q.process_id
 LEFT JOIN thread t      ON t.id = s.thread
 LEFT JOIN call_name n   ON n.id = s.call_id
 LEFT JOIN stall_end e   ON e.unique_id = s.unique_id;
+-- Every request with its process and that process's place in the tree:
+-- the op view's columns, then the program the caller ran when it made the
+-- request (process_pid: the process, where op.pid is the calling thread),
+-- its parent and ancestry.  "Everything make and its children did" is
+-- WHERE process_id = 4 OR ancestry LIKE '%/4/%'.
+CREATE VIEW op_process AS
+SELECT o.*,
+       t.pid                       AS process_pid,
+       t.ppid,
+       t.parent_id,
+       t.cmdline,
+       t.depth,
+       t.ancestry,
+       t.lineage,
+       t.root_id,
+       t.in_command,
+       t.exit_code,
+       t.exit_signal
+FROM op o
+LEFT JOIN process_tree t ON t.id = o.process_id;

@@ -9,7 +9,8 @@
 #    SQL (count, errors, bytes, total latency);
 #  - the table is sorted by total latency, --top N cuts it and says how many
 #    rows it left out, --top 0 shows all;
-#  - a bad --by is a usage error (exit 2).
+#  - a bad --by is a usage error (exit 2);
+#  - the op_process view joins the writes to their process in the tree.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
@@ -100,6 +101,11 @@ expect "dir /: bytes (300 written, 5000 read)" "$(awk '$NF == "/" { print $(NF-1
 "$FUSETRACE" stats --by=process --top 0 "$db" > "$out/proc"
 expect "the python process's bytes" "$(awk '$2 == "python3" { s += $(NF) } END { print s }' "$out/proc")" 5342
 
+# op_process: each request joined to its caller's place in the process tree
+expect "op_process: the 3 WRITEs of /w by python3, a descendant of COMMAND" \
+	"$(q "$db" "SELECT count(*) FROM op_process WHERE op = 'WRITE' AND file = '/w' AND in_command = 1 AND lineage LIKE '%/python3' AND depth >= 1")" 3
+expect "op_process: process_pid is the process (pid of the python3 image)" \
+	"$(q "$db" "SELECT count(DISTINCT o.process_pid) = 1 AND min(o.process_pid) = min(p.pid) FROM op_process o JOIN process p ON p.id = o.process_id WHERE o.op = 'WRITE' AND o.file = '/w'")" 1
 "$FUSETRACE" stats --by=op --top 2 "$db" > "$out/top2"
 expect "--top 2: rows" "$(grep -c '^  [A-Z]' "$out/top2")" 3     # header + 2
 grep -Eq '^  \([0-9]+ more; --top 0 shows all\)$' "$out/top2" || ft_fail "--top 2 does not say what it left out"
