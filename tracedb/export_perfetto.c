@@ -20,8 +20,9 @@
  *     each millisecond (samples that repeat the last are left out), and the
  *     level at the end.
  * The JSON has no parent-process relation, so the process tree shows in
- * the order of process_sort_index (depth first) and in each process's
- * label (its ancestors' names).
+ * the order of the processes (process_sort_index: depth first through the
+ * recording's process_tree, a child right below its parent) and in each
+ * process's label (its lineage, the names from the root: bash/make/cc).
  * Timestamps are microseconds from the session start with ns decimals.
  * Everything is compact on purpose: the size per request is measured in
  * BENCHMARKS.md. */
@@ -39,6 +40,7 @@
 #define LANE_TID_STEP 10000000LL
 #define KERNEL_PID 4194305LL
 #define COUNTER_BUCKET_NS 1000000LL
+#define TREE_RANKS 100000000LL     /* sort indexes above: processes outside the tree */
 
 struct lane {
     int64_t end;               /* end of the last slice placed in it */
@@ -94,7 +96,7 @@ static void meta(struct out *o, const char *what, int64_t pid, int64_t tid, cons
  * viewer keeps (the last one) is the last program the pid ran, and the
  * label lists what it ran before. */
 static void name_process(struct out *o, int64_t pid, int64_t image, const char *name,
-                         const char *label)
+                         const char *label, int64_t tree_rank)
 {
     uint64_t v;
     bool seen = rmap_get(&o->named_pid, (uint64_t)pid + 1, &v);
@@ -105,8 +107,11 @@ static void name_process(struct out *o, int64_t pid, int64_t image, const char *
     meta(o, "process_name", pid, -1, "name", name, 0);
     if (label && *label)
         meta(o, "process_labels", pid, -1, "labels", label, 0);
+    /* its place in the tree (the daemon, -1, first); after every tree
+     * member when it has none (0) */
     if (!seen)
-        meta(o, "process_sort_index", pid, -1, "sort_index", NULL, o->sort_index++);
+        meta(o, "process_sort_index", pid, -1, "sort_index", NULL,
+             tree_rank > 0 ? tree_rank : tree_rank < 0 ? 0 : TREE_RANKS + o->sort_index++);
 }
 
 static void name_thread(struct out *o, int64_t pid, int64_t tid, const char *name)
@@ -185,8 +190,10 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
     if (sqlite3_prepare_v2(db,
             "SELECT o.ts, o.reply_ts, o.unique_id, coalesce(o.op, 'OP' || o.opcode), o.pid, "
             "p.pid, coalesce(o.comm, p.comm), p.cmdline, o.file, o.errno_name, o.bytes, "
-            "o.outcome, bc.n, o.process_id "
+            "o.outcome, bc.n, o.process_id, t.lineage, t.rank "
             "FROM op o LEFT JOIN process p ON p.id = o.process_id "
+            "LEFT JOIN (SELECT id, lineage, row_number() OVER (ORDER BY ancestry) AS rank "
+            "           FROM process_tree) t ON t.id = o.process_id "
             "LEFT JOIN (SELECT unique_id, count(*) AS n FROM backing_call WHERE unique_id <> 0 "
             "           GROUP BY unique_id) bc "
             "  ON bc.unique_id = o.unique_id AND o.opcode NOT IN (36, 41) "
@@ -208,7 +215,7 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         char pname[128];
         if (tid == 0) {
             pid = tid = KERNEL_PID;
-            name_process(o, pid, 0, "kernel (requests without a calling process)", NULL);
+            name_process(o, pid, 0, "kernel (requests without a calling process)", NULL, 0);
             comm = "kernel";
         } else {
             const char *cmd = (const char *)sqlite3_column_text(st, 7);
@@ -216,7 +223,9 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
                 snprintf(pname, sizeof pname, "%.120s", cmd);
             else
                 snprintf(pname, sizeof pname, "%.60s", comm ? comm : "?");
-            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), pname, comm);
+            const char *lineage = (const char *)sqlite3_column_text(st, 14);
+            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), pname,
+                         lineage ? lineage : comm, (int64_t)sqlite3_column_int64(st, 15));
         }
         if (!comm)
             comm = "?";
@@ -234,21 +243,32 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
             fputs(",\"dur\":", o->f);
             us(o->f, rts - ts);
         }
-        if (sqlite3_column_type(st, 12) != SQLITE_NULL)
-            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_out\":true", (int64_t)sqlite3_column_int64(st, 2));
-        fprintf(o->f, ",\"args\":{\"unique\":%" PRId64, (int64_t)sqlite3_column_int64(st, 2));
+        /* The unique is the flow's bind_id when the request has backing
+         * calls, else an argument: not written twice. */
+        const char *comma = "";
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_out\":true,\"args\":{",
+                    (int64_t)sqlite3_column_int64(st, 2));
+        } else {
+            fprintf(o->f, ",\"args\":{\"unique\":%" PRId64, (int64_t)sqlite3_column_int64(st, 2));
+            comma = ",";
+        }
         if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-            fputs(",\"file\":", o->f);
+            fprintf(o->f, "%s\"file\":", comma);
             str(o->f, (const char *)sqlite3_column_text(st, 8));
+            comma = ",";
         }
         if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-            fputs(",\"errno\":", o->f);
+            fprintf(o->f, "%s\"errno\":", comma);
             str(o->f, (const char *)sqlite3_column_text(st, 9));
+            comma = ",";
         }
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
-            fprintf(o->f, ",\"bytes\":%" PRId64, (int64_t)sqlite3_column_int64(st, 10));
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            fprintf(o->f, "%s\"bytes\":%" PRId64, comma, (int64_t)sqlite3_column_int64(st, 10));
+            comma = ",";
+        }
         if (inflight)
-            fputs(",\"outcome\":\"inflight\"", o->f);
+            fprintf(o->f, "%s\"outcome\":\"inflight\"", comma);
         fputs("}}", o->f);
         c->requests++;
     }
@@ -290,16 +310,11 @@ static int backing(sqlite3 *db, struct out *o, int64_t daemon, struct export_cou
                     sqlite3_column_int(st, 8) ? ",\"flow_out\":true" : "");
             c->flows++;
         }
-        /* The flow names the request; 0 (most calls' result) is left out. */
-        int64_t result = (int64_t)sqlite3_column_int64(st, 4), e = (int64_t)sqlite3_column_int64(st, 5);
-        if (result || e) {
-            fputs(",\"args\":{", o->f);
-            if (result)
-                fprintf(o->f, "\"result\":%" PRId64 "%s", result, e ? "," : "");
-            if (e)
-                fprintf(o->f, "\"errno\":%" PRId64, e);
-            fputc('}', o->f);
-        }
+        /* The flow names the request; only a failure is written (results,
+         * fds and byte counts are in the recording's `backing` view). */
+        int64_t e = (int64_t)sqlite3_column_int64(st, 5);
+        if (e)
+            fprintf(o->f, ",\"args\":{\"errno\":%" PRId64 "}", e);
         fputc('}', o->f);
         c->backing++;
     }
@@ -388,7 +403,7 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
     sqlite3_finalize(st);
 
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
-    name_process(&o, daemon, -1, title, "FUSE worker threads: backing syscalls");
+    name_process(&o, daemon, -1, title, "FUSE worker threads: backing syscalls", -1);
     if (requests(db, &o, end_ts, c, err, errlen) != 0
         || backing(db, &o, daemon, c, err, errlen) != 0
         || in_flight(db, &o, daemon, c, err, errlen) != 0)

@@ -49,7 +49,7 @@ def main():
     if len(req) != n_op:
         fail(f'{len(req)} request events, op view has {n_op}')
     ok(f'one request event per row of op ({n_op})')
-    uniq = sorted(e['args']['unique'] for e in req)
+    uniq = sorted(e['args'].get('unique', e.get('bind_id')) for e in req)
     if uniq != sorted(r[0] for r in db.execute('SELECT unique_id FROM op')):
         fail('request events do not carry the uniques of op')
     ok('request events carry the uniques of op')
@@ -64,7 +64,7 @@ def main():
         if tid:
             last[pid] = (cmd or comm or '?')[:120]
     for e in req:
-        pid, tid, cmd, comm, op, file, errno, lat = want[e['args']['unique']]
+        pid, tid, cmd, comm, op, file, errno, lat = want[e['args'].get('unique', e.get('bind_id'))]
         if tid == 0:
             pid = tid = 4194305       # the "kernel" process: no caller
         elif names.get(pid) != last[pid]:
@@ -75,6 +75,31 @@ def main():
             fail(f'request event {e!r} disagrees with op ({op}, {file}, {errno})')
         if e['ph'] == 'X' and lat is not None and abs(ns(e['dur']) - lat) > 1:
             fail(f'slice duration differs from latency {lat}: {e!r}')
+    # nested by the process tree: each application process's label is the
+    # lineage (names from the root) of the last program it ran, and the
+    # processes are ordered depth first through process_tree
+    labels = {e['pid']: e['args']['labels'] for e in ev
+              if e['ph'] == 'M' and e['name'] == 'process_labels'}
+    sortix = {e['pid']: e['args']['sort_index'] for e in ev
+              if e['ph'] == 'M' and e['name'] == 'process_sort_index'}
+    tree = {r[0]: (r[1], r[2]) for r in db.execute(
+        'SELECT id, lineage, row_number() OVER (ORDER BY ancestry) FROM process_tree')}
+    first_rank, last_lineage = {}, {}
+    for pid, pimg in db.execute(
+            'SELECT coalesce(p.pid, o.pid), o.process_id FROM op o '
+            'LEFT JOIN process p ON p.id = o.process_id WHERE o.pid <> 0 ORDER BY o.ts, o.id'):
+        if pimg in tree:
+            first_rank.setdefault(pid, tree[pimg][1])
+            last_lineage[pid] = tree[pimg][0]
+    for pid, lin in last_lineage.items():
+        if labels.get(pid) != lin:
+            fail(f'process {pid} labelled {labels.get(pid)!r}, its lineage is {lin!r}')
+    order = sorted(first_rank, key=lambda p: sortix[p])
+    if order != sorted(first_rank, key=lambda p: first_rank[p]) or sortix.get(daemon) != 0:
+        fail('processes are not in process-tree order (daemon first)')
+    if len(last_lineage) < 3 or not any('/' in v for v in last_lineage.values()):
+        fail(f'too few processes in the tree to test: {last_lineage}')
+    ok(f'{len(last_lineage)} processes labelled by lineage, in process-tree order')
     napp = len({e['pid'] for e in req})
     ok(f'requests on their {napp} application processes and threads, durations = latencies')
     if len(back) != n_back:
@@ -96,7 +121,7 @@ def main():
         fail(f'{len(chains)} flows, {len(want_chains)} requests with backing calls')
     for u, es in chains.items():
         starts = [e for e in es if e.get('flow_out') and not e.get('flow_in')]
-        if len(starts) != 1 or starts[0]['pid'] == daemon or starts[0]['args']['unique'] != u \
+        if len(starts) != 1 or starts[0]['pid'] == daemon or starts[0].get('bind_id') != u \
                 or len(es) != want_chains[u] + 1:
             fail(f'flow {u}: {es!r}')
     if n_flow != sum(want_chains.values()):
