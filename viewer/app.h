@@ -219,6 +219,19 @@ void prompt_open(struct app *a, enum prompt_kind k, const char *label, const cha
 void prompt_key(struct app *a, wint_t ch, bool is_key);
 void prompt_draw(struct app *a, int y);
 
+/* keys.c: every key of the viewer, in one table that the timeline's
+ * dispatcher, the `?` help and the bottom bar all read. */
+struct keybind {
+    int codes[5];              /* characters or KEY_* codes, 0-terminated; {0}: a heading */
+    const char *keys, *what;   /* as the help shows them */
+    const char *bar;           /* label in the bottom bar, or NULL */
+    void (*act)(struct app *a, int ch);   /* the timeline's action; NULL: handled before it (view_dispatch) */
+};
+extern const struct keybind key_table[];
+extern const int key_table_len;
+/* The timeline action bound to ch, or NULL. */
+const struct keybind *key_find(int ch);
+
 /* help.c */
 void help_toggle(struct app *a);
 void help_draw(struct app *a);
@@ -227,6 +240,9 @@ void keybar_draw(struct app *a, int y);
 
 /* cmd_view.c */
 void app_after_move(struct app *a);   /* cursor changed: detail + state */
+void scroll_focus(struct app *a, int delta);
+void follow_toggle(struct app *a);
+void clear_filters(struct app *a);
 void apply_filters(struct app *a);
 /* One key, whatever view is up; `is_key`: a KEY_* code, not a character. */
 void view_dispatch(struct app *a, wint_t ch, bool is_key);

@@ -57,7 +57,7 @@ void apply_filters(struct app *a)
         app_msg(a, false, "filters cleared");
 }
 
-static void clear_filters(struct app *a)
+void clear_filters(struct app *a)
 {
     char err[256];
     filter_clear_all(&a->filt);
@@ -88,7 +88,7 @@ static void follow_poll(struct app *a)
         app_msg(a, false, "the recording finished (%s)", tracedb_status_name(a->v.info.status));
 }
 
-static void scroll_focus(struct app *a, int delta)
+void scroll_focus(struct app *a, int delta)
 {
     if (a->focus == FOCUS_DETAIL) {
         a->det.top += delta;
@@ -101,66 +101,16 @@ static void scroll_focus(struct app *a, int delta)
     }
 }
 
-static void timeline_key(struct app *a, int ch)
+void follow_toggle(struct app *a)
 {
-    int h = a->tl.height > 1 ? a->tl.height : 10;
-    bool pane = a->focus != FOCUS_TIMELINE;
-    switch (ch) {
-    case 'q': a->quit = true; break;
-    case 'j': case KEY_DOWN: if (pane) scroll_focus(a, 1); else tl_move(a, 1); break;
-    case 'k': case KEY_UP: if (pane) scroll_focus(a, -1); else tl_move(a, -1); break;
-    case KEY_NPAGE: case 6: if (pane) scroll_focus(a, h); else tl_move(a, h); break;
-    case KEY_PPAGE: case 2: if (pane) scroll_focus(a, -h); else tl_move(a, -h); break;
-    case 'g': case KEY_HOME: a->playing = false; tl_top(a); break;
-    case 'G': case KEY_END: a->playing = false; tl_bottom(a); break;
-    case '/': prompt_open(a, PR_SEARCH, "search: ", NULL); break;
-    case 'n': jump_search(a, +1); break;
-    case 'N': jump_search(a, -1); break;
-    case 'e': jump_start(a, "next error", "errno <> 0", +1); break;
-    case 'E': jump_start(a, "previous error", "errno <> 0", -1); break;
-    case 's': case 'S': {
-        char pred[64];
-        snprintf(pred, sizeof pred, "latency_ns >= %lld", (long long)a->slow_ns);
-        jump_start(a, ch == 's' ? "next slow" : "previous slow", pred, ch == 's' ? +1 : -1);
-        break;
+    a->follow = !a->follow;
+    a->idx.follow = a->follow;
+    if (a->follow) {
+        a->last_poll = 0;
+        follow_poll(a);
+        tl_bottom(a);
     }
-    case 'w': jump_stall(a, +1); break;
-    case 'W': jump_stall(a, -1); break;
-    case 'o': jump_same_nodeid(a, +1); break;
-    case 'O': jump_same_nodeid(a, -1); break;
-    case ':': prompt_open(a, PR_GOTO, "go to (12.5 | +200ms | #id | uUNIQUE): ", NULL); break;
-    case '\t': a->focus = (enum focus_kind)((a->focus + 1) % FOCUS_COUNT); if (a->zoom) a->focus = FOCUS_TIMELINE; break;
-    case KEY_BTAB: a->focus = (enum focus_kind)((a->focus + FOCUS_COUNT - 1) % FOCUS_COUNT); break;
-    case '\n': case '\r': case KEY_ENTER: a->focus = FOCUS_DETAIL; a->zoom = false; break;
-    case 'z': a->zoom = !a->zoom; a->focus = FOCUS_TIMELINE; break;
-    case ' ': case 'p': play_toggle(a); break;
-    case '+': play_speed(a, +1); break;
-    case '-': play_speed(a, -1); break;
-    case '=': a->speed_i = 3; play_speed(a, 0); break;
-    case ']': play_step(a, +1); break;
-    case '[': play_step(a, -1); break;
-    case 'F':
-        a->follow = !a->follow;
-        a->idx.follow = a->follow;
-        if (a->follow) {
-            a->last_poll = 0;
-            follow_poll(a);
-            tl_bottom(a);
-        }
-        app_msg(a, false, "follow %s", a->follow ? "on" : "off");
-        break;
-    case 'f': prompt_open(a, PR_FILTER_MENU, "", NULL); break;
-    case 'c': clear_filters(a); break;
-    case 'i': stats_open(a); break;
-    case ';': prompt_open(a, PR_SQL, "sql> ", NULL); break;
-    case 'v':
-        if (a->sql.query)
-            a->view = VIEW_SQL;
-        else
-            app_msg(a, true, "no SQL result yet: press ; to run a query");
-        break;
-    default: break;
-    }
+    app_msg(a, false, "follow %s", a->follow ? "on" : "off");
 }
 
 /* One key, whatever view is up.  `is_key` distinguishes KEY_* codes from
@@ -217,7 +167,9 @@ void view_dispatch(struct app *a, wint_t ch, bool is_key)
             prompt_open(a, PR_SQL, "sql> ", a->sql.query);
         return;
     }
-    timeline_key(a, k);
+    const struct keybind *b = key_find(k);
+    if (b)
+        b->act(a, k);
 }
 
 /* ---- entry point ------------------------------------------------------------ */

@@ -35,10 +35,13 @@ void draw_init_colors(struct app *a)
     init_pair(CP_TITLE, COLOR_CYAN, -1);
 }
 
-/* Draw UTF-8 text clipped to maxw columns.  The text should already be
- * escaped (fmt_escape); as a second line of defence any control character
- * or unprintable code point that still arrives is drawn as '?', so nothing
- * can reach the terminal as a control sequence. */
+/* Draw UTF-8 text in at most maxw columns.  Text that does not fit ends in
+ * "…" where it is cut, so a cut value never reads as a complete one (a
+ * number cut short would look like a smaller number); trailing spaces
+ * (padding) are cut silently.  The text should already be escaped
+ * (fmt_escape); as a second line of defence any control character or
+ * unprintable code point that still arrives is drawn as '?', so nothing can
+ * reach the terminal as a control sequence. */
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, int pair, attr_t attr)
 {
     if (maxw <= 0 || !s)
@@ -69,6 +72,17 @@ int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, int pair, attr_t
         cols += cw;
         s += k;
         len -= k;
+    }
+    if (len && s[strspn(s, " ")]) {
+        /* cut: make room for the ellipsis */
+        while (n > 0 && cols + 1 > maxw) {
+            int cw = wcwidth(buf[--n]);
+            cols -= cw > 0 ? cw : 1;
+        }
+        if (cols + 1 <= maxw) {
+            buf[n++] = L'…';
+            cols++;
+        }
     }
     buf[n] = 0;
     if (pair && g_colors)
@@ -184,23 +198,28 @@ static void status_draw(struct app *a, int y)
     struct vstats *s = &a->stv.s;
     state_idx_stats(&a->idx, s);
     int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
+    /* while the index is built the counts are partial: "so far" says so
+     * (an ellipsis after a number would read as a number cut short) */
     snprintf(cnt, sizeof cnt, "req %lld err %lld slow %lld%s", (long long)a->v.max_id - (long long)a->v.min_id + 1,
-             (long long)s->errors, (long long)s->slow, pm < 1000 ? "…" : "");
+             (long long)s->errors, (long long)s->slow, pm < 1000 ? " so far" : "");
     if (pm < 1000)
         snprintf(extra, sizeof extra, " idx %d%%", pm / 10);
     double sp = play_speeds[a->speed_i];
-    if (sp == 1.0)
-        snprintf(speed, sizeof speed, "%s ×1 as recorded", a->playing ? "PLAY" : "PAUSE");
+    if (a->follow && !a->playing)
+        snprintf(speed, sizeof speed, "FOLLOW");   /* live: not paused, new requests come in */
+    else if (sp == 1.0)
+        snprintf(speed, sizeof speed, "%s ×1 as recorded%s", a->playing ? "PLAY" : "PAUSE",
+                 a->follow ? " FOLLOW" : "");
     else
-        snprintf(speed, sizeof speed, "%s ×%g", a->playing ? "PLAY" : "PAUSE", sp);
+        snprintf(speed, sizeof speed, "%s ×%g%s", a->playing ? "PLAY" : "PAUSE", sp, a->follow ? " FOLLOW" : "");
     if (filter_count(&a->filt)) {
         char d[512];
         filter_describe(&a->filt, d, sizeof d);
         snprintf(fil, sizeof fil, " FILTER %s |", d);
     }
     char line[1600];
-    snprintf(line, sizeof line, " %s +%ss | %s | lost %lld |%s %s%s%s%s%s", pos, t, cnt,
-             (long long)a->v.info.events_lost, fil, speed, a->follow ? " FOLLOW" : "",
+    snprintf(line, sizeof line, " %s +%ss | %s | lost %lld |%s %s%s%s%s", pos, t, cnt,
+             (long long)a->v.info.events_lost, fil, speed,
              a->tl.pending ? " scanning…" : "", a->job.active ? " searching…" : "", extra);
     draw_text(w, y, 0, COLS, line, CP_STATUS, a->colors ? 0 : A_REVERSE);
 }

@@ -1,48 +1,13 @@
-/* help.c — the key table.  One list feeds both the `?` popup (every key)
- * and the htop-style bottom bar (the main ones), so they cannot disagree. */
+/* help.c — the `?` popup (every key) and the htop-style bottom bar (the
+ * main ones), both drawn from the key table the dispatcher uses (keys.c),
+ * so they cannot disagree with what a key does.  The popup wraps each
+ * description to its width and scrolls, so it fits any terminal down to
+ * the viewer's minimum (80x24 shows it whole in three screens at most). */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
 #include <stdio.h>
 #include <string.h>
-
-struct keyhelp {
-    const char *keys, *what, *bar;   /* bar: label in the bottom bar, or NULL */
-};
-
-static const struct keyhelp keys[] = {
-    { NULL, "Timeline", NULL },
-    { "j k  Down Up", "next / previous request", NULL },
-    { "PgDn PgUp  ^F ^B", "page down / up", NULL },
-    { "g G  Home End", "first / last request", NULL },
-    { "/ n N", "search text (path, name, op, errno, process) or number; next / previous hit", "Search" },
-    { "e E", "next / previous error reply", "Err" },
-    { "s S", "next / previous slow request (latency >= --slow)", "Slow" },
-    { "w W", "next / previous stalled request (marked ! : the stall watchdog reported it)", "Stall" },
-    { "o O", "next / previous request on the same nodeid", NULL },
-    { ":", "go to: 12.5 (s), +200ms / -1s (relative), #ID, uUNIQUE", "Goto" },
-    { "Tab", "focus timeline / detail / state pane (j k scroll the focused pane)", NULL },
-    { "z", "zoom: timeline only / with panes", NULL },
-    { NULL, "Playback", NULL },
-    { "Space p", "play / pause (the state panes animate)", "Play" },
-    { "+ -", "faster / slower: x0.1 ... x1000 (x1 = as recorded)", NULL },
-    { "=", "speed x1, as recorded", NULL },
-    { "] [", "step one request forward / back", NULL },
-    { "F", "follow a live recording (like tail -f)", "Follow" },
-    { NULL, "Filters (combined with AND, shown in the status bar)", NULL },
-    { "f", "filter menu: o op, e errno (or any), p pid/process, a path prefix, s path substring, n nodeid, "
-           "l min latency, x SQL expression over op", "Filter" },
-    { "c", "clear every filter", "Clear" },
-    { NULL, "Views", NULL },
-    { "i", "statistics: per-op count, latency percentiles, histogram, latency over time (Enter filters)", "Stats" },
-    { ";", "SQL prompt; the result table's Enter jumps to the request a row names", "SQL" },
-    { "v", "back to the last SQL result", NULL },
-    { "?  F1", "this help (j k scroll, any other key closes)", "Help" },
-    { "Esc", "cancel a prompt or a running search", NULL },
-    { "^L", "redraw", NULL },
-    { "q", "back to the timeline; quit from the timeline", "Quit" },
-};
-#define NKEYS ((int)(sizeof keys / sizeof *keys))
 
 void help_toggle(struct app *a)
 {
@@ -65,6 +30,49 @@ void help_toggle(struct app *a)
     a->help = true;
 }
 
+/* The help as lines of the popup's width: a heading, or a key column and
+ * its description wrapped at spaces.  Returns the number of lines; fills
+ * at most cap entries of `out` (NULL: just count). */
+struct hline {
+    const struct keybind *b;   /* NULL: a continuation line */
+    const char *text;          /* description (or heading) from here ... */
+    int len;                   /* ... this many bytes */
+    bool heading;
+};
+
+static int help_lines(int textw, struct hline *out, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < key_table_len; i++) {
+        const struct keybind *b = &key_table[i];
+        if (!b->what)
+            continue;                      /* a second binding of the row above */
+        const char *t = b->what;
+        bool first = true;
+        do {
+            int len = (int)strlen(t);
+            if (!b->keys || len <= textw) {
+                /* fits (headings are short) */
+            } else {
+                /* the last space within the width (columns = bytes: ASCII) */
+                len = textw;
+                while (len > 0 && t[len] != ' ')
+                    len--;
+                if (len == 0)
+                    len = textw;
+            }
+            if (out && n < cap)
+                out[n] = (struct hline){ first ? b : NULL, t, len, !b->keys };
+            n++;
+            t += len;
+            while (*t == ' ')
+                t++;
+            first = false;
+        } while (*t && b->keys);
+    }
+    return n;
+}
+
 void help_draw(struct app *a)
 {
     WINDOW *w = a->pop;
@@ -74,18 +82,34 @@ void help_draw(struct app *a)
     getmaxyx(w, h, wd);
     werase(w);
     box(w, 0, 0);
-    draw_text(w, 0, 2, wd - 4, " fusetrace view — keys (j/k scroll, any other key closes) ", CP_TITLE, A_BOLD);
+    int keyw = 16, textw = wd - 4 - keyw - 1;
+    if (textw < 10)
+        textw = 10;
+    struct hline lines[256];
+    int n = help_lines(textw, lines, 256);
+    if (n > 256)
+        n = 256;
     int rows = h - 2;
-    if (a->help_top > NKEYS - rows)
-        a->help_top = NKEYS - rows > 0 ? NKEYS - rows : 0;
-    for (int i = 0; i < rows && a->help_top + i < NKEYS; i++) {
-        const struct keyhelp *k = &keys[a->help_top + i];
-        if (!k->keys) {
-            draw_text(w, 1 + i, 2, wd - 4, k->what, CP_TITLE, A_BOLD | A_UNDERLINE);
+    if (a->help_top > n - rows)
+        a->help_top = n - rows > 0 ? n - rows : 0;
+    char title[128];
+    if (n > rows)
+        snprintf(title, sizeof title, " fusetrace view — keys %d-%d/%d (j/k scroll, other keys close) ",
+                 a->help_top + 1, a->help_top + rows < n ? a->help_top + rows : n, n);
+    else
+        snprintf(title, sizeof title, " fusetrace view — keys (any key closes) ");
+    draw_text(w, 0, 2, wd - 4, title, CP_TITLE, A_BOLD);
+    for (int i = 0; i < rows && a->help_top + i < n; i++) {
+        const struct hline *l = &lines[a->help_top + i];
+        char text[256];
+        snprintf(text, sizeof text, "%.*s", l->len, l->text);
+        if (l->heading) {
+            draw_text(w, 1 + i, 2, wd - 4, text, CP_TITLE, A_BOLD | A_UNDERLINE);
             continue;
         }
-        draw_text(w, 1 + i, 2, 18, k->keys, 0, A_BOLD);
-        draw_text(w, 1 + i, 21, wd - 23, k->what, 0, 0);
+        if (l->b)
+            draw_text(w, 1 + i, 2, keyw, l->b->keys, 0, A_BOLD);
+        draw_text(w, 1 + i, 2 + keyw + 1, textw, text, 0, 0);
     }
 }
 
@@ -109,15 +133,16 @@ void keybar_draw(struct app *a, int y)
     WINDOW *w = a->scr;
     int x = 0;
     draw_fill(w, y, 0, COLS, 0, 0);
-    for (int i = 0; i < NKEYS && x < COLS; i++) {
-        if (!keys[i].bar)
+    for (int i = 0; i < key_table_len && x < COLS; i++) {
+        const struct keybind *b = &key_table[i];
+        if (!b->bar || !b->keys)
             continue;
         char k[8];
-        snprintf(k, sizeof k, "%.*s", (int)strcspn(keys[i].keys, " "), keys[i].keys);
+        snprintf(k, sizeof k, "%.*s", (int)strcspn(b->keys, " "), b->keys);
         if (!strcmp(k, "Space"))
             snprintf(k, sizeof k, "p");
         x += draw_text(w, y, x, COLS - x, k, CP_KEY, a->colors ? A_BOLD : A_REVERSE | A_BOLD);
-        x += draw_text(w, y, x, COLS - x, keys[i].bar, 0, 0);
+        x += draw_text(w, y, x, COLS - x, b->bar, 0, 0);
         x += draw_text(w, y, x, COLS - x, " ", 0, 0);
     }
 }

@@ -51,11 +51,12 @@ region() { screen | sed -n "$1,$2p"; }
 keys() { $T send-keys -t t "$@"; }
 # lit TEXT: type TEXT literally (a lone ";" is tmux's command separator)
 lit() { if [ "$1" = ";" ]; then $T send-keys -t t '\;'; else $T send-keys -t t -l -- "$1"; fi; }
-# start COMMAND...: run it in a fresh 120x40 tmux session
+# start COMMAND...: run it in a fresh tmux session, 120x40 unless
+# SIZE_X/SIZE_Y say otherwise
 start() {
     $T kill-server 2>/dev/null
     rm -f "$D/sock"
-    $T -f /dev/null new-session -d -s t -x 120 -y 40 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+    $T -f /dev/null new-session -d -s t -x "${SIZE_X:-120}" -y "${SIZE_Y:-40}" -e LANG=C.UTF-8 -e TERM=tmux-256color \
         "$*; echo VIEWER_EXIT=\$?; sleep 600" || fail "tmux new-session"
 }
 view() { start "$VIEWER $(printf '%q ' "$@")"; }
@@ -323,6 +324,73 @@ stats)
     wait_for 'FILTER op=LOOKUP'
     ;;
 
+help-80x24)
+    # In an 80x24 terminal the help shows every key of the table, each
+    # description whole (wrapped, never cut: no "…"), scrolling with j.
+    DB=$D/s.db; gen -n 500 "$DB"
+    SIZE_X=80 SIZE_Y=24 view "$DB"
+    wait_for "#1/$N"
+    keys '?'
+    wait_for 'fusetrace view — keys 1-20/[0-9]+'
+    : > "$D/help.txt"
+    for i in $(seq 1 40); do
+        screen >> "$D/help.txt"
+        screen | grep -q 'back to the timeline; quit from the timeline' && break
+        keys j; sleep 0.1
+    done
+    grep -q 'back to the timeline; quit from the timeline' "$D/help.txt" || fail "the last key is never shown"
+    # the popup's inside (between its borders; the timeline shows around it)
+    grep '│' "$D/help.txt" | sed 's/^[^│]*│//; s/│.*$//' > "$D/inside.txt"
+    grep -q '…' "$D/inside.txt" && fail "a help line is cut"
+    for k in 'j k  Down Up' 'PgDn PgUp  ^F ^B' 'g G  Home End' '/ n N' 'e E' 's S' 'w W' 'o O' 'Tab S-Tab' 'Enter' \
+             'Space p' '+ - =' '] [' 'F ' 'f ' 'c ' 'i ' '; ' 'v ' '?  F1' 'Esc' '^L' 'q '; do
+        sed 's/^ *//' "$D/inside.txt" | awk -v k="$k" 'index($0, k) == 1 { f = 1 } END { exit !f }' \
+            || fail "key '$k' not in the help"
+    done
+    # the words of a long description all arrive (wrapped, in order)
+    tr -s ' \n' ' ' < "$D/inside.txt" | grep -q 'l min latency, x SQL expression over op' \
+        || fail "the filter menu's description is cut"
+    keys x
+    wait_gone 'fusetrace view — keys'
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
+screens-200-80)
+    # A value that does not fit is cut with an ellipsis, never shown as a
+    # shorter value.  At 200 columns the statistics table fits: no row is
+    # cut.  At 80x24 every row of it is wider than the screen: each one
+    # ends in "…" (a number cut short would end in a digit).
+    DB=$D/s.db; gen -n 3000 "$DB"
+    SIZE_X=200 SIZE_Y=50 view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics — whole session'
+    wait_gone 'indexing' 30
+    wait_for 'LOOKUP +[0-9]+ +[0-9]+ '
+    screen | grep -E '^ [A-Z_]+ +[0-9]+ +[0-9]+ ' | grep -q '…' && fail "a statistics row is cut at 200 columns"
+    R=$(screen | grep -Ec '^ [A-Z_]+ +[0-9]+ +[0-9]+ +[0-9.]+(ns|µs|ms|s) ')
+    [ "$R" -ge 8 ] || fail "only $R statistics rows at 200 columns"
+    echo "ok: 200 columns: $R statistics rows, none cut"
+    keys q q
+    wait_for 'VIEWER_EXIT=0'
+    SIZE_X=80 SIZE_Y=24 view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics'
+    wait_gone 'indexing' 30
+    wait_for 'LOOKUP +[0-9]+ +[0-9]+ '
+    rows=$(screen | grep -E '^ [A-Z_]+ +[0-9]+ +[0-9]+ ')
+    [ -n "$rows" ] || fail "no statistics rows at 80x24"
+    echo "$rows" | grep -vq '…$' && fail "a statistics row cut at 80 columns without an ellipsis: $(echo "$rows" | grep -v '…$' | head -1)"
+    echo "ok: 80x24: $(echo "$rows" | wc -l) statistics rows, each cut with an ellipsis"
+    # the timeline at 80x24: the status bar ends whole or with "…"
+    keys q
+    wait_for "#1/$N"
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
 stats-agree)
     # The viewer's statistics view and `fusetrace stats --by=op` on the
     # same file: the same columns with the same numbers for every op the
@@ -458,6 +526,8 @@ follow)
     view "$DB"
     wait_for '\[recording, live\]'
     wait_for 'FOLLOW'
+    # following is not pausing: the status bar says FOLLOW, never PAUSE
+    screen | grep -q 'PAUSE' && fail "follow mode also says PAUSE"
     A=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); A=${A#\#}; A=${A%/*}
     # the cursor follows the end as rows arrive
     j=0
@@ -469,6 +539,7 @@ follow)
     # F turns following off: the position stays
     keys F
     wait_for 'follow off'
+    wait_for 'PAUSE'
     sleep 0.5
     C=$(screen | grep -Eo '#[0-9]+/[0-9]+' | head -1); C=${C#\#}; C=${C%/*}
     sleep 1
