@@ -235,8 +235,28 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         sep(o);
         fputs("{\"ph\":", o->f);
         fputs(noreply ? "\"i\",\"s\":\"t\"" : "\"X\"", o->f);
+        /* The name is what the slice is labelled with: the op and its file
+         * ("LOOKUP /src/main.c"), so a timeline reads without a click. */
+        const char *op = (const char *)sqlite3_column_text(st, 3);
+        const char *file = (const char *)sqlite3_column_text(st, 8);
+        size_t oplen = op ? strlen(op) : 0, flen = file ? (size_t)sqlite3_column_bytes(st, 8) : 0;
+        char stackname[512], *name = stackname;
+        if (oplen + 1 + flen + 1 > sizeof stackname && !(name = malloc(oplen + 1 + flen + 1))) {
+            o->oom = true;
+            name = stackname;
+            flen = 0;
+        }
+        memcpy(name, op ? op : "", oplen);
+        size_t nlen = oplen;
+        if (file && flen) {
+            name[nlen++] = ' ';
+            memcpy(name + nlen, file, flen);
+            nlen += flen;
+        }
         fputs(",\"name\":", o->f);
-        str(o->f, (const char *)sqlite3_column_text(st, 3));
+        tx_json_string(o->f, name, nlen);
+        if (name != stackname)
+            free(name);
         fprintf(o->f, ",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", pid, track);
         us(o->f, ts);
         if (!noreply) {
@@ -244,32 +264,24 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
             us(o->f, rts - ts);
         }
         /* The unique is the flow's bind_id when the request has backing
-         * calls, else an argument: not written twice. */
-        const char *comma = "";
-        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
-            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_out\":true,\"args\":{",
+         * calls, else an argument: never written twice.  Arguments only
+         * when there are some. */
+        int nargs = 0;
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_out\":true", (int64_t)sqlite3_column_int64(st, 2));
+        else
+            fprintf(o->f, "%s\"unique\":%" PRId64, nargs++ ? "," : ",\"args\":{",
                     (int64_t)sqlite3_column_int64(st, 2));
-        } else {
-            fprintf(o->f, ",\"args\":{\"unique\":%" PRId64, (int64_t)sqlite3_column_int64(st, 2));
-            comma = ",";
-        }
-        if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-            fprintf(o->f, "%s\"file\":", comma);
-            str(o->f, (const char *)sqlite3_column_text(st, 8));
-            comma = ",";
-        }
         if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-            fprintf(o->f, "%s\"errno\":", comma);
+            fprintf(o->f, "%s\"errno\":", nargs++ ? "," : ",\"args\":{");
             str(o->f, (const char *)sqlite3_column_text(st, 9));
-            comma = ",";
         }
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-            fprintf(o->f, "%s\"bytes\":%" PRId64, comma, (int64_t)sqlite3_column_int64(st, 10));
-            comma = ",";
-        }
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+            fprintf(o->f, "%s\"bytes\":%" PRId64, nargs++ ? "," : ",\"args\":{",
+                    (int64_t)sqlite3_column_int64(st, 10));
         if (inflight)
-            fprintf(o->f, "%s\"outcome\":\"inflight\"", comma);
-        fputs("}}", o->f);
+            fprintf(o->f, "%s\"outcome\":\"inflight\"", nargs++ ? "," : ",\"args\":{");
+        fputs(nargs ? "}}" : "}", o->f);
         c->requests++;
     }
     sqlite3_finalize(st);

@@ -49,7 +49,7 @@ def main():
     if len(req) != n_op:
         fail(f'{len(req)} request events, op view has {n_op}')
     ok(f'one request event per row of op ({n_op})')
-    uniq = sorted(e['args'].get('unique', e.get('bind_id')) for e in req)
+    uniq = sorted(e.get('args', {}).get('unique', e.get('bind_id')) for e in req)
     if uniq != sorted(r[0] for r in db.execute('SELECT unique_id FROM op')):
         fail('request events do not carry the uniques of op')
     ok('request events carry the uniques of op')
@@ -64,14 +64,15 @@ def main():
         if tid:
             last[pid] = (cmd or comm or '?')[:120]
     for e in req:
-        pid, tid, cmd, comm, op, file, errno, lat = want[e['args'].get('unique', e.get('bind_id'))]
+        pid, tid, cmd, comm, op, file, errno, lat = want[e.get('args', {}).get('unique', e.get('bind_id'))]
         if tid == 0:
             pid = tid = 4194305       # the "kernel" process: no caller
         elif names.get(pid) != last[pid]:
             fail(f'request {e!r} on process {pid} named {names.get(pid)!r}, not {last[pid]!r}')
         if e['pid'] != pid or e['tid'] % 10000000 != tid:
             fail(f'request {e!r} not on process {pid} thread {tid}')
-        if e['name'] != op or e['args'].get('file') != file or e['args'].get('errno') != errno:
+        # the slice is labelled "OP FILE"
+        if e['name'] != (f'{op} {file}' if file else op) or e.get('args', {}).get('errno') != errno:
             fail(f'request event {e!r} disagrees with op ({op}, {file}, {errno})')
         if e['ph'] == 'X' and lat is not None and abs(ns(e['dur']) - lat) > 1:
             fail(f'slice duration differs from latency {lat}: {e!r}')
