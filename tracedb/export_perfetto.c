@@ -22,7 +22,9 @@
  * The JSON has no parent-process relation, so the process tree shows in
  * the order of the processes (process_sort_index: depth first through the
  * recording's process_tree, a child right below its parent) and in each
- * process's label (its lineage, the names from the root: bash/make/cc).
+ * process's label (its lineage, the names from the root: bash/make/cc);
+ * Perfetto reads neither, so each process's name starts with its last four
+ * ancestors' names.
  * Timestamps are microseconds from the session start with ns decimals.
  * Everything is compact on purpose: the size per request is measured in
  * BENCHMARKS.md. */
@@ -212,7 +214,7 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         int64_t tid = (int64_t)sqlite3_column_int64(st, 4);
         int64_t pid = sqlite3_column_type(st, 5) != SQLITE_NULL ? (int64_t)sqlite3_column_int64(st, 5) : tid;
         const char *comm = (const char *)sqlite3_column_text(st, 6);
-        char pname[128];
+        char pname[128], full[256];
         if (tid == 0) {
             pid = tid = KERNEL_PID;
             name_process(o, pid, 0, "kernel (requests without a calling process)", NULL, 0);
@@ -223,8 +225,20 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
                 snprintf(pname, sizeof pname, "%.120s", cmd);
             else
                 snprintf(pname, sizeof pname, "%.60s", comm ? comm : "?");
+            /* Perfetto's JSON importer reads process_name but neither
+             * process_sort_index nor process_labels (chrome://tracing reads
+             * all three), so the name starts with the process's last
+             * ancestors: "ninja/sh/cc/cc1: cc1 -quiet ...". */
             const char *lineage = (const char *)sqlite3_column_text(st, 14);
-            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), pname,
+            const char *tail = lineage ? lineage + strlen(lineage) : NULL;
+            for (int k = 0; tail && k < 4 && tail > lineage; )
+                if (*--tail == '/' && ++k == 4)
+                    tail++;
+            if (tail)
+                snprintf(full, sizeof full, "%s: %s", tail, pname);
+            else
+                snprintf(full, sizeof full, "%s", pname);
+            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), full,
                          lineage ? lineage : comm, (int64_t)sqlite3_column_int64(st, 15));
         }
         if (!comm)

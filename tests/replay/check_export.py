@@ -59,10 +59,14 @@ def main():
     want = {r[0]: r[1:] for r in db.execute(
         'SELECT o.unique_id, coalesce(p.pid, o.pid), o.pid, p.cmdline, p.comm, o.op, o.file, '
         'o.errno_name, o.latency_ns FROM op o LEFT JOIN process p ON p.id = o.process_id')}
+    lineage = {r[0]: r[1] for r in db.execute('SELECT id, lineage FROM process_tree')}
+    img = {r[0]: r[1] for r in db.execute('SELECT unique_id, process_id FROM op')}
     last = {}
     for u, (pid, tid, cmd, comm, *_rest) in sorted(want.items(), key=lambda kv: kv[0]):
         if tid:
-            last[pid] = (cmd or comm or '?')[:120]
+            # "the last four ancestors' names: the command line"
+            lin = lineage.get(img[u])
+            last[pid] = (('/'.join(lin.split('/')[-4:]) + ': ') if lin else '') + (cmd or comm or '?')[:120]
     for e in req:
         pid, tid, cmd, comm, op, file, errno, lat = want[e.get('args', {}).get('unique', e.get('bind_id'))]
         if tid == 0:
