@@ -2,8 +2,10 @@
  *
  * Each recording is opened with tracedb_open (one clear line for a file
  * that is not a usable recording); its host is session.host.  Latency
- * percentiles are over every answered request of the host's sessions
- * (nearest rank, as the per_op_latency view computes them per recording).
+ * percentiles are over every answered request of the host's sessions,
+ * computed as every other `fusetrace stats` table and the viewer compute
+ * them (util/lat_stats.h: a histogram, so memory stays flat however many
+ * requests a fleet sends).
  */
 #include "tracedb/stats_hosts.h"
 
@@ -16,13 +18,13 @@
 #include <sys/stat.h>
 
 #include "tracedb/tracedb.h"
+#include "util/lat_stats.h"
 #include "util/text_escape.h"
 
 struct host {
     char *name;
     int64_t sessions, incomplete, requests, errors, lost;
-    int64_t *lat;              /* latencies of answered requests */
-    size_t nlat, caplat;
+    struct lat_stats lat;      /* latencies of answered requests */
 };
 
 struct hosts {
@@ -100,17 +102,8 @@ static void add_recording(struct hosts *hs, const char *path)
     if (ok && sqlite3_prepare_v2(db, "SELECT latency_ns FROM op WHERE latency_ns IS NOT NULL",
                                  -1, &st, NULL) == SQLITE_OK) {
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (h->nlat == h->caplat) {
-                size_t nc = h->caplat ? 2 * h->caplat : 1024;
-                int64_t *n = realloc(h->lat, nc * sizeof *n);
-                if (!n)
-                    break;
-                h->lat = n;
-                h->caplat = nc;
-            }
-            h->lat[h->nlat++] = sqlite3_column_int64(st, 0);
-        }
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            lat_stats_add(&h->lat, sqlite3_column_int64(st, 0), false, 0);
         ok = rc == SQLITE_DONE;
     } else {
         ok = false;
@@ -133,20 +126,6 @@ static int visit(const char *p, const struct stat *sb, int type, struct FTW *ftw
     if (type == FTW_F && n > 3 && !strcmp(p + ftw->base + n - 3, ".db"))
         add_recording(walking, p);
     return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int64_t rank(const struct host *h, int pct)
-{
-    if (!h->nlat)
-        return -1;
-    size_t r = (h->nlat * (size_t)pct + 99) / 100;   /* nearest rank */
-    return h->lat[r ? r - 1 : 0];
 }
 
 static int by_name(const void *a, const void *b)
@@ -175,16 +154,14 @@ int stats_by_host(char **paths, int n)
            "requests", "errors", "p50", "p95", "max", "events_lost");
     for (size_t i = 0; i < hs.n; i++) {
         struct host *h = &hs.h[i];
-        qsort(h->lat, h->nlat, sizeof *h->lat, cmp_i64);
         char p50[32], p95[32], max[32], name[512];
-        fmt_ns(p50, sizeof p50, rank(h, 50));
-        fmt_ns(p95, sizeof p95, rank(h, 95));
-        fmt_ns(max, sizeof max, h->nlat ? h->lat[h->nlat - 1] : -1);
+        fmt_ns(p50, sizeof p50, lat_stats_percentile(&h->lat, LAT_P1));
+        fmt_ns(p95, sizeof p95, lat_stats_percentile(&h->lat, LAT_P2));
+        fmt_ns(max, sizeof max, h->lat.replied ? h->lat.max : -1);
         tx_escape_buf(name, sizeof name, h->name, strlen(h->name));
         printf("%-24s %8" PRId64 " %10" PRId64 " %10" PRId64 " %8" PRId64 " %10s %10s %10s %11"
                PRId64 "\n", name, h->sessions, h->incomplete, h->requests, h->errors, p50, p95,
                max, h->lost);
-        free(h->lat);
         free(h->name);
     }
     free(hs.h);
