@@ -10,6 +10,7 @@
  * namelen, counts) only ever *shrink* the region we look at.
  */
 #include "wire/wire_decode.h"
+#include "wire/fuse_ext.h"
 
 #include <linux/fuse.h>
 #include <stddef.h>
@@ -691,6 +692,10 @@ static void rp_open(struct rp *p)
     p->r->fh = o.fh;
     p->r->open_flags = o.open_flags;
     p->r->present |= WR_OPEN;
+    /* backing_id (7.40) is the former padding: nonzero only for passthrough. */
+    int32_t backing_id;
+    memcpy(&backing_id, (const uint8_t *)&o + FUSE_EXT_OPEN_OUT_BACKING_OFF, sizeof backing_id);
+    extra_nz(&p->r->extra, "backing_id", backing_id);
 }
 
 /* CREATE, TMPFILE: an entry, then an open */
@@ -809,9 +814,13 @@ static void rp_init(struct rp *p)
     if (have >= sizeof o) {
         r->init_time_gran = o.time_gran;
         r->init_max_pages = o.max_pages;
-        /* flags2 exists from 7.36; before that bit 30 meant nothing. */
-        if ((o.flags & FUSE_INIT_EXT) && o.minor >= 36)
+        /* The kernel takes flags2 whenever FUSE_INIT_EXT is set, whatever
+         * minor the server answered (libfuse 3.14 answers 31 and sets it). */
+        if (o.flags & FUSE_INIT_EXT)
             r->init_flags |= (uint64_t)o.flags2 << 32;
+        uint32_t depth;
+        memcpy(&depth, (const uint8_t *)&o + FUSE_EXT_INIT_OUT_STACK_OFF, sizeof depth);
+        extra_nz(&r->extra, "max_stack_depth", depth);
     }
     r->present |= WF_INIT;
 }
