@@ -170,8 +170,9 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         long n = ctf_bytes(p, "raw", (uint8_t *)(w + 1), TP_RAW_MAX);
         if (n < 0)
             return NULL;
-        uint64_t len = 0, trunc = 0, opcode = 0;
+        uint64_t len = 0, trunc = 0, opcode = 0, edits = 0;
         int64_t error = 0;
+        ctf_u64(p, "tap_edits", &edits);
         ctf_u64(p, "len", &len);
         ctf_u64(p, "truncated", &trunc);
         ctf_u64(p, "opcode", &opcode);
@@ -180,7 +181,7 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
             unique, (uint32_t)tid);
         h->orig_len = (uint32_t)len;
         w->wire_len = (uint32_t)n;
-        w->pad = 0;
+        w->tap_edits = (uint32_t)edits;
         if (req) {
             h->flags = trunc ? REC_F_TRUNCATED : 0;
         } else {
@@ -219,6 +220,10 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         if (ctf_u64(p, "mnt_id", &u)) e->mnt_id = u;
         if (ctf_u64(p, "nlookup", &u)) e->nlookup = u;
         if (ctf_u64(p, "other_nodeid", &u)) e->other_nodeid = u;
+        if (ctf_i64(p, "io_mode", &i)) e->io_mode = (uint8_t)i;
+        if (ctf_i64(p, "io_prev", &i)) e->io_prev = (uint8_t)i;
+        if (ctf_i64(p, "io_why", &i)) e->io_why = (uint8_t)i;
+        if (ctf_i64(p, "backing_id", &i)) e->backing_id = (int32_t)i;
         hdr(h, sizeof *h + sizeof *e + nl + (size_t)hl, REC_T_INODE, ts, unique, (uint32_t)tid);
         return h;
     }
@@ -268,6 +273,9 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         if (ctf_i64(p, "fd", &i)) e->fd = (int32_t)i;
         if (ctf_u64(p, "fh", &u)) e->fh = u;
         if (ctf_u64(p, "nodeid", &u)) e->nodeid = u;
+        e->size = -1;
+        if (ctf_i64(p, "io_mode", &i)) e->io_mode = (uint8_t)i;
+        if (ctf_i64(p, "size", &i)) e->size = i;
         hdr(h, sizeof *h + sizeof *e, REC_T_FH, ts, unique, (uint32_t)tid);
         return h;
     }

@@ -6,12 +6,13 @@
 /* PRAGMA user_version written by schemas/schema.sql (and session.
  * schema_version).  Readers accept exactly this version: version 3 adds
  * inode event kinds and causes (a forgotten nodeid revived for the same
- * file), keeps one process row per program image with its parent,
- * predecessor and exit, adds process_event and the stall watchdog's tables
- * (stall, stall_end), stores each request's paths (path table) and the bit
- * names the views decode with; version 2 stores a thread number (thread.id)
- * where version 1 stored the tid, and dropped three secondary indexes
- * (schemas/indexes.sql). */
+ * file; I/O modes), the I/O mode columns of inode_event and fh_event, the
+ * tap_edit columns of request and reply, keeps one process row per program
+ * image with its parent, predecessor and exit, adds process_event and the
+ * stall watchdog's tables (stall, stall_end), stores each request's paths
+ * (path table) and the bit names the views decode with; version 2 stores a
+ * thread number (thread.id) where version 1 stored the tid, and dropped
+ * three secondary indexes (schemas/indexes.sql). */
 #define FUSETRACE_SCHEMA_VERSION 3
 
 /* While recording, the recorder holds an open-file-description write lock

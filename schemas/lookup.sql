@@ -60,7 +60,26 @@ CREATE TABLE inode_kind_name (
 INSERT INTO inode_kind_name VALUES
     (0, 'NEW'), (1, 'REF'), (2, 'UNREF'), (3, 'FREE'), (4, 'HANDLE'),
     (5, 'FALLBACK'), (6, 'FD_OPEN'), (7, 'FD_EVICT'), (8, 'REUSE_DETECTED'),
-    (9, 'STALE'), (10, 'REVIVE'), (11, 'EXPIRE');
+    (9, 'STALE'), (10, 'REVIVE'), (11, 'EXPIRE'), (12, 'IO_MODE'), (13, 'BACKING_OPEN'), (14, 'BACKING_CLOSE'),
+    (15, 'IO_CONFLICT');
+
+-- I/O modes of an inode's open files (shim/io_mode.h).
+CREATE TABLE io_mode_name (
+    mode      INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+
+INSERT INTO io_mode_name VALUES
+    (0, 'none'), (1, 'cached'), (2, 'direct'), (3, 'passthrough');
+
+CREATE TABLE io_why_name (
+    why       INTEGER PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+
+INSERT INTO io_why_name VALUES
+    (0, 'none'), (1, 'open'), (2, 'release'), (3, 'reply_failed'), (4, 'inode_mode'),
+    (5, 'files_open'), (6, 'backing_failed'), (7, 'not_negotiated');
 
 CREATE TABLE inode_cause_name (
     cause     INTEGER PRIMARY KEY,

@@ -91,7 +91,8 @@ CREATE TABLE request (
     nlookup        INTEGER,
     target_unique  INTEGER,
     extra          TEXT,
-    data           BLOB
+    data           BLOB,
+    tap_edit       TEXT
 ) STRICT;
 
 -- Keyed by the kernel's unique: it is never reused on a connection and a
@@ -117,7 +118,8 @@ CREATE TABLE reply (
     count          INTEGER,
     name           TEXT,
     extra          TEXT,
-    data           BLOB
+    data           BLOB,
+    tap_edit       TEXT
 ) STRICT;
 
 CREATE TABLE notify (
@@ -198,7 +200,11 @@ CREATE TABLE inode_event (
     fd             INTEGER,
     other_nodeid   INTEGER,
     handle         BLOB,
-    handle_type    INTEGER
+    handle_type    INTEGER,
+    io_mode        INTEGER,
+    io_prev        INTEGER,
+    io_why         INTEGER,
+    backing_id     INTEGER
 ) STRICT;
 
 CREATE TABLE inode (
@@ -244,7 +250,9 @@ CREATE TABLE fh_event (
     nodeid         INTEGER NOT NULL,
     flags          INTEGER NOT NULL,
     fd             INTEGER NOT NULL,
-    created        INTEGER NOT NULL
+    created        INTEGER NOT NULL,
+    io_mode        INTEGER,
+    size           INTEGER
 ) STRICT;
 
 CREATE TABLE call_name (

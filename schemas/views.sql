@@ -179,8 +179,12 @@ SELECT e.id, e.ts, e.ts / 1e9 AS t_s,
        e.parent, e.name,
        coalesce(e.dev, i.dev) AS dev, coalesce(e.ino, i.ino) AS ino,
        coalesce(e.mnt_id, i.mnt_id) AS mnt_id, e.err, e.fd,
-       e.other_nodeid, e.handle_type, length(e.handle) AS handle_len
+       e.other_nodeid, e.handle_type, length(e.handle) AS handle_len,
+       m.name AS io_mode, p.name AS io_prev, w.name AS io_why, e.backing_id
 FROM inode_event e
+LEFT JOIN io_mode_name m     ON m.mode = e.io_mode
+LEFT JOIN io_mode_name p     ON p.mode = e.io_prev
+LEFT JOIN io_why_name w      ON w.why = e.io_why
 LEFT JOIN inode_kind_name k  ON k.kind = e.kind
 LEFT JOIN inode_cause_name c ON c.cause = e.cause
 LEFT JOIN inode i            ON i.nodeid = e.nodeid
@@ -288,8 +292,9 @@ SELECT f.id, f.ts, f.ts / 1e9 AS t_s,
        strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) / 1000000000, 'unixepoch')
          || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) % 1000000000) AS wall_time,
        f.unique_id, t.tid, k.name AS kind, f.fh, f.nodeid,
-       i.path, f.flags, f.fd, f.created
+       i.path, f.flags, f.fd, f.created, m.name AS io_mode, f.size
 FROM fh_event f
+LEFT JOIN io_mode_name m ON m.mode = f.io_mode
 LEFT JOIN fh_kind_name k ON k.kind = f.kind
 LEFT JOIN inode i        ON i.nodeid = f.nodeid
 LEFT JOIN thread t       ON t.id = f.thread;
@@ -357,3 +362,17 @@ SELECT o.*,
        t.exit_signal
 FROM op o
 LEFT JOIN process_tree t ON t.id = o.process_id;
+
+-- Opens whose data bypassed the recorder (kernel passthrough): no READ or
+-- WRITE of theirs reached the daemon.  What is still known: the file, its
+-- backing id, its size when opened and when released, and how long it
+-- was open (release_ts NULL: still open when the recording ended).
+CREATE VIEW passthrough_open AS
+SELECT o.fh, o.nodeid, i.path, o.ts AS open_ts, r.ts AS release_ts,
+       r.ts - o.ts AS open_ns, o.size AS size_at_open, r.size AS size_at_release,
+       json_extract(p.extra, '$.backing_id') AS backing_id, o.unique_id
+FROM fh_event o
+LEFT JOIN fh_event r ON r.fh = o.fh AND r.kind = 2
+LEFT JOIN reply p    ON p.unique_id = o.unique_id
+LEFT JOIN inode i    ON i.nodeid = o.nodeid
+WHERE o.kind IN (0, 1) AND o.io_mode = 3;

@@ -32,6 +32,7 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, request,
         lttng_ust_field_integer(uint32_t, tid, w->tid)
         lttng_ust_field_integer(uint32_t, len, w->len)
         lttng_ust_field_integer(uint8_t, truncated, w->truncated)
+        lttng_ust_field_integer(uint32_t, tap_edits, w->tap_edits)
         lttng_ust_field_sequence(uint8_t, raw, w->raw, uint32_t, w->raw_len)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, reply,
@@ -43,6 +44,7 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, reply,
         lttng_ust_field_integer(uint32_t, tid, w->tid)
         lttng_ust_field_integer(uint32_t, len, w->len)
         lttng_ust_field_integer(uint8_t, truncated, w->truncated)
+        lttng_ust_field_integer(uint32_t, tap_edits, w->tap_edits)
         lttng_ust_field_sequence(uint8_t, raw, w->raw, uint32_t, w->raw_len)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, inode,
@@ -64,6 +66,10 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, inode,
         lttng_ust_field_integer(int32_t, fd, e->fd)
         lttng_ust_field_integer(uint64_t, other_nodeid, e->other_nodeid)
         lttng_ust_field_integer(int32_t, handle_type, e->handle_type)
+        lttng_ust_field_integer(int32_t, io_mode, e->io_mode)
+        lttng_ust_field_integer(int32_t, io_prev, e->io_prev)
+        lttng_ust_field_integer(int32_t, io_why, e->io_why)
+        lttng_ust_field_integer(int32_t, backing_id, e->backing_id)
         lttng_ust_field_sequence(uint8_t, handle, e->handle, uint32_t, e->handle_len)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, fh,
@@ -76,7 +82,9 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, fh,
         lttng_ust_field_integer(uint64_t, nodeid, e->nodeid)
         lttng_ust_field_integer(int32_t, flags, e->flags)
         lttng_ust_field_integer(int32_t, fd, e->fd)
-        lttng_ust_field_integer(uint8_t, created, e->created)))
+        lttng_ust_field_integer(uint8_t, created, e->created)
+        lttng_ust_field_integer(int32_t, io_mode, e->io_mode)
+        lttng_ust_field_integer(int64_t, size, e->size)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, backing,
     LTTNG_UST_TP_ARGS(const struct tp_backing *, e),

@@ -45,7 +45,7 @@ struct rec_hdr {
  * padding; the kept length is in wire_len). */
 struct rec_wire {
     uint32_t wire_len;           /* bytes that follow */
-    uint32_t pad;
+    uint32_t tap_edits;          /* fields the wire tap changed (WIRE_TAP_*) */
 };
 
 struct rec_inode_rec {
@@ -58,14 +58,17 @@ struct rec_inode_rec {
     uint32_t pad;
     uint64_t nodeid, parent, dev, ino, mnt_id, nlookup, other_nodeid;
     int64_t delta;
+    int32_t backing_id;          /* I/O mode events (recorder.h) */
+    uint8_t io_mode, io_prev, io_why, pad8;
 };
 
 struct rec_fh_rec {
     uint8_t kind, created;
-    uint16_t pad;
+    uint8_t io_mode, pad;
     int32_t flags, fd;
     uint32_t pad2;
     uint64_t fh, nodeid;
+    int64_t size;                /* -1: none */
 };
 
 struct rec_backing_rec {

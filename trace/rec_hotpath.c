@@ -153,7 +153,15 @@ static void fill_hdr(struct rec_hdr *h, size_t size, uint8_t type, uint64_t ts,
 
 /* ---- wire ------------------------------------------------------------------ */
 
-void rec_wire_request(const void *buf, size_t len)
+static void wire_request(const void *buf, size_t len, uint32_t tap_edits);
+
+void rec_wire_request(const void *buf, size_t len) { wire_request(buf, len, 0); }
+void rec_wire_request_edited(const void *buf, size_t len, uint32_t tap_edits)
+{
+    wire_request(buf, len, tap_edits);
+}
+
+static void wire_request(const void *buf, size_t len, uint32_t tap_edits)
 {
     struct fuse_in_header ih;
     bool have_hdr = buf && len >= sizeof ih;
@@ -187,6 +195,7 @@ void rec_wire_request(const void *buf, size_t len)
             .len = (uint32_t)len,
             .raw_len = (uint32_t)(keep < TP_RAW_MAX ? keep : TP_RAW_MAX),
             .raw = buf,
+            .tap_edits = tap_edits,
         };
         w.truncated = w.raw_len < keep;
         lttng_ust_do_tracepoint(fusetrace, request, &w);
@@ -208,7 +217,7 @@ void rec_wire_request(const void *buf, size_t len)
         h->orig_len = (uint32_t)len;
         struct rec_wire *w = (struct rec_wire *)(h + 1);
         w->wire_len = (uint32_t)keep;
-        w->pad = 0;
+        w->tap_edits = tap_edits;
         memcpy(w + 1, buf, keep);
         ring_commit(r, size);
     }
@@ -230,9 +239,10 @@ static size_t gather(const struct iovec *iov, int count, uint8_t *dst, size_t n)
 
 static void tp_reply(const struct fuse_out_header *oh, uint32_t opcode, size_t total,
                      const struct iovec *iov, int count, const uint8_t *contig,
-                     size_t keep)
+                     size_t keep, uint32_t tap_edits)
 {
     struct tp_wire w = {
+        .tap_edits = tap_edits,
         .unique = oh->unique,
         .opcode = opcode,
         .error = oh->error,
@@ -264,7 +274,7 @@ static void tp_reply(const struct fuse_out_header *oh, uint32_t opcode, size_t t
     lttng_ust_do_tracepoint(fusetrace, reply, &w);
 }
 
-void rec_wire_reply(const struct iovec *iov, int count)
+void rec_wire_reply(const struct iovec *iov, int count, uint32_t tap_edits)
 {
     if (!rec_enabled() || !iov || count <= 0)
         return;
@@ -315,10 +325,10 @@ void rec_wire_reply(const struct iovec *iov, int count)
                 h->orig_len = (uint32_t)total;
                 struct rec_wire *w = (struct rec_wire *)(h + 1);
                 w->wire_len = (uint32_t)k;
-                w->pad = 0;
+                w->tap_edits = tap_edits;
                 gather(iov, count, (uint8_t *)(w + 1), k);
                 if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply)) {
-                    tp_reply(&oh, opcode, total, iov, count, (uint8_t *)(w + 1), k);
+                    tp_reply(&oh, opcode, total, iov, count, (uint8_t *)(w + 1), k, tap_edits);
                     traced = true;
                 }
                 ring_commit(r, size);
@@ -327,7 +337,7 @@ void rec_wire_reply(const struct iovec *iov, int count)
         }
     }
     if (!traced && rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply))
-        tp_reply(&oh, opcode, total, iov, count, NULL, keep);
+        tp_reply(&oh, opcode, total, iov, count, NULL, keep, tap_edits);
 }
 
 /* ---- semantic events --------------------------------------------------------- */
@@ -355,6 +365,8 @@ void rec_inode(const struct rec_inode_event *e)
             .err = e->err, .fd = e->fd, .handle_type = e->handle_type,
             .tid = my_tid(), .name = e->name ? e->name : "",
             .handle = e->handle, .handle_len = (uint32_t)handle_len,
+            .io_mode = e->io_mode, .io_prev = e->io_prev, .io_why = e->io_why,
+            .backing_id = e->backing_id,
         };
         lttng_ust_do_tracepoint(fusetrace, inode, &t);
     }
@@ -379,6 +391,8 @@ void rec_inode(const struct rec_inode_event *e)
             .parent = e->parent, .dev = e->dev, .ino = e->ino,
             .mnt_id = e->mnt_id, .nlookup = e->nlookup,
             .other_nodeid = e->other_nodeid, .delta = e->delta,
+            .backing_id = e->backing_id, .io_mode = (uint8_t)e->io_mode,
+            .io_prev = (uint8_t)e->io_prev, .io_why = (uint8_t)e->io_why,
         };
         uint8_t *q = (uint8_t *)(p + 1);
         if (name_len)
@@ -401,6 +415,7 @@ void rec_fh(const struct rec_fh_event *e)
             .unique = unique, .fh = e->fh, .nodeid = e->nodeid,
             .kind = e->kind, .flags = e->flags, .fd = e->fd,
             .tid = my_tid(), .created = e->created,
+            .io_mode = e->io_mode, .size = e->size,
         };
         lttng_ust_do_tracepoint(fusetrace, fh, &t);
     }
@@ -417,6 +432,7 @@ void rec_fh(const struct rec_fh_event *e)
         *p = (struct rec_fh_rec){
             .kind = (uint8_t)e->kind, .created = e->created,
             .flags = e->flags, .fd = e->fd, .fh = e->fh, .nodeid = e->nodeid,
+            .io_mode = (uint8_t)e->io_mode, .size = e->size,
         };
         ring_commit(r, size);
     }

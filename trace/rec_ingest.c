@@ -13,6 +13,7 @@
 #include "trace/rec_paths.h"
 #include "trace/rec_process.h"
 #include "trace/recorder.h"
+#include "wire/tap_edit.h"
 #include "wire/wire_decode.h"
 
 /* renameat2's RENAME_EXCHANGE (<linux/fs.h>, which clashes with the
@@ -290,6 +291,17 @@ static int do_pevent(struct ingest *g, const struct rec_hdr *h)
     return batch_row(b);
 }
 
+/* The fields the wire tap changed, as text (wire/tap_edit.h), or NULL. */
+static void bind_tap_edit(struct batch *b, uint32_t edits)
+{
+    char text[160];
+    size_t n = edits ? wire_tap_edit_text(edits, text, sizeof text) : 0;
+    if (n)
+        batch_text(b, text, n);
+    else
+        batch_null(b);
+}
+
 static int do_request(struct ingest *g, const struct rec_hdr *h)
 {
     const struct rec_wire *wr = (const void *)(h + 1);
@@ -402,6 +414,7 @@ static int do_request(struct ingest *g, const struct rec_hdr *h)
         batch_blob(b, q.data, q.data_len < g->capture ? q.data_len : g->capture);
     else
         batch_null(b);
+    bind_tap_edit(b, wr->tap_edits);
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
@@ -609,6 +622,7 @@ static int store_reply(struct ingest *g, const struct rec_hdr *h, const struct w
         batch_blob(b, ap->data, ap->data_len < g->capture ? ap->data_len : g->capture);
     else
         batch_null(b);
+    bind_tap_edit(b, wr->tap_edits);
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
@@ -685,6 +699,12 @@ static int do_inode(struct ingest *g, const struct rec_hdr *h)
     batch_opt(b, ids, (int64_t)e->mnt_id);
     batch_opt(b, e->err != 0, e->err);
     batch_opt(b, e->other_nodeid != 0, (int64_t)e->other_nodeid);
+    bool iok = kind == REC_INODE_IO_MODE || kind == REC_INODE_IO_CONFLICT;
+    bool bk = iok || kind == REC_INODE_BACKING_OPEN || kind == REC_INODE_BACKING_CLOSE;
+    batch_opt(b, iok, e->io_mode);
+    batch_opt(b, iok, e->io_prev);
+    batch_opt(b, iok, e->io_why);
+    batch_opt(b, bk && e->backing_id != 0, e->backing_id);
     if ((rc = batch_row(b)) != SQLITE_OK)
         return rc;
 
@@ -737,6 +757,8 @@ static int do_fh(struct ingest *g, const struct rec_hdr *h)
     batch_int(b, e->flags);
     batch_int(b, e->fd);
     batch_int(b, e->created);
+    batch_opt(b, e->io_mode != 0, e->io_mode);
+    batch_opt(b, e->size >= 0, e->size);
     return batch_row(b);
 }
 

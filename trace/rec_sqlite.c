@@ -24,30 +24,32 @@ static const struct {
 } tables[T_NTABLES] = {
     /* 13: LOOKUP and other name-only requests; 19: fh/offset/size/flags/
      * mode/umask requests; 31: renames, links, locks, FORGET, INTERRUPT,
-     * extra. */
+     * extra; 32: a request the wire tap handed on edited (STATX, TMPFILE). */
     [T_REQUEST] = { "INSERT INTO request(ts,unique_id,opcode,nodeid,uid,gid,pid,"
                     "process_id,thread,len,path_id,name,entry_path_id,flags,fh,offset,size,"
                     "mode,umask,name2,nodeid2,path2_id,entry2_path_id,lock_type,lock_start,"
-                    "lock_end,valid,nlookup,target_unique,extra,data)", 31, W(13, 19, 31) },
+                    "lock_end,valid,nlookup,target_unique,extra,data,tap_edit)", 32, W(13, 19, 31, 32) },
     /* OR IGNORE: a second reply with the same unique (which libfuse never
      * sends) must not abort the batch; it is counted instead.
      * 7: errors and byte counts; 16: entries, attributes, opens. */
     [T_REPLY] = { "INSERT OR IGNORE INTO reply(unique_id,ts,thread,opcode,error,len,"
                   "bytes,nodeid,generation,attr_mode,attr_size,attr_ino,attr_uid,attr_gid,"
-                  "fh,open_flags,count,name,extra,data)", 20, W(7, 16, 20) },
+                  "fh,open_flags,count,name,extra,data,tap_edit)", 21, W(7, 16, 20, 21) },
     [T_NOTIFY] = { "INSERT INTO notify(ts,thread,code,len,nodeid,nodeid2,name,offset,"
                    "size,notify_unique,data)", 11, W(11) },
     [T_FORGET] = { "INSERT INTO forget(ts,unique_id,nodeid,nlookup)", 4, W(4) },
     [T_DIRENT] = { "INSERT INTO dirent(unique_id,nodeid,name,type,ino,off,attr_mode,attr_size)",
                    8, W(6, 8) },
-    /* 9: REF, UNREF, FREE, FD_OPEN, FD_EVICT; 11: HANDLE; 16: NEW. */
+    /* 9: REF, UNREF, FREE, FD_OPEN, FD_EVICT; 11: HANDLE; 16: NEW;
+     * 22: I/O mode events. */
     [T_INODE_EVENT] = { "INSERT INTO inode_event(ts,unique_id,thread,kind,cause,nodeid,"
                         "nlookup,delta,fd,handle,handle_type,parent,name,dev,ino,mnt_id,"
-                        "err,other_nodeid)", 18, W(9, 11, 16, 18) },
+                        "err,other_nodeid,io_mode,io_prev,io_why,backing_id)", 22,
+                        W(9, 11, 16, 22) },
     [T_INODE] = { "INSERT OR REPLACE INTO inode(nodeid,ts,parent,name,path,dev,ino,mnt_id)",
                   8, W(8) },
-    [T_FH] = { "INSERT INTO fh_event(ts,unique_id,thread,kind,fh,nodeid,flags,fd,created)",
-               9, W(9) },
+    [T_FH] = { "INSERT INTO fh_event(ts,unique_id,thread,kind,fh,nodeid,flags,fd,created,"
+               "io_mode,size)", 11, W(9, 11) },
     [T_BACKING] = { "INSERT INTO backing_call(ts,unique_id,thread,call_id,fd,arg,result,"
                     "err,dur_ns,name)", 10, W(9, 10) },
     [T_CALL] = { "INSERT OR REPLACE INTO call_name(id,name)", 2, W(2) },

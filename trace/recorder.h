@@ -76,8 +76,12 @@ void recorder_close(struct rec_result *out);
 /* A message as read from /dev/fuse (fuse_in_header + args + data). */
 void rec_wire_request(const void *buf, size_t len);
 /* A message as written to /dev/fuse: a reply (out_header.unique != 0) or a
- * notification (unique == 0, error = notify code). */
-void rec_wire_reply(const struct iovec *iov, int count);
+ * notification (unique == 0, error = notify code).  `tap_edits` says which
+ * fields the wire tap changed in it (WIRE_TAP_* of wire/tap_edit.h). */
+void rec_wire_reply(const struct iovec *iov, int count, uint32_t tap_edits);
+/* A request as read, before the tap handed libfuse an edited copy
+ * (tap_edits as above; 0 for none). */
+void rec_wire_request_edited(const void *buf, size_t len, uint32_t tap_edits);
 
 uint64_t rec_current_unique(void);
 void rec_set_current_unique(uint64_t unique);
@@ -152,6 +156,11 @@ enum rec_inode_kind {
     REC_INODE_STALE,           /* request for an unknown/forgotten nodeid, or ESTALE reopening a handle */
     REC_INODE_REVIVE,          /* a forgotten nodeid back in the table for the same file (its handle) */
     REC_INODE_EXPIRE,          /* a forgotten nodeid dropped from the bounded memory: no REVIVE any more */
+    /* I/O modes (shim/io_mode.h).  The numbers are stored in recordings. */
+    REC_INODE_IO_MODE = 12,      /* the inode's mode went io_prev -> io_mode (io_why) */
+    REC_INODE_BACKING_OPEN = 13, /* backing file registered: backing_id, fd, name = path (err if it failed) */
+    REC_INODE_BACKING_CLOSE = 14,/* backing file closed: backing_id (err if it failed) */
+    REC_INODE_IO_CONFLICT = 15,  /* an open asked io_prev and was answered io_mode (io_why) */
 };
 
 enum rec_cause {
@@ -188,6 +197,10 @@ struct rec_inode_event {
     const void *handle;        /* HANDLE: handle bytes */
     uint32_t handle_len;
     int handle_type;
+    /* IO_MODE, IO_CONFLICT: modes (shim/io_mode.h enum io_mode) and why
+     * (enum io_why); BACKING_OPEN/CLOSE, and passthrough modes: the id. */
+    int io_mode, io_prev, io_why;
+    int32_t backing_id;
 };
 void rec_inode(const struct rec_inode_event *e);
 
@@ -206,6 +219,8 @@ struct rec_fh_event {
     int flags;                 /* open flags as passed to the backing open */
     int fd;                    /* backing fd */
     bool created;
+    int io_mode;               /* OPEN/CREATE/RELEASE: the open's I/O mode (shim/io_mode.h), 0 otherwise */
+    int64_t size;              /* passthrough OPEN/CREATE/RELEASE: the file's size then, else -1 */
 };
 void rec_fh(const struct rec_fh_event *e);
 

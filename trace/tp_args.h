@@ -26,6 +26,7 @@ struct tp_wire {
     uint32_t raw_len;
     uint8_t truncated;         /* raw shorter than the message */
     const uint8_t *raw;
+    uint32_t tap_edits;        /* fields the wire tap changed (WIRE_TAP_*) */
 };
 
 struct tp_inode {
@@ -36,6 +37,7 @@ struct tp_inode {
     const char *name;          /* "" when none */
     const uint8_t *handle;
     uint32_t handle_len;
+    int32_t io_mode, io_prev, io_why, backing_id;   /* I/O mode events */
 };
 
 struct tp_fh {
@@ -43,6 +45,8 @@ struct tp_fh {
     int32_t kind, flags, fd;
     uint32_t tid;
     uint8_t created;
+    int32_t io_mode;
+    int64_t size;              /* -1: none */
 };
 
 struct tp_backing {

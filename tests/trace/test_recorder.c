@@ -455,6 +455,12 @@ static void verify(const char *db)
     CHECK(strcmp(tt_text(d, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
                             "process_event_kind_name ORDER BY kind)"),
                  "FORK,EXEC,EXIT,COMM,COMMAND,IDENTITY") == 0);
+    CHECK_EQ(REC_INODE_IO_MODE, 12);
+    CHECK_EQ(REC_INODE_IO_CONFLICT, 15);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 12"), "IO_MODE") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 13"), "BACKING_OPEN") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 14"), "BACKING_CLOSE") == 0);
+    CHECK(strcmp(tt_text(d, "SELECT name FROM inode_kind_name WHERE kind = 15"), "IO_CONFLICT") == 0);
 
     /* backing calls */
     CHECK(strcmp(tt_text(d, "SELECT call FROM backing"), "fstatat") == 0);

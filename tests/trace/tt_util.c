@@ -103,7 +103,7 @@ void tt_send_reply(uint64_t unique, int32_t error, const void *body, size_t len)
     struct fuse_out_header h = { .len = (uint32_t)(sizeof h + len), .error = error,
                                  .unique = unique };
     struct iovec iov[2] = { { &h, sizeof h }, { (void *)body, len } };
-    rec_wire_reply(iov, len ? 2 : 1);
+    rec_wire_reply(iov, len ? 2 : 1, 0);
 }
 
 void tt_describe_self(void)
