@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 #include "trace/lttng_control.h"
 #include "util/usage.h"
+#include "shim/io_mode.h"
+#include "shim/passthrough_fd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +41,23 @@ static const char common_help[] =
     "                       always: 1 day timeouts, keep page and readdir caches.\n"
     "  --writeback          use the kernel's writeback cache (faster small writes; do\n"
     "                       not change the source behind the mount's back).\n"
+    "  --io=MODE            how open files' data travel (default cached):\n"
+    "                       cached: through the kernel's page cache, filled and\n"
+    "                         written back by the daemon (recorded);\n"
+    "                       direct: every read and write a request (recorded);\n"
+    "                         --cache=never means this;\n"
+    "                       passthrough: the kernel reads and writes the source file\n"
+    "                         itself, the data never reaches the daemon (not\n"
+    "                         recorded; opens, closes and the mode are).  Needs\n"
+    "                         CAP_SYS_ADMIN and Linux 6.9+; not with --writeback.\n"
+    "  --io-rule=GLOB:MODE  opens of files matching GLOB ask for MODE instead\n"
+    "                       (repeatable, first match wins).  GLOB (fnmatch) is\n"
+    "                       matched against the path below the mount root at open,\n"
+    "                       or against the file name if it has no '/'.  An inode\n"
+    "                       has one mode at a time: the first open decides, later\n"
+    "                       opens follow it (recorded as IO_CONFLICT when their\n"
+    "                       rule asked otherwise).  If the kernel does not offer\n"
+    "                       passthrough, such opens are served cached (said once).\n"
     "  --threads=N          at most N worker threads (default 10).\n"
     "  --handles=POLICY     how inodes are remembered:\n"
     "                       prefer (default): file handles, no fd pinned per inode;\n"
@@ -169,7 +188,7 @@ static int append_opt(struct cli *c, const char *opt)
 
 enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
        O_LTTNG, O_LTTNG_OUT, O_LTTNG_URL, O_LTTNG_SESSION, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING,
-       O_NODP, O_HELP, O_DAEMON, O_LOG, O_STALL };
+       O_NODP, O_HELP, O_DAEMON, O_LOG, O_STALL, O_IO, O_IO_RULE };
 static const struct option longopts[] = {
     { "cache", required_argument, NULL, O_CACHE },
     { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -191,9 +210,13 @@ static const struct option longopts[] = {
     { "daemon", no_argument, NULL, O_DAEMON },
     { "log", required_argument, NULL, O_LOG },
     { "stall", required_argument, NULL, O_STALL },
+    { "io", required_argument, NULL, O_IO },
+    { "io-rule", required_argument, NULL, O_IO_RULE },
     { "help", no_argument, NULL, O_HELP },
     { 0 },
 };
+
+static const char *keep(struct cli *c, const char *v);
 
 /* One of fusetrace's options, from argv (--name[=value]) or from -o
  * (name[=value]).  0 or the usage-error status. */
@@ -289,6 +312,20 @@ static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
             return usage_error(cmd_name(record), "--stall must be 0 (off) or a duration from "
                                "100ms to 24h (e.g. 5s, 500ms), not '%s'", optarg);
         c->fs.stall_ns = (uint64_t)ns;
+        break;
+    }
+    case O_IO:
+        if (io_mode_parse(optarg, &c->fs.io.dflt) < 0)
+            return usage_error(cmd_name(record), "--io must be cached, direct or passthrough, not '%s'", optarg);
+        c->fs.io.dflt_given = true;
+        break;
+    case O_IO_RULE: {
+        /* a copy the rule can cut at its ':' and keep for the mount's life */
+        char why[160], *spec = (char *)keep(c, optarg);
+        if (!spec)
+            return usage_error(cmd_name(record), "too many options");
+        if (io_rule_add(&c->fs.io, spec, why, sizeof why) < 0)
+            return usage_error(cmd_name(record), "%s", why);
         break;
     }
     case O_HELP:
@@ -412,6 +449,32 @@ static int take_o(struct cli *c, bool record, const char *arg)
     return 0;
 }
 
+/* --io, --io-rule against the rest.  --cache=never is direct I/O: it sets
+ * the default and refuses another --io.  Passthrough cannot work without
+ * CAP_SYS_ADMIN (FUSE_DEV_IOC_BACKING_OPEN) nor with the writeback cache
+ * (the kernel ignores FUSE_PASSTHROUGH then): refused, never degraded, as
+ * the user asked for it by name.  0, or the usage error's status. */
+static int io_options_check(struct cli *c)
+{
+    const char *cmd = cmd_name(c->record);
+    struct io_policy *io = &c->fs.io;
+    if (c->fs.cache == CACHE_NEVER) {
+        if (io->dflt_given && io->dflt != IO_DIRECT)
+            return usage_error(cmd, "--cache=never means --io=direct; it contradicts --io=%s",
+                               io_mode_name(io->dflt));
+        io->dflt = IO_DIRECT;
+    }
+    if (!io_policy_wants_passthrough(io))
+        return 0;
+    if (c->fs.writeback)
+        return usage_error(cmd, "passthrough I/O cannot be combined with --writeback "
+                                "(the kernel refuses passthrough on a writeback-cache mount)");
+    if (!passthrough_capable())
+        return usage_error(cmd, "passthrough I/O needs CAP_SYS_ADMIN (the kernel's "
+                                "FUSE_DEV_IOC_BACKING_OPEN requires it)");
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, bool record, struct cli *c)
 {
     memset(c, 0, sizeof(*c));
@@ -422,6 +485,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
     c->fs.handles = HANDLES_PREFER;
     c->fs.fd_cache = 1024;
     c->fs.stall_ns = 5000000000ULL;
+    c->fs.io.dflt = IO_CACHED;
 
     size_t used = 0;
     for (int i = 0; i < argc && used < sizeof(c->options_line) - 1; i++) {
@@ -541,6 +605,8 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         return usage_error(cmd_name(record), "--no-default-permissions only makes sense with -o allow_other");
     if (c->no_default_permissions && c->fs.default_permissions)
         return usage_error(cmd_name(record), "--no-default-permissions contradicts -o default_permissions");
+    if ((r = io_options_check(c)) != 0)
+        return r;
     if (c->drop && !c->db_path && !(record && !c->no_db))
         return usage_error(cmd_name(record), "--drop needs a database to record to (--db)");
     if (c->capture_data && !c->db_path && !c->lttng && !(record && !c->no_db))

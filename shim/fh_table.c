@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "shim/io_mode.h"
 
 #define FH_SLOT_BITS 20                        /* 1 Mi open handles at most */
 #define CHUNK_BITS 12
@@ -143,6 +146,14 @@ struct fh_entry *fht_remove(struct fh_table *t, uint64_t fh)
     }
     pthread_mutex_unlock(&t->lock);
     return e;
+}
+
+int64_t fh_size_for_record(const struct fh_entry *e)
+{
+    struct stat st;
+    if (e->io_mode != IO_PASSTHROUGH || e->fd < 0 || fstat(e->fd, &st) != 0)
+        return -1;
+    return st.st_size;
 }
 
 uint64_t fht_count(struct fh_table *t)

@@ -34,6 +34,7 @@ struct fh_entry {
     int cache_fd;              /* O_DIRECT and writable: the same file without
                                   O_DIRECT, for the kernel's own writes of
                                   cached pages (any length), else -1 */
+    uint8_t io_mode;           /* the mode the open was answered in (io_mode.h); IO_NONE for directories */
     /* directories */
     pthread_mutex_t dir_lock;  /* readdir calls on one handle are serialised */
     DIR *dp;
@@ -55,6 +56,11 @@ struct fh_entry *fht_remove(struct fh_table *t, uint64_t fh);
 void fh_entry_free(struct fh_entry *e);   /* closes fd/dp, frees */
 
 uint64_t fht_count(struct fh_table *t);
+
+/* For the record of a passthrough open, release or create: the file's
+ * size then (its data never reaches the daemon, so this is what the trace
+ * can still say of it).  -1 for every other handle. */
+int64_t fh_size_for_record(const struct fh_entry *e);
 
 /* Check the invariants above: 0, or -1 with the first broken one in why.
  * Takes the table lock; O(slots used). */

@@ -14,6 +14,7 @@
 
 #include "shim/mount_options.h"
 
+#include "shim/io_mode.h"
 #include "shim/proc_fd.h"
 
 enum cache_mode { CACHE_NEVER, CACHE_AUTO, CACHE_ALWAYS };
@@ -38,6 +39,7 @@ struct fs_config {
     bool own_fsname, own_subtype; /* -o fsname= / subtype= given: no defaults added */
     bool detached;                /* --daemon: the guard must not keep the caller's stderr */
     uint64_t stall_ns;            /* report requests held longer (stall.h); 0 = off */
+    struct io_policy io;          /* --io, --io-rule: the mode each open asks for */
 };
 
 struct inode_table;
@@ -57,6 +59,11 @@ struct fs {
     bool writeback_on;            /* negotiated at INIT */
     bool export_on;               /* EXPORT_SUPPORT negotiated at INIT (file handles decodable) */
     bool posix_acl_on;            /* POSIX_ACL + DONT_MASK negotiated at INIT (caller_umask.h) */
+    /* Set by the wire tap while it answers INIT, before any other request
+     * is served (wire_tap.c). */
+    bool passthrough_on;          /* FUSE_PASSTHROUGH negotiated: opens may be passthrough */
+    bool direct_mmap_on;          /* FUSE_DIRECT_IO_ALLOW_MMAP negotiated */
+    int passthrough_depth;        /* max_stack_depth given to the kernel */
     struct inode_table *itab;
     struct fh_table *fht;
     struct mount_fds *mfds;

@@ -9,6 +9,7 @@
 
 #include "shim/inode_table.h"
 #include "shim/retired.h"
+#include "shim/io_mode.h"
 
 enum { MAP_BY_NODEID, MAP_BY_IDS, MAP_BY_HANDLE, MAP_COUNT };
 
@@ -26,6 +27,10 @@ struct inode {
     struct file_handle *handle;   /* NULL for pinned entries */
     struct inode *map_next[MAP_COUNT];
     struct inode *lru_prev, *lru_next;   /* fd_cache list; both NULL when not cached */
+    /* I/O mode of the inode's open files (rules in inode_table.h) */
+    uint32_t io_opens[IO_MODE_COUNT];    /* open files per mode; [IO_NONE] unused */
+    uint8_t io_mode;                     /* enum io_mode */
+    int32_t backing_id;                  /* registered backing file, 0 = none */
 };
 
 struct inode_map {
@@ -54,5 +59,9 @@ void fdc_insert(struct inode_table *t, struct inode *ino, int fd);
 void fdc_touch(struct inode_table *t, struct inode *ino);
 void fdc_remove(struct inode_table *t, struct inode *ino);
 int fdc_trim(struct inode_table *t, int *close_later, int cap);
+
+/* inode_io.c — what is wrong with the I/O state of entry n, or NULL.
+ * Under t->lock. */
+const char *io_state_broken(const struct inode *n);
 
 #endif

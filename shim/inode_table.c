@@ -210,7 +210,7 @@ static const char *entry_broken(struct inode_table *t, const struct inode *n)
         return "a pinned entry in the fd cache";
     if (!n->pinned && (n->fd >= 0) != in_lru)
         return "a cached fd outside the fd cache, or a cache entry without an fd";
-    return NULL;
+    return io_state_broken(n);
 }
 
 /* The table-wide counts, or NULL.  Under the lock. */

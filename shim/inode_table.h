@@ -31,6 +31,28 @@
  *    writer never takes the table lock (trace/ knows nothing of the shim),
  *    and its own I/O goes to a database that may not lie under the
  *    mountpoint, so it never waits on a request of this filesystem.
+ *  - I/O modes (io_mode.h), which the kernel decides per inode from the
+ *    OPEN/CREATE replies: io_opens[m] counts the inode's files the kernel
+ *    holds open in mode m — counted when the open is decided, given back
+ *    at its RELEASE or when its reply failed.  The kernel drops a file
+ *    from its own count before it sends RELEASE, so its counts are never
+ *    above ours, and an open answered in the mode our counts allow is never
+ *    refused by the kernel.  io_mode is PASSTHROUGH iff a passthrough file
+ *    is open, and then no cached or direct file is (a passthrough open is
+ *    granted only to an inode with no file open, and every later open of a
+ *    passthrough inode is passthrough too); CACHED iff a cached file is open
+ *    (direct files may be open beside it); DIRECT iff only direct files
+ *    are; NONE iff none is.  The first open decides; later opens follow
+ *    the inode's mode, and an open whose rule asked for another mode is
+ *    recorded as IO_CONFLICT, never refused.
+ *  - backing_id != 0 iff io_mode is PASSTHROUGH: the backing file is
+ *    registered (FUSE_DEV_IOC_BACKING_OPEN) by the open that makes the
+ *    inode passthrough and closed (FUSE_DEV_IOC_BACKING_CLOSE) at the
+ *    release of its last passthrough file.  Neither ioctl runs under the
+ *    table lock.
+ *  - An entry with open files is in the maps: the kernel holds the inode
+ *    while a file is open and forgets it only after the RELEASE is
+ *    answered.
  * itab_check() verifies all of this that a snapshot can show; debug builds
  * (without NDEBUG) check the entry and the counts on every forget and the
  * whole table at unmount, and stop the daemon where an invariant broke.
@@ -107,6 +129,24 @@ int inode_fd(struct inode_table *t, struct inode *ino);
 /* Out of fds (EMFILE/ENFILE): close half of the idle cached fds so the
  * failed open can be retried.  Returns how many were closed. */
 int itab_shed_fds(struct inode_table *t);
+
+/* ---- I/O modes (inode_io.c) ---- */
+
+/* Decide the mode of an open of `ino` that asks for `asked`, and count the
+ * open.  `fd` is the open's backing fd: registered as the inode's backing
+ * file if this open makes the inode passthrough.  `path` names the file in
+ * the record.  Returns the mode granted; *backing_id is the id to put in
+ * the reply for a passthrough open (else 0).  Records IO_MODE, IO_CONFLICT
+ * and BACKING_OPEN as they happen. */
+enum io_mode itab_io_open(struct inode_table *t, struct inode *ino, enum io_mode asked, int fd,
+                          const char *path, int32_t *backing_id);
+
+/* Give back an open counted by itab_io_open (its RELEASE, or its reply
+ * failed: why).  Closes the backing file after the last passthrough file. */
+void itab_io_release(struct inode_table *t, uint64_t nodeid, enum io_mode mode, enum io_why why);
+
+/* The inode's current mode and backing id (for tests). */
+enum io_mode itab_io_mode(struct inode_table *t, uint64_t nodeid, int32_t *backing_id);
 
 uint64_t inode_nodeid(const struct inode *ino);
 mode_t inode_type(const struct inode *ino);     /* S_IFMT bits */

@@ -12,6 +12,43 @@
 #include "shim/op_common.h"
 #include "shim/ops.h"
 #include "shim/reply.h"
+#include "shim/wire_tap.h"
+
+static struct fuse_ext_sx_time sx_time(struct statx_timestamp t)
+{
+    return (struct fuse_ext_sx_time){ .tv_sec = t.tv_sec, .tv_nsec = t.tv_nsec };
+}
+
+/* FUSE_STATX (handed to us as GETATTR by the wire tap): the source's own
+ * statx, with the fields it asked for and the birth time and attributes
+ * a GETATTR cannot carry.  The basic fields are always filled, as the
+ * kernel refreshes its cached attributes from them. */
+static int statx_fd(int fd, double timeout, struct fuse_ext_statx_out *out)
+{
+    const struct fuse_ext_statx_in *in = wire_tap_statx_in();
+    unsigned sync = in->sx_flags & AT_STATX_SYNC_TYPE;
+    struct statx sx;
+    long r = BACKING("statx", fd, in->sx_mask, NULL,
+                     statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | sync,
+                           in->sx_mask | STATX_BASIC_STATS | STATX_BTIME, &sx));
+    if (r < 0)
+        return -errno;
+    *out = (struct fuse_ext_statx_out){
+        .attr_valid = (uint64_t)timeout,
+        .attr_valid_nsec = (uint32_t)((timeout - (double)(uint64_t)timeout) * 1e9),
+        .stat = {
+            .mask = sx.stx_mask, .blksize = sx.stx_blksize, .attributes = sx.stx_attributes,
+            .nlink = sx.stx_nlink, .uid = sx.stx_uid, .gid = sx.stx_gid, .mode = sx.stx_mode,
+            .ino = sx.stx_ino, .size = sx.stx_size, .blocks = sx.stx_blocks,
+            .attributes_mask = sx.stx_attributes_mask,
+            .atime = sx_time(sx.stx_atime), .btime = sx_time(sx.stx_btime),
+            .ctime = sx_time(sx.stx_ctime), .mtime = sx_time(sx.stx_mtime),
+            .rdev_major = sx.stx_rdev_major, .rdev_minor = sx.stx_rdev_minor,
+            .dev_major = sx.stx_dev_major, .dev_minor = sx.stx_dev_minor,
+        },
+    };
+    return 0;
+}
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -22,6 +59,16 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     /* GETATTR_FH (fstat on an open file) uses the open fd: for an unlinked
      * file it is the only way that still names it. */
     struct fh_entry *fh = fi ? fht_get(fs_of(req)->fht, fi->fh) : NULL;
+    if (wire_tap_original_opcode() == FUSE_EXT_OP_STATX) {
+        struct fuse_ext_statx_out out;
+        int r = statx_fd(fh ? fh->fd : fd, fs_of(req)->attr_timeout, &out);
+        op_inode_done(req, node);
+        if (r < 0)
+            reply_err(req, -r);
+        else
+            reply_buf(req, (const char *)&out, sizeof out);
+        return;
+    }
     struct stat st;
     int r = stat_fd(fh ? fh->fd : fd, &st);
     op_inode_done(req, node);

@@ -59,7 +59,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     e->flags = O_RDONLY | O_DIRECTORY;
     if (rec_enabled()) {
         struct rec_fh_event ev = { .kind = REC_FH_OPENDIR, .fh = e->fh, .nodeid = ino,
-                                   .flags = e->flags, .fd = dfd };
+                                   .flags = e->flags, .fd = dfd, .size = -1 };
         rec_fh(&ev);
     }
     fi->fh = e->fh;

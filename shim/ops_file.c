@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/fuse.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -19,6 +21,7 @@
 #include "shim/op_common.h"
 #include "shim/ops.h"
 #include "shim/reply.h"
+#include "shim/wire_tap.h"
 
 /* The flags the backing fd is opened with.
  *  - O_APPEND is never put on the backing fd: whether a write appends is
@@ -37,10 +40,51 @@ static int backing_flags(const struct fs *fs, int flags)
     return flags;
 }
 
-static void set_open_reply_flags(const struct fs *fs, struct fuse_file_info *fi)
+/* The reply flags of an open answered in `mode`.  A passthrough open may
+ * carry neither FOPEN_DIRECT_IO (data would go through the daemon again)
+ * nor FOPEN_KEEP_CACHE (the kernel refuses it: a passthrough inode has no
+ * page cache of its own). */
+static void set_open_reply_flags(const struct fs *fs, struct fuse_file_info *fi, enum io_mode mode)
 {
-    fi->direct_io = fs->cfg.cache == CACHE_NEVER;
-    fi->keep_cache = fs->cfg.cache == CACHE_ALWAYS;
+    fi->direct_io = mode == IO_DIRECT;
+    fi->keep_cache = mode == IO_CACHED && fs->cfg.cache == CACHE_ALWAYS;
+}
+
+/* The path of an open source fd below the source root ("dir/file"), for
+ * --io-rule and the record; the full link text if it is elsewhere.  Reads
+ * the daemon's own /proc/self, never the caller's. */
+static const char *source_path(const struct fs *fs, int fd, char *buf, size_t len)
+{
+    char link[PROC_FD_PATH_MAX];
+    proc_fd_path(link, fd);
+    ssize_t n = readlink(link, buf, len - 1);
+    if (n < 0)
+        return "";
+    buf[n] = '\0';
+    const char *root = fs->cfg.source;
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    if (strncmp(buf, root, rl) == 0 && buf[rl] == '/')
+        return buf + rl + 1;
+    return buf;
+}
+
+/* Decide the I/O mode of an open of `node` through its backing fd `fd`:
+ * what the open asks for (--io-rule matched against its path, else --io),
+ * and what the inode allows (itab_io_open).  Only regular files have one. */
+static enum io_mode open_io_mode(struct fs *fs, struct inode *node, int fd, int32_t *backing_id)
+{
+    *backing_id = 0;
+    if (!S_ISREG(inode_type(node)))
+        return IO_NONE;
+    const struct io_policy *p = &fs->cfg.io;
+    char buf[PATH_MAX];
+    const char *path = NULL;
+    if (p->nrules || (rec_enabled() && io_policy_wants_passthrough(p)))
+        path = source_path(fs, fd, buf, sizeof buf);
+    enum io_mode asked = p->nrules ? io_policy_choose(p, path, NULL) : p->dflt;
+    return itab_io_open(fs->itab, node, asked, fd, path, backing_id);
 }
 
 /* The kernel writes cached pages back through whichever writable handle
@@ -70,13 +114,14 @@ static int open_cache_fd(int fd, int flags, int *cache_fd)
 }
 
 static struct fh_entry *new_fh(struct fs *fs, int fd, int cache_fd, uint64_t nodeid, int flags,
-                               bool created, enum rec_fh_kind kind)
+                               bool created, enum rec_fh_kind kind, enum io_mode mode)
 {
     struct fh_entry *e = fht_add(fs->fht);
     if (!e)
         return NULL;
     e->fd = fd;
     e->cache_fd = cache_fd;
+    e->io_mode = (uint8_t)mode;
     e->nodeid = nodeid;
     e->flags = flags;
     e->created = created;
@@ -84,6 +129,7 @@ static struct fh_entry *new_fh(struct fs *fs, int fd, int cache_fd, uint64_t nod
     if (rec_enabled()) {
         struct rec_fh_event ev = {
             .kind = kind, .fh = e->fh, .nodeid = nodeid, .flags = flags, .fd = fd, .created = created,
+            .io_mode = mode, .size = fh_size_for_record(e),
         };
         rec_fh(&ev);
     }
@@ -124,7 +170,6 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             creds_leave(&cs);
         }
     }
-    op_inode_done(req, node);
     int cache_fd = -1;
     if (r >= 0) {
         int c = open_cache_fd(r, flags, &cache_fd);
@@ -133,22 +178,27 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
             r = c;
         }
     }
+    /* decided last, once nothing can fail before the reply */
+    int32_t backing_id = 0;
+    enum io_mode mode = r >= 0 ? open_io_mode(fs, node, r, &backing_id) : IO_NONE;
+    op_inode_done(req, node);
     if (r < 0) {
         reply_err(req, -r);
         return;
     }
-    struct fh_entry *e = new_fh(fs, r, cache_fd, ino, flags, false, REC_FH_OPEN);
+    struct fh_entry *e = new_fh(fs, r, cache_fd, ino, flags, false, REC_FH_OPEN, mode);
     if (!e) {
         int err = errno;
         close(r);
         if (cache_fd >= 0)
             close(cache_fd);
+        itab_io_release(fs->itab, ino, mode, IO_WHY_REPLY_FAILED);
         reply_err(req, err);
         return;
     }
     fi->fh = e->fh;
-    set_open_reply_flags(fs, fi);
-    reply_open(req, fi);
+    set_open_reply_flags(fs, fi, mode);
+    reply_open(req, fi, backing_id);
 }
 
 /* FUSE_CREATE is lookup + create + open in one request, and the kernel
@@ -219,11 +269,24 @@ static int create_or_open(int pfd, const char *name, int flags, bool caller_excl
     return -ESTALE;
 }
 
+/* FUSE_TMPFILE (handed to us as CREATE by the wire tap; the name is "/"):
+ * an unnamed regular file in the directory, as open(O_TMPFILE) makes it. */
+static int tmpfile_open(int pfd, int flags, mode_t mode, bool *created)
+{
+    int fd = (int)BACKING("openat", pfd, flags | O_TMPFILE, ".",
+                          openat(pfd, ".", (flags & ~O_DIRECTORY) | O_TMPFILE | O_CLOEXEC, mode));
+    if (fd < 0)
+        return -errno;
+    *created = true;
+    return fd;
+}
+
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
     struct fs *fs = fs_of(req);
     int pfd;
-    if (!name_is_child(name)) {
+    bool tmpfile = wire_tap_original_opcode() == FUSE_TMPFILE;
+    if (!tmpfile && !name_is_child(name)) {
         reply_err(req, EINVAL);
         return;
     }
@@ -237,7 +300,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     struct umask_scope us;
     int r = caller_umask_enter(req, &us);
     if (r == 0 && (r = creds_enter(req, &cs)) == 0) {
-        fd = create_or_open(pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
+        fd = tmpfile ? tmpfile_open(pfd, flags, mode, &created)
+                     : create_or_open(pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
         creds_leave(&cs);
         r = fd < 0 ? fd : 0;
     }
@@ -253,7 +317,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         r = open_cache_fd(fd, flags, &cache_fd);
     struct fuse_entry_param e = { 0 };
     if (r == 0)
-        r = entry_from_fd(fs, opath, parent, name, REC_CAUSE_CREATE, &e);
+        r = entry_from_fd(fs, opath, parent, tmpfile ? NULL : name, REC_CAUSE_CREATE, &e);
     op_inode_done(req, p);
     if (r < 0) {
         if (fd >= 0)
@@ -263,19 +327,27 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         reply_err(req, -r);
         return;
     }
-    struct fh_entry *fh = new_fh(fs, fd, cache_fd, e.ino, flags, created, REC_FH_CREATE);
+    int32_t backing_id = 0;
+    enum io_mode io = IO_NONE;
+    struct inode *node = itab_get(fs->itab, e.ino);
+    if (node) {
+        io = open_io_mode(fs, node, fd, &backing_id);
+        itab_put(fs->itab, node);
+    }
+    struct fh_entry *fh = new_fh(fs, fd, cache_fd, e.ino, flags, created, REC_FH_CREATE, io);
     if (!fh) {
         int err = errno;
         close(fd);
         if (cache_fd >= 0)
             close(cache_fd);
+        itab_io_release(fs->itab, e.ino, io, IO_WHY_REPLY_FAILED);
         itab_unref(fs->itab, e.ino, 1, REC_CAUSE_REPLY_FAILED);
         reply_err(req, err);
         return;
     }
     fi->fh = fh->fh;
-    set_open_reply_flags(fs, fi);
-    reply_create(req, &e, fi);
+    set_open_reply_flags(fs, fi, io);
+    reply_create(req, &e, fi, backing_id);
 }
 
 /* A per-thread buffer, page aligned so that O_DIRECT backing fds accept it.
@@ -494,10 +566,12 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     if (rec_enabled()) {
         struct rec_fh_event ev = {
             .kind = REC_FH_RELEASE, .fh = fh->fh, .nodeid = fh->nodeid, .flags = fh->flags,
-            .fd = fh->fd, .created = fh->created,
+            .fd = fh->fd, .created = fh->created, .io_mode = fh->io_mode,
+            .size = fh_size_for_record(fh),
         };
         rec_fh(&ev);
     }
+    itab_io_release(fs->itab, fh->nodeid, (enum io_mode)fh->io_mode, IO_WHY_RELEASE);
     /* Closing the fd also drops a flock() held through it (fi->flock_release). */
     BACKING("close", fh->fd, 0, NULL, close(fh->fd));
     fh->fd = -1;

@@ -2,10 +2,13 @@
 #include "shim/reply.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 
 #include "shim/backing.h"
 #include "shim/fh_table.h"
 #include "shim/inode_table.h"
+#include "shim/wire_tap.h"
 
 static bool failed(const char *what, int r)
 {
@@ -29,10 +32,14 @@ void fh_release_record(struct fs *fs, uint64_t fh, bool dir)
     if (rec_enabled()) {
         struct rec_fh_event ev = {
             .kind = dir ? REC_FH_RELEASEDIR : REC_FH_RELEASE, .fh = fh, .nodeid = e->nodeid,
-            .flags = e->flags, .fd = e->fd, .created = e->created,
+            .flags = e->flags, .fd = e->fd, .created = e->created, .io_mode = e->io_mode,
+            .size = fh_size_for_record(e),
         };
         rec_fh(&ev);
     }
+    /* An open whose reply failed gives its I/O mode back (directories
+     * have none). */
+    itab_io_release(fs->itab, e->nodeid, (enum io_mode)e->io_mode, IO_WHY_REPLY_FAILED);
     fh_entry_free(e);
 }
 
@@ -46,18 +53,45 @@ void reply_entry(fuse_req_t req, const struct fuse_entry_param *e)
         itab_unref(fs->itab, e->ino, 1, REC_CAUSE_REPLY_FAILED);
 }
 
-void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct fuse_file_info *fi)
+/* A passthrough open: the wire tap puts FOPEN_PASSTHROUGH and the backing
+ * id into the reply libfuse writes (libfuse 3.14 has no field for them). */
+static void expect_passthrough(const struct fuse_file_info *fi, int32_t backing_id)
+{
+    if (backing_id)
+        wire_tap_passthrough_next(fi->fh, backing_id);
+}
+
+/* After the reply: a passthrough open the tap could not mark reached the
+ * kernel as a plain open, which the kernel refuses (EIO) for a passthrough
+ * inode and then releases; the counts stay right, the user saw an error. */
+static void check_passthrough(int32_t backing_id, int r)
+{
+    if (wire_tap_passthrough_done() || !backing_id || r != 0)
+        return;
+    static atomic_bool said;
+    if (!atomic_exchange(&said, true))
+        fprintf(stderr, "fusetrace: internal error: an OPEN reply could not be made passthrough\n");
+}
+
+void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct fuse_file_info *fi,
+                  int32_t backing_id)
 {
     struct fs *fs = fs_of(req);
-    if (failed("fuse_reply_create", fuse_reply_create(req, e, fi))) {
+    expect_passthrough(fi, backing_id);
+    int r = fuse_reply_create(req, e, fi);
+    check_passthrough(backing_id, r);
+    if (failed("fuse_reply_create", r)) {
         itab_unref(fs->itab, e->ino, 1, REC_CAUSE_REPLY_FAILED);
         fh_release_record(fs, fi->fh, false);
     }
 }
 
-void reply_open(fuse_req_t req, const struct fuse_file_info *fi)
+void reply_open(fuse_req_t req, const struct fuse_file_info *fi, int32_t backing_id)
 {
-    if (failed("fuse_reply_open", fuse_reply_open(req, fi)))
+    expect_passthrough(fi, backing_id);
+    int r = fuse_reply_open(req, fi);
+    check_passthrough(backing_id, r);
+    if (failed("fuse_reply_open", r))
         fh_release_record(fs_of(req), fi->fh, false);
 }
 

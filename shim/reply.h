@@ -13,8 +13,10 @@
 void reply_err(fuse_req_t req, int err);           /* err = positive errno, 0 = success */
 void reply_none(fuse_req_t req);
 void reply_entry(fuse_req_t req, const struct fuse_entry_param *e);
-void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct fuse_file_info *fi);
-void reply_open(fuse_req_t req, const struct fuse_file_info *fi);
+/* backing_id != 0: a passthrough open (the wire tap marks the reply). */
+void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct fuse_file_info *fi,
+                  int32_t backing_id);
+void reply_open(fuse_req_t req, const struct fuse_file_info *fi, int32_t backing_id);
 void reply_opendir(fuse_req_t req, const struct fuse_file_info *fi);
 void reply_attr(fuse_req_t req, const struct stat *st, double timeout);
 /* false if the reply could not be delivered (the caller may have to undo) */

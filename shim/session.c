@@ -12,6 +12,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,7 +74,9 @@ const struct fuse_lowlevel_ops fusetrace_ops = {
     .lseek = op_lseek,
     /* Not implemented, on purpose: bmap (fuseblk only), ioctl (restricted
      * ioctls of a passthrough would act on our fd, not the caller's),
-     * poll, retrieve_reply (no notify_retrieve). */
+     * poll, retrieve_reply (no notify_retrieve).  STATX and TMPFILE, which
+     * libfuse 3.14 does not know, reach getattr and create through the
+     * wire tap (wire_tap.h). */
 };
 
 /* ---- INIT --------------------------------------------------------------- */
@@ -109,11 +113,13 @@ void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
         /* libfuse wants SPLICE_READ by default (we have write_buf).  A
          * request read by splice never reaches the tap's read hook, which
-         * tells the stall watchdog who holds it; spliced replies reach the
-         * splice hook (wire_tap.c).  Reading requests by splice saved
-         * nothing measurable for 1 MiB writes here (BENCHMARKS.md). */
-        if (fs->cfg.stall_ns)
-            conn->want &= ~FUSE_CAP_SPLICE_READ;
+         * tells the stall watchdog who holds it, hands STATX and TMPFILE
+         * to libfuse as what it knows, and notes which request a thread
+         * serves (for the OPEN replies it makes passthrough); spliced
+         * replies reach the splice hook (wire_tap.c).  Reading requests by
+         * splice saved nothing measurable for 1 MiB writes here
+         * (BENCHMARKS.md). */
+        conn->want &= ~FUSE_CAP_SPLICE_READ;
     } else {
         /* The recorder needs every request's and reply's bytes (wire_tap.h). */
         conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
@@ -197,6 +203,13 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
         fprintf(stderr, "fusetrace: cannot open source %s: %s\n", cfg->source, strerror(errno));
         return -1;
     }
+    /* Passthrough stacks the mount on the source's filesystem: the kernel
+     * registers a backing file only from a filesystem stacked less deep
+     * than the max_stack_depth given at INIT.  A source on overlayfs is
+     * itself one level deep. */
+    struct statfs sfs;
+    fs->passthrough_depth =
+        fstatfs(fs->source_fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC ? 2 : 1;
     struct stat st;
     uint64_t mnt_id;
     int r = stat_with_mnt_id(fs->source_fd, &st, &mnt_id);
@@ -370,7 +383,7 @@ int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
         fuse_session_unmount(fs->se);
         goto fail;
     }
-    if ((rec_enabled() || fs->cfg.stall_ns) && wire_tap_install(fs->se) != 0) {
+    if (wire_tap_install(fs) != 0) {
         fprintf(stderr, "fusetrace: cannot install the wire tap\n");
         fuse_session_unmount(fs->se);
         goto fail;
