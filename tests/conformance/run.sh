@@ -11,7 +11,9 @@
 #                 the foreground (default: "$FUSETRACE mount"); for libfuse's
 #                 example: --mount-cmd tests/lib/pll-mount.sh
 #   --modes       comma list of: root, unpriv, unpriv-writeback, user,
-#                 user-writeback, writeback, nocache (default: all).  user and user-writeback
+#                 user-writeback, writeback, nocache, direct, passthrough
+#                 (default: all).  direct and passthrough mount with
+#                 --io=direct and --io=passthrough (kernel passthrough).  user and user-writeback
 #                 run the whole root set as uid 1000 on an
 #                 allow_other,default_permissions mount (fsconform --as-user)
 #   --allowlist   known differences (default: known-differences.txt here);
@@ -23,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 
 FSCONFORM=${FSCONFORM:-}
-MODES=root,unpriv,unpriv-writeback,user,user-writeback,writeback,nocache
+MODES=root,unpriv,unpriv-writeback,user,user-writeback,writeback,nocache,direct,passthrough
 ALLOW=$here/known-differences.txt
 ONLY=""
 KEEP_OUT=""
@@ -140,6 +142,8 @@ run_mode() {
 	user-writeback) unpriv=(--as-user); opts=(-o allow_other,default_permissions --writeback) ;;
 	writeback) opts=(--writeback) ;;
 	nocache) opts=(--cache=never) ;;
+	direct) opts=(--io=direct) ;;
+	passthrough) opts=(--io=passthrough) ;;
 	*) ft_fail "unknown mode $mode" ;;
 	esac
 	native=$(ft_tmpdir "$dmode"); src=$(ft_tmpdir "$dmode"); mnt=$(ft_tmpdir)

@@ -1,0 +1,2 @@
+set -e
+printf 'original\n' > data.c
