@@ -167,6 +167,10 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         r = creds_enter(req, &cs);
         if (r == 0) {
             r = reopen_fd(fd, flags);
+            /* An append-only file (chattr +a) opens for writing only with
+             * O_APPEND, which the backing fd otherwise never carries. */
+            if (r == -EPERM && (fi->flags & O_APPEND) && (flags & O_ACCMODE) != O_RDONLY)
+                r = reopen_fd(fd, flags | O_APPEND);
             creds_leave(&cs);
         }
     }
@@ -443,7 +447,7 @@ static ssize_t write_all(int fd, const char *buf, size_t len, off_t off, bool ap
  * S_ISGID if the file is group-executable or the writer is outside its
  * group.  Through FUSE the kernel does it before a cached write, and before
  * FALLOCATE and COPY_FILE_RANGE, but only with its own older rule (S_ISGID
- * only with group-exec); for direct I/O writes (--cache=never) it sets
+ * only with group-exec); for direct I/O writes (--io=direct) it sets
  * FUSE_WRITE_KILL_SUIDGID for the server, which libfuse 3.14 does not pass
  * on — and the daemon modifies the file with CAP_FSETID, so the bits
  * stayed.  A modification of a setuid/setgid file by a caller without
@@ -525,7 +529,7 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
     struct fs *fs = fs_of(req);
     struct write_scope ws;
     ssize_t n = write_scope_enter(req, fh->fd,
-                                  fi->writepage || !(fs->creds || fs->cfg.cache == CACHE_NEVER), &ws);
+                                  fi->writepage || !(fs->creds || fh->io_mode == IO_DIRECT), &ws);
     if (n == 0) {
         n = write_data(fs, fh, in_buf, off, fi);
         write_scope_leave(&ws);
@@ -637,13 +641,37 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct 
 }
 
 /* Only SEEK_DATA/SEEK_HOLE reach us (the kernel does the rest); the backing
- * fd's own position is irrelevant because all I/O is positional. */
+ * fd's own position is irrelevant because all I/O is positional.
+ *
+ * The answer comes from the source's extent map, which knows nothing of
+ * data the kernel still holds dirty in the mount's page cache (the
+ * writeback cache, or a shared mapping written and not yet msync'ed):
+ * natively such data is found, and a hole must never be reported where
+ * written data is.  So the kernel is first asked to write back and drop
+ * the inode's cached pages from `off` on (FUSE_NOTIFY_INVAL_INODE: it
+ * launders dirty pages — WRITE requests that other workers serve — before
+ * the notification returns), and the source answers after that, as a
+ * native filesystem would.  Not for a passthrough inode: its pages are
+ * the source file's own.  With a single worker thread the notification
+ * would wait for that very thread: ENOSYS then makes the kernel answer
+ * every later SEEK_DATA/SEEK_HOLE itself (all data up to its own size,
+ * which includes what it holds dirty) — coarser than natively, never
+ * wrong. */
 void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
 {
-    (void)ino;
+    struct fs *fs = fs_of(req);
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
+    if (fh->io_mode != IO_PASSTHROUGH) {
+        if (fs->cfg.threads <= 1) {
+            reply_err(req, ENOSYS);
+            return;
+        }
+        int r = fuse_lowlevel_notify_inval_inode(fs->se, ino, off, 0);
+        if (r < 0 && r != -ENOENT)
+            BACKING("notify_inval_inode", -1, off, NULL, (errno = -r, -1L));
+    }
     off_t r = BACKING("lseek", fh->fd, whence, NULL, lseek(fh->fd, off, whence));
     if (r < 0)
         reply_err(req, errno);

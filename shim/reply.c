@@ -122,3 +122,7 @@ void reply_statfs(fuse_req_t req, const struct statvfs *st) { failed("fuse_reply
 void reply_xattr(fuse_req_t req, size_t size) { failed("fuse_reply_xattr", fuse_reply_xattr(req, size)); }
 void reply_lock(fuse_req_t req, const struct flock *l) { failed("fuse_reply_lock", fuse_reply_lock(req, l)); }
 void reply_lseek(fuse_req_t req, off_t off) { failed("fuse_reply_lseek", fuse_reply_lseek(req, off)); }
+void reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size)
+{
+    failed("fuse_reply_ioctl", fuse_reply_ioctl(req, result, buf, size));
+}

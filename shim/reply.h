@@ -28,6 +28,7 @@ void reply_statfs(fuse_req_t req, const struct statvfs *st);
 void reply_xattr(fuse_req_t req, size_t size);
 void reply_lock(fuse_req_t req, const struct flock *lock);
 void reply_lseek(fuse_req_t req, off_t off);
+void reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size);
 
 /* Remove an fh from the table, record its RELEASE and close it: on
  * RELEASEDIR, and for an fh whose open/create reply failed (the kernel will

@@ -72,9 +72,10 @@ const struct fuse_lowlevel_ops fusetrace_ops = {
     .fallocate = op_fallocate,
     .copy_file_range = op_copy_file_range,
     .lseek = op_lseek,
-    /* Not implemented, on purpose: bmap (fuseblk only), ioctl (restricted
-     * ioctls of a passthrough would act on our fd, not the caller's),
-     * poll, retrieve_reply (no notify_retrieve).  STATX and TMPFILE, which
+    .ioctl = op_ioctl,
+    /* Not implemented, on purpose: bmap (fuseblk only), poll,
+     * retrieve_reply (no notify_retrieve); ioctl answers the inode flags
+     * only (ops_ioctl.c says why).  STATX and TMPFILE, which
      * libfuse 3.14 does not know, reach getattr and create through the
      * wire tap (wire_tap.h). */
 };

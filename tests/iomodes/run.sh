@@ -1,0 +1,43 @@
+#!/bin/bash
+# run.sh — what the kernel's page cache and the inode flags do through the
+# mount, compared with the source directory itself, in each I/O mode:
+# SEEK_DATA/SEEK_HOLE with dirty pages (seek_dirty.py), lsattr/chattr and
+# the fsxattr ioctl (attrs.sh).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+ft_need_root "chattr +a needs CAP_LINUX_IMMUTABLE"
+[ -c /dev/fuse ] || ft_skip "/dev/fuse missing"
+command -v lsattr >/dev/null || ft_skip "lsattr (e2fsprogs) missing"
+ft_init
+
+native=$(ft_tmpdir)
+want_seek=$(/usr/bin/python3 "$here/seek_dirty.py" "$native") || ft_fail "seek_dirty.py failed natively"
+want_attrs=$(bash "$here/attrs.sh" "$native") || ft_fail "attrs.sh failed natively"
+case $want_attrs in *"chattr+a 0"*) ;; *) ft_skip "the scratch filesystem has no append-only flag: $want_attrs" ;; esac
+
+fails=0
+for opts in "" "--writeback" "--io=direct" "--io=passthrough" "--writeback --threads=1"; do
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir)
+	# shellcheck disable=SC2086
+	ft_mount "$src" "$mnt" $opts
+	got_seek=$(timeout 60 /usr/bin/python3 "$here/seek_dirty.py" "$mnt")
+	got_attrs=$(timeout 60 bash "$here/attrs.sh" "$mnt")
+	ft_umount "$mnt" || ft_fail "[$opts] unmount"
+	if [ "$opts" = "--writeback --threads=1" ]; then
+		# One worker cannot have the kernel write back while it answers:
+		# the kernel answers itself (all data up to its size): never a
+		# hole where data is, coarser than natively.
+		case $got_seek in
+		"DATA(0)=0 HOLE(0)=4194304 "*) ok=1 ;;
+		*) ok=0 ;;
+		esac
+	else
+		[ "$got_seek" = "$want_seek" ] && ok=1 || ok=0
+	fi
+	if [ $ok = 1 ]; then echo "ok   seek [${opts:-cached}]"; else
+		echo "DIFF seek [${opts:-cached}]"; echo "    native: $want_seek"; echo "    mount:  $got_seek"; fails=$((fails + 1)); fi
+	if [ "$got_attrs" = "$want_attrs" ]; then echo "ok   attrs [${opts:-cached}]"; else
+		echo "DIFF attrs [${opts:-cached}]"; diff <(echo "$want_attrs") <(echo "$got_attrs") | sed 's/^/    /'; fails=$((fails + 1)); fi
+done
+[ $fails = 0 ] || ft_fail "$fails differences from the native run"
+echo "all modes match the native run"
