@@ -636,6 +636,54 @@ static void tables(struct q *q)
     printf("Backing      %" PRId64 " syscalls, %" PRId64 " failed\n", backing, berr);
 }
 
+/* Opens whose data never reached the daemon (kernel passthrough): what the
+ * recording can still say of them.  Nothing when the session had none. */
+static void passthrough_opens(struct q *q, int top)
+{
+    int64_t n = scalar(q, "SELECT count(*) FROM passthrough_open", 0);
+    int64_t conflicts = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 15", 0);
+    if (!n && !conflicts)
+        return;
+    int64_t files = scalar(q, "SELECT count(DISTINCT nodeid) FROM passthrough_open", 0);
+    int64_t backing = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 13 AND err IS NULL", 0);
+    printf("\nData not recorded (kernel passthrough): %" PRId64 " opens of %" PRId64
+           " files, %" PRId64 " backing files registered, %" PRId64 " I/O mode conflicts\n",
+           n, files, backing, conflicts);
+    sqlite3_stmt *st = prep(q,
+        "SELECT open_ts, open_ns, size_at_open, size_at_release, backing_id, path, nodeid "
+        "FROM passthrough_open ORDER BY open_ts LIMIT ?1");
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 1, top);
+    int rc, rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char at[32], dur[32], so[32], sr[32];
+        if (!rows++)
+            printf("  %12s %10s %10s %10s %4s  %s\n", "OPENED AT", "OPEN FOR", "SIZE OPEN",
+                   "AT CLOSE", "ID", "PATH");
+        fmt_ns(at, sizeof at, sqlite3_column_int64(st, 0));
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+            snprintf(dur, sizeof dur, "still open");
+        else
+            fmt_ns(dur, sizeof dur, sqlite3_column_int64(st, 1));
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            snprintf(so, sizeof so, "?");
+        else
+            fmt_bytes(so, sizeof so, sqlite3_column_int64(st, 2));
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            snprintf(sr, sizeof sr, "-");
+        else
+            fmt_bytes(sr, sizeof sr, sqlite3_column_int64(st, 3));
+        printf("  %12s %10s %10s %10s %4lld  ", at, dur, so, sr, sqlite3_column_int64(st, 4));
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+            pstr(sqlite3_column_text(st, 5), 0);
+        else
+            printf("(nodeid %lld)", sqlite3_column_int64(st, 6));
+        putchar('\n');
+    }
+    done(q, st, rc);
+}
+
 int cmd_stats(int argc, char **argv)
 {
     const char *dbpath = NULL, *by = NULL;
@@ -706,6 +754,7 @@ int cmd_stats(int argc, char **argv)
     by_op(&q);
     errors(&q, top);
     top_files(&q, top);
+    passthrough_opens(&q, top);
     processes(&q, top);
     tables(&q);
 out:

@@ -269,14 +269,15 @@ void detail_update(struct app *a)
 
     char b1[512], b2[512], b3[64];
     sqlite3_stmt *st = events_stmt(a, EV_INODE, "inode_history",
-                                   "id, ts, kind, cause, nodeid, delta, nlookup, path, fd, err", r);
+                                   "id, ts, kind, cause, nodeid, delta, nlookup, path, fd, err, "
+                                   "io_prev, io_mode, io_why, backing_id", r);
     int n = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         if (!n++)
             add(d, -1, "inode events");
         const char *kind = (const char *)sqlite3_column_text(st, 2);
         fmt_ts(b3, sizeof b3, sqlite3_column_int64(st, 1) - a->v.t_first);
-        char extra[96] = "";
+        char extra[192] = "";
         if (sqlite3_column_type(st, 5) != SQLITE_NULL)
             snprintf(extra, sizeof extra, " delta %lld", (long long)sqlite3_column_int64(st, 5));
         if (sqlite3_column_type(st, 6) != SQLITE_NULL)
@@ -288,6 +289,14 @@ void detail_update(struct app *a)
         if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int64(st, 9))
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " err %lld",
                      (long long)sqlite3_column_int64(st, 9));
+        /* I/O modes: IO_MODE old -> new, IO_CONFLICT asked -> got, and why */
+        if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %s→%s (%s)",
+                     (const char *)sqlite3_column_text(st, 10), (const char *)sqlite3_column_text(st, 11),
+                     (const char *)sqlite3_column_text(st, 12));
+        if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " backing id %lld",
+                     (long long)sqlite3_column_int64(st, 13));
         add(d, kind && !strcmp(kind, "FREE") ? CP_SLOW : 0, "  +%s %-8s %-8s node %lld%s %s", b3,
             kind ? kind : "?", txt(st, 3, b1, sizeof b1), (long long)sqlite3_column_int64(st, 4), extra,
             txt(st, 7, b2, sizeof b2));
@@ -296,7 +305,8 @@ void detail_update(struct app *a)
     }
     sqlite3_finalize(st);
 
-    st = events_stmt(a, EV_FH, "fh_history", "id, ts, kind, fh, nodeid, path, flags, fd, created", r);
+    st = events_stmt(a, EV_FH, "fh_history",
+                     "id, ts, kind, fh, nodeid, path, flags, fd, created, io_mode, size", r);
     n = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         if (!n++)
@@ -307,6 +317,16 @@ void detail_update(struct app *a)
             (long long)sqlite3_column_int64(st, 3), sqlite3_column_int(st, 8) ? " created" : "",
             (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 7),
             txt(st, 5, b1, sizeof b1), fl);
+        const char *io = (const char *)sqlite3_column_text(st, 9);
+        const char *k = (const char *)sqlite3_column_text(st, 2);
+        if (io && !strcmp(io, "passthrough") && k && strcmp(k, "RELEASE"))
+            add(d, CP_FLIGHT, "  fh %lld: kernel passthrough — its data bypasses the recorder "
+                "(no READ/WRITE will show it; size at open %lld)",
+                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 10));
+        else if (io && !strcmp(io, "passthrough"))
+            add(d, CP_FLIGHT, "  fh %lld: its data bypassed the recorder (kernel passthrough); "
+                "size at release %lld", (long long)sqlite3_column_int64(st, 3),
+                (long long)sqlite3_column_int64(st, 10));
     }
     sqlite3_finalize(st);
 

@@ -102,7 +102,7 @@ void emap_free(struct emap *m)
 /* ---- event application (shared by builder and UI) ----------------------- */
 
 static void apply_inode(struct emap *m, int64_t id, int64_t uq, int kind, int64_t nodeid, bool has_nl,
-                        int64_t nlookup, bool has_fd, int64_t fd)
+                        int64_t nlookup, bool has_fd, int64_t fd, int io_mode, int64_t backing_id)
 {
     struct ent *e;
     switch (kind) {
@@ -144,7 +144,13 @@ static void apply_inode(struct emap *m, int64_t id, int64_t uq, int kind, int64_
         if ((e = emap_get(m, nodeid)))
             e->e = -1;
         break;
-    default: /* REUSE_DETECTED, STALE, EXPIRE: no change to the table itself */
+    case 12: /* IO_MODE: the inode's I/O mode after it, and its backing id */
+        if ((e = emap_get(m, nodeid))) {
+            e->io = (uint8_t)io_mode;
+            e->bid = io_mode == 3 ? (int32_t)backing_id : 0;
+        }
+        break;
+    default: /* REUSE_DETECTED, STALE, EXPIRE, other I/O events: no change to the table itself */
         e = emap_get(m, nodeid);
         break;
     }
@@ -172,7 +178,8 @@ static void apply_fh(struct emap *m, int64_t id, int64_t uq, int kind, int64_t f
 }
 
 static const char IE_SQL[] =
-    "SELECT id, unique_id, kind, nodeid, nlookup, fd FROM inode_event WHERE id > ?1 AND id <= ?2 ORDER BY id";
+    "SELECT id, unique_id, kind, nodeid, nlookup, fd, io_mode, backing_id FROM inode_event "
+    "WHERE id > ?1 AND id <= ?2 ORDER BY id";
 static const char FE_SQL[] =
     "SELECT id, unique_id, kind, fh, nodeid, flags, fd, created FROM fh_event WHERE id > ?1 AND id <= ?2 ORDER BY id";
 
@@ -186,7 +193,7 @@ static int64_t replay_ie(sqlite3_stmt *st, struct emap *m, int64_t from, int64_t
         apply_inode(m, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
                     sqlite3_column_int64(st, 3), sqlite3_column_type(st, 4) != SQLITE_NULL,
                     sqlite3_column_int64(st, 4), sqlite3_column_type(st, 5) != SQLITE_NULL,
-                    sqlite3_column_int64(st, 5));
+                    sqlite3_column_int64(st, 5), sqlite3_column_int(st, 6), sqlite3_column_int64(st, 7));
         n++;
     }
     sqlite3_reset(st);

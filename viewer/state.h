@@ -40,6 +40,8 @@ struct ent {
     int32_t e;                 /* inode: cached fd (-1)          fh: kind (0 open, 1 create, 3 opendir) */
     uint8_t f;                 /* inode: 1 handle, 2 fallback     fh: created */
     uint8_t used;
+    uint8_t io;                /* inode: I/O mode (io_mode_name: 0 none .. 3 passthrough) */
+    int32_t bid;               /* inode: backing id while passthrough, else 0 */
 };
 
 struct emap {

@@ -94,7 +94,7 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
              a->focus == FOCUS_STATE ? " [focus: j/k]" : "");
     section(w, y, x, wd, title);
     int yy = y + 1;
-    draw_text(w, yy, x + 1, wd - 1, "  nodeid nlookup backing      path", 0, A_UNDERLINE);
+    draw_text(w, yy, x + 1, wd - 1, "  nodeid nlookup backing      io       path", 0, A_UNDERLINE);
     yy++;
     struct ent **v = malloc((k->ino.n + 1) * sizeof *v);
     size_t nv = 0;
@@ -121,8 +121,14 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
         else
             snprintf(back, sizeof back, "%s", e->f == 1 ? "handle" : "-");
         bool mine = e->u == cur->unique;
-        snprintf(line, sizeof line, "%c %6lld %7lld %-12s %s", mine ? '*' : ' ', (long long)e->key,
-                 (long long)e->a, back, inode_path(a, e->key, path, sizeof path));
+        static const char *const io_names[] = { "-", "cached", "direct", "pt" };
+        char io[24];
+        if (e->io == 3)
+            snprintf(io, sizeof io, "pt#%d", (int)e->bid);
+        else
+            snprintf(io, sizeof io, "%s", e->io < 4 ? io_names[e->io] : "?");
+        snprintf(line, sizeof line, "%c %6lld %7lld %-12s %-8s %s", mine ? '*' : ' ', (long long)e->key,
+                 (long long)e->a, back, io, inode_path(a, e->key, path, sizeof path));
         draw_text(w, yy++, x + 1, wd - 1, line, mine ? CP_OK : 0, mine ? A_BOLD : 0);
     }
     free(v);
