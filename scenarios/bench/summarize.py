@@ -15,12 +15,13 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both"]
+CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both", "ft-pt", "hp"]
 CONFIG_NAME = {
     "native": "native", "pll": "passthrough_ll", "ft": "fusetrace",
     "ft-nostall": "fusetrace --stall=0",
     "ft-lttng": "fusetrace --lttng", "ft-db": "fusetrace --db",
-    "ft-both": "fusetrace --lttng --db",
+    "ft-both": "fusetrace --lttng --db", "ft-pt": "fusetrace --io=passthrough",
+    "hp": "passthrough_hp (libfuse HEAD, passthrough)",
 }
 METRIC_ORDER = ["meta", "meta-s", "par-meta", "par-meta-s", "tree-cold", "tree-cold-s",
                 "tree-warm", "tree-warm-s", "seq-write", "seq-read", "rand-read", "make"]
