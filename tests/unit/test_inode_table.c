@@ -156,6 +156,44 @@ static void test_counting(enum handle_policy policy)
  * directory.  A handle-keyed table must give the new file a new nodeid while
  * the old one is still referenced; a by-ids match would serve the wrong
  * file. */
+/* I/O modes without a kernel: the mode follows the inode's open files as
+ * the kernel requires, and passthrough that was not negotiated at INIT is
+ * served cached (an IO_CONFLICT, never an error). */
+static void test_io_modes(void)
+{
+    struct fs fs;
+    setup_fs(&fs, HANDLES_PREFER, 16);
+    touch("io");
+    uint64_t n = lookup(&fs, "io");
+    CHECK(n > 1);
+    struct inode *ino = itab_get(fs.itab, n);
+    int32_t bid = -1;
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_NONE && bid == 0);
+    /* direct first, then cached joins: the inode is cached while both are open */
+    CHECK(itab_io_open(fs.itab, ino, IO_DIRECT, -1, "io", &bid) == IO_DIRECT && bid == 0);
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_DIRECT);
+    CHECK(itab_io_open(fs.itab, ino, IO_CACHED, -1, "io", &bid) == IO_CACHED);
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_CACHED);
+    check_table(&fs, "direct+cached");
+    /* passthrough asked while files are open, and not negotiated: cached */
+    CHECK(itab_io_open(fs.itab, ino, IO_PASSTHROUGH, -1, "io", &bid) == IO_CACHED && bid == 0);
+    itab_io_release(fs.itab, n, IO_CACHED, IO_WHY_RELEASE);
+    itab_io_release(fs.itab, n, IO_CACHED, IO_WHY_RELEASE);
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_DIRECT);
+    itab_io_release(fs.itab, n, IO_DIRECT, IO_WHY_RELEASE);
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_NONE);
+    /* a release of a mode with no open file changes nothing */
+    itab_io_release(fs.itab, n, IO_DIRECT, IO_WHY_RELEASE);
+    CHECK(itab_io_mode(fs.itab, n, &bid) == IO_NONE);
+    check_table(&fs, "after releases");
+    /* first open of a free inode asking passthrough, not negotiated: cached */
+    CHECK(itab_io_open(fs.itab, ino, IO_PASSTHROUGH, -1, "io", &bid) == IO_CACHED);
+    itab_io_release(fs.itab, n, IO_CACHED, IO_WHY_REPLY_FAILED);
+    itab_put(fs.itab, ino);
+    itab_unref(fs.itab, n, 1, REC_CAUSE_FORGET);
+    teardown_fs(&fs);
+}
+
 static void test_reuse(void)
 {
     struct fs fs;
@@ -473,6 +511,7 @@ int main(void)
     test_counting(HANDLES_PREFER);
     test_counting(HANDLES_NEVER);
     test_reuse();
+    test_io_modes();
     test_fd_bound();
     test_race(HANDLES_PREFER);
     test_race(HANDLES_NEVER);
