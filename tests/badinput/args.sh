@@ -63,6 +63,22 @@ case_ "unexpected" mount "$a" "$b" extra
 case_ "cache" mount --cache=bogus "$a" "$b"
 case_ "cache" mount --cache= "$a" "$b"
 case_ "threads" mount --threads=0 "$a" "$b"
+case_ "--io" mount --io=fast "$a" "$b"
+case_ "GLOB:MODE" mount --io-rule=nomode "$a" "$b"
+case_ "mode" mount '--io-rule=*.iso:fast' "$a" "$b"
+case_ "writeback" mount --io=passthrough --writeback "$a" "$b"
+case_ "writeback" record '--io-rule=*.iso:passthrough' --writeback "$a" -- true
+case_ "--cache=never" mount --cache=never --io=cached "$a" "$b"
+if command -v setpriv >/dev/null; then
+	# passthrough without CAP_SYS_ADMIN: refused before anything is mounted
+	real=$FUSETRACE
+	printf '#!/bin/sh\nexec setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin "%s" "$@"\n' "$real" \
+		> "$FT_ROOT/nocap.sh"
+	chmod +x "$FT_ROOT/nocap.sh"
+	FUSETRACE=$FT_ROOT/nocap.sh
+	case_ "CAP_SYS_ADMIN" mount --io=passthrough "$a" "$b"
+	FUSETRACE=$real
+fi
 case_ "threads" mount --threads=abc "$a" "$b"
 case_ "threads" mount --threads=1025 "$a" "$b"
 case_ "threads" mount --threads=99999999999999999999 "$a" "$b"
