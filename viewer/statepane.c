@@ -94,7 +94,7 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
              a->focus == FOCUS_STATE ? " [focus: j/k]" : "");
     section(w, y, x, wd, title);
     int yy = y + 1;
-    draw_text(w, yy, x + 1, wd - 1, "  nodeid nlookup backing      io       path", 0, A_UNDERLINE);
+    draw_text(w, yy, x + 1, wd - 1, "  nodeid nlookup backing      io  path", 0, A_UNDERLINE);
     yy++;
     struct ent **v = malloc((k->ino.n + 1) * sizeof *v);
     size_t nv = 0;
@@ -121,13 +121,15 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
         else
             snprintf(back, sizeof back, "%s", e->f == 1 ? "handle" : "-");
         bool mine = e->u == cur->unique;
-        static const char *const io_names[] = { "-", "cached", "direct", "pt" };
-        char io[24];
+        /* I/O mode, short (the detail pane names it): C cached, D direct,
+         * P<backing id> passthrough, - no open file */
+        static const char io_codes[] = "-CDP";
+        char io[16];
         if (e->io == 3)
-            snprintf(io, sizeof io, "pt#%d", (int)e->bid);
+            snprintf(io, sizeof io, "P%d", (int)e->bid);
         else
-            snprintf(io, sizeof io, "%s", e->io < 4 ? io_names[e->io] : "?");
-        snprintf(line, sizeof line, "%c %6lld %7lld %-12s %-8s %s", mine ? '*' : ' ', (long long)e->key,
+            snprintf(io, sizeof io, "%c", e->io < 4 ? io_codes[e->io] : '?');
+        snprintf(line, sizeof line, "%c %6lld %7lld %-12s %-3s %s", mine ? '*' : ' ', (long long)e->key,
                  (long long)e->a, back, io, inode_path(a, e->key, path, sizeof path));
         draw_text(w, yy++, x + 1, wd - 1, line, mine ? CP_OK : 0, mine ? A_BOLD : 0);
     }
