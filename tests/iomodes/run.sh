@@ -41,3 +41,22 @@ for opts in "" "--writeback" "--io=direct" "--io=passthrough" "--writeback --thr
 done
 [ $fails = 0 ] || ft_fail "$fails differences from the native run"
 echo "all modes match the native run"
+
+# Many opens of one file at once under passthrough: none fails, and the
+# recording shows one backing file at a time, each registered once and
+# closed once, and no READ reaching the daemon.
+src=$(ft_tmpdir); mnt=$(ft_tmpdir); db=$(ft_tmpdir)/par.db
+ft_mount "$src" "$mnt" --io=passthrough --db "$db"
+timeout 120 /usr/bin/python3 "$here/parallel_opens.py" "$mnt" || ft_fail "parallel passthrough opens failed"
+ft_umount "$mnt" || ft_fail "unmount after the parallel opens"
+q() { "$FUSETRACE" sql --csv "$db" "$1" | tail -n +2; }
+opened=$(q "SELECT count(*) FROM inode_event WHERE kind = 13 AND err IS NULL")
+closed=$(q "SELECT count(*) FROM inode_event WHERE kind = 14 AND err IS NULL")
+failed=$(q "SELECT count(*) FROM op WHERE op = 'OPEN' AND errno <> 0")
+reads=$(q "SELECT count(*) FROM op WHERE op = 'READ'")
+notpt=$(q "SELECT count(*) FROM fh_history WHERE kind = 'OPEN' AND path = '/shared' AND io_mode IS NOT 'passthrough'")
+overlap=$(q "SELECT count(*) FROM inode_history WHERE kind = 'IO_MODE' AND io_prev = 'passthrough' AND io_mode = 'passthrough'")
+echo "parallel: $opened backing files registered, $closed closed, $failed failed opens, $reads READs, $notpt opens not passthrough"
+[ "$opened" -ge 1 ] && [ "$opened" = "$closed" ] || ft_fail "backing files registered $opened, closed $closed"
+[ "$failed" = 0 ] && [ "$reads" = 0 ] && [ "$notpt" = 0 ] && [ "$overlap" = 0 ] ||
+	ft_fail "parallel passthrough opens: $failed failed, $reads READs, $notpt not passthrough"
