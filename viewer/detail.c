@@ -320,12 +320,11 @@ void detail_update(struct app *a)
         const char *io = (const char *)sqlite3_column_text(st, 9);
         const char *k = (const char *)sqlite3_column_text(st, 2);
         if (io && !strcmp(io, "passthrough") && k && strcmp(k, "RELEASE"))
-            add(d, CP_FLIGHT, "  fh %lld: kernel passthrough — its data bypasses the recorder "
-                "(no READ/WRITE will show it; size at open %lld)",
-                (long long)sqlite3_column_int64(st, 3), (long long)sqlite3_column_int64(st, 10));
+            /* short: the pane is half the screen wide, and the fh is on the line above */
+            add(d, CP_FLIGHT, "    passthrough: data not recorded (size at open %lld)",
+                (long long)sqlite3_column_int64(st, 10));
         else if (io && !strcmp(io, "passthrough"))
-            add(d, CP_FLIGHT, "  fh %lld: its data bypassed the recorder (kernel passthrough); "
-                "size at release %lld", (long long)sqlite3_column_int64(st, 3),
+            add(d, CP_FLIGHT, "    passthrough: data was not recorded (size at release %lld)",
                 (long long)sqlite3_column_int64(st, 10));
     }
     sqlite3_finalize(st);

@@ -661,6 +661,41 @@ real-recording)
     wait_for 'VIEWER_EXIT=0'
     ;;
 
+passthrough)
+    # A recording with a passthrough file: the state pane shows the inode's
+    # mode and backing id while it is open, the detail pane of its OPEN
+    # says that the data bypassed the recorder, and stats lists the open.
+    [ -x "${FUSETRACE:-}" ] || fail "no fusetrace binary at '${FUSETRACE:-}'"
+    SRC=$D/src; mkdir "$SRC"
+    head -c 5000 /dev/zero > "$SRC/big.pt"
+    DB=$D/pt.db
+    "$FUSETRACE" record --db "$DB" --io-rule='*.pt:passthrough' "$SRC" -- sh -c 'cat big.pt >/dev/null; head -c 3000 /dev/zero >> big.pt' \
+        > "$D/record.out" 2>&1 || { cat "$D/record.out"; fail "fusetrace record failed"; }
+    O=$(q "SELECT o.id FROM op o JOIN fh_history f USING (unique_id) WHERE o.op = 'OPEN' AND f.io_mode = 'passthrough' ORDER BY o.id LIMIT 1")
+    BID=$(q "SELECT backing_id FROM inode_history WHERE kind = 'BACKING_OPEN' ORDER BY id LIMIT 1")
+    [ -n "$O" ] && [ -n "$BID" ] || fail "the recording has no passthrough OPEN ($O) or BACKING_OPEN ($BID)"
+    start "$FUSETRACE view $DB"
+    wait_for 'fusetrace view .*pt\.db +\[complete\]'
+    keys :; lit "#$O"; keys Enter
+    wait_for "^#$O OPEN"
+    wait_for "\\* +[0-9]+ +[0-9]+ +handle.* P$BID +/big\\.pt"
+    wait_for "passthrough: data not recorded \\(size at open 5000\\)"
+    wait_for "BACKING_OPEN .* node [0-9]+"
+    # the RELEASE of the appending open: the size the kernel left behind
+    R=$(q "SELECT o.id FROM op o JOIN fh_history f USING (unique_id) WHERE o.op = 'RELEASE' AND f.io_mode = 'passthrough' ORDER BY o.id DESC LIMIT 1")
+    keys :; lit "#$R"; keys Enter
+    wait_for "^#$R RELEASE"
+    wait_for "passthrough: data was not recorded \\(size at release 8000\\)"
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    "$FUSETRACE" stats "$DB" > "$D/stats.out" 2>&1 || { cat "$D/stats.out"; fail "fusetrace stats failed"; }
+    # one backing file, or two if the first RELEASE came after the second OPEN
+    grep -Eq 'Data not recorded \(kernel passthrough\): 2 opens of 1 files, [12] backing files registered, 0 I/O mode conflicts' "$D/stats.out" \
+        || { cat "$D/stats.out"; fail "stats: no passthrough summary"; }
+    grep -Eq '^ +[0-9.]+[a-zµ]*s +[0-9.]+[a-zµ]*s +4\.9KiB +7\.8KiB +[0-9]+  /big\.pt$' "$D/stats.out" \
+        || { cat "$D/stats.out"; fail "stats: the appending open with its sizes at open and release"; }
+    ;;
+
 bounded)
     # Scans stop at each key's deadline and resume exactly where they
     # stopped (ft_at() progress).  400 k requests: the gaps between matches
