@@ -152,10 +152,44 @@ static void test_counting(enum handle_policy policy)
     unlink("/tmp/x");
 }
 
-/* ext4 hands a freed inode number to the next file created in the same
- * directory.  A handle-keyed table must give the new file a new nodeid while
- * the old one is still referenced; a by-ids match would serve the wrong
- * file. */
+/* --io and --io-rule: GLOB:MODE split at the last ':', the first matching
+ * rule wins, a GLOB with '/' matches the path below the root, any other
+ * the file's name; bad specs are refused with a reason. */
+static void test_io_rules(void)
+{
+    struct io_policy p = { .dflt = IO_DIRECT };
+    char why[128];
+    char r1[] = "big/*.iso:passthrough", r2[] = "*.iso:cached", r3[] = "a:b:c*:direct";
+    char bad1[] = "nomode", bad2[] = "*.x:fast", bad3[] = ":cached";
+    CHECK(!io_policy_wants_passthrough(&p));
+    CHECK(io_rule_add(&p, r1, why, sizeof why) == 0);
+    CHECK(io_rule_add(&p, r2, why, sizeof why) == 0);
+    CHECK(io_rule_add(&p, r3, why, sizeof why) == 0);
+    CHECK(io_policy_wants_passthrough(&p));
+    CHECK(io_rule_add(&p, bad1, why, sizeof why) < 0 && strstr(why, "GLOB:MODE"));
+    CHECK(io_rule_add(&p, bad2, why, sizeof why) < 0 && strstr(why, "'fast'"));
+    CHECK(io_rule_add(&p, bad3, why, sizeof why) < 0);
+    CHECK(p.nrules == 3);
+    int rule = -2;
+    CHECK(io_policy_choose(&p, "big/x.iso", &rule) == IO_PASSTHROUGH && rule == 0);
+    CHECK(io_policy_choose(&p, "small/x.iso", &rule) == IO_CACHED && rule == 1);
+    CHECK(io_policy_choose(&p, "x.iso", &rule) == IO_CACHED && rule == 1);
+    /* no FNM_PATHNAME: a star matches slashes too, so big/ and a star is all below big */
+    CHECK(io_policy_choose(&p, "big/deeper/x.iso", &rule) == IO_PASSTHROUGH && rule == 0);
+    CHECK(io_policy_choose(&p, "d/a:b:cat", &rule) == IO_DIRECT && rule == 2);
+    CHECK(io_policy_choose(&p, "x.txt", &rule) == IO_DIRECT && rule == -1);
+    enum io_mode m;
+    CHECK(io_mode_parse("passthrough", &m) == 0 && m == IO_PASSTHROUGH);
+    CHECK(io_mode_parse("none", &m) < 0);
+    CHECK(!strcmp(io_mode_name(IO_CACHED), "cached") && !strcmp(io_mode_name((enum io_mode)9), "?"));
+    struct io_policy full = { .dflt = IO_CACHED };
+    char spec[IO_RULES_MAX + 1][16];
+    for (int i = 0; i <= IO_RULES_MAX; i++) {
+        snprintf(spec[i], sizeof spec[i], "f%d:direct", i);
+        CHECK((io_rule_add(&full, spec[i], why, sizeof why) == 0) == (i < IO_RULES_MAX));
+    }
+}
+
 /* I/O modes without a kernel: the mode follows the inode's open files as
  * the kernel requires, and passthrough that was not negotiated at INIT is
  * served cached (an IO_CONFLICT, never an error). */
@@ -194,6 +228,10 @@ static void test_io_modes(void)
     teardown_fs(&fs);
 }
 
+/* ext4 hands a freed inode number to the next file created in the same
+ * directory.  A handle-keyed table must give the new file a new nodeid while
+ * the old one is still referenced; a by-ids match would serve the wrong
+ * file. */
 static void test_reuse(void)
 {
     struct fs fs;
@@ -512,6 +550,7 @@ int main(void)
     test_counting(HANDLES_NEVER);
     test_reuse();
     test_io_modes();
+    test_io_rules();
     test_fd_bound();
     test_race(HANDLES_PREFER);
     test_race(HANDLES_NEVER);
