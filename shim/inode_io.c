@@ -12,6 +12,9 @@
 #include "shim/inode.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "shim/passthrough_fd.h"
 
@@ -108,6 +111,13 @@ enum io_mode itab_io_open(struct inode_table *t, struct inode *ino, enum io_mode
         }
     }
 
+    if (reg_err) {
+        static atomic_bool said;
+        if (!atomic_exchange(&said, true))
+            fprintf(stderr, "fusetrace: the kernel refused a passthrough backing file (%s); "
+                            "such opens are served cached (recorded as IO_CONFLICT)\n",
+                    strerror(reg_err));
+    }
     pthread_mutex_lock(&t->lock);
     if (fresh || reg_err)
         record_io(REC_INODE_BACKING_OPEN, ino, IO_NONE, IO_NONE, IO_WHY_NONE, fresh, fd, reg_err,

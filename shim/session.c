@@ -206,11 +206,15 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
     }
     /* Passthrough stacks the mount on the source's filesystem: the kernel
      * registers a backing file only from a filesystem stacked less deep
-     * than the max_stack_depth given at INIT.  A source on overlayfs is
-     * itself one level deep. */
+     * than the max_stack_depth given at INIT (else ELOOP).  A source on
+     * overlayfs is itself one level deep, and so is one on a FUSE mount
+     * that does passthrough (another fusetrace --io=passthrough): 2, the
+     * kernel's maximum, for both.  The price: nothing that stacks can be
+     * mounted over this mount. */
     struct statfs sfs;
     fs->passthrough_depth =
-        fstatfs(fs->source_fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC ? 2 : 1;
+        fstatfs(fs->source_fd, &sfs) == 0 &&
+                (sfs.f_type == OVERLAYFS_SUPER_MAGIC || sfs.f_type == FUSE_SUPER_MAGIC) ? 2 : 1;
     struct stat st;
     uint64_t mnt_id;
     int r = stat_with_mnt_id(fs->source_fd, &st, &mnt_id);

@@ -2,7 +2,8 @@
 # run.sh — what the kernel's page cache and the inode flags do through the
 # mount, compared with the source directory itself, in each I/O mode:
 # SEEK_DATA/SEEK_HOLE with dirty pages (seek_dirty.py), lsattr/chattr and
-# the fsxattr ioctl (attrs.sh).
+# the fsxattr ioctl (attrs.sh); many opens of one file; passthrough over
+# passthrough mounts.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 ft_need_root "chattr +a needs CAP_LINUX_IMMUTABLE"
@@ -60,3 +61,30 @@ echo "parallel: $opened backing files registered, $closed closed, $failed failed
 [ "$opened" -ge 1 ] && [ "$opened" = "$closed" ] || ft_fail "backing files registered $opened, closed $closed"
 [ "$failed" = 0 ] && [ "$reads" = 0 ] && [ "$notpt" = 0 ] && [ "$overlap" = 0 ] ||
 	ft_fail "parallel passthrough opens: $failed failed, $reads READs, $notpt not passthrough"
+
+# Passthrough over a passthrough mount: the kernel takes a backing file
+# only from a filesystem stacked less deep than the mount's max_stack_depth
+# (at most 2).  One level of fusetrace under another works (depth 2 is asked
+# for a source on FUSE); a third level is refused by the kernel (ELOOP): its
+# opens are served cached, said once on stderr and recorded as IO_CONFLICT
+# backing_failed, and the data is the same through every level.
+src=$(ft_tmpdir); m1=$(ft_tmpdir); m2=$(ft_tmpdir); m3=$(ft_tmpdir); dbs=$(ft_tmpdir)
+printf 'nested\n' > "$src/f"
+ft_mount "$src" "$m1" --io=passthrough
+ft_mount "$m1" "$m2" --io=passthrough --db "$dbs/2.db"
+ft_mount "$m2" "$m3" --io=passthrough --db "$dbs/3.db"
+log3=${FT_LOGS[${#FT_LOGS[@]} - 1]}
+[ "$(cat "$m3/f")" = nested ] || ft_fail "nested: reading through three levels"
+printf 'more\n' >> "$m3/f"
+[ "$(cat "$m2/f")" = "$(printf 'nested\nmore')" ] || ft_fail "nested: the append seen one level down"
+for m in "$m3" "$m2" "$m1"; do ft_umount "$m" || ft_fail "nested: unmount $m"; done
+q2() { "$FUSETRACE" sql --csv "$dbs/$1.db" "$2" | tail -n +2; }
+expect "nested level 2: backing files registered without error" \
+	"$(q2 2 "SELECT count(*) > 0 AND sum(err IS NOT NULL) = 0 FROM inode_event WHERE kind = 13")" 1
+expect "nested level 2: READ/WRITE requests (passthrough: none)" "$(q2 2 "SELECT count(*) FROM op WHERE op IN ('READ','WRITE')")" 0
+expect "nested level 3: the conflicts (refused backing file, served cached)" \
+	"$(q2 3 "SELECT DISTINCT io_prev || '>' || io_mode || ':' || io_why || ':' || err FROM inode_history WHERE kind = 'IO_CONFLICT'")" \
+	"passthrough>cached:backing_failed:40"
+expect_ge "nested level 3: READ/WRITE requests (cached)" "$(q2 3 "SELECT count(*) FROM op WHERE op IN ('READ','WRITE')")" 2
+expect "nested level 3: said once on stderr" "$(grep -c 'refused a passthrough backing file (Too many levels of symbolic links)' "$log3")" 1
+echo "nested passthrough: level 2 passthrough, level 3 served cached"
