@@ -21,8 +21,10 @@ static struct fuse_ext_sx_time sx_time(struct statx_timestamp t)
 
 /* FUSE_STATX (handed to us as GETATTR by the wire tap): the source's own
  * statx, with the fields it asked for and the birth time and attributes
- * a GETATTR cannot carry.  The basic fields are always filled, as the
- * kernel refreshes its cached attributes from them. */
+ * a GETATTR cannot carry (Linux up to 6.18 hands the caller only the birth
+ * time: fuse_do_statx copies neither attributes nor attributes_mask).  The
+ * basic fields are always filled, as the kernel refreshes its cached
+ * attributes from them. */
 static int statx_fd(int fd, double timeout, struct fuse_ext_statx_out *out)
 {
     const struct fuse_ext_statx_in *in = wire_tap_statx_in();

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh — what the kernel's page cache and the inode flags do through the
 # mount, compared with the source directory itself, in each I/O mode:
-# SEEK_DATA/SEEK_HOLE with dirty pages (seek_dirty.py), lsattr/chattr and
+# SEEK_DATA/SEEK_HOLE with dirty pages (seek_dirty.py), statx birth time, lsattr/chattr and
 # the fsxattr ioctl (attrs.sh); many opens of one file; passthrough over
 # passthrough mounts.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +23,10 @@ for opts in "" "--writeback" "--io=direct" "--io=passthrough" "--writeback --thr
 	ft_mount "$src" "$mnt" $opts
 	got_seek=$(timeout 60 /usr/bin/python3 "$here/seek_dirty.py" "$mnt")
 	got_attrs=$(timeout 60 bash "$here/attrs.sh" "$mnt")
+	# statx birth time (FUSE_STATX answered with the source's statx): the
+	# source file's own, to the nanosecond
+	echo born > "$src/born"
+	want_btime=$(stat -c %.9W "$src/born"); got_btime=$(stat -c %.9W "$mnt/born")
 	ft_umount "$mnt" || ft_fail "[$opts] unmount"
 	if [ "$opts" = "--writeback --threads=1" ]; then
 		# One worker cannot have the kernel write back while it answers:
@@ -37,6 +41,8 @@ for opts in "" "--writeback" "--io=direct" "--io=passthrough" "--writeback --thr
 	fi
 	if [ $ok = 1 ]; then echo "ok   seek [${opts:-cached}]"; else
 		echo "DIFF seek [${opts:-cached}]"; echo "    native: $want_seek"; echo "    mount:  $got_seek"; fails=$((fails + 1)); fi
+	if [ "$got_btime" = "$want_btime" ] && [ "${want_btime%%.*}" -gt 0 ]; then echo "ok   btime [${opts:-cached}]"; else
+		echo "DIFF btime [${opts:-cached}]: source $want_btime, mount $got_btime"; fails=$((fails + 1)); fi
 	if [ "$got_attrs" = "$want_attrs" ]; then echo "ok   attrs [${opts:-cached}]"; else
 		echo "DIFF attrs [${opts:-cached}]"; diff <(echo "$want_attrs") <(echo "$got_attrs") | sed 's/^/    /'; fails=$((fails + 1)); fi
 done
