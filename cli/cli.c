@@ -465,7 +465,7 @@ static int io_options_check(struct cli *c)
                                io_mode_name(io->dflt));
         io->dflt = IO_DIRECT;
     }
-    if (!io_policy_wants_passthrough(io))
+    if (!io_policy_may_ask(io, IO_PASSTHROUGH))
         return 0;
     if (c->fs.writeback)
         return usage_error(cmd, "passthrough I/O cannot be combined with --writeback "

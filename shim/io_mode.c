@@ -47,12 +47,12 @@ int io_rule_add(struct io_policy *p, char *spec, char *why, size_t len)
     return 0;
 }
 
-bool io_policy_wants_passthrough(const struct io_policy *p)
+bool io_policy_may_ask(const struct io_policy *p, enum io_mode m)
 {
-    if (p->dflt == IO_PASSTHROUGH)
+    if (p->dflt == m)
         return true;
     for (unsigned i = 0; i < p->nrules; i++)
-        if (p->rules[i].mode == IO_PASSTHROUGH)
+        if (p->rules[i].mode == m)
             return true;
     return false;
 }

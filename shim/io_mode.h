@@ -68,8 +68,8 @@ int io_mode_parse(const char *s, enum io_mode *out);
 /* Add "GLOB:MODE" (the mode after the last ':').  0, or -1 with a reason. */
 int io_rule_add(struct io_policy *p, char *spec, char *why, size_t len);
 
-/* True when some open may ask for passthrough. */
-bool io_policy_wants_passthrough(const struct io_policy *p);
+/* True when some open may ask for mode m (the default, or a rule). */
+bool io_policy_may_ask(const struct io_policy *p, enum io_mode m);
 
 /* The mode an open of `path` (relative to the mount root, no leading '/')
  * asks for: the first rule whose GLOB matches — a GLOB containing '/'

@@ -81,7 +81,7 @@ static enum io_mode open_io_mode(struct fs *fs, struct inode *node, int fd, int3
     const struct io_policy *p = &fs->cfg.io;
     char buf[PATH_MAX];
     const char *path = NULL;
-    if (p->nrules || (rec_enabled() && io_policy_wants_passthrough(p)))
+    if (p->nrules || (rec_enabled() && io_policy_may_ask(p, IO_PASSTHROUGH)))
         path = source_path(fs, fd, buf, sizeof buf);
     enum io_mode asked = p->nrules ? io_policy_choose(p, path, NULL) : p->dflt;
     return itab_io_open(fs->itab, node, asked, fd, path, backing_id);

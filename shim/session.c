@@ -266,8 +266,9 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
      * credentials) by threads of their own, subscribed before the mount
      * exists: proc_events.h. */
     /* Callers' groups and capabilities matter for per-request credentials
-     * and for the setuid bits a write must clear (op_write_buf). */
-    bool creds_matter = fs->creds || fs->cfg.cache == CACHE_NEVER;
+     * and for the setuid bits a direct-I/O write must clear (op_write_buf):
+     * --io=direct, --cache=never or an --io-rule asking for direct. */
+    bool creds_matter = fs->creds || io_policy_may_ask(&fs->cfg.io, IO_DIRECT);
     fs->proc_events = rec_enabled() || creds_matter;
     if (fs->proc_events) {
         if (proc_reader_start(fs->creds) != 0) {

@@ -170,7 +170,7 @@ static uint32_t edit_init(struct fs *fs, struct iovec *iov, int count, size_t to
      * flag together with the writeback cache (the command line refuses
      * that combination). */
     bool wb = rd32(flags) & FUSE_WRITEBACK_CACHE;
-    if (io_policy_wants_passthrough(&fs->cfg.io) && !wb &&
+    if (io_policy_may_ask(&fs->cfg.io, IO_PASSTHROUGH) && !wb &&
         (kernel_init_flags & FUSE_EXT_PASSTHROUGH)) {
         f2 |= (uint32_t)(FUSE_EXT_PASSTHROUGH >> 32);
         wr32(depth, (uint32_t)fs->passthrough_depth);
@@ -178,7 +178,7 @@ static uint32_t edit_init(struct fs *fs, struct iovec *iov, int count, size_t to
         edits |= WIRE_TAP_INIT_PASSTHROUGH | WIRE_TAP_INIT_STACK_DEPTH;
     }
     wr32(flags2, f2);
-    if (io_policy_wants_passthrough(&fs->cfg.io) && !fs->passthrough_on)
+    if (io_policy_may_ask(&fs->cfg.io, IO_PASSTHROUGH) && !fs->passthrough_on)
         fprintf(stderr, "fusetrace: the kernel did not offer FUSE passthrough (Linux 6.9+); "
                         "opens that ask for it are served cached\n");
     return edits;

@@ -161,11 +161,12 @@ static void test_io_rules(void)
     char why[128];
     char r1[] = "big/*.iso:passthrough", r2[] = "*.iso:cached", r3[] = "a:b:c*:direct";
     char bad1[] = "nomode", bad2[] = "*.x:fast", bad3[] = ":cached";
-    CHECK(!io_policy_wants_passthrough(&p));
+    CHECK(!io_policy_may_ask(&p, IO_PASSTHROUGH));
     CHECK(io_rule_add(&p, r1, why, sizeof why) == 0);
     CHECK(io_rule_add(&p, r2, why, sizeof why) == 0);
     CHECK(io_rule_add(&p, r3, why, sizeof why) == 0);
-    CHECK(io_policy_wants_passthrough(&p));
+    CHECK(io_policy_may_ask(&p, IO_PASSTHROUGH));
+    CHECK(io_policy_may_ask(&p, IO_DIRECT) && io_policy_may_ask(&p, IO_CACHED));
     CHECK(io_rule_add(&p, bad1, why, sizeof why) < 0 && strstr(why, "GLOB:MODE"));
     CHECK(io_rule_add(&p, bad2, why, sizeof why) < 0 && strstr(why, "'fast'"));
     CHECK(io_rule_add(&p, bad3, why, sizeof why) < 0);
