@@ -563,6 +563,7 @@ static int do_reply(struct ingest *g, const struct rec_hdr *h)
 static int store_reply(struct ingest *g, const struct rec_hdr *h, const struct wire_req_info *ri,
                        struct wire_reply *ap, const struct naming *nm)
 {
+    const struct rec_wire *wr = (const void *)(h + 1);
     int rc;
 
     if (ri->opcode == FUSE_INIT && (ap->present & WF_INIT)) {
