@@ -56,7 +56,7 @@ src=$(ft_tmpdir); mnt=$(ft_tmpdir); db=$(ft_tmpdir)/par.db
 ft_mount "$src" "$mnt" --io=passthrough --db "$db"
 timeout 120 /usr/bin/python3 "$here/parallel_opens.py" "$mnt" || ft_fail "parallel passthrough opens failed"
 ft_umount "$mnt" || ft_fail "unmount after the parallel opens"
-q() { "$FUSETRACE" sql --csv "$db" "$1" | tail -n +2; }
+q() { "$FUSETRACE" sql --csv "$db" "$1" | tail -n +2 | tr -d "\r"; }   # RFC 4180: CRLF
 opened=$(q "SELECT count(*) FROM inode_event WHERE kind = 13 AND err IS NULL")
 closed=$(q "SELECT count(*) FROM inode_event WHERE kind = 14 AND err IS NULL")
 failed=$(q "SELECT count(*) FROM op WHERE op = 'OPEN' AND errno <> 0")
@@ -84,7 +84,7 @@ log3=${FT_LOGS[${#FT_LOGS[@]} - 1]}
 printf 'more\n' >> "$m3/f"
 [ "$(cat "$m2/f")" = "$(printf 'nested\nmore')" ] || ft_fail "nested: the append seen one level down"
 for m in "$m3" "$m2" "$m1"; do ft_umount "$m" || ft_fail "nested: unmount $m"; done
-q2() { "$FUSETRACE" sql --csv "$dbs/$1.db" "$2" | tail -n +2; }
+q2() { "$FUSETRACE" sql --csv "$dbs/$1.db" "$2" | tail -n +2 | tr -d "\r"; }
 expect "nested level 2: backing files registered without error" \
 	"$(q2 2 "SELECT count(*) > 0 AND sum(err IS NOT NULL) = 0 FROM inode_event WHERE kind = 13")" 1
 expect "nested level 2: READ/WRITE requests (passthrough: none)" "$(q2 2 "SELECT count(*) FROM op WHERE op IN ('READ','WRITE')")" 0
