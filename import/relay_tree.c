@@ -39,7 +39,12 @@ static int visit(const char *path, const struct stat *sb, int type, struct FTW *
         capfound = nc;
     }
     char *dir = strndup(path, dlen);
-    const char *rel = dlen > base_len ? dir + base_len + 1 : ".";
+    /* the base itself is a session directory: named by its last component */
+    const char *rel = dir;
+    if (dlen > base_len)
+        rel = dir + base_len + 1;
+    else if (strrchr(dir, '/'))
+        rel = strrchr(dir, '/') + 1;
     char *relc = dir ? strdup(rel) : NULL;
     if (!dir || !relc) {
         free(dir);

@@ -15,7 +15,8 @@
 
 struct relay_session {
     char *dir;                 /* the session directory */
-    char *rel;                 /* its path below the base (HOSTNAME/SESSION-DATETIME) */
+    char *rel;                 /* its path below the base (HOSTNAME/SESSION-DATETIME);
+                                  the base's own name when the base is one */
 };
 
 /* Every session directory under base (base itself included), sorted by
