@@ -122,6 +122,12 @@ order=$(sqlite3 -batch -noheader "$out/central-A.db" "ATTACH '$out/central-B.db'
 	ORDER BY wall" | uniq | tr '\n' ' ')
 expect "hosts in wall-clock order of their requests" "$order" "hostA hostB hostC "
 
+# one session directory given as RELAY_DIR: named after itself
+one=$(relay_session_dir hostA)
+"$FUSETRACE" import --relay "$one/" "$out/single" > "$out/single.log" 2>&1 \
+	|| { cat "$out/single.log"; ft_fail "import --relay of one session directory failed"; }
+expect "one session directory: its recording" "$(ls "$out/single")" "$(basename "$one").db"
+
 # the same sessions again: each refused by name, nothing changed
 sum_before=$(cat "$central"/*/*.db | md5sum)
 "$FUSETRACE" import --relay "$RELAY_OUT" "$central" > "$out/again.log" 2>&1; rc=$?
