@@ -513,6 +513,19 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
     };
     /* Processes are described by fusetrace:process_event and
      * fusetrace:process events, as they were to the live recorder. */
+    /* Each host's monotonic clock is its own: LTTng records its offset to
+     * the host's wall clock in the trace's clock class, and that is what
+     * orders the events of several hosts by wall time. */
+    const bt_clock_class *cc = bt_stream_class_borrow_default_clock_class_const(
+        bt_stream_borrow_class_const(bt_event_borrow_stream_const(ev)));
+    if (cc && bt_clock_class_origin_is_unix_epoch(cc)) {
+        int64_t sec;
+        uint64_t cycles, freq = bt_clock_class_get_frequency(cc);
+        bt_clock_class_get_offset(cc, &sec, &cycles);
+        f.have_clock_offset = freq > 0;
+        f.clock_offset_ns = sec * 1000000000LL
+                          + (int64_t)((long double)cycles * 1e9L / (long double)(freq ? freq : 1));
+    }
     m->sink = import_sink_create(m->o->db_path, &f, (size_t)cap, m->err, m->errlen);
     if (!m->sink)
         return -1;

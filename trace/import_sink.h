@@ -26,6 +26,11 @@ struct session_facts {
     const char *source, *mountpoint, *command, *options;
     const char *host, *kernel, *libfuse;
     int64_t capture_data, drop, lttng, ring_bytes, snapshot_data;
+    /* The offset from the trace's clock to the wall clock when the trace
+     * itself records it (an LTTng trace's clock class); otherwise
+     * (have_clock_offset false) start_realtime_ns - start_monotonic_ns. */
+    bool have_clock_offset;
+    int64_t clock_offset_ns;
 };
 
 struct import_sink;

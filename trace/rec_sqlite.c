@@ -154,7 +154,8 @@ static int insert_session(sqlite3 *db, const struct session_facts *f,
     sqlite3_bind_int64(st, i++, f->start_realtime_ns);
     sqlite3_bind_int64(st, i++, f->start_monotonic_ns);
     /* Wall clock of an event: ts + start_monotonic_ns + clock_offset_ns. */
-    sqlite3_bind_int64(st, i++, f->start_realtime_ns - f->start_monotonic_ns);
+    sqlite3_bind_int64(st, i++, f->have_clock_offset ? f->clock_offset_ns
+                                                     : f->start_realtime_ns - f->start_monotonic_ns);
     sqlite3_bind_int64(st, i++, f->pid);
     bind_text_or_null(st, i++, f->version);
     bind_text_or_null(st, i++, f->source);

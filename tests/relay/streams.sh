@@ -105,6 +105,13 @@ for h in A B D; do
 		expect "host $h: $t rows, relay vs local" "$(q "$out/central-$h.db" "SELECT count(*) FROM $t")" \
 			"$(q "$out/$h.db" "SELECT count(*) FROM $t")"
 	done
+	# the imported offset is LTTng's (the trace's clock class), the local
+	# one the recorder's own two clock readings: the same offset, measured
+	# twice on one machine (within 10 ms)
+	d=$(sqlite3 -batch -noheader "$out/central-$h.db" "ATTACH '$out/$h.db' AS l;
+		SELECT abs(s.clock_offset_ns - l.session.clock_offset_ns) < 10000000
+		  AND s.clock_offset_ns <> l.session.clock_offset_ns FROM main.session s, l.session")
+	expect "host $h: clock offset from the trace's clock class, close to the recorder's" "$d" 1
 	expect "host $h: local host name" "$(q "$out/$h.db" 'SELECT host FROM session')" "host$h"
 	expect "host $h: same session" "$(q "$out/central-$h.db" 'SELECT uuid FROM session')" \
 		"$(q "$out/$h.db" 'SELECT uuid FROM session')"

@@ -11,7 +11,9 @@ What is compared: every column of every table, as multisets of rows, except
     tables -> thread.tid);
   * CLOCK columns (the `ts` of request, reply, inode_event, fh_event, forget,
     inode, node_name, notify, loss, manifest, process_event and process.first_ts,
-    session.init_ts/end_ts): the
+    session.init_ts/end_ts, and session.clock_offset_ns, which an import
+    takes from LTTng's clock class and the recorder from its own two clock
+    readings: the same offset measured twice): the
     direct recording timestamps an event when the hot path reads
     CLOCK_MONOTONIC, LTTng when the tracepoint fires a few hundred ns later;
     both are the same clock, so they are compared with a tolerance instead
@@ -30,7 +32,7 @@ TOL_NS = 5_000_000   # LTTng vs ring clock reads of one event: far below 5 ms
 CLOCK = {
     'request': ['ts'], 'reply': ['ts'], 'inode_event': ['ts'], 'fh_event': ['ts'],
     'forget': ['ts'], 'inode': ['ts'], 'node_name': ['ts'], 'notify': ['ts'], 'loss': ['ts'],
-    'process': ['first_ts'], 'session': ['init_ts', 'end_ts'], 'manifest': ['ts'],
+    'process': ['first_ts'], 'session': ['init_ts', 'end_ts', 'clock_offset_ns'], 'manifest': ['ts'],
     'process_event': ['ts'],
 }
 NOT_IN_TRACE = {
