@@ -85,23 +85,25 @@ void rec_thread_exit(void *unused)
     tl.scratch = NULL;
 }
 
-/* Enter the ring of this thread, claiming one if needed.  Returns NULL when
- * the event must be skipped (recording closing) — already counted if it
- * had to be dropped for lack of a ring. */
-static struct rec_ring *enter(void)
+/* The ring of this thread, claiming one if needed; NULL without one (the
+ * loss is counted when `count_loss`). */
+static struct rec_ring *own_ring(uint64_t gen, bool count_loss)
 {
-    uint64_t gen = atomic_load_explicit(&rec_g.gen, memory_order_acquire);
     struct rec_ring *r = tl.ring;
 
     if (!r || tl.gen != gen) {
+        if (r)                 /* a ring of an earlier recording: nothing pending there */
+            atomic_store_explicit(&r->pending, 0, memory_order_release);
         if (!atomic_load(&rec_g.accepting))
             return NULL;
         r = ring_claim(gen, rec_g.ring_cap, rec_g.max_rec, my_tid());
         tl.ring = r;
         tl.gen = gen;
         if (!r) {
-            atomic_fetch_add_explicit(&rec_g.noring_seen, 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&rec_g.noring_lost, 1, memory_order_relaxed);
+            if (count_loss) {
+                atomic_fetch_add_explicit(&rec_g.noring_seen, 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&rec_g.noring_lost, 1, memory_order_relaxed);
+            }
             return NULL;
         }
         if (!tl.key_set) {
@@ -110,19 +112,49 @@ static struct rec_ring *enter(void)
                 tl.key_set = pthread_setspecific(exit_key, &tl) == 0;
         }
     }
+    return r;
+}
+
+/* The time of an event this thread is about to push, announced in its
+ * ring's `pending` (rec_ring.h) before the clock is read, so that the
+ * writer takes no later record of another ring before this one lands. */
+static uint64_t stamp(void)
+{
+    struct rec_ring *r = rec_g.sink
+        ? own_ring(atomic_load_explicit(&rec_g.gen, memory_order_acquire), false) : NULL;
+    if (!r)
+        return rec_now_ns();
+    atomic_store(&r->pending, REC_PENDING_STAMPING);   /* seq_cst: before the clock read */
+    uint64_t ts = rec_now_ns();
+    atomic_store_explicit(&r->pending, ts, memory_order_release);
+    return ts;
+}
+
+/* Enter the ring of this thread, claiming one if needed.  Returns NULL when
+ * the event must be skipped (recording closing) — already counted if it
+ * had to be dropped for lack of a ring. */
+static struct rec_ring *enter(void)
+{
+    uint64_t gen = atomic_load_explicit(&rec_g.gen, memory_order_acquire);
+    struct rec_ring *r = own_ring(gen, true);
+    if (!r)
+        return NULL;
     /* Dekker with recorder_close(): it clears `accepting` then waits for
      * busy == 0; we raise busy then check `accepting`.  Both sides use
      * sequentially consistent operations, so one of us sees the other. */
     atomic_fetch_add(&r->busy, 1);
     if (!atomic_load(&rec_g.accepting) || atomic_load_explicit(&r->gen, memory_order_relaxed) != gen) {
+        atomic_store_explicit(&r->pending, 0, memory_order_release);
         atomic_fetch_sub(&r->busy, 1);
         return NULL;
     }
     return r;
 }
 
+/* The record is published (or dropped): nothing pending on this ring. */
 static inline void leave(struct rec_ring *r)
 {
+    atomic_store_explicit(&r->pending, 0, memory_order_release);
     atomic_fetch_sub_explicit(&r->busy, 1, memory_order_release);
 }
 
@@ -175,7 +207,7 @@ static void wire_request(const void *buf, size_t len, uint32_t tap_edits)
     if (!rec_enabled() || !buf)
         return;
     size_t keep = wire_request_keep(buf, len, rec_g.capture);
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     struct rec_ring *r = rec_g.sink ? enter() : NULL;
 
     /* Nothing here waits before the request is in the ring but the ring
@@ -278,7 +310,7 @@ void rec_wire_reply(const struct iovec *iov, int count, uint32_t tap_edits)
 {
     if (!rec_enabled() || !iov || count <= 0)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     size_t total = 0;
     for (int i = 0; i < count; i++)
         total += iov[i].iov_len;
@@ -351,7 +383,7 @@ void rec_inode(const struct rec_inode_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     uint64_t unique = tl.cur_unique;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
     size_t handle_len = e->handle ? (e->handle_len < REC_HANDLE_MAX ? e->handle_len : REC_HANDLE_MAX) : 0;
@@ -408,7 +440,7 @@ void rec_fh(const struct rec_fh_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     uint64_t unique = tl.cur_unique;
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, fh)) {
         struct tp_fh t = {
@@ -443,7 +475,7 @@ void rec_backing(const struct rec_backing_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     uint64_t unique = tl.cur_unique;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, backing)) {
@@ -489,7 +521,7 @@ void rec_manifest(const struct rec_manifest_event *e)
 {
     if (!rec_enabled() || !e || !e->st)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     uint64_t unique = tl.cur_unique;
     const struct stat *st = e->st;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
@@ -596,7 +628,7 @@ void rec_proc_identity(const struct rec_proc_identity *id)
 {
     if (!rec_enabled() || !id)
         return;
-    uint64_t ts = rec_now_ns();
+    uint64_t ts = stamp();
     size_t comm_len = id->comm ? bounded_strlen(id->comm, REC_COMM_MAX) : 0;
     size_t cmd_len = id->cmdline ? bounded_strlen(id->cmdline, REC_CMDLINE_MAX) : 0;
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process)) {

@@ -85,6 +85,7 @@ struct rec_ring *ring_claim(uint64_t gen, size_t cap, size_t max_rec, uint32_t t
     }
     if (got) {
         got->tid = tid;
+        atomic_store(&got->pending, 0);
         atomic_store(&got->gen, gen);
         atomic_store(&got->state, RING_OWNED);
     }

@@ -22,6 +22,8 @@
 
 #define REC_MAX_RINGS 1024
 
+#define REC_PENDING_STAMPING 1ULL
+
 enum ring_state {
     RING_UNUSED = 0,           /* no buffer */
     RING_OWNED,                /* a live thread produces into it */
@@ -37,6 +39,13 @@ struct rec_ring {
     _Atomic uint64_t req_seen;              /* wire requests offered */
     _Atomic uint64_t rep_seen;              /* wire replies/notifications offered */
     _Atomic int busy;                       /* producers inside a push (see recorder.c) */
+    /* The time stamped on the record this ring's producer is about to push
+     * and has not published yet; 0 when none, REC_PENDING_STAMPING while it
+     * reads the clock.  The writer merges the rings by time: a record of
+     * another ring later than this one must wait until it lands, or two
+     * events one lock put in order (a REF and the FORGET after it) are
+     * stored the other way round. */
+    _Atomic uint64_t pending;
     /* consumer side */
     _Alignas(64) _Atomic uint64_t tail;     /* bytes consumed */
     uint64_t lost_logged;                   /* writer: lost count already in `loss` */

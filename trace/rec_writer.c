@@ -201,6 +201,16 @@ static size_t drain(struct writer *w, size_t budget)
 {
     size_t done = 0;
     while (done < budget) {
+        /* Records are taken in time order across the rings, and only below
+         * `barrier`: the earliest time a producer has stamped but not yet
+         * published (rec_ring.h, `pending`), or now.  A producer that
+         * announces its stamp after we read its `pending` reads the clock
+         * after `now` was read; one whose record we see as published was
+         * cleared after publishing.  So nothing published later can be
+         * earlier than what is taken.  (Process events carry the kernel's
+         * earlier time and are held back by may_take instead.) */
+        uint64_t barrier = w->final ? UINT64_MAX : rec_now_ns();
+        bool stamping = false;
         int n = atomic_load(&rec_ring_count);
         int best = -1;
         uint64_t best_ts = UINT64_MAX, second_ts = UINT64_MAX;
@@ -208,6 +218,11 @@ static size_t drain(struct writer *w, size_t budget)
             struct rec_ring *r = &rec_rings[i];
             if (!ring_live(r))
                 continue;
+            uint64_t p = atomic_load(&r->pending);    /* seq_cst, before head */
+            if (p == REC_PENDING_STAMPING)
+                stamping = true;
+            else if (p && p < barrier)
+                barrier = p;
             uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
             uint64_t hd = atomic_load_explicit(&r->head, memory_order_acquire);
             if (t == hd) {
@@ -223,7 +238,7 @@ static size_t drain(struct writer *w, size_t budget)
                 second_ts = ts;
             }
         }
-        if (best < 0 || !may_take(w, best_ts))
+        if (best < 0 || (stamping && !w->final) || best_ts >= barrier || !may_take(w, best_ts))
             break;
         struct rec_ring *r = &rec_rings[best];
         uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -241,7 +256,7 @@ static size_t drain(struct writer *w, size_t budget)
             t += h->size;
             done++;
         } while (t != hd && done < budget && peek(r, t)->ts <= second_ts &&
-                 may_take(w, peek(r, t)->ts));
+                 peek(r, t)->ts < barrier && may_take(w, peek(r, t)->ts));
         atomic_store_explicit(&r->tail, t, memory_order_release);
         log_loss(w, r);
     }
