@@ -75,6 +75,7 @@ struct imp {
     bool closed;
     uint64_t close_ts;
     char status[32];
+    char end_cause[128];       /* the end event's end_cause ("" if none) */
 
     struct import_sink *sink;
 
@@ -577,6 +578,8 @@ static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
             m->close_ts = ts;
             const char *s = ctf_str(p, "status");
             snprintf(m->status, sizeof m->status, "%s", s ? s : "");
+            const char *cause = ctf_str(p, "end_cause");
+            snprintf(m->end_cause, sizeof m->end_cause, "%s", cause ? cause : "");
             /* live: the session's end is the end of the reading */
             return m->o->live_url ? 1 : 0;
         }
@@ -743,7 +746,8 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
     else if (strcmp(m.status, "complete"))
         snprintf(reason, sizeof reason, "the recorder ended the session as '%s'", m.status);
     int64_t end_ts = m.closed ? (int64_t)(m.close_ts - m.start_mono) : -1;
-    if (import_sink_finish(m.sink, complete, reason, end_ts, err, errlen) != 0)
+    const char *cause = m.closed && !lost && m.end_cause[0] ? m.end_cause : NULL;
+    if (import_sink_finish(m.sink, complete, reason, cause, end_ts, err, errlen) != 0)
         goto out;
     snprintf(st->status, sizeof st->status, "%s", complete ? "complete" : "incomplete");
     ret = 0;

@@ -7,11 +7,13 @@
 #define FUSETRACE_SHIM_FS_H
 
 #include <fuse_lowlevel.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "shim/mount_identity.h"
 #include "shim/mount_options.h"
 
 #include "shim/io_mode.h"
@@ -68,6 +70,8 @@ struct fs {
     struct fh_table *fht;
     struct mount_fds *mfds;
     struct fuse_session *se;
+    struct mount_identity mount_id; /* our mount, taken once it is made (valid while se) */
+    atomic_bool disconnect_noted;   /* session_note_disconnect ran */
 };
 
 static inline struct fs *fs_of(fuse_req_t req) { return (struct fs *)fuse_req_userdata(req); }

@@ -389,12 +389,22 @@ int session_mount(struct fs *fs, const char *fuse_opts, bool signals)
         fuse_session_unmount(fs->se);
         goto fail;
     }
+    /* Our own record of which mount is ours, to tell an abort from an
+     * unmount when the connection ends (session_note_disconnect). */
+    char why[256];
+    if (mount_identity_take(fs->cfg.mountpoint, false, &fs->mount_id, why, sizeof(why)) < 0) {
+        fprintf(stderr, "fusetrace: cannot identify our mount: %s\n", why);
+        fuse_session_unmount(fs->se);
+        goto fail;
+    }
     if (wire_tap_install(fs) != 0) {
         fprintf(stderr, "fusetrace: cannot install the wire tap\n");
+        mount_identity_release(&fs->mount_id);
         fuse_session_unmount(fs->se);
         goto fail;
     }
     if (watchdog_start(fs) != 0) {
+        mount_identity_release(&fs->mount_id);
         fuse_session_unmount(fs->se);
         goto fail;
     }
@@ -405,6 +415,30 @@ fail:
     fuse_session_destroy(fs->se);
     fs->se = NULL;
     return -1;
+}
+
+void session_note_disconnect(struct fs *fs)
+{
+    if (atomic_exchange(&fs->disconnect_noted, true))
+        return;
+    /* An unmount takes the mount out of the namespace first and ends the
+     * connection only when the superblock goes; an abort through
+     * /sys/fs/fuse/connections/N/abort ends the connection and leaves the
+     * mount where it was (every access then fails with ENOTCONN).  Both
+     * make read() on /dev/fuse fail with ENODEV (libfuse does not
+     * negotiate FUSE_ABORT_ERROR, which would make an abort ECONNABORTED).
+     * So our mount still in place when the connection ended means it was
+     * aborted.  The look sends no request (mount_identity.h).  A forced
+     * unmount (umount -f) of a mount still in use aborts the same way and
+     * reads the same; an abort followed at once by an unmount, before this
+     * look, reads as an unmount. */
+    int root = mount_identity_open_if_ours(fs->cfg.mountpoint, &fs->mount_id);
+    if (root < 0)
+        return;
+    close(root);
+    fprintf(stderr, "fusetrace: the kernel aborted the connection of %s (fusectl); "
+                    "requests in flight stay unanswered\n", fs->cfg.mountpoint);
+    recorder_note_end_cause("connection aborted (fusectl)");
 }
 
 int session_loop(struct fs *fs)
@@ -421,6 +455,10 @@ int session_loop(struct fs *fs)
         r = fuse_session_loop_mt(fs->se, lc);
         fuse_loop_cfg_destroy(lc);
     }
+    /* 0: the read on /dev/fuse failed with ENODEV (a signal returns its
+     * number).  Without the wire tap (no recording) nobody has looked yet. */
+    if (r == 0)
+        session_note_disconnect(fs);
     /* Unmounted from outside (fusermount3 -u) ends the loop with 0; a signal
      * ends it with the signal number, which is also a clean end. */
     return r < 0 ? -1 : 0;
@@ -458,6 +496,7 @@ void session_end(struct fs *fs, bool signals)
     /* The loop has ended: the watchdog's last word (stalls still open) goes
      * into the recording, which closes after this. */
     watchdog_stop(fs);
+    mount_identity_release(&fs->mount_id);
     fuse_session_unmount(fs->se);
     if (signals)
         fuse_remove_signal_handlers(fs->se);

@@ -13,6 +13,7 @@
 #include "shim/fs.h"
 #include "shim/proc_reader.h"
 #include "shim/proc_table.h"
+#include "shim/session.h"
 #include "trace/recorder.h"
 #include "trace/worker_state.h"
 #include "wire/tap_edit.h"
@@ -128,6 +129,12 @@ static ssize_t tap_read(int fd, void *buf, size_t len, void *userdata)
             struct fuse_in_header *handed = buf;
             handed->opcode = tl.handed;
         }
+        errno = saved;
+    } else if (n < 0 && errno == ENODEV) {
+        /* The connection is gone: now, while the mount is as the kernel
+         * left it, tell an abort from an unmount. */
+        int saved = errno;
+        session_note_disconnect(fs);
         errno = saved;
     }
     return n;

@@ -181,6 +181,7 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
         lttng_ust_field_integer(int32_t, phase, s->phase)
         lttng_ust_field_string(uuid, s->uuid)
         lttng_ust_field_string(status, s->status)
+        lttng_ust_field_string(end_cause, s->end_cause)
         lttng_ust_field_integer(uint64_t, start_realtime_ns, s->start_realtime_ns)
         lttng_ust_field_integer(uint64_t, start_monotonic_ns, s->start_monotonic_ns)
         lttng_ust_field_integer(uint32_t, pid, s->pid)

@@ -74,11 +74,16 @@ uint64_t import_sink_lost(const struct import_sink *s)
     return c.lost;
 }
 
-int import_sink_finish(struct import_sink *s, bool complete, const char *reason, int64_t end_ts,
-                       char *err, size_t errlen)
+int import_sink_finish(struct import_sink *s, bool complete, const char *reason,
+                       const char *end_cause, int64_t end_ts, char *err, size_t errlen)
 {
     if (ingest_commit(s->ing) != SQLITE_OK)
         return db_failed(s, "final commit failed", err, errlen);
+    char ended[256];
+    if (!complete && end_cause) {
+        sink_end_reason(&s->sink, end_cause, ended, sizeof ended);
+        reason = ended;
+    }
     struct sink_counters c;
     ingest_counters(s->ing, &c);
     char why[512] = "";

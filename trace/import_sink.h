@@ -55,9 +55,12 @@ int import_sink_flush(struct import_sink *s, char *err, size_t errlen);
 uint64_t import_sink_lost(const struct import_sink *s);
 /* Commit, build the indexes, set the final status ('complete', or
  * 'incomplete' with reason); end_ts: the session's end (ns after its
- * start), or -1 when the trace has none (a killed session). */
-int import_sink_finish(struct import_sink *s, bool complete, const char *reason, int64_t end_ts,
-                       char *err, size_t errlen);
+ * start), or -1 when the trace has none (a killed session).  end_cause:
+ * why the kernel ended the session early, as the recorder said (the
+ * reason is then the cause and the requests left unanswered, as in a
+ * direct recording), or NULL. */
+int import_sink_finish(struct import_sink *s, bool complete, const char *reason,
+                       const char *end_cause, int64_t end_ts, char *err, size_t errlen);
 /* Close; with remove_file, delete the database and its -wal/-shm files. */
 void import_sink_close(struct import_sink *s, bool remove_file);
 

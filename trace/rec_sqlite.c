@@ -385,6 +385,20 @@ int sink_timeouts(struct sink *s, int64_t entry_ns, int64_t attr_ns)
     return step_once(s->st_timeouts);
 }
 
+void sink_end_reason(struct sink *s, const char *cause, char *out, size_t outlen)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM inflight", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (n < 0)
+        snprintf(out, outlen, "%s; requests unanswered: unknown (%s)", cause, sqlite3_errmsg(s->db));
+    else
+        snprintf(out, outlen, "%s; %lld request%s unanswered", cause, n, n == 1 ? "" : "s");
+}
+
 static int set_status(struct sink *s, const struct sink_counters *c, bool complete,
                       const char *reason, int64_t end_ts)
 {

@@ -54,6 +54,9 @@ struct sink_init_reply {
 int sink_init_reply(struct sink *s, const struct sink_init_reply *r);
 int sink_timeouts(struct sink *s, int64_t entry_ns, int64_t attr_ns);
 
+/* The reason of a session the kernel ended early: "CAUSE; N requests
+ * unanswered", N counted in the inflight view (so after the last commit). */
+void sink_end_reason(struct sink *s, const char *cause, char *out, size_t outlen);
 /* Build indexes and set the final status (outside any open transaction). */
 int sink_finish(struct sink *s, const struct sink_counters *c, bool complete,
                 const char *reason, int64_t end_ts, char *err, size_t errlen);

@@ -329,7 +329,7 @@ struct writer *writer_start(struct sink *sink, uint64_t start_mono, size_t captu
     return w;
 }
 
-void writer_stop(struct writer *w, struct writer_result *res)
+void writer_stop(struct writer *w, const char *end_cause, struct writer_result *res)
 {
     struct sink_counters c;
     char why[512] = "";
@@ -345,13 +345,22 @@ void writer_stop(struct writer *w, struct writer_result *res)
     if (!w->failed && dropped)
         snprintf(w->reason, sizeof w->reason,
                  "%" PRIu64 " events dropped (ring full in drop mode)", dropped);
+    if (!w->failed && end_cause && w->sink) {
+        /* the cause first; a drop count already there follows it */
+        char had[sizeof w->reason];
+        memcpy(had, w->reason, sizeof had);
+        sink_end_reason(w->sink, end_cause, w->reason, sizeof w->reason);
+        size_t len = strlen(w->reason);
+        if (had[0])
+            snprintf(w->reason + len, sizeof w->reason - len, "; %s", had);
+    }
     if (w->failed) {
         /* Say how much the failure cost, in the row and on stderr. */
         size_t len = strlen(w->reason);
         snprintf(w->reason + len, sizeof w->reason - len, "; %" PRIu64 " events lost", c.lost);
     }
     if (w->sink && !w->failed) {
-        bool complete = c.lost == 0;
+        bool complete = c.lost == 0 && !end_cause;
         if (sink_finish(w->sink, &c, complete, complete ? NULL : w->reason,
                         rel(w, rec_now_ns()), why, sizeof why) != SQLITE_OK) {
             w->failed = true;

@@ -24,8 +24,10 @@ struct writer_result {
 };
 
 /* Producers must be quiescent (recorder_close() ensures it).  Drains
- * everything, finalises and closes the database, joins the thread. */
-void writer_stop(struct writer *w, struct writer_result *res);
+ * everything, finalises and closes the database, joins the thread.
+ * `end_cause`: why the kernel ended the session early (the session is then
+ * incomplete, with the cause and the requests left unanswered), or NULL. */
+void writer_stop(struct writer *w, const char *end_cause, struct writer_result *res);
 
 /* Commit period: a SIGKILL loses at most this much of the recording. */
 #define WRITER_COMMIT_NS   (100ULL * 1000 * 1000)

@@ -29,6 +29,9 @@
 
 bool rec_on;
 
+/* recorder_note_end_cause(); read by recorder_close() */
+static _Atomic(const char *) end_cause;
+
 static struct {
     bool open;
     struct sink sink;
@@ -99,7 +102,8 @@ static int check_not_under(const char *db, const char *mnt, char *err, size_t er
     return 0;
 }
 
-static void tp_session(int phase, const char *status, uint64_t events, uint64_t lost)
+static void tp_session(int phase, const char *status, const char *cause,
+                       uint64_t events, uint64_t lost)
 {
     if (!rec_g.lttng || !lttng_ust_tracepoint_enabled(fusetrace, session))
         return;
@@ -109,6 +113,7 @@ static void tp_session(int phase, const char *status, uint64_t events, uint64_t 
         .pid = (uint32_t)getpid(), .capture_data = (uint32_t)rec_g.capture,
         .snapshot_data = (uint32_t)st.snapshot,
         .drop = rec_g.drop, .uuid = st.uuid, .status = status,
+        .end_cause = cause ? cause : "",
         .source = st.source ? st.source : "",
         .mountpoint = st.mountpoint ? st.mountpoint : "",
         .command = st.command ? st.command : "",
@@ -181,8 +186,15 @@ int recorder_open(const struct rec_config *cfg, char *err, size_t errlen)
     st.open = true;
     atomic_store(&rec_g.accepting, 1);
     rec_on = rec_g.sink || rec_g.lttng;
-    tp_session(0, "recording", 0, 0);
+    atomic_store(&end_cause, NULL);
+    tp_session(0, "recording", NULL, 0, 0);
     return 0;
+}
+
+void recorder_note_end_cause(const char *cause)
+{
+    const char *none = NULL;
+    atomic_compare_exchange_strong(&end_cause, &none, cause);
 }
 
 void recorder_close(struct rec_result *out)
@@ -203,20 +215,23 @@ void recorder_close(struct rec_result *out)
         while (atomic_load(&rec_rings[i].busy) > 0)
             sched_yield();
 
-    out->complete = true;
+    const char *cause = atomic_load(&end_cause);
+    out->complete = cause == NULL;
+    if (cause)
+        snprintf(out->reason, sizeof out->reason, "%s", cause);
     if (st.writer) {
         struct writer_result wr;
-        writer_stop(st.writer, &wr);
+        writer_stop(st.writer, cause, &wr);
         st.writer = NULL;
         out->events = wr.stored;
         out->lost = wr.lost;
-        out->complete = !wr.failed && wr.lost == 0;
+        out->complete = !wr.failed && wr.lost == 0 && !cause;
         snprintf(out->reason, sizeof out->reason, "%s", wr.reason);
     }
     ring_release_all(atomic_load(&rec_g.gen));
     atomic_fetch_add(&rec_g.gen, 1);
-    tp_session(1, out->complete ? "complete" : "incomplete", out->events, out->lost);
-    if (out->lost)
+    tp_session(1, out->complete ? "complete" : "incomplete", cause, out->events, out->lost);
+    if (!out->complete)
         fprintf(stderr, "fusetrace: recording incomplete: %s\n", out->reason);
     rec_g.sink = rec_g.lttng = false;
     st.open = false;

@@ -66,6 +66,12 @@ struct rec_result {
     char reason[256];          /* why incomplete, empty when complete */
 };
 
+/* The kernel ended the connection early (e.g. "connection aborted
+ * (fusectl)"): the session will end 'incomplete' with this cause and the
+ * number of requests left unanswered.  `cause` must outlive the recorder
+ * (a literal).  Any thread, before recorder_close(). */
+void recorder_note_end_cause(const char *cause);
+
 /* Drain the ring, build the post-ingest indexes, set the session row's status
  * to 'complete' (or 'incomplete' with the reason) and close every sink.
  * Prints the lost-event count on stderr when non-zero. */

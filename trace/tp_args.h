@@ -106,6 +106,7 @@ struct tp_session {
     uint32_t snapshot_data;
     uint8_t drop;
     const char *uuid, *source, *mountpoint, *command, *options, *status;
+    const char *end_cause;     /* close: why the kernel ended the session early, or "" */
 };
 
 #endif
