@@ -13,13 +13,14 @@
 #include "util/lat_stats.h"
 #include "util/text_escape.h"
 #include "tracedb/stats_hosts.h"
+#include "tracedb/process_select.h"
 #include "tracedb/tracedb.h"
 #include "util/usage.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: fusetrace stats [--by=KEYS] [--top N] DB\n"
+        "usage: fusetrace stats [--by=KEYS] [--top N] [--pid PID[+] [--descendants]] DB\n"
         "       fusetrace stats --by=host DB|DIR...\n"
         "\n"
         "Summarise a recording: session facts, duration, stalled requests (the\n"
@@ -38,6 +39,12 @@ static void usage(FILE *f)
         "             searched for *.db, e.g. the OUTDIR of `fusetrace import\n"
         "             --relay`): sessions, incomplete ones, requests, errors,\n"
         "             latency p50/p95/max over every answered request, events lost\n"
+        "  --pid PID  count only the requests of process PID (every program it\n"
+        "             ran: its fork and each exec); PID+ or --descendants: and\n"
+        "             of every process it started, at any depth (the\n"
+        "             process_tree view).  Every section built on requests (and\n"
+        "             the --by table) follows the selection; notifications and\n"
+        "             the inode/handle tables stay for the whole recording\n"
         "  --help     show this help\n"
         "Percentiles are nearest-rank from a log histogram (within 6.25 %%), the\n"
         "same numbers as the viewer's statistics view (i).\n");
@@ -209,7 +216,7 @@ static void session_facts(struct q *q, const struct tracedb_info *info, const ch
     done(q, st, rc);
 }
 
-static void events(struct q *q, const struct tracedb_info *info)
+static void events(struct q *q, const struct tracedb_info *info, bool selected)
 {
     int64_t req = scalar(q, "SELECT count(*) FROM request", 0);
     int64_t rep = scalar(q, "SELECT count(*) FROM reply", 0);
@@ -219,9 +226,14 @@ static void events(struct q *q, const struct tracedb_info *info)
            info->events_lost);
     if (info->status == TRACEDB_INCOMPLETE && info->end_ts < 0)
         printf(" (counters as of the last commit)");
-    printf("\nRequests     %" PRId64 " (tap saw %" PRId64 "), replies %" PRId64
-           ", notifications %" PRId64 ", unanswered %" PRId64 "\n",
-           req, info->requests_seen, rep, notif, infl);
+    /* the tap's count is the whole session's */
+    if (selected)
+        printf("\nRequests     %" PRId64 ", replies %" PRId64 ", notifications %" PRId64
+               " (whole session), unanswered %" PRId64 "\n", req, rep, notif, infl);
+    else
+        printf("\nRequests     %" PRId64 " (tap saw %" PRId64 "), replies %" PRId64
+               ", notifications %" PRId64 ", unanswered %" PRId64 "\n",
+               req, info->requests_seen, rep, notif, infl);
     if (info->events_lost)
         printf("LOST EVENTS  %" PRId64 " events were not recorded: this recording is "
                "not complete\n", info->events_lost);
@@ -684,10 +696,67 @@ static void passthrough_opens(struct q *q, int top)
     done(q, st, rc);
 }
 
+/* --pid: the sections built on requests see only the selected processes.
+ * TEMP views shadow the recording's own tables (unqualified names resolve
+ * in the temp schema first), and each of the recording's views is created
+ * again in temp, where its names then resolve to the shadows; so every
+ * query below, and `op`, `errors`, `per_process`... keep their meaning for
+ * the selection.  The number of process rows selected, or -1 (message
+ * printed). */
+static int64_t select_processes(struct q *q, long long pid, bool descendants)
+{
+    char *cond = sqlite3_mprintf("pid = %lld", pid);
+    char *sel = cond ? process_select_sql(cond, descendants) : NULL;
+    char *sql = sel ? sqlite3_mprintf(
+        "CREATE TEMP TABLE selected_process AS %s;"
+        "CREATE TEMP VIEW process AS SELECT * FROM main.process "
+        "  WHERE id IN (SELECT id FROM temp.selected_process);"
+        "CREATE TEMP VIEW request AS SELECT * FROM main.request "
+        "  WHERE process_id IN (SELECT id FROM temp.selected_process);"
+        "CREATE TEMP VIEW reply AS SELECT * FROM main.reply "
+        "  WHERE unique_id IN (SELECT unique_id FROM temp.request);"
+        "CREATE TEMP VIEW stall AS SELECT * FROM main.stall "
+        "  WHERE unique_id IN (SELECT unique_id FROM temp.request);", sel) : NULL;
+    sqlite3_free(cond);
+    sqlite3_free(sel);
+    char *msg = NULL;
+    if (!sql || sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "fusetrace stats: selecting processes: %s\n", msg ? msg : "out of memory");
+        sqlite3_free(msg);
+        sqlite3_free(sql);
+        return -1;
+    }
+    sqlite3_free(sql);
+    /* SQLite keeps a view's text as "CREATE VIEW name AS ..." (with the
+     * words it was written with after that) */
+    sqlite3_stmt *st = prep(q, "SELECT name, 'CREATE TEMP VIEW' || substr(sql, 12) "
+                               "FROM main.sqlite_schema WHERE type = 'view' ORDER BY rowid");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *again = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 1));
+        if (!again || sqlite3_exec(q->db, again, NULL, NULL, &msg) != SQLITE_OK) {
+            fprintf(stderr, "fusetrace stats: selecting processes: view %s: %s\n",
+                    (const char *)sqlite3_column_text(st, 0), msg ? msg : "out of memory");
+            sqlite3_free(msg);
+            sqlite3_free(again);
+            sqlite3_finalize(st);
+            return -1;
+        }
+        sqlite3_free(again);
+    }
+    if (!done(q, st, rc))
+        return -1;
+    return scalar(q, "SELECT count(*) FROM temp.selected_process", -1);
+}
+
 int cmd_stats(int argc, char **argv)
 {
     const char *dbpath = NULL, *by = NULL;
     int top = 10;
+    const char *pid_arg = NULL;
+    bool descendants = false;
 
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--by=", 5) || !strcmp(argv[i], "--by")) {
@@ -720,6 +789,15 @@ int cmd_stats(int argc, char **argv)
             if (*end || end == argv[i] || v < 0 || v > 100000)
                 return usage_error("stats", "bad --top value '%s'", argv[i]);
             top = (int)v;
+        } else if (strcmp(a, "--pid") == 0 || strncmp(a, "--pid=", 6) == 0) {
+            if (a[5] == '=')
+                pid_arg = a + 6;
+            else if (i + 1 < argc)
+                pid_arg = argv[++i];
+            else
+                return usage_error("stats", "--pid needs a process id");
+        } else if (strcmp(a, "--descendants") == 0) {
+            descendants = true;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("stats", "unknown option '%s'", a);
         } else if (!dbpath) {
@@ -730,6 +808,16 @@ int cmd_stats(int argc, char **argv)
     }
     if (!dbpath)
         return usage_error("stats", "missing DB");
+    long long pid = 0;
+    if (pid_arg) {
+        bool plus;
+        if (!process_select_parse(pid_arg, &pid, &plus))
+            return usage_error("stats", "bad --pid value '%s' (a process id, or PID+ with its descendants)",
+                               pid_arg);
+        descendants = descendants || plus;
+    } else if (descendants) {
+        return usage_error("stats", "--descendants needs --pid");
+    }
     enum key keys[NKEYS];
     int nkeys = 0;
     if (by && (nkeys = parse_keys(by, keys)) < 0)
@@ -744,12 +832,25 @@ int cmd_stats(int argc, char **argv)
         fprintf(stderr, "fusetrace stats: %s\n", err);
         return 1;
     }
+    int64_t n_selected = 0;
+    if (pid_arg) {
+        n_selected = select_processes(&q, pid, descendants);
+        if (n_selected == 0)
+            fprintf(stderr, "fusetrace stats: no process with pid %lld in %s\n", pid, dbpath);
+        if (n_selected <= 0) {
+            sqlite3_close(q.db);
+            return 1;
+        }
+    }
     if (by) {
         grouped(&q, keys, nkeys, top);
         goto out;
     }
     session_facts(&q, &info, dbpath);
-    events(&q, &info);
+    if (pid_arg)
+        printf("Selection    pid %lld%s: %" PRId64 " process image%s (see the process_tree view)\n",
+               pid, descendants ? " and its descendants" : "", n_selected, n_selected == 1 ? "" : "s");
+    events(&q, &info, pid_arg != NULL);
     stalls(&q, top);
     by_op(&q);
     errors(&q, top);

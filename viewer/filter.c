@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracedb/process_select.h"
 #include "viewer/text.h"
 
 const char filter_keys[FK_COUNT] = { 'o', 'e', 'p', 'a', 's', 'n', 'l', 'x' };
@@ -133,10 +134,27 @@ static char *one_sql(enum filter_kind k, const char *v)
         sqlite3_free(l);
         return s;
     }
-    case FK_PROC:
-        if (all_digits(v))
+    case FK_PROC: {
+        /* "PID" or "NAME"; a '+' after either adds every process it
+         * started (process_select.h). */
+        size_t n = strlen(v);
+        bool plus = n > 1 && v[n - 1] == '+';
+        char *base = sqlite3_mprintf("%.*s", (int)(plus ? n - 1 : n), v);
+        if (!base)
+            return NULL;
+        bool by_pid = all_digits(base);
+        if (by_pid && !plus) {
+            sqlite3_free(base);
             return sqlite3_mprintf("pid = %s", v);
-        return sqlite3_mprintf("process_id IN (SELECT id FROM process WHERE comm LIKE %Q)", v);
+        }
+        char *cond = by_pid ? sqlite3_mprintf("pid = %s", base) : sqlite3_mprintf("comm LIKE %Q", base);
+        char *sel = cond ? process_select_sql(cond, plus) : NULL;
+        char *s = sel ? sqlite3_mprintf("process_id IN (%s)", sel) : NULL;
+        sqlite3_free(base);
+        sqlite3_free(cond);
+        sqlite3_free(sel);
+        return s;
+    }
     case FK_PREFIX:
         /* substr() compares bytes exactly (LIKE would fold ASCII case and
          * treat % and _ as wildcards). */

@@ -186,7 +186,8 @@ const struct keybind key_table[] = {
     { { ']', '[' }, "] [", "step one request forward / back", NULL, k_step },
     { { 'F' }, "F", "follow a live recording (like tail -f); the status bar says FOLLOW", "Follow", k_follow },
     { { 0 }, NULL, "Filters (combined with AND, shown in the status bar)", NULL, NULL },
-    { { 'f' }, "f", "filter menu: o op, e errno (or any), p pid/process, a path prefix, s path substring, "
+    { { 'f' }, "f", "filter menu: o op, e errno (or any), p pid/process (PID+ or NAME+: "
+                    "and its descendants), a path prefix, s path substring, "
                     "n nodeid, l min latency, x SQL expression over op", "Filter", k_filter },
     { { 'c' }, "c", "clear every filter", "Clear", k_clear },
     { { 0 }, NULL, "Views", NULL, NULL },

@@ -696,6 +696,44 @@ passthrough)
         || { cat "$D/stats.out"; fail "stats: the appending open with its sizes at open and release"; }
     ;;
 
+descendants)
+    # The process filter with '+': a process and everything it started.
+    # Three levels of shells, each opening its own file itself and through
+    # a cat it forks (tests/record/descendants.sh has the exact counts).
+    [ -x "${FUSETRACE:-}" ] || fail "no fusetrace binary at '${FUSETRACE:-}'"
+    SRC=$D/src; mkdir "$SRC"
+    for f in a b c; do echo "$f" > "$SRC/$f"; done
+    cat > "$D/level.sh" <<'SH'
+out=$1; name=$2; shift 2
+echo $$ >"$out/$name.pid"
+exec 3<"$name"; exec 3<&-
+cat "$name" >/dev/null
+if [ $# -gt 0 ]; then sh "$0" "$out" "$@"; fi
+exit 0
+SH
+    DB=$D/tree.db
+    "$FUSETRACE" record --db "$DB" "$SRC" -- sh "$D/level.sh" "$D" a b c \
+        > "$D/record.out" 2>&1 || { cat "$D/record.out"; fail "fusetrace record failed"; }
+    ROOT=$(cat "$D/a.pid"); CHILD=$(cat "$D/b.pid")
+    # the pids of the child's subtree: the child, the grandchild, their cats
+    SUB=$(q "SELECT group_concat(pid, '|') FROM (SELECT DISTINCT t.pid FROM process_tree t
+             JOIN process r ON r.pid = $CHILD WHERE instr(t.ancestry || '/', '/' || r.id || '/') > 0)")
+    [ "$(echo "$SUB" | tr '|' '\n' | wc -l)" = 4 ] || fail "the child's subtree is not 4 processes: $SUB"
+    start "$FUSETRACE view $DB"
+    wait_for 'fusetrace view .*tree\.db +\[complete\]'
+    keys f p; lit "$CHILD+"; keys Enter
+    wait_for "FILTER proc=$CHILD\\+"
+    wait_for "$CHILD sh"
+    all_rows proc "^($SUB) " "process filter with descendants"
+    tl proc | grep -q " cat$" || fail "the child's cats are not shown"
+    tl proc | grep -q "^$ROOT " && fail "the root shell is shown"
+    keys c f p; lit "$CHILD"; keys Enter
+    wait_for "FILTER proc=$CHILD( |$)"
+    all_rows proc "^$CHILD sh$" "process filter without descendants"
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    ;;
+
 bounded)
     # Scans stop at each key's deadline and resume exactly where they
     # stopped (ft_at() progress).  400 k requests: the gaps between matches
