@@ -19,13 +19,9 @@ if [ -z "${FT_HELPER_NS:-}" ]; then
 	command -v unshare >/dev/null || ft_fail "unshare (util-linux) missing"
 	exec unshare -m --propagation private env FT_HELPER_NS=1 bash "$0" "$@"
 fi
-# The new namespace holds a copy of every mount there was, other FUSE mounts
-# of the machine included: a copy keeps that superblock, and so its FUSE
-# connection, alive after its owner unmounts it, and its daemon would not
-# end while this namespace lives.  Let them go at once.
-awk '{ for (i = 6; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^fuse(\.|blk$|$)/) { m = $5
-	gsub(/\\040/, " ", m); gsub(/\\011/, "\t", m); gsub(/\\134/, "\\", m); print m }; break } }' /proc/self/mountinfo |
-	while IFS= read -r m; do umount -l "$m" 2>/dev/null; done
+# other suites' FUSE mounts, copied into this namespace, must not outlive
+# their owners' unmounts here
+"$here/../lib/detach_fuse.sh"
 ft_init
 FUSETRACE=$(readlink -f "$FUSETRACE")
 

@@ -17,7 +17,9 @@ mkdir "$x/sub"
 # with exit 2 and one line on stderr that names NAMED
 refused() {
 	local label=$1 named=$2; shift 2
-	(cd "$out" && timeout -s KILL 20 unshare --mount --propagation private "$FUSETRACE" "$@") \
+	# the namespace lets go of other suites' FUSE mounts first (detach_fuse.sh)
+	(cd "$out" && timeout -s KILL 20 unshare --mount --propagation private \
+		sh -c '"$0" && exec "$@"' "$here/../lib/detach_fuse.sh" "$FUSETRACE" "$@") \
 		</dev/null >"$FT_ROOT/r.out" 2>"$FT_ROOT/r.err"
 	local rc=$? lines
 	lines=$(grep -c . "$FT_ROOT/r.err")

@@ -56,8 +56,10 @@ expect "backing calls on names below the links" "$n" 0
 for opts in "" "--handles=never" "--cache=never"; do
 	ft_mount "$src" "$mnt" $opts
 	before=$(cd "$outside" && find . -printf '%p %s %T@\n' | sort)
-	unshare -m --propagation private sh -c 'mount -t tmpfs client-view "$3" && exec "$1" "$2" "$4" "$5" "$3" "$6"' \
-		sh "$FX_PY" "$here/swap.py" "$outside" "$src" "$mnt" "${SWAP_SECONDS:-10}" > "$FT_ROOT/swap.out" 2>&1 ||
+	# the namespace keeps our mount and lets go of other suites' FUSE
+	# mounts (detach_fuse.sh), whose daemons it would otherwise keep alive
+	unshare -m --propagation private sh -c '"$7" "$5" && mount -t tmpfs client-view "$3" && exec "$1" "$2" "$4" "$5" "$3" "$6"' \
+		sh "$FX_PY" "$here/swap.py" "$outside" "$src" "$mnt" "${SWAP_SECONDS:-10}" "$here/../lib/detach_fuse.sh" > "$FT_ROOT/swap.out" 2>&1 ||
 		{ cat "$FT_ROOT/swap.out"; ft_fail "swap.py failed"; }
 	ft_umount "$mnt" || ft_fail "unmount"
 	echo "swap race ($opts):"; sed 's/^/    /' "$FT_ROOT/swap.out"

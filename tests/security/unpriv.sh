@@ -27,6 +27,9 @@ if ! $AS sh -c 'test -r /dev/fuse && test -w /dev/fuse'; then
 		command -v unshare > /dev/null || ft_skip "/dev/fuse is not open to uid $U and unshare is missing"
 		exec unshare -m --propagation private env FX_FUSE_NS=1 bash "$0" "$@"
 	fi
+	# other suites' FUSE mounts, copied into this namespace, must not
+	# outlive their owners' unmounts here
+	"$here/../lib/detach_fuse.sh"
 	node=$(mktemp -d /tmp/fusetrace-devfuse.XXXXXX)
 	mknod -m 666 "$node/fuse" c $((0x$(stat -c '%t' /dev/fuse))) $((0x$(stat -c '%T' /dev/fuse))) && mount --bind "$node/fuse" /dev/fuse ||
 		{ rm -rf "$node"; ft_skip "/dev/fuse is not open to uid $U and cannot be re-bound"; }
