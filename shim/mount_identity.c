@@ -33,6 +33,10 @@ static int statx_cached(int fd, unsigned mask, struct statx *sx)
  * FUSE ("fuse", "fuse.SUBTYPE", "fuseblk").  0, or -1 if there is none. */
 static int mountinfo_lookup(uint64_t old_id, dev_t *dev, bool *is_fuse)
 {
+    /* Our own namespace's mount list, under namespace_sem for reading;
+     * mount and umount take it for writing only while they change the
+     * list, never across a FUSE request.  Read when the mount is made
+     * (before it serves) and by the guard, which serves nothing. */
     FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f)
         return -1;

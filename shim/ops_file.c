@@ -471,6 +471,10 @@ static int write_scope_enter(fuse_req_t req, int fd, bool kernel_did_it, struct 
     if (kernel_did_it)
         return 0;
     struct stat st;
+    /* caller_has_cap asks the credentials thread for /proc/TID/status
+     * (spinlocks and RCU only, never the exec_update_lock an exec holds
+     * while it waits for a FLUSH: proc_reader.c) and waits for it at most
+     * 100 ms; this thread reads nothing of the caller's itself. */
     if (stat_fd(fd, &st) < 0 || !(st.st_mode & (S_ISUID | S_ISGID)) ||
         caller_has_cap(req, CAP_FSETID))
         return 0;

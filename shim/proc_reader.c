@@ -2,7 +2,7 @@
  *
  * Which /proc reads can wait for the process read (measured on this
  * kernel, 6.18, with a FUSE server holding the FLUSH that an exec sends
- * when it closes its close-on-exec files; tests/record/proc_locks.sh):
+ * when it closes its close-on-exec files, and a reader of each entry):
  *   - block until the exec completes: stat and task/TID/stat
  *     (do_task_stat takes the exec_update_lock for reading), wchan, io,
  *     stack, exe, cwd (the ptrace access check, under the same lock),
@@ -287,6 +287,10 @@ static void do_read(const struct request *q, bool own)
     unsigned what = q->what;
     struct proc_read_result r = { .tid = tid };
     char path[64], buf[4096];
+    /* status takes the task's alloc_lock spinlock (name, fs, groups), its
+     * sighand spinlock (signal masks) and RCU (credentials); the mm
+     * counters it prints need no mmap lock.  No sleeping lock, none an
+     * exec or a page fault holds: a request may wait for this read. */
     snprintf(path, sizeof path, "/proc/%u/status", tid);
     ssize_t n = read_small(path, buf, sizeof buf - 1);
     if (n > 0) {
@@ -414,7 +418,9 @@ void proc_reader_request(uint32_t tid, unsigned what, bool low)
     enqueue(tid, what, low, 0);
 }
 
-/* Credentials of every thread that exists now. */
+/* Credentials of every thread that exists now.  Listing /proc and
+ * /proc/PID/task walks the pid table under RCU and takes no lock of the
+ * processes listed. */
 static void scan_all(void)
 {
     DIR *d = opendir("/proc");

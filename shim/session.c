@@ -428,7 +428,8 @@ void session_note_disconnect(struct fs *fs)
      * make read() on /dev/fuse fail with ENODEV (libfuse does not
      * negotiate FUSE_ABORT_ERROR, which would make an abort ECONNABORTED).
      * So our mount still in place when the connection ended means it was
-     * aborted.  The look sends no request (mount_identity.h).  A forced
+     * aborted.  The look sends no request and reads no /proc entry
+     * (mount_identity.h: an O_PATH open and a cached statx).  A forced
      * unmount (umount -f) of a mount still in use aborts the same way and
      * reads the same; an abort followed at once by an unmount, before this
      * look, reads as an unmount. */
