@@ -3,9 +3,9 @@
 # (every image of that pid), `--pid PID+` / `--descendants` those of it and
 # of every process it started, at any depth.
 #
-# The workload is three levels of shells, each started by the one above:
-# each shell opens its own file of the mount once itself (a redirection)
-# and once through a `cat` it forks.  So each shell makes 1 OPEN, and with
+# The workload (tree_workload.sh) is three levels of shells, each started
+# by the one above: each shell opens its own file of the mount once itself
+# (a redirection) and once through a `cat` it forks.  So each shell makes 1 OPEN, and with
 # its descendants 2 per level below it and itself: root 6, child 4,
 # grandchild 2.  The OPEN counts below are exact.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,18 +18,7 @@ out=$(ft_tmpdir)
 dir=$(ft_tmpdir)
 db=$out/tree.db
 for f in a b c; do echo "$f" >"$dir/$f"; done
-cat >"$out/level.sh" <<'SH'
-#!/bin/sh
-# level.sh OUT NAME [NAME...]: note our pid, open NAME ourselves and through
-# cat, then run the next level as a child
-out=$1; name=$2; shift 2
-echo $$ >"$out/$name.pid"
-exec 3<"$name"; exec 3<&-
-cat "$name" >/dev/null
-if [ $# -gt 0 ]; then sh "$0" "$out" "$@"; fi
-exit 0
-SH
-"$FUSETRACE" record --db "$db" "$dir" -- sh "$out/level.sh" "$out" a b c \
+"$FUSETRACE" record --db "$db" "$dir" -- sh "$here/tree_workload.sh" "$out" a b c \
 	>"$out/record.out" 2>&1 || { cat "$out/record.out"; ft_fail "record failed"; }
 root=$(cat "$out/a.pid") child=$(cat "$out/b.pid") grand=$(cat "$out/c.pid")
 
