@@ -132,9 +132,13 @@ static ssize_t tap_read(int fd, void *buf, size_t len, void *userdata)
         errno = saved;
     } else if (n < 0 && errno == ENODEV) {
         /* The connection is gone: now, while the mount is as the kernel
-         * left it, tell an abort from an unmount. */
-        int saved = errno;
+         * left it, tell an abort from an unmount.  libfuse cancels the
+         * workers as soon as one of them has ended its loop; the look
+         * (open, statx, close, a line on stderr) must not be cut short. */
+        int saved = errno, old;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
         session_note_disconnect(fs);
+        pthread_setcancelstate(old, NULL);
         errno = saved;
     }
     return n;
