@@ -16,10 +16,6 @@ void fs_close(struct fs *fs);
 int session_mount(struct fs *fs, const char *fuse_opts, bool signals);
 /* Serve until unmounted or told to exit.  Returns 0 or -1. */
 int session_loop(struct fs *fs);
-/* The kernel ended the connection (read() on /dev/fuse failed with
- * ENODEV): if it was aborted rather than unmounted, say so on stderr and
- * end the recording as incomplete.  Once per session; any thread. */
-void session_note_disconnect(struct fs *fs);
 /* Unmount from another thread while session_loop runs (record). */
 void session_request_unmount(struct fs *fs);
 /* After session_loop returned: unmount if still mounted, free the session. */

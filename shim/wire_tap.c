@@ -13,7 +13,7 @@
 #include "shim/fs.h"
 #include "shim/proc_reader.h"
 #include "shim/proc_table.h"
-#include "shim/session.h"
+#include "shim/disconnect.h"
 #include "trace/recorder.h"
 #include "trace/worker_state.h"
 #include "wire/tap_edit.h"
