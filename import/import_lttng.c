@@ -335,6 +335,57 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         hdr(h, sizeof *h + sizeof *e, REC_T_PEVENT, at, 0, 0);
         return h;
     }
+    if (!strcmp(name, "fusetrace:kernel")) {
+        /* The kernel's own timestamp is a field: the event itself was
+         * emitted later, by the tracefs reader. */
+        struct rec_kernel_rec *e = (struct rec_kernel_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        uint64_t kts = ts, ctid = 0;
+        ctf_u64(p, "ts", &kts);
+        ctf_u64(p, "caller_tid", &ctid);
+        if (ctf_u64(p, "kind", &u)) e->kind = (uint32_t)u;
+        if (ctf_u64(p, "opcode", &u)) e->opcode = (uint32_t)u;
+        if (ctf_u64(p, "len", &u)) e->len = (uint32_t)u;
+        if (ctf_i64(p, "error", &i)) e->error = (int32_t)i;
+        e->tid = (uint32_t)ctid;
+        hdr(h, sizeof *h + sizeof *e, REC_T_KERNEL, kts, unique, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:kernel_state")) {
+        struct rec_kernel_state_rec *e = (struct rec_kernel_state_rec *)(h + 1);
+        memset(e, 0, sizeof *e);
+        const char *note = ctf_str(p, "note");
+        size_t nl = note ? strnlen(note, REC_NOTE_MAX) : 0;
+        if (nl)
+            memcpy(e + 1, note, nl);
+        if (ctf_u64(p, "on", &u)) e->on = (uint32_t)u;
+        if (ctf_u64(p, "connection", &u)) e->connection = (uint32_t)u;
+        e->note_len = (uint32_t)nl;
+        hdr(h, sizeof *h + sizeof *e + nl, REC_T_KERNEL_STATE, ts, 0, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:kernel_loss")) {
+        struct rec_kernel_loss_rec *e = (struct rec_kernel_loss_rec *)(h + 1);
+        uint64_t kts = ts;
+        ctf_u64(p, "ts", &kts);
+        e->events = 0;
+        ctf_u64(p, "events", &e->events);
+        hdr(h, sizeof *h + sizeof *e, REC_T_KERNEL_LOSS, kts, 0, (uint32_t)tid);
+        return h;
+    }
+    if (!strcmp(name, "fusetrace:counter")) {
+        struct rec_counter_rec *e = (struct rec_counter_rec *)(h + 1);
+        const char *cn = ctf_str(p, "name");
+        uint64_t kts = ts;
+        ctf_u64(p, "ts", &kts);
+        e->name = cn && *cn ? intern(m, cn) : NULL;
+        if (!e->name)
+            return NULL;
+        e->value = 0;
+        ctf_i64(p, "value", &e->value);
+        hdr(h, sizeof *h + sizeof *e, REC_T_COUNTER, kts, 0, (uint32_t)tid);
+        return h;
+    }
     if (!strcmp(name, "fusetrace:backing")) {
         struct rec_backing_rec *e = (struct rec_backing_rec *)(h + 1);
         memset(e, 0, sizeof *e);
@@ -401,6 +452,12 @@ static struct rec_hdr *convert(struct imp *m, const char *name, const bt_field *
         return h;
     }
     return NULL;
+}
+
+/* Records that describe the session rather than happen in it. */
+static bool is_event(const struct rec_hdr *h)
+{
+    return h->type != REC_T_KERNEL_STATE && h->type != REC_T_KERNEL_LOSS;
 }
 
 static int store(struct imp *m, const struct rec_hdr *h)
@@ -470,10 +527,12 @@ static int flush_queue(struct imp *m, uint64_t upto)
     while (m->nq && m->q[0].ts < upto) {
         struct rec_hdr *h = q_pop(m);
         int rc = store(m, h);
+        bool event = is_event(h);
         free(h);
         if (rc != 0)
             return -1;
-        m->st->stored++;
+        if (event)
+            m->st->stored++;
     }
     return 0;
 }
@@ -741,6 +800,12 @@ int import_lttng(const struct import_opts *o, struct import_stats *st, char *err
         snprintf(reason, sizeof reason, "the LTTng trace has no end-of-session event "
                  "(the recorder was killed, the trace was stopped early, or its stream "
                  "to a relay was cut)");
+    else if (lost && lost > st->discarded && st->discarded)
+        snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng and %" PRIu64
+                 " kernel events lost (tracefs buffer full)", st->discarded, lost - st->discarded);
+    else if (lost && lost > st->discarded)
+        snprintf(reason, sizeof reason, "%" PRIu64 " kernel events lost (tracefs buffer full)",
+                 lost);
     else if (lost)
         snprintf(reason, sizeof reason, "%" PRIu64 " events discarded by LTTng", lost);
     else if (strcmp(m.status, "complete"))

@@ -10,9 +10,10 @@
  * tap_edit columns of request and reply, keeps one process row per program
  * image with its parent, predecessor and exit, adds process_event and the
  * stall watchdog's tables (stall, stall_end), stores each request's paths
- * (path table) and the bit names the views decode with; version 2 stores a
- * thread number (thread.id) where version 1 stored the tid, and dropped
- * three secondary indexes (schemas/indexes.sql). */
+ * (path table) and the bit names the views decode with, and the kernel's
+ * side of each request (kernel_send, kernel_end, counter and the session's
+ * sides); version 2 stores a thread number (thread.id) where version 1
+ * stored the tid, and dropped three secondary indexes (schemas/indexes.sql). */
 #define FUSETRACE_SCHEMA_VERSION 3
 
 /* While recording, the recorder holds an open-file-description write lock

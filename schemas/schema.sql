@@ -56,7 +56,14 @@ CREATE TABLE session (
     events_stored         INTEGER NOT NULL DEFAULT 0,
     events_lost           INTEGER NOT NULL DEFAULT 0,
     requests_seen         INTEGER NOT NULL DEFAULT 0,
-    replies_seen          INTEGER NOT NULL DEFAULT 0
+    replies_seen          INTEGER NOT NULL DEFAULT 0,
+    -- Which sides of /dev/fuse were recorded: the daemon's (the wire tap)
+    -- and, with --kernel-trace, the kernel's (tracefs fuse events).
+    sides                 TEXT NOT NULL DEFAULT 'daemon'
+                          CHECK (sides IN ('daemon', 'daemon+kernel')),
+    kernel_trace_note     TEXT,
+    kernel_connection     INTEGER,
+    kernel_events_lost    INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE TABLE request (
@@ -349,6 +356,36 @@ CREATE TABLE stall_end (
     ts             INTEGER NOT NULL,
     reason         TEXT NOT NULL
                    CHECK (reason IN ('reply', 'no_reply', 'session_end'))
+) STRICT;
+
+-- The kernel's side of each request (--kernel-trace): the tracefs events
+-- fuse_request_send (the kernel queued the request for the daemon) and
+-- fuse_request_end (the caller got its answer), of this session's
+-- connection only.  Keyed by the kernel's unique like reply, so the views
+-- join them to request and reply by rowid.  ts is the kernel's own
+-- timestamp (trace_clock mono, the same clock as every other ts).
+CREATE TABLE kernel_send (
+    unique_id      INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    opcode         INTEGER NOT NULL,
+    len            INTEGER NOT NULL,
+    tid            INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE kernel_end (
+    unique_id      INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    len            INTEGER NOT NULL,
+    error          INTEGER NOT NULL
+) STRICT;
+
+-- Counter tracks sampled while the session ran (fuse_waiting: the
+-- connection's `waiting` count from fusectl, every 100 ms).
+CREATE TABLE counter (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    value          INTEGER NOT NULL
 ) STRICT;
 
 -- Lookup tables.  errno_name is filled by the recorder from the C library

@@ -4,7 +4,8 @@
  * /proc said about a process image), :process_event (fork, exec, exit,
  * rename of a process, from the kernel's connector), :manifest (a
  * source object as the session first found it), :stall and :stall_end (the
- * stall watchdog), :session.  See
+ * stall watchdog), :kernel, :kernel_state and :kernel_loss (the kernel's
+ * side, read from tracefs), :counter (a counter track sample), :session.  See
  * tp_args.h for the field meanings.  Included by fusetrace_tp.c (which
  * creates the probes) and by the recorder's hot path (which calls them).
  */
@@ -174,6 +175,43 @@ LTTNG_UST_TRACEPOINT_EVENT(fusetrace, stall_end,
         lttng_ust_field_integer(uint64_t, unique, s->unique)
         lttng_ust_field_integer(uint32_t, tid, s->tid)
         lttng_ust_field_integer(uint32_t, reason, s->reason)))
+
+/* The kernel's side: `ts` is the kernel's own timestamp (the event is
+ * emitted later, by the tracefs reader), so an import stores the same
+ * times as the direct recording. */
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, kernel,
+    LTTNG_UST_TP_ARGS(const struct tp_kernel *, k),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, ts, k->ts)
+        lttng_ust_field_integer(uint64_t, unique, k->unique)
+        lttng_ust_field_integer(uint32_t, kind, k->kind)
+        lttng_ust_field_integer(uint32_t, opcode, k->opcode)
+        lttng_ust_field_integer(uint32_t, len, k->len)
+        lttng_ust_field_integer(int32_t, error, k->error)
+        lttng_ust_field_integer(uint32_t, caller_tid, k->caller_tid)
+        lttng_ust_field_integer(uint32_t, tid, k->tid)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, kernel_state,
+    LTTNG_UST_TP_ARGS(const struct tp_kernel_state *, k),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint8_t, on, k->on)
+        lttng_ust_field_integer(uint32_t, connection, k->connection)
+        lttng_ust_field_string(note, k->note)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, kernel_loss,
+    LTTNG_UST_TP_ARGS(const struct tp_kernel_loss *, k),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, ts, k->ts)
+        lttng_ust_field_integer(uint64_t, events, k->events)
+        lttng_ust_field_integer(uint32_t, tid, k->tid)))
+
+LTTNG_UST_TRACEPOINT_EVENT(fusetrace, counter,
+    LTTNG_UST_TP_ARGS(const struct tp_counter *, c),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, ts, c->ts)
+        lttng_ust_field_string(name, c->name)
+        lttng_ust_field_integer(int64_t, value, c->value)
+        lttng_ust_field_integer(uint32_t, tid, c->tid)))
 
 LTTNG_UST_TRACEPOINT_EVENT(fusetrace, session,
     LTTNG_UST_TP_ARGS(const struct tp_session *, s),

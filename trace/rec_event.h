@@ -24,6 +24,10 @@ enum rec_type {
     REC_T_PEVENT,                /* a process event of the kernel's connector */
     REC_T_STALL,                 /* a request the stall watchdog found stuck */
     REC_T_STALL_END,             /* ... and the end of that stall */
+    REC_T_KERNEL,                /* a tracefs fuse event of our connection */
+    REC_T_KERNEL_STATE,          /* which sides are recorded; not an event */
+    REC_T_KERNEL_LOSS,           /* kernel events the trace buffer lost; not an event */
+    REC_T_COUNTER,               /* a sample of a counter track */
 };
 
 enum {
@@ -133,6 +137,39 @@ struct rec_stall_end_rec {
     uint32_t pad;
 };
 
+/* KERNEL: the header's ts is the kernel's timestamp (trace_clock mono,
+ * i.e. CLOCK_MONOTONIC), its unique the request's and its tid the tracefs
+ * reader's. */
+struct rec_kernel_rec {
+    uint32_t kind;               /* enum rec_kernel_kind */
+    uint32_t opcode;             /* SEND */
+    uint32_t len;                /* SEND: request length; END: reply length */
+    int32_t error;               /* END: -errno as the caller got it */
+    uint32_t tid;                /* SEND: the thread that queued the request */
+    uint32_t pad;
+};
+
+/* KERNEL_STATE: followed by note_len bytes of the reason the kernel side
+ * is missing (none when on). */
+struct rec_kernel_state_rec {
+    uint32_t on;
+    uint32_t connection;         /* the kernel's device number of the connection */
+    uint32_t note_len;
+    uint32_t pad;
+};
+
+/* KERNEL_LOSS: at the header's ts, this many kernel events were lost. */
+struct rec_kernel_loss_rec {
+    uint64_t events;
+};
+
+/* COUNTER: one sample; the name is a string literal (the pointer is kept,
+ * like a backing call's). */
+struct rec_counter_rec {
+    const char *name;
+    int64_t value;
+};
+
 /* Longest name kept for semantic events; NAME_MAX is 255 and paths handed
  * to backing calls are relative, so this only cuts pathological input. */
 #define REC_NAME_MAX     4096
@@ -141,5 +178,6 @@ struct rec_stall_end_rec {
 #define REC_CMDLINE_MAX  1023   /* a command line, cut beyond this */
 #define REC_WCHAN_MAX    128    /* a kernel symbol name */
 #define REC_STACK_MAX    4096   /* /proc/PID/task/TID/stack text */
+#define REC_NOTE_MAX     512    /* a kernel-side state note */
 
 #endif

@@ -767,3 +767,114 @@ void rec_stall_end(uint64_t unique, uint32_t tid, enum rec_stall_end_reason reas
     }
     leave(r);
 }
+
+/* ---- the kernel's side (the tracefs reader's thread, not the hot path) ------ */
+
+void rec_kernel(const struct rec_kernel_event *e)
+{
+    if (!rec_enabled() || !e)
+        return;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, kernel)) {
+        struct tp_kernel t = {
+            .ts = e->ts, .unique = e->unique, .kind = e->kind, .opcode = e->opcode,
+            .len = e->len, .error = e->error, .caller_tid = e->tid, .tid = my_tid(),
+        };
+        lttng_ust_do_tracepoint(fusetrace, kernel, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_kernel_rec));
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_KERNEL, e->ts, e->unique);
+        struct rec_kernel_rec *p = (struct rec_kernel_rec *)(h + 1);
+        *p = (struct rec_kernel_rec){
+            .kind = e->kind, .opcode = e->opcode, .len = e->len, .error = e->error,
+            .tid = e->tid,
+        };
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_kernel_lost(uint64_t events, uint64_t ts)
+{
+    if (!rec_enabled() || !events)
+        return;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, kernel_loss)) {
+        struct tp_kernel_loss t = { .ts = ts, .events = events, .tid = my_tid() };
+        lttng_ust_do_tracepoint(fusetrace, kernel_loss, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    /* Counted here, where no ring can lose it; the record only places a
+     * `loss` row in time. */
+    atomic_fetch_add(&rec_g.kernel_lost, events);
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_kernel_loss_rec));
+    struct rec_hdr *h = ring_reserve(r, size, !rec_g.drop);
+    if (h) {
+        fill_hdr(h, size, REC_T_KERNEL_LOSS, ts, 0);
+        ((struct rec_kernel_loss_rec *)(h + 1))->events = events;
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_kernel_state(bool on, uint32_t connection, const char *note)
+{
+    if (!rec_enabled())
+        return;
+    size_t note_len = bounded_strlen(note, REC_NOTE_MAX);
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, kernel_state)) {
+        struct tp_kernel_state t = { .on = on, .connection = connection,
+                                     .note = note ? note : "" };
+        lttng_ust_do_tracepoint(fusetrace, kernel_state, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_kernel_state_rec) + note_len);
+    /* Not an event: a fact about the session, like a process identity. */
+    struct rec_hdr *h = ring_reserve(r, size, true);
+    if (h) {
+        fill_hdr(h, size, REC_T_KERNEL_STATE, rec_now_ns(), 0);
+        struct rec_kernel_state_rec *p = (struct rec_kernel_state_rec *)(h + 1);
+        *p = (struct rec_kernel_state_rec){ .on = on, .connection = connection,
+                                            .note_len = (uint32_t)note_len };
+        if (note_len)
+            memcpy(p + 1, note, note_len);
+        ring_commit(r, size);
+    }
+    leave(r);
+}
+
+void rec_counter(const char *name, uint64_t ts, int64_t value)
+{
+    if (!rec_enabled() || !name)
+        return;
+    if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, counter)) {
+        struct tp_counter t = { .ts = ts, .name = name, .value = value, .tid = my_tid() };
+        lttng_ust_do_tracepoint(fusetrace, counter, &t);
+    }
+    if (!rec_g.sink)
+        return;
+    struct rec_ring *r = enter();
+    if (!r)
+        return;
+    size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_counter_rec));
+    struct rec_hdr *h = reserve(r, size);
+    if (h) {
+        fill_hdr(h, size, REC_T_COUNTER, ts, 0);
+        *(struct rec_counter_rec *)(h + 1) = (struct rec_counter_rec){ .name = name, .value = value };
+        ring_commit(r, size);
+    }
+    leave(r);
+}

@@ -899,6 +899,52 @@ static int do_stall_end(struct ingest *g, const struct rec_hdr *h)
     return batch_row(b);
 }
 
+static int do_kernel(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_kernel_rec *e = (const void *)(h + 1);
+    if (e->kind == REC_KERNEL_SEND) {
+        struct batch *b = &g->sink->b[T_KSEND];
+        batch_int(b, (int64_t)h->unique);
+        batch_int(b, rel(g, h->ts));
+        batch_int(b, e->opcode);
+        batch_int(b, e->len);
+        batch_int(b, e->tid);
+        return batch_row(b);
+    }
+    if (e->kind == REC_KERNEL_END) {
+        struct batch *b = &g->sink->b[T_KEND];
+        batch_int(b, (int64_t)h->unique);
+        batch_int(b, rel(g, h->ts));
+        batch_int(b, e->len);
+        batch_int(b, -(int64_t)e->error);   /* positive errno, as in reply.error */
+        return batch_row(b);
+    }
+    return SQLITE_OK;
+}
+
+static int do_kernel_state(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_kernel_state_rec *e = (const void *)(h + 1);
+    return sink_sides(g->sink, e->on != 0, e->connection, (const char *)(e + 1), e->note_len);
+}
+
+static int do_kernel_loss(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_kernel_loss_rec *e = (const void *)(h + 1);
+    return ingest_loss_row(g, h->ts, h->tid, e->events);
+}
+
+static int do_counter(struct ingest *g, const struct rec_hdr *h)
+{
+    const struct rec_counter_rec *e = (const void *)(h + 1);
+    const char *name = e->name ? e->name : "?";
+    struct batch *b = &g->sink->b[T_COUNTER];
+    batch_int(b, rel(g, h->ts));
+    batch_text(b, name, strnlen(name, 256));
+    batch_int(b, e->value);
+    return batch_row(b);
+}
+
 int ingest_store(struct ingest *g, const struct rec_hdr *h)
 {
     switch (h->type) {
@@ -912,6 +958,10 @@ int ingest_store(struct ingest *g, const struct rec_hdr *h)
     case REC_T_PEVENT:   return do_pevent(g, h);
     case REC_T_STALL:    return do_stall(g, h);
     case REC_T_STALL_END: return do_stall_end(g, h);
+    case REC_T_KERNEL:   return do_kernel(g, h);
+    case REC_T_KERNEL_STATE: return do_kernel_state(g, h);
+    case REC_T_KERNEL_LOSS: return do_kernel_loss(g, h);
+    case REC_T_COUNTER:  return do_counter(g, h);
     default:             return SQLITE_OK;
     }
 }
@@ -955,6 +1005,17 @@ int ingest_record(struct ingest *g, const struct rec_hdr *h)
     int rc = begin(g);
     if (rc != SQLITE_OK)
         return rc;
+    /* The recorded sides are not events; kernel events the trace buffer lost
+     * are counted (the live recorder counts them where they happen, an
+     * importer learns of them here). */
+    if (h->type == REC_T_KERNEL_STATE)
+        return do_kernel_state(g, h);
+    if (h->type == REC_T_KERNEL_LOSS) {
+        const struct rec_kernel_loss_rec *e = (const void *)(h + 1);
+        ingest_count_lost(g, e->events);
+        g->cnt.kernel_lost += e->events;
+        return do_kernel_loss(g, h);
+    }
     g->cnt.seen++;
     if (h->type == REC_T_REQUEST)
         g->cnt.req_seen++;

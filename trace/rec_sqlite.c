@@ -73,6 +73,11 @@ static const struct {
     [T_STALL_END] = { "INSERT OR IGNORE INTO stall_end(unique_id,ts,reason)", 3, W(3) },
     [T_PATH] = { "INSERT INTO path(id,dir,path)", 3, W(3) },
     [T_NODE_NAME] = { "INSERT INTO node_name(ts,unique_id,nodeid,parent,name,path_id)", 6, W(6) },
+    /* OR IGNORE, like reply: a unique comes once per connection (only a
+     * NOTIFY_REPLY carries one the daemon chose). */
+    [T_KSEND] = { "INSERT OR IGNORE INTO kernel_send(unique_id,ts,opcode,len,tid)", 5, W(5) },
+    [T_KEND] = { "INSERT OR IGNORE INTO kernel_end(unique_id,ts,len,error)", 4, W(4) },
+    [T_COUNTER] = { "INSERT INTO counter(ts,name,value)", 3, W(3) },
 };
 #undef W
 
@@ -190,7 +195,8 @@ static int prepare_all(struct sink *s, char *err, size_t errlen)
     if (rc == SQLITE_OK)
         rc = prep(s->db,
             "UPDATE session SET events_seen=?1,events_stored=?2,events_lost=?3,"
-            "requests_seen=?4,replies_seen=?5 WHERE id=1", &s->st_counters, err, errlen);
+            "requests_seen=?4,replies_seen=?5,kernel_events_lost=?6 WHERE id=1",
+            &s->st_counters, err, errlen);
     if (rc == SQLITE_OK)
         rc = prep(s->db,
             "UPDATE session SET kernel_proto_major=?1,kernel_proto_minor=?2,"
@@ -205,6 +211,10 @@ static int prepare_all(struct sink *s, char *err, size_t errlen)
         rc = prep(s->db,
             "UPDATE session SET entry_timeout_ns=?1,attr_timeout_ns=?2 WHERE id=1",
             &s->st_timeouts, err, errlen);
+    if (rc == SQLITE_OK)
+        rc = prep(s->db,
+            "UPDATE session SET sides=?1,kernel_connection=?2,kernel_trace_note=?3 WHERE id=1",
+            &s->st_sides, err, errlen);
     return rc;
 }
 
@@ -326,6 +336,7 @@ static int store_counters(struct sink *s, const struct sink_counters *c)
     sqlite3_bind_int64(s->st_counters, 3, (int64_t)c->lost);
     sqlite3_bind_int64(s->st_counters, 4, (int64_t)c->req_seen);
     sqlite3_bind_int64(s->st_counters, 5, (int64_t)c->rep_seen);
+    sqlite3_bind_int64(s->st_counters, 6, (int64_t)c->kernel_lost);
     return step_once(s->st_counters);
 }
 
@@ -399,13 +410,29 @@ void sink_end_reason(struct sink *s, const char *cause, char *out, size_t outlen
         snprintf(out, outlen, "%s; %lld request%s unanswered", cause, n, n == 1 ? "" : "s");
 }
 
+int sink_sides(struct sink *s, bool kernel, int64_t connection, const char *note, size_t note_len)
+{
+    sqlite3_stmt *st = s->st_sides;
+    sqlite3_bind_text(st, 1, kernel ? "daemon+kernel" : "daemon", -1, SQLITE_STATIC);
+    if (kernel)
+        sqlite3_bind_int64(st, 2, connection);
+    else
+        sqlite3_bind_null(st, 2);
+    if (note && note_len)
+        sqlite3_bind_text(st, 3, note, (int)note_len, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 3);
+    return step_once(st);
+}
+
 static int set_status(struct sink *s, const struct sink_counters *c, bool complete,
                       const char *reason, int64_t end_ts)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db,
         "UPDATE session SET status=?1,incomplete_reason=?2,end_ts=?3,events_seen=?4,"
-        "events_stored=?5,events_lost=?6,requests_seen=?7,replies_seen=?8 WHERE id=1",
+        "events_stored=?5,events_lost=?6,requests_seen=?7,replies_seen=?8,"
+        "kernel_events_lost=?9 WHERE id=1",
         -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -420,6 +447,7 @@ static int set_status(struct sink *s, const struct sink_counters *c, bool comple
     sqlite3_bind_int64(st, 6, (int64_t)c->lost);
     sqlite3_bind_int64(st, 7, (int64_t)c->req_seen);
     sqlite3_bind_int64(st, 8, (int64_t)c->rep_seen);
+    sqlite3_bind_int64(st, 9, (int64_t)c->kernel_lost);
     rc = step_once(st);
     sqlite3_finalize(st);
     return rc;
@@ -481,7 +509,9 @@ void sink_close(struct sink *s)
     sqlite3_finalize(s->st_init_kernel);
     sqlite3_finalize(s->st_init_reply);
     sqlite3_finalize(s->st_timeouts);
+    sqlite3_finalize(s->st_sides);
     s->st_counters = s->st_init_kernel = s->st_init_reply = s->st_timeouts = NULL;
+    s->st_sides = NULL;
     if (s->db)
         sqlite3_close(s->db);
     s->db = NULL;

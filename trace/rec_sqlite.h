@@ -14,12 +14,13 @@
 enum sink_table {
     T_REQUEST, T_REPLY, T_NOTIFY, T_FORGET, T_DIRENT, T_INODE_EVENT, T_INODE,
     T_FH, T_BACKING, T_CALL, T_PROCESS, T_LOSS, T_MANIFEST, T_THREAD, T_PROCESS_EVENT, T_STALL,
-    T_STALL_END, T_PATH, T_NODE_NAME,
+    T_STALL_END, T_PATH, T_NODE_NAME, T_KSEND, T_KEND, T_COUNTER,
     T_NTABLES
 };
 
 struct sink_counters {
     uint64_t seen, stored, lost, req_seen, rep_seen;
+    uint64_t kernel_lost;      /* part of lost: kernel events tracefs lost */
 };
 
 struct sink {
@@ -31,6 +32,7 @@ struct sink {
     bool in_txn;
     struct batch b[T_NTABLES];
     sqlite3_stmt *st_counters, *st_init_kernel, *st_init_reply, *st_timeouts;
+    sqlite3_stmt *st_sides;
 };
 
 /* Create `path` (refusing an existing file), write schema and session row
@@ -53,6 +55,8 @@ struct sink_init_reply {
 };
 int sink_init_reply(struct sink *s, const struct sink_init_reply *r);
 int sink_timeouts(struct sink *s, int64_t entry_ns, int64_t attr_ns);
+/* The sides recorded: the kernel's too (on its connection), or why not. */
+int sink_sides(struct sink *s, bool kernel, int64_t connection, const char *note, size_t note_len);
 
 /* The reason of a session the kernel ended early: "CAUSE; N requests
  * unanswered", N counted in the inflight view (so after the last commit). */

@@ -25,6 +25,8 @@ struct rec_global {
     _Atomic(uint64_t (*)(void)) process_clock;
     /* Events that found no ring (table full or out of memory). */
     _Atomic uint64_t noring_seen, noring_lost;
+    /* Kernel events the kernel's trace buffer lost (rec_kernel_lost). */
+    _Atomic uint64_t kernel_lost;
 };
 
 extern struct rec_global rec_g;

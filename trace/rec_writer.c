@@ -57,6 +57,13 @@ static int64_t rel(const struct writer *w, uint64_t ts)
     return (int64_t)(ts - w->start_mono);
 }
 
+/* Records that describe the session rather than happen in it: not counted
+ * as events. */
+static bool is_event(const struct rec_hdr *h)
+{
+    return h->type != REC_T_KERNEL_STATE && h->type != REC_T_KERNEL_LOSS;
+}
+
 /* ---- counters --------------------------------------------------------------- */
 
 static void counters(const struct writer *w, struct sink_counters *c)
@@ -74,6 +81,11 @@ static void counters(const struct writer *w, struct sink_counters *c)
     }
     c->seen += atomic_load(&rec_g.noring_seen);
     c->lost += atomic_load(&rec_g.noring_lost) + w->sink_lost;
+    /* Kernel events the kernel's buffer lost never reached a ring: they
+     * were offered (by the kernel) and lost. */
+    c->kernel_lost = atomic_load(&rec_g.kernel_lost);
+    c->seen += c->kernel_lost;
+    c->lost += c->kernel_lost;
     c->stored = w->committed + w->pending;
 }
 
@@ -111,18 +123,21 @@ static void process(struct writer *w, const struct rec_hdr *h)
 {
     w->last_ts = h->ts;
     if (!w->sink || w->failed) {
-        w->sink_lost++;
+        if (is_event(h))
+            w->sink_lost++;
         return;
     }
     if (!w->sink->in_txn) {
         if (sink_begin(w->sink) != SQLITE_OK) {
-            w->pending++;
+            if (is_event(h))
+                w->pending++;
             fail(w, "starting a transaction");
             return;
         }
         w->txn_start = rec_now_ns();
     }
-    w->pending++;
+    if (is_event(h))
+        w->pending++;
     if (ingest_store(w->ing, h) != SQLITE_OK) {
         const char *what;
         switch (h->type) {
@@ -136,6 +151,10 @@ static void process(struct writer *w, const struct rec_hdr *h)
         case REC_T_MANIFEST: what = "storing a manifest entry"; break;
         case REC_T_STALL:    what = "storing a stall"; break;
         case REC_T_STALL_END: what = "storing the end of a stall"; break;
+        case REC_T_KERNEL:   what = "storing a kernel event"; break;
+        case REC_T_KERNEL_STATE: what = "storing the recorded sides"; break;
+        case REC_T_KERNEL_LOSS: what = "storing a kernel loss record"; break;
+        case REC_T_COUNTER:  what = "storing a counter sample"; break;
         default:             what = "storing a record"; break;
         }
         fail(w, what);
@@ -341,10 +360,17 @@ void writer_stop(struct writer *w, const char *end_cause, struct writer_result *
     if (w->sink && !w->failed && w->sink->in_txn)
         commit(w);
     counters(w, &c);
-    uint64_t dropped = c.lost - w->sink_lost;
-    if (!w->failed && dropped)
+    uint64_t dropped = c.lost - w->sink_lost - c.kernel_lost;
+    if (!w->failed && dropped && c.kernel_lost)
+        snprintf(w->reason, sizeof w->reason,
+                 "%" PRIu64 " events dropped (ring full in drop mode) and %" PRIu64
+                 " kernel events lost (tracefs buffer full)", dropped, c.kernel_lost);
+    else if (!w->failed && dropped)
         snprintf(w->reason, sizeof w->reason,
                  "%" PRIu64 " events dropped (ring full in drop mode)", dropped);
+    else if (!w->failed && c.kernel_lost)
+        snprintf(w->reason, sizeof w->reason,
+                 "%" PRIu64 " kernel events lost (tracefs buffer full)", c.kernel_lost);
     if (!w->failed && end_cause && w->sink) {
         /* the cause first; a drop count already there follows it */
         char had[sizeof w->reason];

@@ -154,6 +154,7 @@ int recorder_open(const struct rec_config *cfg, char *err, size_t errlen)
                   &rec_g.ring_cap, &rec_g.max_rec);
     atomic_store(&rec_g.noring_seen, 0);
     atomic_store(&rec_g.noring_lost, 0);
+    atomic_store(&rec_g.kernel_lost, 0);
 
     if (cfg->db_path) {
         struct utsname u;

@@ -286,4 +286,32 @@ void rec_stall_end(uint64_t unique, uint32_t tid, enum rec_stall_end_reason reas
 /* The reason's name as stored in stall_end.reason ("reply", ...). */
 const char *rec_stall_end_name(enum rec_stall_end_reason reason);
 
+/* ---- the kernel's side (trace/ktrace_reader.c, on a thread of its own) --- */
+
+enum rec_kernel_kind {
+    REC_KERNEL_SEND = 1,       /* fuse_request_send: queued for the daemon */
+    REC_KERNEL_END = 2,        /* fuse_request_end: the caller got its answer */
+};
+
+struct rec_kernel_event {
+    enum rec_kernel_kind kind;
+    uint64_t ts;               /* the kernel's timestamp (CLOCK_MONOTONIC ns) */
+    uint64_t unique;
+    uint32_t opcode;           /* SEND */
+    uint32_t len;              /* SEND: request length; END: reply length */
+    int32_t error;             /* END: -errno as the caller got it */
+    uint32_t tid;              /* SEND: the thread that queued it */
+};
+void rec_kernel(const struct rec_kernel_event *e);
+/* `events` kernel events the kernel's trace buffer could not keep, noticed
+ * at ts: counted as lost like any other event. */
+void rec_kernel_lost(uint64_t events, uint64_t ts);
+/* Which sides the session records: on = the kernel's too, for the
+ * connection with kernel device number `connection`; otherwise `note`
+ * says why not. */
+void rec_kernel_state(bool on, uint32_t connection, const char *note);
+
+/* A sample of a counter track; `name` is a string literal. */
+void rec_counter(const char *name, uint64_t ts, int64_t value);
+
 #endif

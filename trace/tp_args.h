@@ -97,6 +97,32 @@ struct tp_stall_end {
     uint32_t tid, reason;
 };
 
+struct tp_kernel {
+    uint64_t ts, unique;
+    uint32_t kind, opcode, len;
+    int32_t error;
+    uint32_t caller_tid;       /* SEND: the thread that queued the request */
+    uint32_t tid;              /* the tracefs reader */
+};
+
+struct tp_kernel_state {
+    uint8_t on;
+    uint32_t connection;
+    const char *note;          /* "" when none */
+};
+
+struct tp_kernel_loss {
+    uint64_t ts, events;
+    uint32_t tid;
+};
+
+struct tp_counter {
+    uint64_t ts;
+    const char *name;
+    int64_t value;
+    uint32_t tid;
+};
+
 struct tp_session {
     int32_t phase;             /* 0 = open, 1 = close */
     uint64_t start_realtime_ns, start_monotonic_ns;

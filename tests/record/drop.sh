@@ -26,11 +26,14 @@ rq_rows=$(q "$out/drop.db" 'SELECT count(*) FROM request')
 expect_ge "requests seen - stored" "$((rq_seen - rq_rows))" 1
 expect_le "requests seen - stored" "$((rq_seen - rq_rows))" "$lost"
 # what is stored is what is in the tables: one row per event in request,
-# reply, notify, inode_event, fh_event, backing_call, manifest, process_event
+# reply, notify, inode_event, fh_event, backing_call, manifest, process_event,
+# and the kernel's side: kernel_send, kernel_end, counter
 rows=$(q "$out/drop.db" 'SELECT (SELECT count(*) FROM request) + (SELECT count(*) FROM reply)
 	+ (SELECT count(*) FROM notify) + (SELECT count(*) FROM inode_event)
 	+ (SELECT count(*) FROM fh_event) + (SELECT count(*) FROM backing_call)
-	+ (SELECT count(*) FROM manifest) + (SELECT count(*) FROM process_event)')
+	+ (SELECT count(*) FROM manifest) + (SELECT count(*) FROM process_event)
+	+ (SELECT count(*) FROM kernel_send) + (SELECT count(*) FROM kernel_end)
+	+ (SELECT count(*) FROM counter)')
 expect "events_stored = event rows" "$stored" "$rows"
 # the per-ring loss records add up to the session's count
 expect "sum(loss.events) = events_lost" "$(q "$out/drop.db" 'SELECT coalesce(sum(events), 0) FROM loss')" "$lost"

@@ -75,13 +75,16 @@ expect_ge "requests committed before the kill" "$(q "$db" 'SELECT count(*) FROM 
 # ---- (c) events_stored = the event rows committed -------------------------
 # The counter row is updated in the same transaction as each batch; every
 # event is one row of request, reply (or notify, a daemon-initiated write),
-# inode_event, fh_event, backing_call, manifest or process_event.  (forget and dirent rows
+# inode_event, fh_event, backing_call, manifest, process_event, kernel_send,
+# kernel_end or counter.  (forget and dirent rows
 # are parts of a request/reply event, not events.)
 stored=$(q "$db" 'SELECT events_stored FROM session')
 rows=$(q "$db" 'SELECT (SELECT count(*) FROM request) + (SELECT count(*) FROM reply)
 	+ (SELECT count(*) FROM notify) + (SELECT count(*) FROM inode_event)
 	+ (SELECT count(*) FROM fh_event) + (SELECT count(*) FROM backing_call)
-	+ (SELECT count(*) FROM manifest) + (SELECT count(*) FROM process_event)')
+	+ (SELECT count(*) FROM manifest) + (SELECT count(*) FROM process_event)
+	+ (SELECT count(*) FROM kernel_send) + (SELECT count(*) FROM kernel_end)
+	+ (SELECT count(*) FROM counter)')
 expect_ge "events_stored" "$stored" 1
 expect "events_stored = event rows committed" "$stored" "$rows"
 expect "events lost" "$(q "$db" 'SELECT events_lost FROM session')" 0
