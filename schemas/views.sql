@@ -114,7 +114,10 @@ SELECT q.id,
        CASE WHEN r.unique_id IS NOT NULL
                  THEN CASE WHEN r.error = 0 THEN 'ok' ELSE 'error' END
             WHEN coalesce(o.has_reply, 1) = 0 THEN 'noreply'
-            ELSE 'inflight' END    AS outcome
+            ELSE 'inflight' END    AS outcome,
+       ks.ts                       AS kernel_queued_ts,
+       ke.ts                       AS kernel_end_ts,
+       ke.error                    AS caller_errno
 FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
@@ -126,7 +129,9 @@ LEFT JOIN path p2       ON p2.id = q.path2_id
 LEFT JOIN path pf       ON pf.id = coalesce(q.entry_path_id, q.path_id)
 LEFT JOIN path pd       ON pd.id = pf.dir
 LEFT JOIN process pr    ON pr.id = q.process_id
-LEFT JOIN thread t      ON t.id = q.thread;
+LEFT JOIN thread t      ON t.id = q.thread
+LEFT JOIN kernel_send ks ON ks.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN kernel_end ke  ON ke.unique_id = q.unique_id AND q.opcode <> 41;
 
 CREATE VIEW errors AS
 SELECT * FROM op WHERE errno <> 0;
@@ -136,18 +141,40 @@ SELECT * FROM op WHERE errno <> 0;
 CREATE VIEW slow_ops AS
 SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
 
+-- Requests not answered yet: 'serving' ones a daemon thread (worker) read
+-- and has not replied to, and, with the kernel side recorded, 'queued'
+-- ones the kernel queued that no thread has read yet (only while the
+-- session is live: at its end the kernel ends or withdraws what is left).
+-- The kernel's queue is first in, first out in unique order, so a queued
+-- request is one after the last the daemon read (FORGET, BATCH_FORGET,
+-- INTERRUPT and NOTIFY_REPLY come from elsewhere and do not count).
 CREATE VIEW inflight AS
 SELECT q.id, q.ts, q.ts / 1e9 AS t_s,
        strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) / 1000000000, 'unixepoch')
          || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) % 1000000000) AS wall_time,
-       q.unique_id, q.opcode, o.name AS op, q.nodeid, pa.path, q.name, pe.path AS entry_path, q.pid, q.process_id, t.tid
+       q.unique_id, q.opcode, o.name AS op, q.nodeid, pa.path, q.name, pe.path AS entry_path, q.pid, q.process_id, t.tid,
+       'serving' AS state, q.thread AS worker, ks.ts AS queued_ts
 FROM request q
-LEFT JOIN reply r       ON r.unique_id = q.unique_id
-LEFT JOIN opcode_name o ON o.opcode = q.opcode
-LEFT JOIN path pa       ON pa.id = q.path_id
-LEFT JOIN path pe       ON pe.id = q.entry_path_id
-LEFT JOIN thread t      ON t.id = q.thread
-WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1;
+LEFT JOIN reply r        ON r.unique_id = q.unique_id
+LEFT JOIN opcode_name o  ON o.opcode = q.opcode
+LEFT JOIN path pa        ON pa.id = q.path_id
+LEFT JOIN path pe        ON pe.id = q.entry_path_id
+LEFT JOIN thread t       ON t.id = q.thread
+LEFT JOIN kernel_send ks ON ks.unique_id = q.unique_id AND q.opcode <> 41
+WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1
+UNION ALL
+SELECT NULL, k.ts, k.ts / 1e9,
+       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + k.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + k.ts) % 1000000000),
+       k.unique_id, k.opcode, o.name, NULL, NULL, NULL, NULL, k.tid, NULL, NULL,
+       'queued', NULL, k.ts
+FROM kernel_send k
+LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
+LEFT JOIN opcode_name o ON o.opcode = k.opcode
+WHERE e.unique_id IS NULL
+  AND (SELECT status FROM session) = 'recording'
+  AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
+                     WHERE opcode NOT IN (2, 36, 41, 42));
 
 CREATE VIEW inode_path AS
 SELECT nodeid, path, parent, name, ts FROM inode;
@@ -376,3 +403,96 @@ LEFT JOIN fh_event r ON r.fh = o.fh AND r.kind = 2
 LEFT JOIN reply p    ON p.unique_id = o.unique_id
 LEFT JOIN inode i    ON i.nodeid = o.nodeid
 WHERE o.kind IN (0, 1) AND o.io_mode = 3;
+
+-- The kernel's side (--kernel-trace) joined with the daemon's, one row per
+-- request the daemon read.  The four parts add up: total_ns = queue_ns +
+-- daemon_ns + return_ns.  NULL where a side is missing (no kernel trace, a
+-- FORGET or INTERRUPT, which the kernel does not trace, or no reply yet).
+CREATE VIEW latency_split AS
+SELECT q.id                        AS request_id,
+       q.unique_id,
+       q.opcode,
+       o.name                      AS op,
+       q.ts - k.ts                 AS queue_ns,
+       r.ts - q.ts                 AS daemon_ns,
+       CASE WHEN r.unique_id IS NOT NULL THEN coalesce(b.ns, 0) END AS backing_ns,
+       e.ts - r.ts                 AS return_ns,
+       e.ts - k.ts                 AS total_ns,
+       k.ts                        AS queued_ts,
+       q.ts                        AS read_ts,
+       r.ts                        AS reply_ts,
+       e.ts                        AS end_ts,
+       e.error                     AS caller_errno,
+       t.tid
+FROM request q
+LEFT JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN kernel_end e  ON e.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN opcode_name o ON o.opcode = q.opcode
+LEFT JOIN thread t      ON t.id = q.thread
+LEFT JOIN (SELECT unique_id, sum(dur_ns) AS ns FROM backing_call GROUP BY unique_id) b
+       ON b.unique_id = q.unique_id;
+
+-- Every request of either side, and which side saw it: 'both', 'daemon'
+-- (read by the daemon, never queued by the kernel's traced path) or
+-- 'kernel' (queued by the kernel, never read by the daemon), with why.
+CREATE VIEW request_sides AS
+SELECT q.unique_id,
+       q.id                        AS request_id,
+       q.opcode,
+       o.name                      AS op,
+       k.ts                        AS queued_ts,
+       q.ts                        AS read_ts,
+       e.ts                        AS end_ts,
+       e.error                     AS caller_errno,
+       CASE WHEN k.unique_id IS NOT NULL THEN 'both' ELSE 'daemon' END AS side,
+       CASE WHEN k.unique_id IS NOT NULL THEN NULL
+            WHEN q.opcode IN (2, 42) THEN 'forget'
+            WHEN q.opcode = 36 THEN 'interrupt'
+            WHEN q.opcode = 41 THEN 'notify_reply'
+            WHEN s.sides = 'daemon' THEN 'kernel_not_recorded'
+            ELSE 'no_kernel_event' END AS kind
+FROM request q
+CROSS JOIN session s
+LEFT JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN kernel_end e  ON e.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN opcode_name o ON o.opcode = q.opcode
+UNION ALL
+SELECT k.unique_id, NULL, k.opcode, o.name, k.ts, NULL, e.ts, e.error, 'kernel',
+       CASE WHEN e.unique_id IS NOT NULL THEN 'ended_by_kernel'
+            WHEN s.status = 'recording'
+                 AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
+                                    WHERE opcode NOT IN (2, 36, 41, 42)) THEN 'queued'
+            ELSE 'withdrawn' END
+FROM kernel_send k
+CROSS JOIN session s
+LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
+LEFT JOIN opcode_name o ON o.opcode = k.opcode
+WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.opcode <> 41);
+
+-- How many requests the kernel held queued for the daemon (sent, not yet
+-- read) over time: one row per change, the depth after it.  A request the
+-- kernel withdrew (its caller was killed while it waited) leaves the queue,
+-- as far as the recording can tell, when the daemon reads the next one.
+CREATE VIEW kernel_queue AS
+WITH change(ts, delta) AS (
+    SELECT ts, 1 FROM kernel_send
+    UNION ALL
+    SELECT q.ts, -1 FROM request q
+    JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
+    UNION ALL
+    SELECT e.ts, -1 FROM kernel_end e
+    JOIN kernel_send k ON k.unique_id = e.unique_id
+    WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = e.unique_id AND q.opcode <> 41)
+    UNION ALL
+    SELECT w.left_ts, -1 FROM (
+        SELECT (SELECT q.ts FROM request q
+                WHERE q.unique_id > k.unique_id AND q.opcode NOT IN (2, 36, 41, 42)
+                ORDER BY q.unique_id LIMIT 1) AS left_ts
+        FROM kernel_send k
+        WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.opcode <> 41)
+          AND NOT EXISTS (SELECT 1 FROM kernel_end e WHERE e.unique_id = k.unique_id)) w
+    WHERE w.left_ts IS NOT NULL
+)
+SELECT ts, sum(delta) OVER (ORDER BY ts, delta ROWS UNBOUNDED PRECEDING) AS depth
+FROM change;
