@@ -106,7 +106,17 @@ static const char common_help[] =
     "                       keep the first BYTES of each regular file the session finds\n"
     "                       already there (its manifest entry), so `fusetrace replay` can\n"
     "                       rebuild it with that content (default 0: sizes only).\n"
-    "  --ring-size=BYTES    recorder ring capacity (default chosen by the recorder).\n";
+    "  --ring-size=BYTES    recorder ring capacity (default chosen by the recorder).\n"
+    "  --kernel-trace=MODE  also record the kernel's side of every request (when the\n"
+    "                       kernel queued it, when the caller got its answer, and the\n"
+    "                       requests the daemon never read), from the tracefs events\n"
+    "                       fuse/fuse_request_send and fuse_request_end of this mount's\n"
+    "                       connection, in a tracefs instance of the daemon's own\n"
+    "                       (instances/fusetrace-PID, removed at the end):\n"
+    "                       auto (default): when tracefs and the events are there and\n"
+    "                         usable (root), else say why once and record the daemon's\n"
+    "                         side only; on: refuse to start without it (exit 2);\n"
+    "                       off: never touch tracefs.\n";
 
 void cli_usage_mount(FILE *to)
 {
@@ -189,7 +199,7 @@ static int append_opt(struct cli *c, const char *opt)
 
 enum { O_CACHE = 256, O_WRITEBACK, O_THREADS, O_DEBUG, O_HANDLES, O_FDCACHE, O_DB, O_NODB,
        O_LTTNG, O_LTTNG_OUT, O_LTTNG_URL, O_LTTNG_SESSION, O_DROP, O_CAPTURE, O_SNAPSHOT, O_RING,
-       O_NODP, O_HELP, O_DAEMON, O_LOG, O_STALL, O_IO, O_IO_RULE };
+       O_NODP, O_HELP, O_DAEMON, O_LOG, O_STALL, O_IO, O_IO_RULE, O_KTRACE };
 static const struct option longopts[] = {
     { "cache", required_argument, NULL, O_CACHE },
     { "writeback", no_argument, NULL, O_WRITEBACK },
@@ -213,6 +223,7 @@ static const struct option longopts[] = {
     { "stall", required_argument, NULL, O_STALL },
     { "io", required_argument, NULL, O_IO },
     { "io-rule", required_argument, NULL, O_IO_RULE },
+    { "kernel-trace", required_argument, NULL, O_KTRACE },
     { "help", no_argument, NULL, O_HELP },
     { 0 },
 };
@@ -329,6 +340,10 @@ static int apply_opt(struct cli *c, bool record, int opt, const char *optarg)
             return usage_error(cmd_name(record), "%s", why);
         break;
     }
+    case O_KTRACE:
+        if (ktrace_parse_mode(optarg, &c->kernel_trace) < 0)
+            return usage_error(cmd_name(record), "--kernel-trace must be auto, on or off, not '%s'", optarg);
+        break;
     case O_HELP:
         return usage_error(cmd_name(record), "help is not an -o option");
     default:
@@ -614,5 +629,7 @@ int cli_parse(int argc, char **argv, bool record, struct cli *c)
         return usage_error(cmd_name(record), "--capture-data needs a recording (--db or --lttng)");
     if (c->fs.snapshot_data && !c->db_path && !c->lttng && !(record && !c->no_db))
         return usage_error(cmd_name(record), "--snapshot-data needs a recording (--db or --lttng)");
+    if (c->kernel_trace == KTRACE_ON && !c->db_path && !c->lttng && !(record && !c->no_db))
+        return usage_error(cmd_name(record), "--kernel-trace=on needs a recording (--db or --lttng)");
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "shim/fs.h"
+#include "trace/ktrace.h"
 
 struct cli {
     bool record;                  /* `record` rather than `mount` */
@@ -22,6 +23,7 @@ struct cli {
     bool drop;                    /* --drop */
     size_t capture_data;          /* --capture-data */
     size_t ring_bytes;            /* --ring-size */
+    enum ktrace_mode kernel_trace; /* --kernel-trace */
     char **command;               /* record: argv of the command, NULL-terminated */
     char options_line[2048];      /* the command line as given, for the session row */
     /* mount(8) conventions */

@@ -10,6 +10,7 @@
 #include "cli/lttng_session.h"
 #include "cli/mount_setup.h"
 #include "shim/session.h"
+#include "trace/ktrace.h"
 
 /* A relative path given for a daemon, made absolute before it leaves the
  * caller's working directory. */
@@ -55,14 +56,20 @@ int cmd_mount(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    if (session_mount(&fs, cli.fuse_opts, true) < 0) {
+    if (ktrace_begin() < 0) {
+        status = 2;
+    } else if (session_mount(&fs, cli.fuse_opts, true) < 0) {
         status = 1;
     } else {
-        if (when_serving_start(cli.fs.mountpoint, cli.fs.source, &cli.fs.vfs, cli.daemon) < 0 ||
-            session_loop(&fs) < 0)
+        if (connect_kernel_trace(&cli) < 0)
+            status = 2;
+        else if (when_serving_start(cli.fs.mountpoint, cli.fs.source, &cli.fs.vfs, cli.daemon) < 0 ||
+                 session_loop(&fs) < 0)
             status = 1;
         session_end(&fs, true);
     }
+    /* The connection is gone: the kernel has nothing more to say. */
+    ktrace_end();
     fs_close(&fs);
     if (finish_recording() < 0 && status == 0)
         status = 3;

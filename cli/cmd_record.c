@@ -19,6 +19,7 @@
 #include "cli/mount_setup.h"
 #include "shim/proc_events.h"
 #include "shim/session.h"
+#include "trace/ktrace.h"
 #include "trace/recorder.h"
 
 static volatile sig_atomic_t child_pid;
@@ -107,8 +108,18 @@ int cmd_record(int argc, char **argv)
         goto out_lttng;
     if (fs_open(&fs, &cli.fs) < 0)
         goto out_rec;
+    if (ktrace_begin() < 0) {
+        status = 2;
+        goto out_fs;
+    }
     if (session_mount(&fs, cli.fuse_opts, false) < 0)
         goto out_fs;
+    if (connect_kernel_trace(&cli) < 0) {
+        status = 2;
+        session_request_unmount(&fs);
+        session_end(&fs, false);
+        goto out_fs;
+    }
 
     pthread_t server;
     if (when_serving_start(cli.fs.mountpoint, cli.fs.source, &cli.fs.vfs, false) < 0 ||
@@ -139,6 +150,8 @@ int cmd_record(int argc, char **argv)
     pthread_join(server, NULL);
     session_end(&fs, false);
 out_fs:
+    /* The connection is gone: the kernel has nothing more to say. */
+    ktrace_end();
     fs_close(&fs);
 out_rec:
     if (finish_recording() < 0 && status == 0)

@@ -16,6 +16,8 @@
 #include "cli/mount_refusal.h"
 #include "cli/mount_setup.h"
 #include "shim/creds.h"
+#include "shim/mount_identity.h"
+#include "trace/ktrace.h"
 #include "trace/recorder.h"
 
 mode_t user_umask = 022;
@@ -169,5 +171,23 @@ int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cl
         return failed;
     if ((r = refuse_mountpoint(cli)) != 0)
         return r;
+    /* Before anything is created: --kernel-trace=on refuses here. */
+    bool recording = cli->db_path || cli->lttng || (record && !cli->no_db);
+    if (ktrace_probe(cli->kernel_trace, recording) < 0)
+        return 2;
     return -1;
+}
+
+int connect_kernel_trace(const struct cli *cli)
+{
+    /* The connection's device number, without sending the mount a
+     * request: nothing serves it yet. */
+    struct mount_identity id;
+    char err[512];
+    if (mount_identity_take(cli->fs.mountpoint, false, &id, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fusetrace: %s\n", err);
+        return ktrace_connect(0);
+    }
+    mount_identity_release(&id);
+    return ktrace_connect(id.dev);
 }

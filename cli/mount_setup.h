@@ -18,10 +18,11 @@
 
 /* Parse the command line, settle the permission and credential policy,
  * check SOURCE and MOUNTPOINT and make them absolute (before anything is
- * mounted), and refuse a mountpoint the daemon cannot serve
- * (mount_refusal.h).  Returns -1 to go on, or the exit status to return
- * now: 0 after --help, 2 for a usage error or a refused mountpoint,
- * `failed` when a directory is unusable. */
+ * mounted), refuse a mountpoint the daemon cannot serve (mount_refusal.h),
+ * and find out whether the kernel side can be recorded.  Returns -1 to go
+ * on, or the exit status to return now: 0 after --help, 2 for a usage
+ * error, a refused mountpoint or a --kernel-trace=on that cannot be
+ * honoured, `failed` when a directory is unusable. */
 int mount_prepare(int argc, char **argv, bool record, int failed, struct cli *cli);
 
 /* The umask fusetrace was started with (mount_prepare sets the daemon's to
@@ -38,6 +39,11 @@ void timestamped(char *buf, size_t len, const char *suffix);
  * timestamped database in db_buf).  Refuses a database under the
  * mountpoint.  Returns 0 or -1 after saying why. */
 int open_recorder(struct cli *cli, char *db_buf, size_t db_len);
+
+/* After the mount: give the kernel-side tracer (trace/ktrace.h) the
+ * connection and start it.  0, or -1 when --kernel-trace=on cannot be
+ * honoured (said on stderr; exit 2). */
+int connect_kernel_trace(const struct cli *cli);
 
 /* Close the recorder if it is open.  Returns 0, or -1 if the recording
  * is incomplete (recorder_close has said why on stderr). */

@@ -8,6 +8,7 @@ packages=(
   libfuse3-dev fuse3
   liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
   libsqlite3-dev sqlite3
+  libtracefs-dev libtraceevent-dev
   libncurses-dev tmux lnav
   attr acl git make tar util-linux procps psmisc e2fsprogs
   clang libclang-rt-14-dev cppcheck clang-tidy
