@@ -8,6 +8,10 @@
 #    mkdir, rename, symlink, readlink, hard link, chmod, truncate, unlink,
 #    rmdir, listing) with the same results as the same script natively;
 #  - the recording (--db in a directory the user owns) is complete and 0600;
+#  - without access to tracefs, the kernel's side of the requests is left
+#    out with one clear line on stderr, and the session row says so
+#    (sides = daemon); --kernel-trace=on is refused (exit 2), nothing
+#    mounted or created;
 #  - `fusermount3 -u` by the user unmounts and the daemon exits 0;
 #  - kill -9 of the unprivileged daemon leaves no mount (auto_unmount).
 # Where /dev/fuse is not open to users (a container's 0600 node; Debian's is
@@ -97,6 +101,20 @@ ft_any_mount_at "$mnt" && ft_fail "still mounted after fusermount3 -u"
 expect "recording status" "$(q "$out/u.db" 'SELECT status FROM session')" complete
 expect "recording mode" "$(stat -c %a "$out/u.db")" 600
 expect "recording owner" "$(stat -c %u "$out/u.db")" $U
+# no tracefs for the user: one line saying so and why; the daemon's side complete
+expect "lines about the kernel side" "$(printf '%s\n' "$log" | grep -c 'kernel side')" 1
+printf '%s\n' "$log" | grep 'kernel side' | grep -q 'root' ||
+	ft_fail "the kernel-side line does not say why: $(printf '%s\n' "$log" | grep 'kernel side')"
+expect "recorded sides" "$(q "$out/u.db" 'SELECT sides FROM session')" daemon
+[ -n "$(q "$out/u.db" 'SELECT kernel_trace_note FROM session')" ] || ft_fail "the session row does not say why the kernel side is missing"
+expect_ge "requests recorded" "$(q "$out/u.db" 'SELECT count(*) FROM request')" 20
+expect "kernel rows" "$(q "$out/u.db" 'SELECT count(*) FROM kernel_send')" 0
+$AS "$FUSETRACE" mount --kernel-trace=on --db "$out/on.db" "$src" "$mnt" > "$FT_ROOT/on.out" 2>&1
+expect "--kernel-trace=on without tracefs: exit" "$?" 2
+grep -q 'kernel-trace=on' "$FT_ROOT/on.out" || ft_fail "--kernel-trace=on refused without a reason: $(cat "$FT_ROOT/on.out")"
+[ -e "$out/on.db" ] && ft_fail "--kernel-trace=on refused but created its database"
+ft_any_mount_at "$mnt" && ft_fail "--kernel-trace=on refused but mounted"
+echo "ok: kernel side: $(printf '%s\n' "$log" | grep 'kernel side')"
 
 # kill -9 of the unprivileged daemon: auto_unmount cleans up
 FT_MOUNT_CMD="$AS $FUSETRACE mount" ft_mount "$src" "$mnt"

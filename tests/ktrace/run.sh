@@ -1,0 +1,294 @@
+#!/bin/bash
+# tests/ktrace/run.sh CASE — the kernel's side of every request
+# (--kernel-trace), on real mounts with the real tracefs events.  Other
+# tests may run fusetrace at the same time and have tracefs instances of
+# their own: every check here looks at its own daemon's instance only
+# (instances/fusetrace-PID).
+#
+#   split       --threads=1, 1, 2 then 8 processes doing stat in a loop:
+#               every request has a queue time > 0, the queue time grows
+#               with the number of callers, and total = queue + daemon +
+#               return (within 1 us) for every request with both sides
+#   sides       a scripted workload under `record`: the kernel-side count
+#               equals the daemon-side count except the requests one side
+#               has and the other has not, listed by kind (FORGETs, which
+#               the kernel does not trace; requests the kernel ended itself
+#               when the connection went away)
+#   withdrawn   --threads=1 and the one daemon thread blocked (an open
+#               waits on a lease held on the source): a second caller's
+#               request is shown queued in the kernel (`inflight`) while the
+#               session is live; SIGINT kills the caller and the request is
+#               recorded as sent and withdrawn by the kernel, never read by
+#               the daemon
+#   two-mounts  two fusetrace mounts at once each record only their own
+#               connection
+#   off         --kernel-trace=off leaves tracefs alone: no instance of ours,
+#               no tracefs file open, the session says daemon side only
+#   kill9       kill -9 of the daemon leaves its instance; the next start
+#               removes it
+#   args        bad --kernel-trace values and `on` without a recording are
+#               refused (exit 2) before anything is mounted or created
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/common.sh"
+CASE=${1:?usage: run.sh CASE}
+ft_need_root "tracefs"
+[ -e /dev/fuse ] || ft_skip "no /dev/fuse"
+command -v sqlite3 > /dev/null || ft_fail "sqlite3 missing"
+TR=/sys/kernel/tracing
+[ -r "$TR/events/fuse/fuse_request_send/format" ] ||
+	ft_skip "no fuse trace events in $TR (kernel without them, or tracefs not mounted)"
+ft_init
+FT_NAME="ktrace-$CASE"
+
+now_ms() { date +%s%3N; }
+
+# the instance of daemon PID
+instance() { echo "$TR/instances/fusetrace-$1"; }
+# the daemon pid of the last ft_mount
+last_pid() { echo "${FT_PIDS[$((${#FT_PIDS[@]} - 1))]}"; }
+# the kernel's device number of the mount at MNT (what fusectl and the
+# trace events print): major << 20 | minor of its st_dev
+kdev_of() { local m n; read -r m n < <(stat -c '%Hd %Ld' "$1"); echo $(((m << 20) | n)); }
+
+# wait_sql DB SQL EXPECTED SECONDS WHAT: poll a live database
+wait_sql() {
+	local got="" deadline=$(($(now_ms) + $4 * 1000))
+	while :; do
+		got=$(q "$1" "$2" 2>/dev/null)
+		[ "$got" = "$3" ] && { echo "ok: $5"; return 0; }
+		[ "$(now_ms)" -ge "$deadline" ] && break
+		sleep 0.05
+	done
+	ft_fail "$5: expected '$3', got '$got' after $4 s"
+}
+
+# check_sides DB: every request is seen by both sides except FORGETs
+# (daemon only) and requests the kernel ended itself because the connection
+# went away (kernel only, ECONNABORTED or ENOTCONN); prints the exceptions
+# by kind, and checks that the counts add up.
+check_sides() {
+	local db=$1
+	echo "requests one side saw and the other did not, by kind:"
+	q "$db" "SELECT side, kind, op, caller_errno, count(*) FROM request_sides
+	         WHERE side <> 'both' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3" | sed 's/^/    /'
+	expect "exceptions other than FORGETs and requests ended by the kernel at unmount" \
+		"$(q "$db" "SELECT count(*) FROM request_sides WHERE side <> 'both'
+		            AND NOT (side = 'daemon' AND kind = 'forget')
+		            AND NOT (side = 'kernel' AND kind = 'ended_by_kernel' AND caller_errno IN (103, 107))")" 0
+	local kernel daemon both konly donly
+	kernel=$(q "$db" 'SELECT count(*) FROM kernel_send')
+	daemon=$(q "$db" 'SELECT count(*) FROM request')
+	both=$(q "$db" "SELECT count(*) FROM request_sides WHERE side = 'both'")
+	konly=$(q "$db" "SELECT count(*) FROM request_sides WHERE side = 'kernel'")
+	donly=$(q "$db" "SELECT count(*) FROM request_sides WHERE side = 'daemon'")
+	expect "kernel-side count - kernel-only" "$((kernel - konly))" "$both"
+	expect "daemon-side count - daemon-only" "$((daemon - donly))" "$both"
+	expect "requests seen by both sides with another opcode on one side" \
+		"$(q "$db" 'SELECT count(*) FROM request q JOIN kernel_send k USING (unique_id)
+		            WHERE q.opcode <> 41 AND q.opcode <> k.opcode')" 0
+	echo "ok: kernel side $kernel requests, daemon side $daemon, both $both"
+}
+
+check_complete() {
+	expect "status" "$(q "$1" 'SELECT status FROM session')" complete
+	expect "sides" "$(q "$1" 'SELECT sides FROM session')" daemon+kernel
+	expect "kernel events lost" "$(q "$1" 'SELECT kernel_events_lost FROM session')" 0
+}
+
+case $CASE in
+split)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	db=$out/split.db
+	ft_mount "$src" "$mnt" --threads=1 --cache=never --db "$db" --kernel-trace=on
+	pid=$(last_pid)
+	[ -d "$(instance "$pid")" ] || ft_fail "no tracefs instance $(instance "$pid") while mounted"
+	kdev=$(kdev_of "$mnt")
+	# the same number of stats per phase, by 1, 2 and 8 processes at once
+	# (process i of phase n stats its own file cn-i); with nothing cached
+	# (--cache=never) each stat is a LOOKUP (revalidating the entry) and a
+	# GETATTR
+	for n in 1 2 8; do
+		for ((i = 0; i < n; i++)); do : > "$src/c$n-$i"; done
+	done
+	for n in 1 2 8; do
+		ft_run timeout -k 5 120 python3 "$here/callers.py" "$mnt/c$n" "$n" $((1600 / n)) ||
+			ft_fail "$n callers: stat loop failed"
+	done
+	ft_umount "$mnt" || ft_fail "unmount"
+	[ -d "$(instance "$pid")" ] && ft_fail "the instance $(instance "$pid") outlived the daemon"
+	echo "ok: instance fusetrace-$pid removed at the end"
+	check_complete "$db"
+	expect "connection recorded" "$(q "$db" 'SELECT kernel_connection FROM session')" "$kdev"
+	for n in 1 2 8; do
+		expect_ge "LOOKUPs of c$n with both sides" "$(q "$db" "SELECT count(*) FROM latency_split s
+		           JOIN request q ON q.id = s.request_id WHERE q.name LIKE 'c$n-%' AND s.total_ns IS NOT NULL")" 1600
+	done
+	expect "requests with both sides whose queue time is not > 0" \
+		"$(q "$db" 'SELECT count(*) FROM latency_split WHERE queue_ns IS NOT NULL AND queue_ns <= 0')" 0
+	expect "requests with both sides whose return time is < 0" \
+		"$(q "$db" 'SELECT count(*) FROM latency_split WHERE return_ns < 0')" 0
+	expect "requests with both sides where total != queue + daemon + return (1 us)" \
+		"$(q "$db" 'SELECT count(*) FROM latency_split WHERE total_ns IS NOT NULL
+		            AND abs(total_ns - (queue_ns + daemon_ns + return_ns)) > 1000')" 0
+	expect "requests with a reply and both kernel events but no split" \
+		"$(q "$db" 'SELECT count(*) FROM latency_split s JOIN kernel_send k USING (unique_id)
+		            JOIN kernel_end e USING (unique_id) WHERE s.reply_ts IS NOT NULL AND s.total_ns IS NULL')" 0
+	# median queue time of each phase's LOOKUPs (nearest rank)
+	med() {
+		q "$db" "WITH l AS (SELECT s.queue_ns AS v FROM latency_split s JOIN request q ON q.id = s.request_id
+		                    WHERE q.name LIKE '$1-%' AND s.queue_ns IS NOT NULL)
+		         SELECT v FROM l ORDER BY v LIMIT 1 OFFSET (SELECT (count(*) - 1) / 2 FROM l)"
+	}
+	m1=$(med c1); m2=$(med c2); m8=$(med c8)
+	echo "median queue_ns: 1 caller $m1, 2 callers $m2, 8 callers $m8"
+	[ "$m8" -gt "$m1" ] || ft_fail "queue time did not grow from 1 to 8 callers ($m1 -> $m8)"
+	[ "$m8" -gt "$m2" ] || ft_fail "queue time did not grow from 2 to 8 callers ($m2 -> $m8)"
+	echo "ok: queue time grows with the callers"
+	expect_ge "peak kernel queue depth" "$(q "$db" 'SELECT max(depth) FROM kernel_queue')" 2
+	;;
+sides)
+	dir=$(ft_tmpdir); out=$(ft_tmpdir)
+	db=$out/sides.db
+	echo existing > "$dir/exists"
+	seq 1 20000 > "$dir/big"
+	script='set -e
+mkdir -p a/b; echo one > a/b/f; cat a/b/f > /dev/null; ls -la a/b > /dev/null
+cp big big2; cmp big big2; mv big2 a/moved; ln a/moved a/hard; ln -s moved a/sym
+readlink a/sym > /dev/null; stat a/sym a/hard > /dev/null; chmod 600 a/moved; truncate -s 10 a/moved
+setfattr -n user.k -v v a/b/f 2>/dev/null || true; getfattr -d a/b/f > /dev/null 2>&1 || true
+ls does-not-exist 2>/dev/null || true; rm -r a; rm exists; ls > /dev/null; sync'
+	ft_run timeout -k 5 120 "$FUSETRACE" record --kernel-trace=on --db "$db" "$dir" -- sh -c "$script" \
+		> "$out/log" 2>&1 || { cat "$out/log"; ft_fail "record failed"; }
+	check_complete "$db"
+	check_sides "$db"
+	expect_ge "FORGETs listed as daemon-only" \
+		"$(q "$db" "SELECT count(*) FROM request_sides WHERE side = 'daemon' AND kind = 'forget'")" 1
+	;;
+withdrawn)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	db=$out/w.db
+	echo data > "$src/file"
+	ft_mount "$src" "$mnt" --threads=1 --db "$db" --kernel-trace=on
+	python3 "$here/lease.py" "$src/file" "$out/ready" &
+	holder=$!; ft_track_pid "$holder"
+	deadline=$(($(now_ms) + 10000))
+	until [ -e "$out/ready" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || ft_fail "the lease holder was not ready within 10 s"
+		sleep 0.02
+	done
+	# the daemon's only thread opens file for writing: it waits on the lease
+	timeout -k 5 60 sh -c 'echo more >> "$1"' sh "$mnt/file" &
+	writer=$!; ft_track_pid "$writer"
+	wait_sql "$db" "SELECT count(*) FROM inflight WHERE state = 'serving' AND op = 'OPEN'
+	                AND worker IS NOT NULL" 1 10 "the blocked OPEN is in flight, served by a worker"
+	python3 "$here/caller.py" "$mnt/queued-name" &
+	caller=$!; ft_track_pid "$caller"
+	wait_sql "$db" "SELECT count(*) FROM inflight WHERE state = 'queued' AND op = 'LOOKUP'
+	                AND pid = $caller AND id IS NULL" 1 10 \
+		"the second caller's LOOKUP is shown queued in the kernel (live)"
+	expect "the queued LOOKUP in request_sides" "$(q "$db" "SELECT side || '/' || kind FROM request_sides
+	        WHERE op = 'LOOKUP' AND request_id IS NULL")" kernel/queued
+	kill -INT "$caller"
+	wait "$caller"; rc=$?
+	expect "the caller died of SIGINT" "$rc" 130
+	kill -KILL "$holder"; wait "$holder" 2>/dev/null
+	wait "$writer" || ft_fail "the blocked writer failed once the lease was gone"
+	stat "$mnt/file" > /dev/null
+	ft_umount "$mnt" || ft_fail "unmount"
+	check_complete "$db"
+	row=$(q "$db" "SELECT r.side, r.kind, r.op, r.end_ts IS NULL, r.request_id IS NULL
+	               FROM request_sides r JOIN kernel_send k USING (unique_id) WHERE k.tid = $caller")
+	expect "the SIGINTed caller's request" "$row" "kernel|withdrawn|LOOKUP|1|1"
+	expect "requests the daemon read for name queued-name" \
+		"$(q "$db" "SELECT count(*) FROM request WHERE name = 'queued-name'")" 0
+	check_sides_withdrawn=$(q "$db" "SELECT count(*) FROM request_sides WHERE kind = 'withdrawn'")
+	expect "withdrawn requests" "$check_sides_withdrawn" 1
+	expect "queued requests at the end" "$(q "$db" "SELECT count(*) FROM inflight WHERE state = 'queued'")" 0
+	;;
+two-mounts)
+	s1=$(ft_tmpdir); m1=$(ft_tmpdir); s2=$(ft_tmpdir); m2=$(ft_tmpdir); out=$(ft_tmpdir)
+	ft_mount "$s1" "$m1" --db "$out/one.db" --kernel-trace=on
+	p1=$(last_pid)
+	ft_mount "$s2" "$m2" --db "$out/two.db" --kernel-trace=on
+	p2=$(last_pid)
+	k1=$(kdev_of "$m1"); k2=$(kdev_of "$m2")
+	[ "$k1" != "$k2" ] || ft_fail "both mounts on one connection number ($k1)"
+	[ -d "$(instance "$p1")" ] && [ -d "$(instance "$p2")" ] || ft_fail "each daemon should have its own instance"
+	# different work on each, at the same time
+	ft_run timeout -k 5 120 python3 "$here/callers.py" "$m1/x" 2 500 &
+	w1=$!
+	ft_run timeout -k 5 120 sh -c 'for i in $(seq 1 300); do echo $i > "$1/f$i"; done; rm -f "$1"/f*' sh "$m2" &
+	w2=$!
+	wait $w1 || ft_fail "workload on mount 1"
+	wait $w2 || ft_fail "workload on mount 2"
+	ft_umount "$m1" || ft_fail "unmount 1"
+	ft_umount "$m2" || ft_fail "unmount 2"
+	for x in "one $k1" "two $k2"; do
+		set -- $x
+		echo "== $1"
+		check_complete "$out/$1.db"
+		expect "$1: connection" "$(q "$out/$1.db" 'SELECT kernel_connection FROM session')" "$2"
+		check_sides "$out/$1.db"
+	done
+	expect "mount 1 has no CREATE of mount 2" "$(q "$out/one.db" 'SELECT count(*) FROM kernel_send WHERE opcode = 35')" 0
+	expect_ge "mount 2 CREATEs" "$(q "$out/two.db" 'SELECT count(*) FROM kernel_send WHERE opcode = 35')" 300
+	;;
+off)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	db=$out/off.db
+	ft_mount "$src" "$mnt" --db "$db" --kernel-trace=off
+	pid=$(last_pid)
+	[ -e "$(instance "$pid")" ] && ft_fail "--kernel-trace=off made the instance $(instance "$pid")"
+	echo hi > "$mnt/f"; cat "$mnt/f" > /dev/null
+	# nothing of tracefs is open in the daemon
+	n=$(ls -l "/proc/$pid/fd" 2> /dev/null | grep -c "$TR")
+	expect "tracefs files open in the daemon" "$n" 0
+	[ -e "$(instance "$pid")" ] && ft_fail "--kernel-trace=off made the instance $(instance "$pid")"
+	ft_umount "$mnt" || ft_fail "unmount"
+	expect "sides" "$(q "$db" 'SELECT sides FROM session')" daemon
+	expect "why" "$(q "$db" 'SELECT kernel_trace_note FROM session')" "--kernel-trace=off"
+	expect "kernel rows" "$(q "$db" 'SELECT (SELECT count(*) FROM kernel_send) + (SELECT count(*) FROM kernel_end)')" 0
+	expect "status" "$(q "$db" 'SELECT status FROM session')" complete
+	grep -qi 'kernel side' "$(ft_daemon_log "$mnt" > "$out/log"; echo "$out/log")" &&
+		ft_fail "--kernel-trace=off should say nothing about the kernel side: $(cat "$out/log")"
+	echo "ok: off is silent"
+	;;
+kill9)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	ft_mount "$src" "$mnt" --db "$out/k1.db" --kernel-trace=on
+	pid=$(last_pid)
+	inst=$(instance "$pid")
+	[ -d "$inst" ] || ft_fail "no instance $inst"
+	ls "$mnt" > /dev/null
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null
+	ft_forget_daemon "$mnt"
+	for i in $(seq 1 100); do ft_any_mount_at "$mnt" || break; sleep 0.1; done
+	ft_any_mount_at "$mnt" && ft_fail "the mount survived kill -9"
+	[ -d "$inst" ] || ft_fail "kill -9 left no instance (it cannot remove its own): $inst"
+	echo "ok: kill -9 left $inst"
+	ft_mount "$src" "$mnt" --db "$out/k2.db" --kernel-trace=on
+	[ -d "$inst" ] && ft_fail "the next start did not remove the stale $inst"
+	echo "ok: the next start removed it"
+	ft_daemon_log "$mnt" | grep "fusetrace-$pid" | sed 's/^/    | /'
+	ft_umount "$mnt" || ft_fail "unmount"
+	check_complete "$out/k2.db"
+	;;
+args)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	"$FUSETRACE" mount --kernel-trace=sometimes --db "$out/a.db" "$src" "$mnt" > "$out/o" 2>&1
+	expect "bad value: exit" "$?" 2
+	grep -q "kernel-trace must be auto, on or off" "$out/o" || ft_fail "bad value: $(cat "$out/o")"
+	"$FUSETRACE" mount --kernel-trace=on "$src" "$mnt" > "$out/o" 2>&1
+	expect "on without a recording: exit" "$?" 2
+	grep -q "needs a recording" "$out/o" || ft_fail "on without a recording: $(cat "$out/o")"
+	[ -e "$out/a.db" ] && ft_fail "a refused mount created its database"
+	ft_any_mount_at "$mnt" && ft_fail "a refused mount mounted"
+	"$FUSETRACE" mount --help | grep -q -- "--kernel-trace=MODE" || ft_fail "mount --help lacks --kernel-trace"
+	"$FUSETRACE" record --help | grep -q -- "--kernel-trace=MODE" || ft_fail "record --help lacks --kernel-trace"
+	echo "ok: refused with exit 2 and documented in --help"
+	;;
+*)
+	ft_fail "unknown case $CASE"
+	;;
+esac
+echo "ktrace-$CASE: ok"
