@@ -75,6 +75,39 @@ static int fields_of(struct tep_handle *tep, const char *name, struct kfields *f
     return 0;
 }
 
+/* What the reader needs of the kernel's formats: the ring buffer's page
+ * header and the two fuse events.  Read by hand rather than with
+ * tracefs_local_events_system(), which also parses /proc/kallsyms (0.2 s
+ * and more here) while the kernel holds our INIT. */
+static struct tep_handle *fuse_formats(void)
+{
+    struct tep_handle *tep = tep_alloc();
+    if (!tep)
+        return NULL;
+    enum tep_endian host = tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN;
+    tep_set_file_bigendian(tep, host);
+    tep_set_local_bigendian(tep, host);
+    tep_set_long_size(tep, (int)sizeof(long));
+    tep_set_page_size(tep, getpagesize());
+    static const char *const files[] = {
+        "events/header_page", "events/fuse/fuse_request_send/format",
+        "events/fuse/fuse_request_end/format",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        int size = 0;
+        char *text = tracefs_instance_file_read(NULL, files[i], &size);
+        bool ok = text && size > 0
+                  && (i == 0 ? tep_parse_header_page(tep, text, (unsigned long)size, (int)sizeof(long)) == 0
+                             : tep_parse_event(tep, text, (unsigned long)size, "fuse") == TEP_ERRNO__SUCCESS);
+        free(text);
+        if (!ok) {
+            tep_free(tep);
+            return NULL;
+        }
+    }
+    return tep;
+}
+
 static uint64_t num(struct tep_format_field *f, const void *data)
 {
     unsigned long long v = 0;
@@ -254,8 +287,7 @@ struct kt_reader *kt_reader_start(struct tracefs_instance *in, uint32_t kdev, ui
     r->kdev = kdev;
     r->begin_ns = begin_ns;
     r->mount_done_ns = mount_done_ns;
-    const char *systems[] = { "fuse", NULL };
-    r->tep = tracefs_local_events_system(NULL, systems);
+    r->tep = fuse_formats();
     if (!r->tep || fields_of(r->tep, "fuse_request_send", &r->send, true) < 0
         || fields_of(r->tep, "fuse_request_end", &r->end, false) < 0) {
         snprintf(why, cap, "cannot read the format of the fuse trace events");
