@@ -496,3 +496,29 @@ WITH change(ts, delta) AS (
 )
 SELECT ts, sum(delta) OVER (ORDER BY ts, delta ROWS UNBOUNDED PRECEDING) AS depth
 FROM change;
+
+-- Time in the kernel's queue per opcode (kernel queued -> daemon read),
+-- nearest-rank percentiles like per_op_latency; requests with both sides.
+CREATE VIEW per_op_queue AS
+WITH l AS (
+    SELECT q.opcode,
+           q.ts - k.ts AS wait,
+           row_number() OVER (PARTITION BY q.opcode ORDER BY q.ts - k.ts) AS rn,
+           count(*)     OVER (PARTITION BY q.opcode) AS n
+    FROM request q
+    JOIN kernel_send k ON k.unique_id = q.unique_id
+    WHERE q.opcode <> 41
+)
+SELECT l.opcode,
+       o.name                      AS op,
+       l.n                         AS count,
+       max(CASE WHEN l.rn = (l.n * 50 + 99) / 100 THEN l.wait END) AS p50_ns,
+       max(CASE WHEN l.rn = (l.n * 95 + 99) / 100 THEN l.wait END) AS p95_ns,
+       max(CASE WHEN l.rn = (l.n * 99 + 99) / 100 THEN l.wait END) AS p99_ns,
+       max(l.wait)                 AS max_ns,
+       CAST(avg(l.wait) AS INTEGER) AS avg_ns,
+       sum(l.wait)                 AS total_ns
+FROM l
+LEFT JOIN opcode_name o ON o.opcode = l.opcode
+GROUP BY l.opcode
+ORDER BY count DESC, l.opcode;

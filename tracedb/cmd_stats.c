@@ -24,7 +24,9 @@ static void usage(FILE *f)
         "       fusetrace stats --by=host DB|DIR...\n"
         "\n"
         "Summarise a recording: session facts, duration, stalled requests (the\n"
-        "stall watchdog), requests by op with latency percentiles, errors, top files,\n"
+        "stall watchdog), requests by op with latency percentiles, the kernel's side\n"
+        "(queue time percentiles by op, peak queue depth, requests only one side\n"
+        "saw), errors, top files,\n"
         "processes, inode and file-handle tables, fd-cache evictions, handle\n"
         "fallbacks and lost events.\n"
         "  --by=KEYS  instead, one table of requests grouped by KEYS, a comma-\n"
@@ -515,6 +517,68 @@ static int parse_keys(const char *list, enum key *keys)
     return n;
 }
 
+/* The kernel's side: which sides were recorded, the time requests waited
+ * in the kernel's queue by op, the deepest the queue got, and the requests
+ * one side saw without the other. */
+static void kernel_side(struct q *q)
+{
+    sqlite3_stmt *st = prep(q, "SELECT sides, kernel_trace_note, kernel_connection, "
+                               "kernel_events_lost FROM session WHERE id = 1");
+    if (!st)
+        return;
+    int rc = sqlite3_step(st);
+    bool on = rc == SQLITE_ROW && sqlite3_column_text(st, 0)
+              && !strcmp((const char *)sqlite3_column_text(st, 0), "daemon+kernel");
+    printf("\nKernel side  ");
+    if (rc == SQLITE_ROW && on) {
+        printf("recorded (connection %lld)", sqlite3_column_int64(st, 2));
+        if (sqlite3_column_int64(st, 3))
+            printf(", %lld kernel events lost", sqlite3_column_int64(st, 3));
+        putchar('\n');
+    } else if (rc == SQLITE_ROW) {
+        printf("not recorded");
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            printf(": ");
+            pstr(sqlite3_column_text(st, 1), 0);
+        }
+        putchar('\n');
+    }
+    done(q, st, rc);
+    if (!on)
+        return;
+
+    int64_t peak = scalar(q, "SELECT max(depth) FROM kernel_queue", 0);
+    printf("  peak queue depth %" PRId64 " (requests queued in the kernel, not yet read)\n", peak);
+    st = prep(q, "SELECT side, kind, count(*) FROM request_sides WHERE side <> 'both' "
+                 "GROUP BY 1, 2 ORDER BY 1, 3 DESC");
+    if (!st)
+        return;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        printf("  only the %s saw %lld: %s\n",
+               !strcmp((const char *)sqlite3_column_text(st, 0), "kernel") ? "kernel" : "daemon",
+               sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 1));
+    done(q, st, rc);
+
+    st = prep(q, "SELECT op, opcode, count, p50_ns, p99_ns, max_ns FROM per_op_queue");
+    if (!st)
+        return;
+    printf("\nQueue time by op (kernel queued -> daemon read)\n");
+    printf("  %-16s %9s %9s %9s %9s\n", "OP", "COUNT", "P50", "P99", "MAX");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char p50[32], p99[32], mx[32], name[32];
+        const unsigned char *op = sqlite3_column_text(st, 0);
+        if (op)
+            snprintf(name, sizeof name, "%s", op);
+        else
+            snprintf(name, sizeof name, "op%lld", sqlite3_column_int64(st, 1));
+        fmt_ns(p50, sizeof p50, sqlite3_column_int64(st, 3));
+        fmt_ns(p99, sizeof p99, sqlite3_column_int64(st, 4));
+        fmt_ns(mx, sizeof mx, sqlite3_column_int64(st, 5));
+        printf("  %-16s %9lld %9s %9s %9s\n", name, sqlite3_column_int64(st, 2), p50, p99, mx);
+    }
+    done(q, st, rc);
+}
+
 static void errors(struct q *q, int top)
 {
     sqlite3_stmt *st = prep(q,
@@ -853,6 +917,7 @@ int cmd_stats(int argc, char **argv)
     events(&q, &info, pid_arg != NULL);
     stalls(&q, top);
     by_op(&q);
+    kernel_side(&q);
     errors(&q, top);
     top_files(&q, top);
     passthrough_opens(&q, top);

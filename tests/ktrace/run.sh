@@ -144,7 +144,25 @@ split)
 	[ "$m8" -gt "$m1" ] || ft_fail "queue time did not grow from 1 to 8 callers ($m1 -> $m8)"
 	[ "$m8" -gt "$m2" ] || ft_fail "queue time did not grow from 2 to 8 callers ($m2 -> $m8)"
 	echo "ok: queue time grows with the callers"
-	expect_ge "peak kernel queue depth" "$(q "$db" 'SELECT max(depth) FROM kernel_queue')" 2
+	peak=$(q "$db" 'SELECT max(depth) FROM kernel_queue')
+	expect_ge "peak kernel queue depth" "$peak" 2
+	# stats prints the queue-time percentiles per op and the peak depth
+	"$FUSETRACE" stats "$db" > "$out/stats" || ft_fail "stats failed"
+	sed -n '/^Kernel side/,/^Errors/p' "$out/stats" | sed 's/^/    | /'
+	grep -q "^Kernel side  recorded (connection $kdev)" "$out/stats" || ft_fail "stats: no kernel side line"
+	grep -q "peak queue depth $peak " "$out/stats" || ft_fail "stats: peak queue depth is not $peak"
+	p50=$(q "$db" "SELECT p50_ns FROM per_op_queue WHERE op = 'LOOKUP'")
+	p99=$(q "$db" "SELECT p99_ns FROM per_op_queue WHERE op = 'LOOKUP'")
+	n=$(q "$db" "SELECT count FROM per_op_queue WHERE op = 'LOOKUP'")
+	row=$(sed -n '/^Queue time by op/,/^$/p' "$out/stats" | awk '$1 == "LOOKUP" {print $2}')
+	expect "stats: LOOKUPs with a queue time" "$row" "$n"
+	echo "ok: LOOKUP queue p50 $p50 ns, p99 $p99 ns"
+	# the Perfetto export carries the kernel queue as a counter track
+	"$FUSETRACE" export "$db" --format=perfetto -o "$out/trace.json" || ft_fail "export failed"
+	expect "kernel queue counter events in the Perfetto export" \
+		"$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))
+print(sum(1 for e in t["traceEvents"] if e.get("ph") == "C" and e.get("name") == "kernel queue"))' "$out/trace.json")" \
+		"$(q "$db" 'SELECT count(*) FROM kernel_queue')"
 	;;
 sides)
 	dir=$(ft_tmpdir); out=$(ft_tmpdir)
