@@ -167,8 +167,8 @@ static int read_session(sqlite3 *db, struct tracedb_info *in, char *status, size
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db,
         "SELECT status, incomplete_reason, uuid, recorder_pid, start_realtime_ns, "
-        "end_ts, events_seen, events_stored, events_lost, requests_seen, replies_seen "
-        "FROM session WHERE id = 1", -1, &st, NULL);
+        "end_ts, events_seen, events_stored, events_lost, requests_seen, replies_seen, "
+        "sides = 'daemon+kernel' FROM session WHERE id = 1", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(st);
@@ -187,6 +187,7 @@ static int read_session(sqlite3 *db, struct tracedb_info *in, char *status, size
         in->events_lost = col_int(st, 8, 0);
         in->requests_seen = col_int(st, 9, 0);
         in->replies_seen = col_int(st, 10, 0);
+        in->kernel_side = col_int(st, 11, 0) != 0;
         rc = SQLITE_OK;
     } else if (rc == SQLITE_DONE) {
         rc = SQLITE_NOTFOUND;

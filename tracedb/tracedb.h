@@ -33,6 +33,7 @@ struct tracedb_info {
     int64_t end_ts;            /* -1 while recording or when killed */
     int64_t events_seen, events_stored, events_lost;
     int64_t requests_seen, replies_seen;
+    bool kernel_side;          /* session.sides: the kernel's side was recorded too */
 };
 
 /* Open `path` read-only.  On success returns 0 with *db open (close it with

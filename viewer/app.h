@@ -7,6 +7,7 @@
  *   timeline.c   the request list: a window of filtered rows over SQL
  *   detail.c     the selected request's fields, events and backing calls
  *   statepane.c  inode table / open fhs / in flight at the cursor
+ *   kqueue.c     requests queued in the kernel at the cursor (kernel side)
  *   playback.c   play/pause/speed/step
  *   jump.c       search, next error/slow/nodeid, go to time (budgeted scans)
  *   statsview.c  per-op latency statistics, histogram, latency over time
@@ -25,6 +26,7 @@
 #include <ncursesw/panel.h>
 
 #include "viewer/filter.h"
+#include "viewer/kqueue.h"
 #include "viewer/state.h"
 #include "viewer/vdb.h"
 
@@ -148,6 +150,10 @@ struct app {
     int64_t msg_until;
     bool quit;
     int64_t state_for_id;      /* state_seek cache key */
+    /* the kernel's queue at the cursor (kqueue.h), for state_for_id */
+    struct kq_entry kq[16];
+    int kq_depth;              /* -1: unknown */
+    bool kq_capped;
 };
 
 /* draw.c */

@@ -2,7 +2,8 @@
  * non-NULL column of its request and reply rows (decoded where a raw
  * number would mean little), its inode and fh events, and the backing
  * syscalls it caused with their durations, summed against the latency so
- * the daemon/backend split is visible. */
+ * the daemon/backend split is visible; with the kernel's side recorded,
+ * the whole split as the caller saw it: queue / daemon / backing / return. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
@@ -224,6 +225,25 @@ static void stall_lines(struct app *a, struct detail *d, const struct oprow *r)
     sqlite3_finalize(st);
 }
 
+/* One row of the kernel's side of request r (kernel_send or kernel_end, by
+ * rowid): its ts and, into *second when asked, the second column. */
+static bool kernel_time(struct app *a, const char *sql, const struct oprow *r, int64_t *ts,
+                        int64_t *second)
+{
+    sqlite3_stmt *st;
+    if (r->opcode == 41 || sqlite3_prepare_v2(a->v.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_int64(st, 1, r->unique);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        *ts = sqlite3_column_int64(st, 0);
+        if (second)
+            *second = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 void detail_update(struct app *a)
 {
     const struct oprow *r = tl_cursor(a);
@@ -355,7 +375,29 @@ void detail_update(struct app *a)
             sqlite3_column_type(st, 5) != SQLITE_NULL ? ", " : "", txt(st, 5, b1, sizeof b1), res, lat);
     }
     sqlite3_finalize(st);
-    if (r->has_reply && r->lat > 0) {
+    int64_t queued, ended, caller_errno;
+    bool has_send = kernel_time(a, "SELECT ts, 0 FROM kernel_send WHERE unique_id = ?1", r, &queued, NULL);
+    bool has_end = kernel_time(a, "SELECT ts, error FROM kernel_end WHERE unique_id = ?1", r, &ended,
+                               &caller_errno);
+    if (r->has_reply && has_send && has_end) {
+        char q[32], dm[32], bk[32], rt[32], tot[32];
+        fmt_dur(q, sizeof q, r->ts - queued);
+        fmt_dur(dm, sizeof dm, r->lat);
+        fmt_dur(bk, sizeof bk, total);
+        fmt_dur(rt, sizeof rt, ended - r->reply_ts);
+        fmt_dur(tot, sizeof tot, ended - queued);
+        add(d, -1, "latency split: the caller waited %s", tot);
+        add(d, 0, "  queue   %9s  the kernel queued it -> a daemon thread read it", q);
+        add(d, 0, "  daemon  %9s  read -> reply written", dm);
+        add(d, 0, "  backing %9s  of that, in syscalls on the source (%lld%%)", bk,
+            (long long)(r->lat > 0 ? total * 100 / r->lat : 0));
+        add(d, 0, "  return  %9s  reply written -> the caller woke, errno %lld", rt, (long long)caller_errno);
+    } else if (has_send && !r->has_reply) {
+        char q[32];
+        fmt_dur(q, sizeof q, r->ts - queued);
+        add(d, -1, "kernel side: queued %s before a daemon thread read it%s", q,
+            has_end ? "; the kernel ended it without a reply" : "");
+    } else if (r->has_reply && r->lat > 0) {
         char tb[32], db[32];
         fmt_dur(tb, sizeof tb, total);
         fmt_dur(db, sizeof db, r->lat - total);

@@ -379,8 +379,9 @@ static void *builder(void *arg)
         }
         sqlite3_finalize(hr);
     }
-    if (sqlite3_prepare_v2(db, "SELECT q.id, q.ts, q.opcode, r.ts, r.error, r.bytes FROM request q LEFT JOIN reply r "
+    if (sqlite3_prepare_v2(db, "SELECT q.id, q.ts, q.opcode, r.ts, r.error, r.bytes, k.ts FROM request q LEFT JOIN reply r "
                                "ON r.unique_id = q.unique_id AND q.opcode <> 41 "
+                               "LEFT JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41 "
                                "WHERE q.id > ?1 AND q.id <= ?2 ORDER BY q.id", -1, &rq, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, IE_SQL, -1, &ie, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, FE_SQL, -1, &fe, NULL) != SQLITE_OK ||
@@ -450,6 +451,8 @@ static void *builder(void *arg)
             } else if (!answers) {
                 st->noreply++;
             }
+            if (sqlite3_column_type(rq, 6) != SQLITE_NULL)
+                lat_stats_add(&st->queue[slot], ts - sqlite3_column_int64(rq, 6), false, 0);
             bin_add(st, ts, lat, error != 0, slow);
             if (ts > chunk_ts)
                 chunk_ts = ts;

@@ -60,6 +60,9 @@ struct tbin {
 
 struct vstats {
     struct lat_stats op[NOPS]; /* per opcode slot, as `fusetrace stats` computes them */
+    /* per opcode slot, the time in the kernel's queue (kernel queued ->
+     * daemon read) of the requests with the kernel side recorded */
+    struct lat_stats queue[NOPS];
     int opcode_of[NOPS];       /* the opcode a slot stands for */
     struct tbin bin[NBINS];
     int64_t bin_w, t0;         /* bin i covers [t0 + i*bin_w, t0 + (i+1)*bin_w) */

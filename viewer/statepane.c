@@ -1,7 +1,10 @@
 /* statepane.c — the state at the cursor: the shim's inode table (most
  * recently changed first), the open file handles, and the requests in
- * flight.  The state comes from state_seek(); paths come from the `inode`
- * table by primary key, only for the rows on screen. */
+ * flight: those a daemon thread (worker N) is serving and, with the
+ * kernel's side recorded, those the kernel holds queued that no thread has
+ * read yet, with the depth of that queue.  The state comes from
+ * state_seek() and kqueue_at(); paths come from the `inode` table by
+ * primary key, only for the rows on screen. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
@@ -25,6 +28,30 @@ void state_update(struct app *a)
         a->state_for_id = r->id;
     else
         a->state_for_id = 0;   /* retried when the builder gets there */
+    a->kq_depth = kqueue_at(a->v.db, r->id, r->ts, a->kq, (int)(sizeof a->kq / sizeof *a->kq),
+                            &a->kq_capped);
+}
+
+/* The daemon thread (thread.id, the views' "worker") that read request id. */
+static int64_t worker_of(struct app *a, int64_t id)
+{
+    static sqlite3_stmt *st;
+    static sqlite3 *for_db;
+    if (for_db != a->v.db) {
+        sqlite3_finalize(st);
+        st = NULL;
+        for_db = a->v.db;
+        sqlite3_prepare_v2(a->v.db, "SELECT thread FROM request WHERE id = ?", -1, &st, NULL);
+    }
+    int64_t w = 0;
+    if (!st)
+        return 0;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        w = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return w;
 }
 
 static int by_recent(const void *x, const void *y)
@@ -79,7 +106,9 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
         draw_text(w, y + 1, x + 1, wd - 1, title, CP_DIM, A_BOLD);
         return;
     }
-    int n_in = k->ninflight, n_fh = (int)k->fh.n;
+    int n_kq = a->kq_depth > 0 ? a->kq_depth : 0;
+    int n_kq_shown = n_kq < (int)(sizeof a->kq / sizeof *a->kq) ? n_kq : (int)(sizeof a->kq / sizeof *a->kq);
+    int n_in = k->ninflight + n_kq_shown, n_fh = (int)k->fh.n;
     int rows = h - 3;          /* three section titles */
     int in_h = n_in < 1 ? 1 : n_in > rows / 5 ? rows / 5 : n_in;
     int fh_h = n_fh < 1 ? 1 : n_fh > rows / 4 ? rows / 4 : n_fh;
@@ -154,21 +183,40 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
     if (!shown_fh)
         draw_text(w, yy, x + 3, wd - 3, "(none)", CP_DIM, 0);
 
-    /* in flight */
+    /* in flight: being served by a daemon thread, then queued in the kernel */
     yy = y + 2 + ino_h + fh_h;
-    snprintf(title, sizeof title, " in flight at +%ss: %d ", t, n_in);
+    if (a->kq_depth >= 0 && a->v.info.kernel_side)
+        snprintf(title, sizeof title, " in flight at +%ss: %d served, kernel queue %s%d ", t, k->ninflight,
+                 a->kq_capped ? ">=" : "", n_kq);
+    else
+        snprintf(title, sizeof title, " in flight at +%ss: %d ", t, k->ninflight);
     section(w, yy++, x, wd, title);
-    for (int i = 0; i < n_in && i < in_h; i++) {
+    int shown_in = 0;
+    for (int i = 0; i < k->ninflight && shown_in < in_h; i++) {
         struct oprow r;
         if (vdb_row(&a->v, k->inflight[i].id, &r) != 0)
             continue;
         char p[1024], age[32];
         row_path(&r, p, sizeof p);
         fmt_dur(age, sizeof age, cur->ts - r.ts);
-        snprintf(line, sizeof line, "» #%lld %-8s for %s %s", (long long)r.id, r.op, age, p);
+        snprintf(line, sizeof line, "» #%lld %-8s worker %lld for %s %s", (long long)r.id, r.op,
+                 (long long)worker_of(a, r.id), age, p);
         draw_text(w, yy++, x + 1, wd - 1, line, CP_FLIGHT, 0);
         oprow_free(&r);
+        shown_in++;
     }
-    if (!n_in)
+    for (int i = 0; i < n_kq_shown && shown_in < in_h; i++, shown_in++) {
+        const struct kq_entry *e = &a->kq[i];
+        char age[32], op[24];
+        fmt_dur(age, sizeof age, cur->ts - e->ts);
+        if (e->opcode >= 0 && e->opcode < 64 && a->v.opname[e->opcode][0])
+            snprintf(op, sizeof op, "%s", a->v.opname[e->opcode]);
+        else
+            snprintf(op, sizeof op, "OP%lld", (long long)e->opcode);
+        snprintf(line, sizeof line, "… queued in the kernel: %-8s for %s (unique %lld, tid %lld)", op, age,
+                 (long long)e->unique, (long long)e->tid);
+        draw_text(w, yy++, x + 1, wd - 1, line, CP_DIM, A_BOLD);
+    }
+    if (!shown_in)
         draw_text(w, yy, x + 3, wd - 3, "(none)", CP_DIM, 0);
 }

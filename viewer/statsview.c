@@ -1,5 +1,7 @@
 /* statsview.c — per-op statistics (Trace Compass's latency quartet in a
- * terminal): a table of count, errors and latency percentiles per op, the
+ * terminal): a table of count, errors and latency percentiles per op (and,
+ * with the kernel's side recorded, percentiles of the time requests waited
+ * in the kernel's queue before the daemon read them), the
  * selected op's latency histogram, and latency over the session's time.
  * The numbers come from the state builder's single pass (state.c): the
  * view never scans the session itself, so it opens at once and fills in
@@ -74,8 +76,18 @@ void stats_draw(struct app *a)
     }
     draw_text(w, 1, 0, COLS, line, CP_TITLE, A_BOLD);
     int y = 2;
-    snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %12s  %s", "op", "count", "errors", "p50",
-             "p95", "p99", "max", "avg", "total", "bytes", "share");
+    /* With the kernel's side: two columns of queue time instead of the
+     * bytes and the share bar, which would not fit beside them on 120
+     * columns (the detail below the table still shows the bytes). */
+    bool kernel = false;
+    for (int i = 0; i < sv->nops; i++)
+        kernel |= sv->s.queue[sv->order[i]].replied > 0;
+    if (kernel)
+        snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %9s %9s", "op", "count",
+                 "errors", "p50", "p95", "p99", "max", "avg", "total", "queue p50", "queue p99");
+    else
+        snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %12s  %s", "op", "count", "errors",
+                 "p50", "p95", "p99", "max", "avg", "total", "bytes", "share");
     draw_text(w, y++, 0, COLS, line, 0, A_UNDERLINE | A_BOLD);
     int avail = LINES - 4 - y;
     int table_h = sv->nops < avail / 2 ? sv->nops : avail / 2;
@@ -100,9 +112,18 @@ void stats_draw(struct app *a)
         char bar[128] = "";
         for (int k = 0; k < share; k++)
             strcat(bar, "█");
-        snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %12lld  %s",
-                 op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1], b[2],
-                 b[3], b[4], b[5], (long long)op->bytes, bar);
+        if (kernel) {
+            const struct lat_stats *qs = &sv->s.queue[slot];
+            lat_fmt(b[6], sizeof b[6], lat_stats_percentile(qs, LAT_P1), false);
+            lat_fmt(b[7], sizeof b[7], lat_stats_percentile(qs, LAT_P3), false);
+            snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %9s %9s",
+                     op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1],
+                     b[2], b[3], b[4], b[5], b[6], b[7]);
+        } else {
+            snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %12lld  %s",
+                     op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1],
+                     b[2], b[3], b[4], b[5], (long long)op->bytes, bar);
+        }
         bool sel = sv->top + i == sv->cur;
         if (sel)
             draw_fill(w, y, 0, COLS, 0, A_REVERSE);

@@ -227,7 +227,8 @@ static const struct proc procs[] = {
 
 struct gen {
     sqlite3 *db;
-    struct ins req, rep, iev, fev, bc, ino, fgt, dir, pth;
+    struct ins req, rep, iev, fev, bc, ino, fgt, dir, pth, ks, ke;
+    bool kernel;               /* --kernel: the kernel's side too */
     int64_t n_target, n_req;
     int64_t ts, unique, ie_id, fe_id, bc_id, fg_id, de_id, next_nodeid, next_fh;
     struct node dirs[NDIRS];
@@ -314,6 +315,18 @@ static int64_t emit(struct gen *g, const struct proc *p, struct rq *q, int64_t *
         if (q->r_fh) { ins_int(y, q->r_fh); ins_int(y, 0); } else { ins_null(y); ins_null(y); }
         if (q->opcode == 15 || q->opcode == 16) ins_int(y, q->r_bytes); else ins_null(y);
         ins_end_row(y);
+    }
+    if (g->kernel && q->opcode != 2) {
+        /* The kernel queued it a little before a worker read it, and the
+         * caller woke a little after the reply. */
+        struct ins *k = &g->ks;
+        ins_int(k, uq); ins_int(k, ts - 1000 - (int64_t)rnd_n(20000)); ins_int(k, q->opcode);
+        ins_int(k, 40); ins_int(k, p->pid);
+        ins_end_row(k);
+        struct ins *e = &g->ke;
+        ins_int(e, uq); ins_int(e, reply_ts + 1000 + (int64_t)rnd_n(3000)); ins_int(e, 16);
+        ins_int(e, q->err);
+        ins_end_row(e);
     }
     if (q->call >= 0) {
         struct ins *b = &g->bc;
@@ -593,6 +606,7 @@ static void usage(FILE *to)
             "      --lost N         events_lost in the session row (default 0)\n"
             "      --odd-names      include names with control characters and invalid UTF-8\n"
             "      --no-indexes     skip schemas/indexes.sql (like a killed recorder)\n"
+            "      --kernel         also the kernel's side (kernel_send, kernel_end) of every request\n"
             "      --live N         after the bulk, append N more requests over ~N/100 s, committing\n"
             "                       every 50 ms with status 'recording' (a live recording to follow)\n"
             "  -q, --quiet          no progress output\n");
@@ -605,12 +619,13 @@ int main(int argc, char **argv)
         { "status", required_argument, 0, 'S' },   { "lost", required_argument, 0, 'L' },
         { "odd-names", no_argument, 0, 'O' },      { "no-indexes", no_argument, 0, 'I' },
         { "live", required_argument, 0, 'V' },     { "quiet", no_argument, 0, 'q' },
+        { "kernel", no_argument, 0, 'K' },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     int64_t n = 10000000, lost = 0, live = 0;
     uint64_t seed = 1;
     const char *status = "complete";
-    bool odd = false, indexes = true, quiet = false;
+    bool odd = false, indexes = true, quiet = false, kernel = false;
     int c;
     while ((c = getopt_long(argc, argv, "n:qh", opts, NULL)) != -1) {
         switch (c) {
@@ -622,6 +637,7 @@ int main(int argc, char **argv)
         case 'I': indexes = false; break;
         case 'V': live = strtoll(optarg, NULL, 10); break;
         case 'q': quiet = true; break;
+        case 'K': kernel = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -651,6 +667,7 @@ int main(int argc, char **argv)
     g->lru_head = g->lru_tail = -1;
     g->live_cap = 20000;
     g->odd_names = odd;
+    g->kernel = kernel;
     g->n_target = n;
     g->next_nodeid = 2;
     g->next_fh = 1;
@@ -681,6 +698,8 @@ int main(int argc, char **argv)
         lost ? 1 : 0, (long long)lost);
     exec_sql(db, sql);
     sqlite3_free(sql);
+    if (kernel)
+        exec_sql(db, "UPDATE session SET sides='daemon+kernel', kernel_connection=42");
     exec_sql(db, "INSERT INTO thread(id,tid) VALUES (1,7001),(2,7002),(3,7003),(4,7004)");
     exec_sql(db, "BEGIN");
     {
@@ -742,6 +761,8 @@ int main(int argc, char **argv)
     ins_init(&g->ino, db, "INSERT INTO inode(nodeid,ts,parent,name,path,dev,ino)", 7);
     ins_init(&g->fgt, db, "INSERT INTO forget(id,ts,unique_id,nodeid,nlookup)", 5);
     ins_init(&g->dir, db, "INSERT INTO dirent(id,unique_id,nodeid,name)", 4);
+    ins_init(&g->ks, db, "INSERT INTO kernel_send(unique_id,ts,opcode,len,tid)", 5);
+    ins_init(&g->ke, db, "INSERT INTO kernel_end(unique_id,ts,len,error)", 4);
 
     /* INIT first, the root inode as the shim registers it. */
     {
@@ -763,7 +784,7 @@ int main(int argc, char **argv)
             live_started = true;
             ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
             ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
-            ins_flush(&g->pth);
+            ins_flush(&g->pth); ins_flush(&g->ks); ins_flush(&g->ke);
             exec_sql(db, "COMMIT");
             if (indexes)
                 exec_sql(db, schema_indexes_sql);
@@ -791,7 +812,7 @@ int main(int argc, char **argv)
             if ((double)(g->n_req - live_start_req) > el * 100) {
                 ins_flush(&g->req); ins_flush(&g->rep); ins_flush(&g->iev); ins_flush(&g->fev);
                 ins_flush(&g->bc); ins_flush(&g->ino); ins_flush(&g->fgt); ins_flush(&g->dir);
-            ins_flush(&g->pth);
+            ins_flush(&g->pth); ins_flush(&g->ks); ins_flush(&g->ke);
                 exec_sql(db, "COMMIT");
                 usleep(50000);
                 exec_sql(db, "BEGIN");
@@ -810,7 +831,7 @@ int main(int argc, char **argv)
     }
     ins_free(&g->req); ins_free(&g->rep); ins_free(&g->iev); ins_free(&g->fev);
     ins_free(&g->bc); ins_free(&g->ino); ins_free(&g->fgt); ins_free(&g->dir);
-    ins_free(&g->pth);
+    ins_free(&g->pth); ins_free(&g->ks); ins_free(&g->ke);
     sql = sqlite3_mprintf("UPDATE session SET status=%Q, incomplete_reason=%Q, end_ts=%lld, events_seen=%lld,"
                           " events_stored=%lld, requests_seen=%lld, replies_seen=%lld",
                           status, strcmp(status, "incomplete") ? NULL : "recorder killed (synthetic)",

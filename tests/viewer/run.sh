@@ -428,6 +428,55 @@ print(f'ok: {seen} ops agree on count, errors, p50, p95, p99, max, avg, total, b
 PY
     ;;
 
+kernel-side)
+    # A recording with the kernel's side: the detail pane splits a request's
+    # time into queue / daemon / backing / return, the state pane shows the
+    # kernel's queue at the cursor, the statistics view the queue times.
+    DB=$D/k.db; gen --kernel -n 3000 "$DB"
+    ID=$(q "SELECT s.request_id FROM latency_split s JOIN backing_call b USING (unique_id)
+            WHERE s.op = 'LOOKUP' AND s.request_id > 100 ORDER BY s.request_id LIMIT 1")
+    dur() { python3 -c '
+import sys
+v = int(sys.argv[1]); a = abs(v); s = "-" if v < 0 else ""
+print(s + ("%dns" % a if a < 1000 else "%.1fµs" % (a / 1e3) if a < 1e6 else "%.2fms" % (a / 1e6) if a < 1e9 else "%.3fs" % (a / 1e9)))' "$1"; }
+    IFS='|' read -r QN DN BN RN TN < <(q "SELECT queue_ns, daemon_ns, backing_ns, return_ns, total_ns
+                                          FROM latency_split WHERE request_id = $ID")
+    # a cursor where the kernel holds requests queued: computed here from the
+    # tables, the way the view documents it
+    KQ=$(python3 - "$DB" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for (i, ts) in c.execute("SELECT id, ts FROM request WHERE id > 50 AND opcode NOT IN (2, 36, 41, 42) ORDER BY id LIMIT 2000"):
+    read = c.execute("SELECT max(unique_id) FROM request WHERE id <= ? AND opcode NOT IN (2, 36, 41, 42)", (i,)).fetchone()[0]
+    n = c.execute("SELECT count(*) FROM kernel_send k WHERE k.unique_id > ? AND k.ts <= ? AND NOT EXISTS "
+                  "(SELECT 1 FROM kernel_end e WHERE e.unique_id = k.unique_id AND e.ts <= ?)", (read, ts, ts)).fetchone()[0]
+    if n:
+        print(i, n)
+        break
+PYEOF
+)
+    read -r KQ_ID KQ_N <<< "$KQ"
+    [ -n "$KQ_ID" ] || fail "no cursor with a kernel queue in the synthetic recording"
+    view "$DB"
+    wait_for "#1/$N"
+    keys :; lit "#$ID"; keys Enter
+    wait_for "^#$ID LOOKUP +unique"
+    wait_for "latency split: the caller waited $(dur "$TN")"
+    wait_for "queue +$(dur "$QN") +the kernel queued it"
+    wait_for "daemon +$(dur "$DN") +read -> reply written"
+    wait_for "backing +$(dur "$BN") +of that"
+    wait_for "return +$(dur "$RN") +reply written -> the caller woke"
+    keys :; lit "#$KQ_ID"; keys Enter
+    wait_for "^#$KQ_ID [A-Z]+ +unique"
+    wait_for "in flight at \+[0-9.]+s: [0-9]+ served, kernel queue $KQ_N "
+    wait_for "queued in the kernel: [A-Z]+ +for "
+    wait_for "» #[0-9]+ [A-Z]+ +worker [0-9]+ for"
+    keys i
+    wait_for 'Statistics — whole session'
+    wait_for 'op +count +errors +p50 +p95 +p99 +max +avg +total +queue p50 +queue p99'
+    wait_for 'LOOKUP +[0-9]+ +[0-9]+ .* [0-9.]+µs +[0-9.]+µs *$'
+    ;;
+
 sql)
     DB=$D/s.db; gen -n 3000 "$DB"
     C1=$(q "SELECT id FROM op WHERE op = 'CREATE' ORDER BY id LIMIT 1 OFFSET 1")
