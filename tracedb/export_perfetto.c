@@ -18,7 +18,11 @@
  *     the request, flow_in (and flow_out while more follow) on the calls);
  *   - a counter "in flight" (requests) on the daemon: the highest level of
  *     each millisecond (samples that repeat the last are left out), and the
- *     level at the end.
+ *     level at the end;
+ *   - with the kernel's side, a counter "kernel queue" on the daemon
+ *     (requests the kernel queued that no thread has read yet: the
+ *     kernel_queue view), and one counter per sampled track of the
+ *     `counter` table (fuse_waiting: the connection's fusectl count).
  * The JSON has no parent-process relation, so the process tree shows in
  * the order of the processes (process_sort_index: depth first through the
  * recording's process_tree, a child right below its parent) and in each
@@ -406,6 +410,35 @@ static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_c
     return 0;
 }
 
+/* The kernel's queue (empty without the kernel's side), then the sampled
+ * counter tracks, every row a sample. */
+static int sampled_counters(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
+                            char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+            "SELECT 'kernel queue', 'queued', ts, depth FROM kernel_queue "
+            "UNION ALL SELECT name, name, ts, value FROM counter ORDER BY 1, 3",
+            -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "reading counter tracks");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sep(o);
+        fputs("{\"ph\":\"C\",\"name\":", o->f);
+        str(o->f, (const char *)sqlite3_column_text(st, 0));
+        fprintf(o->f, ",\"pid\":%" PRId64 ",\"ts\":", daemon);
+        us(o->f, sqlite3_column_int64(st, 2));
+        fputs(",\"args\":{", o->f);
+        str(o->f, (const char *)sqlite3_column_text(st, 1));
+        fprintf(o->f, ":%" PRId64 "}}", (int64_t)sqlite3_column_int64(st, 3));
+        c->counters++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(db, err, errlen, "reading counter tracks");
+    return 0;
+}
+
 int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
@@ -432,7 +465,8 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
     name_process(&o, daemon, -1, title, "FUSE worker threads: backing syscalls", -1);
     if (requests(db, &o, end_ts, c, err, errlen) != 0
         || backing(db, &o, daemon, c, err, errlen) != 0
-        || in_flight(db, &o, daemon, c, err, errlen) != 0)
+        || in_flight(db, &o, daemon, c, err, errlen) != 0
+        || sampled_counters(db, &o, daemon, c, err, errlen) != 0)
         goto out;
     fputs("\n]}\n", f);
     if (o.oom) {
