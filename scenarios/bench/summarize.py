@@ -15,13 +15,15 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both", "ft-pt", "hp"]
+CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both", "ft-pt", "hp",
+                "ft-db-nok"]
 CONFIG_NAME = {
     "native": "native", "pll": "passthrough_ll", "ft": "fusetrace",
     "ft-nostall": "fusetrace --stall=0",
     "ft-lttng": "fusetrace --lttng", "ft-db": "fusetrace --db",
     "ft-both": "fusetrace --lttng --db", "ft-pt": "fusetrace --io=passthrough",
     "hp": "passthrough_hp (libfuse HEAD, passthrough)",
+    "ft-db-nok": "fusetrace --db --kernel-trace=off",
 }
 METRIC_ORDER = ["meta", "meta-s", "par-meta", "par-meta-s", "tree-cold", "tree-cold-s",
                 "tree-warm", "tree-warm-s", "seq-write", "seq-read", "rand-read", "make"]
@@ -174,7 +176,7 @@ def main():
               f"| {fmt(dbb, 0) if dbb else '—'} | {fmt(req, 0) if req else '—'} | {fmt(bpr, 1)} | {disc_s} | {fmt(tpr, 1)} |")
             if cpu is None or rss is None:
                 missing.append(f"{wl}/{c}: no CPU/RSS")
-            if c in ("ft-db", "ft-both") and (bpr is None):
+            if c in ("ft-db", "ft-both", "ft-db-nok") and (bpr is None):
                 missing.append(f"{wl}/{c}: no DB size/request count")
             if c in ("ft-lttng", "ft-both") and not discs:
                 missing.append(f"{wl}/{c}: no LTTng figures")
