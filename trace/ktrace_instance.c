@@ -10,7 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <tracefs.h>
+
+#include "trace/rec_process.h"
 
 #define PREFIX "fusetrace-"
 
@@ -53,26 +57,52 @@ int kt_available(char *why, size_t cap)
     return 0;
 }
 
-/* Does the instance named after `pid` belong to a daemon that still runs?
- * The pid must exist and be a fusetrace (a recycled pid is someone else),
- * and not be us (we create ours after this cleanup). */
-static bool owner_alive(long pid)
+/* Seconds since the epoch when the system booted (/proc/stat btime). */
+static int64_t boot_time(void)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return -1;
+    char line[256];
+    long long bt = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "btime %lld", &bt) == 1)
+            break;
+    fclose(f);
+    return bt;
+}
+
+/* Does instance `name` (named after `pid`) belong to a daemon that still
+ * runs?  Not if the pid is gone, nor if it is us (we create ours after
+ * this cleanup), nor if the process with that pid started after the
+ * instance was made: a recycled pid is someone else.  When in doubt (a
+ * process we cannot look at), it is left alone. */
+static bool owner_alive(const char *name, long pid)
 {
     if (pid <= 0 || pid == (long)getpid())
         return false;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return false;
-    char path[64], comm[32] = "";
-    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno != ENOENT;      /* exists but unreadable: leave it alone */
-    bool ok = fgets(comm, sizeof comm, f) != NULL;
-    fclose(f);
-    if (!ok)
+    const char *dir = tracefs_tracing_dir();
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/instances/%s", dir ? dir : "", name);
+    int64_t bt = boot_time();
+    long hz = sysconf(_SC_CLK_TCK);
+    int64_t start_time = -1;
+    char sp[64], buf[1024];
+    snprintf(sp, sizeof sp, "/proc/%ld/stat", pid);
+    FILE *f = fopen(sp, "re");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        start_time = proc_parse_starttime(buf, n);
+    }
+    if (start_time < 0 || bt < 0 || hz <= 0 || stat(path, &st) != 0)
         return true;
-    comm[strcspn(comm, "\n")] = '\0';
-    return strcmp(comm, "fusetrace") == 0;
+    /* The instance's mtime is when it was made (whole seconds). */
+    int64_t started = bt + start_time / hz;
+    return started <= (int64_t)st.st_mtime;
 }
 
 int kt_remove_stale(void)
@@ -92,7 +122,7 @@ int kt_remove_stale(void)
         const char *num = e->d_name + strlen(PREFIX);
         char *end;
         long pid = strtol(num, &end, 10);
-        if (!*num || *end || pid <= 0 || owner_alive(pid))
+        if (!*num || *end || pid <= 0 || owner_alive(e->d_name, pid))
             continue;
         struct tracefs_instance *in = tracefs_instance_alloc(NULL, e->d_name);
         if (!in)

@@ -21,8 +21,9 @@ void kt_instance_name(char *buf, size_t cap, long pid);
 int kt_available(char *why, size_t cap);
 
 /* Remove every instances/fusetrace-PID whose daemon no longer runs (that
- * pid is gone, or is no fusetrace, or is ours: an instance named after us
- * cannot be ours yet).  Returns how many were removed. */
+ * pid is gone, or was recycled by a process started after the instance
+ * was made, or is ours: an instance named after us cannot be ours yet).
+ * Returns how many were removed. */
 int kt_remove_stale(void);
 
 /* Create our instance: trace_clock mono, a per-CPU buffer of

@@ -25,7 +25,8 @@
 #   off         --kernel-trace=off leaves tracefs alone: no instance of ours,
 #               no tracefs file open, the session says daemon side only
 #   kill9       kill -9 of the daemon leaves its instance; the next start
-#               removes it
+#               removes it, and leaves alone the instance of a process that
+#               still runs and one that is not fusetrace's
 #   args        bad --kernel-trace values and `on` without a recording are
 #               refused (exit 2) before anything is mounted or created
 here=$(cd "$(dirname "$0")" && pwd)
@@ -284,9 +285,24 @@ kill9)
 	ft_any_mount_at "$mnt" && ft_fail "the mount survived kill -9"
 	[ -d "$inst" ] || ft_fail "kill -9 left no instance (it cannot remove its own): $inst"
 	echo "ok: kill -9 left $inst"
+	# decoys the next start must leave alone: an instance named after a
+	# process that runs and was there before it, and one not named after a
+	# fusetrace at all
+	sleep 120 &
+	alive=$!; ft_track_pid "$alive"
+	sleep 1.1
+	decoy=$TR/instances/fusetrace-$alive
+	other=$TR/instances/kside-test-$$
+	mkdir "$decoy" "$other" || ft_fail "cannot make the decoy instances"
+	FT_HOOK_RM=("$decoy" "$other")
+	trap 'rc=$?; rmdir "${FT_HOOK_RM[@]}" 2>/dev/null; (exit $rc); ft_cleanup' EXIT
 	ft_mount "$src" "$mnt" --db "$out/k2.db" --kernel-trace=on
 	[ -d "$inst" ] && ft_fail "the next start did not remove the stale $inst"
 	echo "ok: the next start removed it"
+	[ -d "$decoy" ] || ft_fail "the instance of a running process was removed"
+	[ -d "$other" ] || ft_fail "an instance not of fusetrace was removed"
+	rmdir "$decoy" "$other"
+	echo "ok: left alone: an instance of a running process started before it, another program's"
 	ft_daemon_log "$mnt" | grep "fusetrace-$pid" | sed 's/^/    | /'
 	ft_umount "$mnt" || ft_fail "unmount"
 	check_complete "$out/k2.db"
