@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <tracefs.h>
 
@@ -25,15 +28,41 @@ void kt_instance_name(char *buf, size_t cap, long pid)
     snprintf(buf, cap, PREFIX "%ld", pid);
 }
 
+#define TRACEFS_HOME "/sys/kernel/tracing"
+
+static bool is_tracefs(const char *dir)
+{
+    struct statfs sf;
+    return dir && statfs(dir, &sf) == 0 && sf.f_type == TRACEFS_MAGIC;
+}
+
+/* Where tracefs is mounted, mounting it at its usual place if it is not
+ * (root only).  NULL with why. */
+static const char *tracing_dir(char *why, size_t cap)
+{
+    const char *dir = tracefs_tracing_dir();
+    if (is_tracefs(dir))
+        return dir;
+    if (mount("nodev", TRACEFS_HOME, "tracefs", 0, NULL) != 0 && errno != EBUSY) {
+        snprintf(why, cap, "tracefs is not mounted and cannot be mounted at " TRACEFS_HOME ": %s%s",
+                 strerror(errno), errno == EPERM ? " (needs root)" : "");
+        return NULL;
+    }
+    char home[] = TRACEFS_HOME;
+    if (!is_tracefs(home) || tracefs_set_tracing_dir(home) != 0) {
+        snprintf(why, cap, "tracefs is not mounted at " TRACEFS_HOME);
+        return NULL;
+    }
+    return tracefs_tracing_dir();
+}
+
 int kt_available(char *why, size_t cap)
 {
-    const char *dir = NULL;
-    /* Mounts tracefs at its usual place when it is not mounted (root only). */
-    if (tracefs_tracing_dir_is_mounted(true, &dir) < 0 || !dir) {
-        snprintf(why, cap, "tracefs is not mounted and cannot be mounted%s",
-                 geteuid() ? " (needs root)" : "");
+    /* Not tracefs_tracing_dir_is_mounted(): libtracefs 1.6 leaks the path
+     * it returns. */
+    const char *dir = tracing_dir(why, cap);
+    if (!dir)
         return -1;
-    }
     if (access(dir, R_OK | W_OK | X_OK) != 0) {
         snprintf(why, cap, "no access to tracefs at %s: %s%s", dir, strerror(errno),
                  errno == EACCES ? " (needs root)" : "");
