@@ -162,7 +162,8 @@ SOAK_SECONDS=20 STRESS_SECONDS=10 \
 
 # ThreadSanitizer over the daemon's own concurrency: the lookup/forget/
 # rename/unlink stress run (drop_caches forcing FORGETs), the lock
-# waiters, and the stall watchdog reading what the worker threads publish,
+# waiters, the stall watchdog reading what the worker threads publish, and
+# the kernel-side reader thread recording beside the workers (ktrace-split),
 # with the real daemon built with -fsanitize=thread.  (The inode table's
 # unit races also run under TSan in the normal build.)
 setup build-tsan --buildtype=debugoptimized -Dwerror=true -Db_sanitize=thread
@@ -171,7 +172,7 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} STRESS_SECONDS=15 \
   run_suite build-tsan "ThreadSanitizer (daemon concurrency)" --timeout-multiplier 3 \
     inode-stress locks locks-single-thread stall-flock stall-posix-interrupt stall-session-end \
     stall-splice-read \
-    worker-state
+    worker-state ktrace-split
 
 # Static analysis with the checked-in configuration.
 echo "=== static analysis (cppcheck, clang-tidy)"

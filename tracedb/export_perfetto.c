@@ -21,8 +21,9 @@
  *     level at the end;
  *   - with the kernel's side, a counter "kernel queue" on the daemon
  *     (requests the kernel queued that no thread has read yet: the
- *     kernel_queue view), and one counter per sampled track of the
- *     `counter` table (fuse_waiting: the connection's fusectl count).
+ *     kernel_queue view), per millisecond like "in flight"; and one counter
+ *     per sampled track of the `counter` table, every sample (fuse_waiting:
+ *     the connection's fusectl count).
  * The JSON has no parent-process relation, so the process tree shows in
  * the order of the processes (process_sort_index: depth first through the
  * recording's process_tree, a child right below its parent) and in each
@@ -352,13 +353,23 @@ static int backing(sqlite3 *db, struct out *o, int64_t daemon, struct export_cou
     return rc == SQLITE_DONE ? 0 : fail(db, err, errlen, "reading backing calls");
 }
 
-static void counter(struct out *o, int64_t daemon, int64_t ts, int64_t level, struct export_counts *c)
+static void counter_named(struct out *o, int64_t daemon, const char *name, const char *key, int64_t ts,
+                          int64_t level, struct export_counts *c)
 {
     sep(o);
-    fprintf(o->f, "{\"ph\":\"C\",\"name\":\"in flight\",\"pid\":%" PRId64 ",\"ts\":", daemon);
+    fputs("{\"ph\":\"C\",\"name\":", o->f);
+    str(o->f, name);
+    fprintf(o->f, ",\"pid\":%" PRId64 ",\"ts\":", daemon);
     us(o->f, ts);
-    fprintf(o->f, ",\"args\":{\"max\":%" PRId64 "}}", level);
+    fputs(",\"args\":{", o->f);
+    str(o->f, key);
+    fprintf(o->f, ":%" PRId64 "}}", level);
     c->counters++;
+}
+
+static void counter(struct out *o, int64_t daemon, int64_t ts, int64_t level, struct export_counts *c)
+{
+    counter_named(o, daemon, "in flight", "max", ts, level, c);
 }
 
 /* +1 at each request the protocol answers, -1 at its reply; one sample per
@@ -410,28 +421,57 @@ static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_c
     return 0;
 }
 
-/* The kernel's queue (empty without the kernel's side), then the sampled
- * counter tracks, every row a sample. */
+/* With the kernel's side, its queue depth (the kernel_queue view), as
+ * compact as "in flight": the highest depth of each millisecond (samples
+ * that repeat the last are left out), then the depth at the end. */
+static int kernel_queue(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
+                        char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT ts, depth FROM kernel_queue", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "reading the kernel queue");
+    int64_t level = 0, bucket = INT64_MIN, peak = 0, last_ts = 0, written = -1;
+    bool any = false;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0);
+        int64_t b = ts / COUNTER_BUCKET_NS;
+        if (b != bucket) {
+            if (any && peak != written)
+                counter_named(o, daemon, "kernel queue", "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
+            bucket = b;
+            peak = level;
+        }
+        level = sqlite3_column_int64(st, 1);
+        if (level > peak)
+            peak = level;
+        any = true;
+        last_ts = ts;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(db, err, errlen, "reading the kernel queue");
+    if (any) {
+        if (peak != written)
+            counter_named(o, daemon, "kernel queue", "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
+        if (level != written)
+            counter_named(o, daemon, "kernel queue", "max", last_ts, level, c);
+    }
+    return 0;
+}
+
+/* The sampled counter tracks (the `counter` table), every sample. */
 static int sampled_counters(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
                             char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-            "SELECT 'kernel queue', 'queued', ts, depth FROM kernel_queue "
-            "UNION ALL SELECT name, name, ts, value FROM counter ORDER BY 1, 3",
-            -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT name, ts, value FROM counter ORDER BY name, ts", -1, &st, NULL)
+        != SQLITE_OK)
         return fail(db, err, errlen, "reading counter tracks");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        sep(o);
-        fputs("{\"ph\":\"C\",\"name\":", o->f);
-        str(o->f, (const char *)sqlite3_column_text(st, 0));
-        fprintf(o->f, ",\"pid\":%" PRId64 ",\"ts\":", daemon);
-        us(o->f, sqlite3_column_int64(st, 2));
-        fputs(",\"args\":{", o->f);
-        str(o->f, (const char *)sqlite3_column_text(st, 1));
-        fprintf(o->f, ":%" PRId64 "}}", (int64_t)sqlite3_column_int64(st, 3));
-        c->counters++;
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        counter_named(o, daemon, name, name, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), c);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -466,6 +506,7 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
     if (requests(db, &o, end_ts, c, err, errlen) != 0
         || backing(db, &o, daemon, c, err, errlen) != 0
         || in_flight(db, &o, daemon, c, err, errlen) != 0
+        || kernel_queue(db, &o, daemon, c, err, errlen) != 0
         || sampled_counters(db, &o, daemon, c, err, errlen) != 0)
         goto out;
     fputs("\n]}\n", f);

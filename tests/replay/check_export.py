@@ -132,12 +132,37 @@ def main():
     if n_flow != sum(want_chains.values()):
         fail('flow count')
     ok(f'{len(chains)} flows, each from a request through its {n_flow} backing calls')
-    cnt = sorted((e for e in ev if e['ph'] == 'C'), key=lambda e: ns(e['ts']))
+    cnt = sorted((e for e in ev if e['ph'] == 'C' and e['name'] == 'in flight'), key=lambda e: ns(e['ts']))
     vals = [e['args']['max'] for e in cnt]
     if not cnt or min(vals) < 0 or vals[-1] != n_inflight:
         fail(f'in-flight counter: min {min(vals) if vals else None}, last {vals[-1] if vals else None},'
              f' inflight view has {n_inflight}')
     ok(f'in-flight counter: {len(cnt)} samples, max {max(vals)}, ends at {vals[-1]}')
+    # the kernel's queue (kernel_queue view): per millisecond like the
+    # in-flight counter, so at most one event per row, its peak and its
+    # final depth the view's
+    kq = [e['args']['max'] for e in sorted((e for e in ev if e['ph'] == 'C' and e['name'] == 'kernel queue'),
+                                          key=lambda e: ns(e['ts']))]
+    depths = [r[0] for r in db.execute('SELECT depth FROM kernel_queue')]
+    if len(kq) > len(depths) or (depths and (not kq or max(kq) != max(depths) or kq[-1] != depths[-1])) \
+            or (kq and not depths):
+        fail(f'kernel queue counter: {len(kq)} samples, max {max(kq) if kq else None}, '
+             f'the view has {len(depths)} rows, max {max(depths) if depths else None}')
+    ok(f'kernel queue counter: {len(kq)} samples for {len(depths)} changes, max {max(kq) if kq else None}')
+    # the sampled counters (counter table), one event per row
+    want = {}
+    for name, n in db.execute('SELECT name, count(*) FROM counter GROUP BY name'):
+        want[name] = n
+    for name, n in want.items():
+        got = [e for e in ev if e['ph'] == 'C' and e['name'] == name]
+        if len(got) != n:
+            fail(f'counter track {name!r}: {len(got)} events, the recording has {n} rows')
+        if any(not isinstance(v, int) for e in got for v in e['args'].values()):
+            fail(f'counter track {name!r}: a value that is not an integer')
+    others = {e['name'] for e in ev if e['ph'] == 'C'} - set(want) - {'in flight', 'kernel queue'}
+    if others:
+        fail(f'counter tracks the recording does not have: {sorted(others)}')
+    ok('counter tracks: ' + (', '.join(f'{k} {v}' for k, v in sorted(want.items())) or 'none sampled'))
     size = os.path.getsize(pf)
     print(f'note: {size} bytes, {size / n_op:.0f} bytes per request')
     if size / n_op > 450:
