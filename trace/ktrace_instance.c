@@ -196,6 +196,11 @@ struct tracefs_instance *kt_create(char *why, size_t cap)
     long cpus = sysconf(_SC_NPROCESSORS_CONF);
     long kb = KT_BUFFER_TOTAL_KB / (cpus > 0 ? cpus : 1);
     kb = kb < 256 ? 256 : kb > 4096 ? 4096 : kb;
+    /* The tests make the buffer small enough to overflow, to see the
+     * losses counted. */
+    const char *test_kb = getenv(KT_BUFFER_ENV);
+    if (test_kb && atol(test_kb) > 0)
+        kb = atol(test_kb);
     char val[32];
     snprintf(val, sizeof val, "%ld", kb);
     /* The clock first: changing it empties the buffer. */

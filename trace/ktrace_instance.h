@@ -32,6 +32,8 @@ int kt_remove_stale(void);
  * both fuse events enabled without a filter.  NULL with one line in why. */
 struct tracefs_instance *kt_create(char *why, size_t cap);
 #define KT_BUFFER_TOTAL_KB 16384
+/* For the tests: this many KiB per CPU instead. */
+#define KT_BUFFER_ENV "FUSETRACE_TEST_KTRACE_BUFFER_KB"
 
 /* Keep only the events of connection `kdev` (the kernel's dev_t encoding:
  * major << 20 | minor).  0, or -1 with why. */

@@ -27,6 +27,8 @@
 #   kill9       kill -9 of the daemon leaves its instance; the next start
 #               removes it, and leaves alone the instance of a process that
 #               still runs and one that is not fusetrace's
+#   overrun     a kernel buffer too small for the load: its losses are
+#               counted (session row, loss rows, stderr, record exits 124)
 #   args        bad --kernel-trace values and `on` without a recording are
 #               refused (exit 2) before anything is mounted or created
 here=$(cd "$(dirname "$0")" && pwd)
@@ -308,6 +310,29 @@ kill9)
 	ft_daemon_log "$mnt" | grep "fusetrace-$pid" | sed 's/^/    | /'
 	ft_umount "$mnt" || ft_fail "unmount"
 	check_complete "$out/k2.db"
+	;;
+overrun)
+	# A kernel buffer far too small for the load: the events it cannot keep
+	# are losses like any other, counted, in the session row and on stderr.
+	dir=$(ft_tmpdir); out=$(ft_tmpdir)
+	for i in 0 1 2 3 4 5 6 7; do : > "$dir/x-$i"; done
+	FUSETRACE_TEST_KTRACE_BUFFER_KB=1 ft_run timeout -k 5 120 "$FUSETRACE" record --kernel-trace=on \
+		--cache=never --db "$out/o.db" "$dir" -- python3 "$here/callers.py" x 8 3000 > "$out/log" 2>&1
+	rc=$?
+	cat "$out/log" | sed 's/^/    | /'
+	expect "record's exit status (command ok, recording incomplete)" "$rc" 124
+	grep -q "kernel events lost" "$out/log" || ft_fail "no line about the kernel events lost on stderr"
+	db=$out/o.db
+	klost=$(q "$db" 'SELECT kernel_events_lost FROM session')
+	expect_ge "kernel events lost" "$klost" 1
+	expect "status" "$(q "$db" 'SELECT status FROM session')" incomplete
+	q "$db" 'SELECT incomplete_reason FROM session' | grep -q "kernel events lost" ||
+		ft_fail "the incomplete reason does not name the kernel losses: $(q "$db" 'SELECT incomplete_reason FROM session')"
+	expect "events lost (lossless mode: only the kernel's)" "$(q "$db" 'SELECT events_lost FROM session')" "$klost"
+	expect "loss rows add up" "$(q "$db" 'SELECT sum(events) FROM loss')" "$klost"
+	expect "seen = stored + lost" "$(q "$db" 'SELECT events_seen - events_stored - events_lost FROM session')" 0
+	expect_ge "requests the kernel side misses (listed as no_kernel_event)" \
+		"$(q "$db" "SELECT count(*) FROM request_sides WHERE kind = 'no_kernel_event'")" 1
 	;;
 args)
 	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
