@@ -117,6 +117,9 @@ int ktrace_connect(dev_t conn)
 
 void ktrace_end(void)
 {
+    /* Our connection is gone and its number may already be another
+     * mount's: stop the events first, then read what the buffers hold. */
+    kt_disable(kt.in);
     kt_reader_stop(kt.reader);
     kt.reader = NULL;
     kt_destroy(kt.in);

@@ -238,6 +238,13 @@ int kt_filter(struct tracefs_instance *in, uint32_t kdev, char *why, size_t cap)
     return 0;
 }
 
+void kt_disable(struct tracefs_instance *in)
+{
+    if (in && tracefs_event_disable(in, "fuse", NULL) < 0)
+        fprintf(stderr, "fusetrace: cannot disable the fuse events in %s: %s\n",
+                tracefs_instance_get_name(in), strerror(errno));
+}
+
 /* "name: N" in a per_cpu stats text; 0 when absent. */
 static uint64_t stat_value(const char *text, const char *name)
 {

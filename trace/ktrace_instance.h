@@ -39,6 +39,9 @@ struct tracefs_instance *kt_create(char *why, size_t cap);
  * major << 20 | minor).  0, or -1 with why. */
 int kt_filter(struct tracefs_instance *in, uint32_t kdev, char *why, size_t cap);
 
+/* Stop the events (what the buffers hold stays readable). */
+void kt_disable(struct tracefs_instance *in);
+
 /* Events the instance's buffers could not keep so far (dropped because
  * full, plus any overwritten), summed over CPUs. */
 uint64_t kt_lost(struct tracefs_instance *in);

@@ -50,6 +50,8 @@ struct kt_reader {
     uint32_t kdev;
     uint64_t begin_ns, mount_done_ns;
     bool anchored;                     /* the first pass has been sorted out */
+    uint64_t init_ts;                  /* our INIT's queue time, 0 if not seen */
+    bool foreign;                      /* another connection has our number now */
     struct kev *ev;
     size_t nev, cap;
     uint64_t lost_reported, last_loss_check;
@@ -129,16 +131,13 @@ static bool push(struct kt_reader *r, const struct kev *e)
     return true;
 }
 
-/* Decode the records of the page in r->page; keep those of our connection.
- * Returns how many records the page held. */
-static size_t decode_page(struct kt_reader *r)
+/* Decode the records of the page in r->page; keep those of our connection. */
+static void decode_page(struct kt_reader *r)
 {
-    size_t n = 0;
     if (kbuffer_load_subbuffer(r->kbuf, r->page) < 0)
-        return 0;
+        return;
     unsigned long long ts;
     for (void *d = kbuffer_read_event(r->kbuf, &ts); d; d = kbuffer_next_event(r->kbuf, &ts)) {
-        n++;
         uint16_t type;
         memcpy(&type, d, sizeof type);     /* common_type: the record's first field */
         const struct kfields *f = type == r->send.id ? &r->send
@@ -161,7 +160,6 @@ static size_t decode_page(struct kt_reader *r)
             rec_kernel_lost(1, ts);
         }
     }
-    return n;
 }
 
 static int by_ts(const void *a, const void *b)
@@ -175,7 +173,7 @@ static int by_ts(const void *a, const void *b)
  * mount(2): the last INIT queued on the device number before the mount
  * returned.  Without one in the buffer (lost), keep what came after the
  * mount began. */
-static size_t first_ours(const struct kt_reader *r)
+static size_t first_ours(struct kt_reader *r)
 {
     uint64_t from = r->begin_ns;
     for (size_t i = 0; i < r->nev; i++) {
@@ -183,7 +181,7 @@ static size_t first_ours(const struct kt_reader *r)
         if (e->ts >= r->mount_done_ns)
             break;
         if (e->kind == REC_KERNEL_SEND && e->opcode == FUSE_INIT)
-            from = e->ts;
+            from = r->init_ts = e->ts;
     }
     size_t i = 0;
     while (i < r->nev && r->ev[i].ts < from)
@@ -194,7 +192,9 @@ static size_t first_ours(const struct kt_reader *r)
 static void report_loss(struct kt_reader *r)
 {
     uint64_t lost = kt_lost(r->in);
-    if (lost > r->lost_reported) {
+    /* Once the number is another connection's, what the buffer drops is
+     * not ours. */
+    if (lost > r->lost_reported && !r->foreign) {
         rec_kernel_lost(lost - r->lost_reported, rec_now_ns());
         r->lost_reported = lost;
     }
@@ -203,10 +203,15 @@ static void report_loss(struct kt_reader *r)
 
 /* Read every CPU's buffer (all of it in the first pass, at most PASS_PAGES
  * pages per CPU after that), sort by time, record.  Returns the number of
- * records read, ours or not. */
+ * events of ours recorded.
+ *
+ * Our connection has one INIT, queued during our mount.  Another INIT on
+ * our device number later means our connection is gone and a new mount
+ * got the number (the kernel hands it out again at once): nothing from
+ * there on is ours, though it matches the filter until the instance's
+ * events are disabled. */
 static size_t pass(struct kt_reader *r)
 {
-    size_t records = 0;
     r->nev = 0;
     for (int c = 0; c < r->ncpu; c++) {
         if (!r->cpu[c])
@@ -221,21 +226,28 @@ static size_t pass(struct kt_reader *r)
                 }
                 break;
             }
-            records += decode_page(r);
+            decode_page(r);
         }
     }
     qsort(r->ev, r->nev, sizeof *r->ev, by_ts);
     size_t from = r->anchored ? 0 : first_ours(r);
     r->anchored = true;
-    for (size_t i = from; i < r->nev; i++) {
+    size_t ours = 0;
+    for (size_t i = from; i < r->nev && !r->foreign; i++) {
         const struct kev *e = &r->ev[i];
+        if (e->kind == REC_KERNEL_SEND && e->opcode == FUSE_INIT && e->ts != r->init_ts
+            && e->ts >= r->mount_done_ns) {
+            r->foreign = true;
+            break;
+        }
+        ours++;
         struct rec_kernel_event k = {
             .kind = (enum rec_kernel_kind)e->kind, .ts = e->ts, .unique = e->unique,
             .opcode = e->opcode, .len = e->len, .error = e->error, .tid = e->tid,
         };
         rec_kernel(&k);
     }
-    return records;
+    return ours;
 }
 
 static void *reader_main(void *arg)
@@ -248,8 +260,9 @@ static void *reader_main(void *arg)
             report_loss(r);
         if (n)
             continue;
-        /* Stop only after an empty pass that began once stop was set: the
-         * connection is gone by then, so nothing more can come. */
+        /* Stop only after a pass without events of ours that began once
+         * stop was set: the connection is gone and the events disabled
+         * by then, so nothing more of ours can come. */
         if (stopping)
             break;
         struct timespec ts = { 0, (long)IDLE_NS };
