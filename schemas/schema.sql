@@ -379,8 +379,7 @@ CREATE TABLE kernel_end (
     error          INTEGER NOT NULL
 ) STRICT;
 
--- Counter tracks sampled while the session ran (fuse_waiting: the
--- connection's `waiting` count from fusectl, every 100 ms).
+-- Counter tracks: values sampled while the session ran, one track per name.
 CREATE TABLE counter (
     id             INTEGER PRIMARY KEY,
     ts             INTEGER NOT NULL,
