@@ -22,8 +22,10 @@
 #               the daemon
 #   two-mounts  two fusetrace mounts at once each record only their own
 #               connection
-#   off         --kernel-trace=off leaves tracefs alone: no instance of ours,
-#               no tracefs file open, the session says daemon side only
+#   off         --kernel-trace=off leaves tracefs alone: the daemon, run
+#               under strace, makes no file or mount syscall that names
+#               tracefs (no instance made, none removed, nothing mounted);
+#               the session says daemon side only
 #   kill9       kill -9 of the daemon leaves its instance; the next start
 #               removes it, and leaves alone the instance of a process that
 #               still runs and one that is not fusetrace's
@@ -262,8 +264,15 @@ two-mounts)
 off)
 	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
 	db=$out/off.db
-	ft_mount "$src" "$mnt" --db "$db" --kernel-trace=off
-	pid=$(last_pid)
+	command -v strace > /dev/null || ft_skip "strace missing"
+	# every file and mount syscall of the daemon and its threads, logged
+	# (LeakSanitizer cannot run under ptrace: off for this daemon)
+	FT_MOUNT_CMD="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	              strace -f -qq -e trace=%file,mount,umount2 -o $out/strace $FUSETRACE mount" \
+		ft_mount "$src" "$mnt" --db "$db" --kernel-trace=off
+	spid=$(last_pid)
+	read -r pid _ < "/proc/$spid/task/$spid/children"
+	[ -n "$pid" ] && [ -d "/proc/$pid" ] || ft_fail "no daemon under strace $spid"
 	[ -e "$(instance "$pid")" ] && ft_fail "--kernel-trace=off made the instance $(instance "$pid")"
 	echo hi > "$mnt/f"; cat "$mnt/f" > /dev/null
 	# nothing of tracefs is open in the daemon
@@ -275,6 +284,12 @@ off)
 	expect "why" "$(q "$db" 'SELECT kernel_trace_note FROM session')" "--kernel-trace=off"
 	expect "kernel rows" "$(q "$db" 'SELECT (SELECT count(*) FROM kernel_send) + (SELECT count(*) FROM kernel_end)')" 0
 	expect "status" "$(q "$db" 'SELECT status FROM session')" complete
+	grep -q "/dev/fuse" "$out/strace" || ft_fail "strace did not see the daemon's syscalls"
+	# (the dynamic loader opening libtracefs.so is not tracefs)
+	pat='/sys/kernel/tracing\|/sys/kernel/debug\|"tracefs"'
+	grep "$pat" "$out/strace" | sed 's/^/    | /'
+	expect "daemon syscalls naming tracefs" "$(grep -c "$pat" "$out/strace")" 0
+	echo "ok: $(wc -l < "$out/strace") file syscalls of the daemon, none on tracefs"
 	grep -qi 'kernel side' "$(ft_daemon_log "$mnt" > "$out/log"; echo "$out/log")" &&
 		ft_fail "--kernel-trace=off should say nothing about the kernel side: $(cat "$out/log")"
 	echo "ok: off is silent"
