@@ -6,6 +6,8 @@ raw.tsv records:
   R rep workload config cpu_s maxrss_kib teardown_s db_bytes requests
     lttng_discarded lttng_lost_packets trace_bytes status   one FUSE daemon run
   F rep workload config                                 a failed run
+  K rep workload config op part count p50_ns p99_ns     the latency split of a
+    recording with the kernel's side (split.py)
 --check: exit 1 unless every (metric, configuration) has a number and every
 FUSE run has CPU/RSS figures (and DB/LTTng figures where they apply).  It
 never looks at timings.
@@ -72,6 +74,7 @@ def main():
     R = defaultdict(list)        # (wl, cfg) -> [dict]
     F = []
     S = {}                       # (wl, cfg) -> reason
+    K = defaultdict(list)        # (wl, cfg, op, part) -> [(p50, p99)]
     configs, metrics = set(), set()
     with open(os.path.join(out, "raw.tsv")) as f:
         for line in f:
@@ -91,6 +94,9 @@ def main():
             elif p[0] == "S":
                 S[(p[2], p[3])] = p[4]
                 configs.add(p[3])
+            elif p[0] == "K":
+                _, rep, wl, c, op, part, n, p50, p99 = p
+                K[(wl, c, op, part)].append((num(p50), num(p99)))
             elif p[0] == "F":
                 F.append(p[1:])
                 configs.add(p[3])
@@ -184,6 +190,30 @@ def main():
             if bad:
                 missing.append(f"{wl}/{c}: daemon status {','.join(bad)}")
     w("")
+
+    # ---- the latency split (recordings with the kernel's side)
+    if K:
+        w("### Where a request's time went (recordings with the kernel's side)\n")
+        w("Every request with both sides and a reply, from the `latency_split` view: "
+          "queue = kernel queued → daemon read, daemon = read → reply written (of which "
+          "backing = syscalls on the source), return = reply written → caller woken, "
+          "total = as the caller saw it.  Per run the median and p99 (nearest rank); "
+          "the table gives the median of each over the runs, in µs.\n")
+        w("| workload | configuration | op | queue p50 | queue p99 | daemon p50 | daemon p99 "
+          "| backing p50 | backing p99 | return p50 | return p99 | total p50 | total p99 |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        keys = sorted({(k[0], k[1], k[2]) for k in K},
+                      key=lambda k: (k[0], CONFIG_ORDER.index(k[1]) if k[1] in CONFIG_ORDER else 99,
+                                     k[2] != "all", k[2]))
+        for wl, c, op in keys:
+            cells = []
+            for part in ("queue", "daemon", "backing", "return", "total"):
+                v = K.get((wl, c, op, part), [])
+                for i in (0, 1):
+                    x = [e[i] for e in v if e[i] is not None]
+                    cells.append(fmt(statistics.median(x) / 1000, 1) if x else "—")
+            w(f"| {wl} | {CONFIG_NAME.get(c, c)} | {op} | " + " | ".join(cells) + " |")
+        w("")
 
     # ---- targets (computed from the medians above)
     w("### Targets, computed from the medians above\n")
