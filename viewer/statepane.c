@@ -32,17 +32,25 @@ void state_update(struct app *a)
                             &a->kq_capped);
 }
 
+/* *st prepared from sql on the viewer's database, again when the database
+ * changed (*for_db); NULL if it does not prepare. */
+static sqlite3_stmt *stmt_for(struct app *a, sqlite3_stmt **st, sqlite3 **for_db, const char *sql)
+{
+    if (*for_db != a->v.db) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        *for_db = a->v.db;
+        sqlite3_prepare_v2(a->v.db, sql, -1, st, NULL);
+    }
+    return *st;
+}
+
 /* The daemon thread (thread.id, the views' "worker") that read request id. */
 static int64_t worker_of(struct app *a, int64_t id)
 {
-    static sqlite3_stmt *st;
+    static sqlite3_stmt *cached;
     static sqlite3 *for_db;
-    if (for_db != a->v.db) {
-        sqlite3_finalize(st);
-        st = NULL;
-        for_db = a->v.db;
-        sqlite3_prepare_v2(a->v.db, "SELECT thread FROM request WHERE id = ?", -1, &st, NULL);
-    }
+    sqlite3_stmt *st = stmt_for(a, &cached, &for_db, "SELECT thread FROM request WHERE id = ?");
     int64_t w = 0;
     if (!st)
         return 0;
@@ -62,14 +70,9 @@ static int by_recent(const void *x, const void *y)
 
 static const char *inode_path(struct app *a, int64_t nodeid, char *buf, size_t cap)
 {
-    static sqlite3_stmt *st;
+    static sqlite3_stmt *cached;
     static sqlite3 *for_db;
-    if (for_db != a->v.db) {
-        sqlite3_finalize(st);
-        st = NULL;
-        for_db = a->v.db;
-        sqlite3_prepare_v2(a->v.db, "SELECT path FROM inode WHERE nodeid = ?", -1, &st, NULL);
-    }
+    sqlite3_stmt *st = stmt_for(a, &cached, &for_db, "SELECT path FROM inode WHERE nodeid = ?");
     buf[0] = 0;
     if (!st)
         return buf;
