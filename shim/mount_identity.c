@@ -9,12 +9,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "shim/fusectl.h"
+
 /* Newer than the installed uapi headers (Linux 6.8). */
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x00004000U
 #endif
-
-#define FUSECTL_DIR "/sys/fs/fuse/connections"
 
 /* The mount root at `mnt`: O_PATH never opens the FUSE file, and crossing
  * into a mount root revalidates nothing, so this sends no request. */
@@ -59,15 +59,6 @@ static int mountinfo_lookup(uint64_t old_id, dev_t *dev, bool *is_fuse)
     }
     fclose(f);
     return r;
-}
-
-/* fusectl names a connection by the kernel's dev_t: major << 20 | minor. */
-static int open_connection_file(dev_t dev)
-{
-    char path[96];
-    snprintf(path, sizeof(path), FUSECTL_DIR "/%lu/waiting",
-             ((unsigned long)major(dev) << 20) | (unsigned long)minor(dev));
-    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /* Our connection still exists: its fusectl file answers (a removed
@@ -125,7 +116,7 @@ int mount_identity_take(const char *mnt, bool no_unique, struct mount_identity *
         return -1;
     }
     if (!id->has_unique)
-        id->conn_fd = open_connection_file(id->dev);   /* -1 without fusectl */
+        id->conn_fd = fusectl_open(id->dev, "waiting");   /* -1 without fusectl */
     return 0;
 }
 

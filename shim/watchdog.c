@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "shim/conn_waiting.h"
 #include "shim/stall.h"
 #include "trace/recorder.h"
 
@@ -24,6 +25,7 @@ struct sampler {
 
 static const struct sampler samplers[] = {
     { "stall", stall_start, stall_tick, stall_finish },
+    { "waiting", waiting_start, waiting_tick, waiting_finish },
 };
 #define NSAMPLERS ((int)(sizeof samplers / sizeof *samplers))
 

@@ -3,8 +3,8 @@
  * It never serves a request, so whatever it reads (our own /proc/self
  * entries, the state other threads publish) can take its time without any
  * caller waiting on it.  What it does each tick is a list of samplers in
- * watchdog.c: the stall detector (stall.h) is one; another sampler is one
- * more line in that list.  It starts with the mount and stops when the
+ * watchdog.c: the stall detector (stall.h) and the connection's `waiting`
+ * count (conn_waiting.h); another sampler is one more line in that list.  It starts with the mount and stops when the
  * session ends, before the recording is closed, so that what the samplers
  * record at the end (a stall still open) is in the recording.
  */

@@ -33,6 +33,12 @@
 #               counted (session row, loss rows, stderr, record exits 124)
 #   args        bad --kernel-trace values and `on` without a recording are
 #               refused (exit 2) before anything is mounted or created
+#   waiting     the connection's fusectl `waiting` count, sampled on the
+#               watchdog's tick into the counter track fuse_waiting (with
+#               --kernel-trace=off: it needs no tracefs): the one daemon
+#               thread blocked and 4 callers queued behind it show as a
+#               count of at least 5 while the session is live, back to 0
+#               once they are answered; in the Perfetto export
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 CASE=${1:?usage: run.sh CASE}
@@ -40,7 +46,7 @@ ft_need_root "tracefs"
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v sqlite3 > /dev/null || ft_fail "sqlite3 missing"
 TR=/sys/kernel/tracing
-[ -r "$TR/events/fuse/fuse_request_send/format" ] ||
+[ "$CASE" = waiting ] || [ -r "$TR/events/fuse/fuse_request_send/format" ] ||
 	ft_skip "no fuse trace events in $TR (kernel without them, or tracefs not mounted)"
 ft_init
 FT_NAME="ktrace-$CASE"
@@ -92,6 +98,19 @@ check_sides() {
 		"$(q "$db" 'SELECT count(*) FROM request q JOIN kernel_send k USING (unique_id)
 		            WHERE q.opcode <> 41 AND q.opcode <> k.opcode')" 0
 	echo "ok: kernel side $kernel requests, daemon side $daemon, both $both"
+}
+
+# hold_lease FILE READY: a read lease on the source file FILE, held by a
+# process of ours ($holder) until it is killed; an open of FILE for writing
+# waits on it
+hold_lease() {
+	python3 "$here/lease.py" "$1" "$2" &
+	holder=$!; ft_track_pid "$holder"
+	local deadline=$(($(now_ms) + 10000))
+	until [ -e "$2" ]; do
+		[ "$(now_ms)" -lt "$deadline" ] || ft_fail "the lease holder was not ready within 10 s"
+		sleep 0.02
+	done
 }
 
 check_complete() {
@@ -193,13 +212,7 @@ withdrawn)
 	db=$out/w.db
 	echo data > "$src/file"
 	ft_mount "$src" "$mnt" --threads=1 --db "$db" --kernel-trace=on
-	python3 "$here/lease.py" "$src/file" "$out/ready" &
-	holder=$!; ft_track_pid "$holder"
-	deadline=$(($(now_ms) + 10000))
-	until [ -e "$out/ready" ]; do
-		[ "$(now_ms)" -lt "$deadline" ] || ft_fail "the lease holder was not ready within 10 s"
-		sleep 0.02
-	done
+	hold_lease "$src/file" "$out/ready"
 	# the daemon's only thread opens file for writing: it waits on the lease
 	timeout -k 5 60 sh -c 'echo more >> "$1"' sh "$mnt/file" &
 	writer=$!; ft_track_pid "$writer"
@@ -365,6 +378,54 @@ args)
 	"$FUSETRACE" mount --help | grep -q -- "--kernel-trace=MODE" || ft_fail "mount --help lacks --kernel-trace"
 	"$FUSETRACE" record --help | grep -q -- "--kernel-trace=MODE" || ft_fail "record --help lacks --kernel-trace"
 	echo "ok: refused with exit 2 and documented in --help"
+	;;
+waiting)
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir); out=$(ft_tmpdir)
+	db=$out/wait.db
+	echo data > "$src/file"
+	for i in 1 2 3 4; do : > "$src/c$i"; done
+	ft_mount "$src" "$mnt" --threads=1 --db "$db" --kernel-trace=off --cache=never
+	# The callers' requests must not wait for each other in the kernel: the
+	# lookups of names in one directory are serialised (no parallel dirops),
+	# so each caller stats a file whose entry is cached already; with
+	# --cache=never, the stat revalidates it (a LOOKUP that takes no lock)
+	stat "$mnt"/c1 "$mnt"/c2 "$mnt"/c3 "$mnt"/c4 > /dev/null || ft_fail "stat c1..c4"
+	hold_lease "$src/file" "$out/ready"
+	wait_sql "$db" "SELECT count(*) > 0 FROM counter WHERE name = 'fuse_waiting'" 1 10 \
+		"the waiting count is sampled while the session is live"
+	# the daemon's only thread opens file for writing: it waits on the lease
+	timeout -k 5 60 sh -c 'echo more >> "$1"' sh "$mnt/file" &
+	writer=$!; ft_track_pid "$writer"
+	wait_sql "$db" "SELECT count(*) FROM inflight WHERE state = 'serving' AND op = 'OPEN'" 1 10 \
+		"the blocked OPEN is in flight"
+	callers=()
+	for i in 1 2 3 4; do
+		timeout -k 5 60 python3 "$here/caller.py" "$mnt/c$i" &
+		callers+=($!); ft_track_pid $!
+	done
+	# the OPEN being served and the 4 callers' requests queued behind it
+	wait_sql "$db" "SELECT max(value) >= 5 FROM counter WHERE name = 'fuse_waiting'" 1 10 \
+		"the waiting count shows the served request and the 4 queued ones"
+	kill -KILL "$holder"; wait "$holder" 2>/dev/null
+	wait "$writer" || ft_fail "the blocked writer failed once the lease was gone"
+	for c in "${callers[@]}"; do wait "$c" || ft_fail "a queued caller failed"; done
+	wait_sql "$db" "SELECT count(*) > 0 FROM counter WHERE name = 'fuse_waiting' AND value = 0
+	                AND ts > (SELECT min(ts) FROM counter WHERE name = 'fuse_waiting' AND value >= 5)" 1 10 \
+		"the count is back to 0 once every request was answered"
+	ft_umount "$mnt" || ft_fail "unmount"
+	expect "status" "$(q "$db" 'SELECT status FROM session')" complete
+	expect "sides" "$(q "$db" 'SELECT sides FROM session')" daemon
+	expect "samples out of time order" "$(q "$db" "SELECT count(*) FROM counter a JOIN counter b
+	        ON b.id = a.id + 1 WHERE b.name = a.name AND b.ts <= a.ts")" 0
+	expect "counter tracks" "$(q "$db" 'SELECT group_concat(DISTINCT name) FROM counter')" fuse_waiting
+	echo "ok: $(q "$db" "SELECT count(*) || ' samples, max ' || max(value) FROM counter")"
+	ft_daemon_log "$mnt" > "$out/log"
+	grep -q "waiting count is not sampled" "$out/log" && ft_fail "the daemon said: $(cat "$out/log")"
+	"$FUSETRACE" export "$db" --format=perfetto -o "$out/trace.json" || ft_fail "export failed"
+	expect "fuse_waiting counter events in the Perfetto export" \
+		"$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))
+print(sum(1 for e in t["traceEvents"] if e.get("ph") == "C" and e.get("name") == "fuse_waiting"))' "$out/trace.json")" \
+		"$(q "$db" 'SELECT count(*) FROM counter')"
 	;;
 *)
 	ft_fail "unknown case $CASE"

@@ -91,6 +91,20 @@ printf '%s\n' "$log" | grep -qi 'CAP_DAC_READ_SEARCH\|permission\|not permitted'
 $AS sh -c "$script" sh "$mnt" > "$FT_ROOT/mount.out" 2>&1 || { cat "$FT_ROOT/mount.out"; ft_fail "the script failed through the mount"; }
 diff "$FT_ROOT/native.out" "$FT_ROOT/mount.out" || ft_fail "results through the unprivileged mount differ from native"
 echo "ok: basic operations identical to native"
+# fusectl's files of a connection belong to the user who mounted: the
+# waiting count is sampled (fuse_waiting) when fusectl is mounted; without
+# it (a user cannot mount it) the daemon says so
+if grep -q ' - fusectl ' /proc/self/mountinfo; then
+	for i in $(seq 1 100); do
+		[ "$(q "$out/u.db" "SELECT count(*) > 0 FROM counter WHERE name = 'fuse_waiting'")" = 1 ] && break
+		sleep 0.05
+	done
+	expect "the user's daemon samples its connection's waiting count" \
+		"$(q "$out/u.db" "SELECT count(*) > 0 FROM counter WHERE name = 'fuse_waiting'")" 1
+else
+	printf '%s\n' "$log" | grep -q "waiting count is not sampled" ||
+		ft_fail "no fusectl, and the daemon does not say the waiting count is not sampled"
+fi
 # the user unmounts
 $AS fusermount3 -u "$mnt" || ft_fail "fusermount3 -u by the user failed"
 fx_wait_gone "$pid" 20 || ft_fail "the daemon did not exit after fusermount3 -u"
