@@ -367,19 +367,53 @@ static void counter_named(struct out *o, int64_t daemon, const char *name, const
     c->counters++;
 }
 
-static void counter(struct out *o, int64_t daemon, int64_t ts, int64_t level, struct export_counts *c)
+/* A counter track of levels, `name` on the daemon: `sql` gives (ts, v)
+ * rows in time order, v a change of the level (`steps`) or the level
+ * itself.  One sample per millisecond with that millisecond's highest
+ * level, then the final level (the "max" of the last sample is the level at
+ * the end); a sample that repeats the last one written is left out, as a
+ * counter keeps its value until the next sample. */
+static int level_track(sqlite3 *db, struct out *o, int64_t daemon, const char *name, const char *sql,
+                       bool steps, struct export_counts *c, char *err, size_t errlen)
 {
-    counter_named(o, daemon, "in flight", "max", ts, level, c);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, name);
+    int64_t level = 0, bucket = INT64_MIN, peak = 0, last_ts = 0, written = -1;
+    bool any = false;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0);
+        int64_t b = ts / COUNTER_BUCKET_NS;
+        if (b != bucket) {
+            if (any && peak != written)
+                counter_named(o, daemon, name, "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
+            bucket = b;
+            peak = level;
+        }
+        level = (steps ? level : 0) + sqlite3_column_int64(st, 1);
+        if (level > peak)
+            peak = level;
+        any = true;
+        last_ts = ts;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(db, err, errlen, name);
+    if (any) {
+        if (peak != written)
+            counter_named(o, daemon, name, "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
+        if (level != written)
+            counter_named(o, daemon, name, "max", last_ts, level, c);
+    }
+    return 0;
 }
 
-/* +1 at each request the protocol answers, -1 at its reply; one sample per
- * millisecond with that millisecond's highest level, then the final level
- * (the "max" of the last sample is the level at the end). */
+/* +1 at each request the protocol answers, -1 at its reply. */
 static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
                      char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
+    return level_track(db, o, daemon, "in flight",
             "SELECT ts, sum(d) FROM ("
             " SELECT q.ts AS ts, 1 AS d FROM request q LEFT JOIN opcode_name o ON o.opcode = q.opcode"
             "  WHERE coalesce(o.has_reply, 1) = 1"
@@ -387,77 +421,16 @@ static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_c
             " SELECT r.ts, -1 FROM reply r JOIN request q ON q.unique_id = r.unique_id"
             "  AND q.opcode <> 41 LEFT JOIN opcode_name o ON o.opcode = q.opcode"
             "  WHERE coalesce(o.has_reply, 1) = 1"
-            ") GROUP BY ts ORDER BY ts", -1, &st, NULL) != SQLITE_OK)
-        return fail(db, err, errlen, "computing requests in flight");
-    /* A sample that repeats the last one written is left out: a counter
-     * keeps its value until the next sample. */
-    int64_t level = 0, bucket = INT64_MIN, peak = 0, last_ts = 0, written = -1;
-    bool any = false;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0);
-        int64_t b = ts / COUNTER_BUCKET_NS;
-        if (b != bucket) {
-            if (any && peak != written)
-                counter(o, daemon, bucket * COUNTER_BUCKET_NS, written = peak, c);
-            bucket = b;
-            peak = level;
-        }
-        level += sqlite3_column_int64(st, 1);
-        if (level > peak)
-            peak = level;
-        any = true;
-        last_ts = ts;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail(db, err, errlen, "computing requests in flight");
-    if (any) {
-        if (peak != written)
-            counter(o, daemon, bucket * COUNTER_BUCKET_NS, written = peak, c);
-        if (level != written)
-            counter(o, daemon, last_ts, level, c);
-    }
-    return 0;
+            ") GROUP BY ts ORDER BY ts", true, c, err, errlen);
 }
 
-/* With the kernel's side, its queue depth (the kernel_queue view), as
- * compact as "in flight": the highest depth of each millisecond (samples
- * that repeat the last are left out), then the depth at the end. */
+/* With the kernel's side, the depth of its queue (the kernel_queue view:
+ * requests queued, not yet read); empty without it. */
 static int kernel_queue(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
                         char *err, size_t errlen)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT ts, depth FROM kernel_queue", -1, &st, NULL) != SQLITE_OK)
-        return fail(db, err, errlen, "reading the kernel queue");
-    int64_t level = 0, bucket = INT64_MIN, peak = 0, last_ts = 0, written = -1;
-    bool any = false;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0);
-        int64_t b = ts / COUNTER_BUCKET_NS;
-        if (b != bucket) {
-            if (any && peak != written)
-                counter_named(o, daemon, "kernel queue", "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
-            bucket = b;
-            peak = level;
-        }
-        level = sqlite3_column_int64(st, 1);
-        if (level > peak)
-            peak = level;
-        any = true;
-        last_ts = ts;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return fail(db, err, errlen, "reading the kernel queue");
-    if (any) {
-        if (peak != written)
-            counter_named(o, daemon, "kernel queue", "max", bucket * COUNTER_BUCKET_NS, written = peak, c);
-        if (level != written)
-            counter_named(o, daemon, "kernel queue", "max", last_ts, level, c);
-    }
-    return 0;
+    return level_track(db, o, daemon, "kernel queue", "SELECT ts, depth FROM kernel_queue", false, c,
+                       err, errlen);
 }
 
 /* The sampled counter tracks (the `counter` table), every sample. */
