@@ -503,7 +503,9 @@ static int queue_record(struct imp *m, const struct rec_hdr *h)
 static struct rec_hdr *q_pop(struct imp *m)
 {
     struct rec_hdr *top = m->q[0].rec;
-    m->q[0] = m->q[--m->nq];
+    m->nq--;
+    m->q[0] = m->q[m->nq];
+    m->q[m->nq] = (struct queued){ 0 };   /* the vacated slot owns no record */
     size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, s = i;

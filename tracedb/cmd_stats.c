@@ -406,7 +406,7 @@ static void grouped(struct q *q, const enum key *keys, int nkeys, int top)
                 group_close(cur);
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 64;
-                struct group **nv = realloc(v, nc * sizeof *nv);
+                struct group **nv = realloc(v, nc * sizeof *nv);   // NOLINT(bugprone-sizeof-expression): an array of pointers
                 if (!nv)
                     break;
                 v = nv;
@@ -439,7 +439,8 @@ static void grouped(struct q *q, const enum key *keys, int nkeys, int top)
     }
     if (cur)
         group_close(cur);
-    qsort(v, n, sizeof *v, by_total);
+    if (n)
+        qsort(v, n, sizeof *v, by_total);   // NOLINT(bugprone-sizeof-expression): an array of pointers
 
     /* fixed-width keys first, then the numbers, then the paths (never cut) */
     printf(" ");

@@ -149,7 +149,8 @@ int stats_by_host(char **paths, int n)
             add_recording(&hs, paths[i]);
         }
     }
-    qsort(hs.h, hs.n, sizeof *hs.h, by_name);
+    if (hs.n)
+        qsort(hs.h, hs.n, sizeof *hs.h, by_name);
     printf("%-24s %8s %10s %10s %8s %10s %10s %10s %11s\n", "host", "sessions", "incomplete",
            "requests", "errors", "p50", "p95", "max", "events_lost");
     for (size_t i = 0; i < hs.n; i++) {
