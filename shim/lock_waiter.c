@@ -26,6 +26,7 @@
 #include "shim/reply.h"
 #include "trace/recorder.h"
 #include "trace/worker_state.h"
+#include "util/duration.h"
 
 static struct {
     pthread_mutex_t mu;
@@ -59,11 +60,7 @@ static void waiter_interrupt(struct waiter *w)
         pthread_kill(w->thread, wake_signal());
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        timespec_add_ns(&ts, 1000000);
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
     }
     pthread_mutex_unlock(&w->mu);

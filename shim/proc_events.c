@@ -18,6 +18,7 @@
 #include "shim/proc_reader.h"
 #include "shim/proc_table.h"
 #include "trace/recorder.h"
+#include "util/duration.h"
 
 /* Room for bursts (a parallel build forks hundreds of processes at once)
  * while the thread is scheduled out; SO_RCVBUFFORCE needs CAP_NET_ADMIN,
@@ -316,12 +317,7 @@ bool proc_events_sync(uint64_t timeout_ns)
     uint64_t called = now_ns();
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(timeout_ns / 1000000000ULL);
-    deadline.tv_nsec += (long)(timeout_ns % 1000000000ULL);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    timespec_add_ns(&deadline, timeout_ns);
     bool ok = false;
     pthread_mutex_lock(&E.mu);
     while (E.active) {

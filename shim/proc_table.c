@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/duration.h"
 #include "util/u64map.h"
 
 struct pt_proc {
@@ -471,12 +472,7 @@ bool pt_wait_creds(uint32_t tid, uint64_t timeout_ns, bool groups, struct proc_c
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += (time_t)(timeout_ns / 1000000000ULL);
-    deadline.tv_nsec += (long)(timeout_ns % 1000000000ULL);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    timespec_add_ns(&deadline, timeout_ns);
     pthread_mutex_lock(&T.wmu);
     for (;;) {
         pthread_rwlock_rdlock(&T.lock);

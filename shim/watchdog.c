@@ -11,6 +11,7 @@
 #include "shim/conn_waiting.h"
 #include "shim/stall.h"
 #include "trace/recorder.h"
+#include "util/duration.h"
 
 /* What the watchdog does each tick, in this order.  A sampler's start()
  * runs before the mount is served and says whether it wants to run on this
@@ -46,11 +47,7 @@ static void *watch_main(void *arg)
     clock_gettime(CLOCK_MONOTONIC, &next);
     pthread_mutex_lock(&wd.mu);
     while (!wd.stop) {
-        next.tv_nsec += (long)WATCHDOG_TICK_NS;
-        while (next.tv_nsec >= 1000000000L) {
-            next.tv_nsec -= 1000000000L;
-            next.tv_sec++;
-        }
+        timespec_add_ns(&next, WATCHDOG_TICK_NS);
         int rc = 0;
         while (!wd.stop && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&wd.cv, &wd.mu, &next);

@@ -38,3 +38,13 @@ int parse_dur(const char *s, int64_t bare_unit_ns, int64_t *ns)
     *ns = (int64_t)total;
     return 0;
 }
+
+void timespec_add_ns(struct timespec *t, uint64_t ns)
+{
+    t->tv_sec += (time_t)(ns / 1000000000ULL);
+    t->tv_nsec += (long)(ns % 1000000000ULL);
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
