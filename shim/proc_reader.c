@@ -245,8 +245,10 @@ static void report(struct proc_read_result *r, const struct identity_text *id)
     pt_apply_read(r);
     /* Ancestry: a process older than the connector was not seen forking;
      * its parent is described the same way (up to the first process
-     * that is known). */
-    if (r->ppid && !pt_described(r->ppid))
+     * that is known).  Not the daemon's own: whoever started the recorder
+     * made no request, and its command line (a CI runner's environment,
+     * a login shell) has no place in a trace that may be shared. */
+    if (r->ppid && r->tgid != (uint32_t)getpid() && !pt_described(r->ppid))
         proc_reader_request(r->ppid, PT_READ_IDENTITY, false);
 }
 

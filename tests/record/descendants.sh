@@ -47,6 +47,14 @@ expect "files opened by the child's subtree" \
 	   WHERE o.op = 'OPEN' AND o.process_id IN (SELECT t.id FROM process_tree t JOIN process r ON r.pid = $child
 	   WHERE instr(t.ancestry || '/', '/' || r.id || '/') > 0) ORDER BY 1)")" "b,c"
 
+# The recorder's own ancestry (this test's shell and above) made no
+# request: at most its pid is there (the recorder's parent link), never
+# its name or command line, nor anything above it.
+expect "described rows for the recorder's parent (pid $$)" \
+	"$(q "$db" "SELECT count(*) FROM process WHERE pid = $$ AND (comm IS NOT NULL OR cmdline IS NOT NULL)")" 0
+expect "rows for the recorder's grandparent (pid $PPID)" \
+	"$(q "$db" "SELECT count(*) FROM process WHERE pid = $PPID")" 0
+
 # clear errors
 "$FUSETRACE" stats --pid 999999999 "$db" >/dev/null 2>"$out/err"
 rc=$?
