@@ -115,25 +115,10 @@ static struct rec_ring *own_ring(uint64_t gen, bool count_loss)
     return r;
 }
 
-/* The time of an event this thread is about to push, announced in its
- * ring's `pending` (rec_ring.h) before the clock is read, so that the
- * writer takes no later record of another ring before this one lands. */
-static uint64_t stamp(void)
-{
-    struct rec_ring *r = rec_g.sink
-        ? own_ring(atomic_load_explicit(&rec_g.gen, memory_order_acquire), false) : NULL;
-    if (!r)
-        return rec_now_ns();
-    atomic_store(&r->pending, REC_PENDING_STAMPING);   /* seq_cst: before the clock read */
-    uint64_t ts = rec_now_ns();
-    atomic_store_explicit(&r->pending, ts, memory_order_release);
-    return ts;
-}
-
-/* Enter the ring of this thread, claiming one if needed.  Returns NULL when
- * the event must be skipped (recording closing) — already counted if it
- * had to be dropped for lack of a ring. */
-static struct rec_ring *enter(void)
+/* Enter the ring of this thread, claiming one if needed, and raise its
+ * `busy`.  Returns NULL when the event must be skipped (recording closing)
+ * — already counted if it had to be dropped for lack of a ring. */
+static struct rec_ring *enter_ring(void)
 {
     uint64_t gen = atomic_load_explicit(&rec_g.gen, memory_order_acquire);
     struct rec_ring *r = own_ring(gen, true);
@@ -141,13 +126,40 @@ static struct rec_ring *enter(void)
         return NULL;
     /* Dekker with recorder_close(): it clears `accepting` then waits for
      * busy == 0; we raise busy then check `accepting`.  Both sides use
-     * sequentially consistent operations, so one of us sees the other. */
+     * sequentially consistent operations, so one of us sees the other.
+     * The same increment announces to the writer that a record may be on
+     * its way (rec_ring.h, `pending`). */
     atomic_fetch_add(&r->busy, 1);
     if (!atomic_load(&rec_g.accepting) || atomic_load_explicit(&r->gen, memory_order_relaxed) != gen) {
-        atomic_store_explicit(&r->pending, 0, memory_order_release);
         atomic_fetch_sub(&r->busy, 1);
         return NULL;
     }
+    return r;
+}
+
+/* Enter the ring for a record that carries a time of its own (a process
+ * event's kernel time, the watchdog's): the writer must not wait for it as
+ * for a record being stamped. */
+static struct rec_ring *enter(void)
+{
+    struct rec_ring *r = enter_ring();
+    if (r)
+        atomic_store_explicit(&r->pending, REC_PENDING_UNSTAMPED, memory_order_release);
+    return r;
+}
+
+/* Enter the ring (when there is a sink) and stamp the event: one ring
+ * lookup, and the clock is read after the seq_cst increment of `busy`, so
+ * a writer that read its own clock before it saw busy == 0 cannot be
+ * passed by this record (rec_writer.c, drain).  The stamp is then
+ * published in `pending` until the record is.  *ts is set in every case
+ * (the LTTng-only path uses it too). */
+static struct rec_ring *enter_stamped(uint64_t *ts)
+{
+    struct rec_ring *r = rec_g.sink ? enter_ring() : NULL;
+    *ts = rec_now_ns();
+    if (r)
+        atomic_store_explicit(&r->pending, *ts, memory_order_release);
     return r;
 }
 
@@ -207,8 +219,8 @@ static void wire_request(const void *buf, size_t len, uint32_t tap_edits)
     if (!rec_enabled() || !buf)
         return;
     size_t keep = wire_request_keep(buf, len, rec_g.capture);
-    uint64_t ts = stamp();
-    struct rec_ring *r = rec_g.sink ? enter() : NULL;
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
 
     /* Nothing here waits before the request is in the ring but the ring
      * itself (lossless back-pressure): the tracepoint never waits in the
@@ -310,7 +322,8 @@ void rec_wire_reply(const struct iovec *iov, int count, uint32_t tap_edits)
 {
     if (!rec_enabled() || !iov || count <= 0)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     size_t total = 0;
     for (int i = 0; i < count; i++)
         total += iov[i].iov_len;
@@ -342,31 +355,28 @@ void rec_wire_reply(const struct iovec *iov, int count, uint32_t tap_edits)
         keep = total;
 
     bool traced = false;
-    if (rec_g.sink) {
-        struct rec_ring *r = enter();
-        if (r) {
-            ring_count(&r->rep_seen);
-            size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_wire);
-            size_t k = keep < room ? keep : room;
-            size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_wire) + k);
-            struct rec_hdr *h = reserve(r, size);
-            if (h) {
-                fill_hdr(h, size, REC_T_REPLY, ts, oh.unique);
-                h->flags = k < keep ? REC_F_TRUNCATED : 0;
-                h->hint = (uint16_t)(opcode <= 0xffff ? opcode : 0);
-                h->orig_len = (uint32_t)total;
-                struct rec_wire *w = (struct rec_wire *)(h + 1);
-                w->wire_len = (uint32_t)k;
-                w->tap_edits = tap_edits;
-                gather(iov, count, (uint8_t *)(w + 1), k);
-                if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply)) {
-                    tp_reply(&oh, opcode, total, iov, count, (uint8_t *)(w + 1), k, tap_edits);
-                    traced = true;
-                }
-                ring_commit(r, size);
+    if (r) {
+        ring_count(&r->rep_seen);
+        size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_wire);
+        size_t k = keep < room ? keep : room;
+        size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_wire) + k);
+        struct rec_hdr *h = reserve(r, size);
+        if (h) {
+            fill_hdr(h, size, REC_T_REPLY, ts, oh.unique);
+            h->flags = k < keep ? REC_F_TRUNCATED : 0;
+            h->hint = (uint16_t)(opcode <= 0xffff ? opcode : 0);
+            h->orig_len = (uint32_t)total;
+            struct rec_wire *w = (struct rec_wire *)(h + 1);
+            w->wire_len = (uint32_t)k;
+            w->tap_edits = tap_edits;
+            gather(iov, count, (uint8_t *)(w + 1), k);
+            if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply)) {
+                tp_reply(&oh, opcode, total, iov, count, (uint8_t *)(w + 1), k, tap_edits);
+                traced = true;
             }
-            leave(r);
+            ring_commit(r, size);
         }
+        leave(r);
     }
     if (!traced && rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, reply))
         tp_reply(&oh, opcode, total, iov, count, NULL, keep, tap_edits);
@@ -383,7 +393,8 @@ void rec_inode(const struct rec_inode_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     uint64_t unique = tl.cur_unique;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
     size_t handle_len = e->handle ? (e->handle_len < REC_HANDLE_MAX ? e->handle_len : REC_HANDLE_MAX) : 0;
@@ -402,9 +413,6 @@ void rec_inode(const struct rec_inode_event *e)
         };
         lttng_ust_do_tracepoint(fusetrace, inode, &t);
     }
-    if (!rec_g.sink)
-        return;
-    struct rec_ring *r = enter();
     if (!r)
         return;
     size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_inode_rec) - handle_len;
@@ -440,7 +448,8 @@ void rec_fh(const struct rec_fh_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     uint64_t unique = tl.cur_unique;
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, fh)) {
         struct tp_fh t = {
@@ -451,9 +460,6 @@ void rec_fh(const struct rec_fh_event *e)
         };
         lttng_ust_do_tracepoint(fusetrace, fh, &t);
     }
-    if (!rec_g.sink)
-        return;
-    struct rec_ring *r = enter();
     if (!r)
         return;
     size_t size = align8(sizeof(struct rec_hdr) + sizeof(struct rec_fh_rec));
@@ -475,7 +481,8 @@ void rec_backing(const struct rec_backing_event *e)
 {
     if (!rec_enabled() || !e)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     uint64_t unique = tl.cur_unique;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, backing)) {
@@ -487,9 +494,6 @@ void rec_backing(const struct rec_backing_event *e)
         };
         lttng_ust_do_tracepoint(fusetrace, backing, &t);
     }
-    if (!rec_g.sink)
-        return;
-    struct rec_ring *r = enter();
     if (!r)
         return;
     size_t room = r->max_rec - sizeof(struct rec_hdr) - sizeof(struct rec_backing_rec);
@@ -521,7 +525,8 @@ void rec_manifest(const struct rec_manifest_event *e)
 {
     if (!rec_enabled() || !e || !e->st)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     uint64_t unique = tl.cur_unique;
     const struct stat *st = e->st;
     size_t name_len = bounded_strlen(e->name, REC_NAME_MAX);
@@ -542,9 +547,6 @@ void rec_manifest(const struct rec_manifest_event *e)
         };
         lttng_ust_do_tracepoint(fusetrace, manifest, &t);
     }
-    if (!rec_g.sink)
-        return;
-    struct rec_ring *r = enter();
     if (!r)
         return;
     /* A name or target longer than a record can hold is cut (only a tiny
@@ -628,7 +630,8 @@ void rec_proc_identity(const struct rec_proc_identity *id)
 {
     if (!rec_enabled() || !id)
         return;
-    uint64_t ts = stamp();
+    uint64_t ts;
+    struct rec_ring *r = enter_stamped(&ts);
     size_t comm_len = id->comm ? bounded_strlen(id->comm, REC_COMM_MAX) : 0;
     size_t cmd_len = id->cmdline ? bounded_strlen(id->cmdline, REC_CMDLINE_MAX) : 0;
     if (rec_g.lttng && lttng_ust_tracepoint_enabled(fusetrace, process)) {
@@ -639,9 +642,6 @@ void rec_proc_identity(const struct rec_proc_identity *id)
         };
         lttng_ust_do_tracepoint(fusetrace, process, &t);
     }
-    if (!rec_g.sink)
-        return;
-    struct rec_ring *r = enter();
     if (!r)
         return;
     /* A command line longer than a ring record allows is cut. */

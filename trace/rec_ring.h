@@ -22,7 +22,9 @@
 
 #define REC_MAX_RINGS 1024
 
-#define REC_PENDING_STAMPING 1ULL
+/* `pending` of a producer pushing a record that carries a time of its own
+ * (not read from the clock now): nothing for the writer to wait for. */
+#define REC_PENDING_UNSTAMPED UINT64_MAX
 
 enum ring_state {
     RING_UNUSED = 0,           /* no buffer */
@@ -39,12 +41,15 @@ struct rec_ring {
     _Atomic uint64_t req_seen;              /* wire requests offered */
     _Atomic uint64_t rep_seen;              /* wire replies/notifications offered */
     _Atomic int busy;                       /* producers inside a push (see recorder.c) */
-    /* The time stamped on the record this ring's producer is about to push
-     * and has not published yet; 0 when none, REC_PENDING_STAMPING while it
-     * reads the clock.  The writer merges the rings by time: a record of
-     * another ring later than this one must wait until it lands, or two
-     * events one lock put in order (a REF and the FORGET after it) are
-     * stored the other way round. */
+    /* The time stamped on the record this ring's producer is pushing and
+     * has not published yet; 0 when none (or, while `busy` is raised, while
+     * it reads the clock), REC_PENDING_UNSTAMPED for a record with a time of
+     * its own.  The writer merges the rings by time: a record of another
+     * ring later than this one must wait until it lands, or two events one
+     * lock put in order (a REF and the FORGET after it) are stored the other
+     * way round.  Invariant: the producer raises `busy` (seq_cst) before it
+     * reads the clock and clears `pending` before it lowers `busy`, so
+     * busy > 0 with pending == 0 means "a stamp may be being taken". */
     _Atomic uint64_t pending;
     /* consumer side */
     _Alignas(64) _Atomic uint64_t tail;     /* bytes consumed */

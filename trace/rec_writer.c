@@ -222,12 +222,14 @@ static size_t drain(struct writer *w, size_t budget)
     while (done < budget) {
         /* Records are taken in time order across the rings, and only below
          * `barrier`: the earliest time a producer has stamped but not yet
-         * published (rec_ring.h, `pending`), or now.  A producer that
-         * announces its stamp after we read its `pending` reads the clock
-         * after `now` was read; one whose record we see as published was
-         * cleared after publishing.  So nothing published later can be
-         * earlier than what is taken.  (Process events carry the kernel's
-         * earlier time and are held back by may_take instead.) */
+         * published (rec_ring.h, `pending`), or now.  A producer whose
+         * `busy` we read as 0 raises it after that read, and reads the clock
+         * after raising it, so after `now`; one we see busy without a stamp
+         * may be reading the clock: wait for it.  One whose record we see
+         * as published was cleared after publishing.  So nothing published
+         * later can be earlier than what is taken.  (Process events carry
+         * the kernel's earlier time and are held back by may_take
+         * instead.) */
         uint64_t barrier = w->final ? UINT64_MAX : rec_now_ns();
         bool stamping = false;
         int n = atomic_load(&rec_ring_count);
@@ -237,8 +239,9 @@ static size_t drain(struct writer *w, size_t budget)
             struct rec_ring *r = &rec_rings[i];
             if (!ring_live(r))
                 continue;
+            int busy = atomic_load(&r->busy);         /* seq_cst, after `now` */
             uint64_t p = atomic_load(&r->pending);    /* seq_cst, before head */
-            if (p == REC_PENDING_STAMPING)
+            if (busy > 0 && p == 0)
                 stamping = true;
             else if (p && p < barrier)
                 barrier = p;
