@@ -17,25 +17,35 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIG_ORDER = ["native", "pll", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both", "ft-pt", "hp",
-                "ft-db-nok"]
+CONFIG_ORDER = ["native", "pll", "pll-dp", "ft", "ft-nostall", "ft-lttng", "ft-db", "ft-both",
+                "ft-lttng-nok", "ft-db-nok", "ft-both-nok", "ft-pt", "hp"]
 CONFIG_NAME = {
     "native": "native", "pll": "passthrough_ll", "ft": "fusetrace",
+    "pll-dp": "passthrough_ll -o default_permissions",
     "ft-nostall": "fusetrace --stall=0",
     "ft-lttng": "fusetrace --lttng", "ft-db": "fusetrace --db",
     "ft-both": "fusetrace --lttng --db", "ft-pt": "fusetrace --io=passthrough",
     "hp": "passthrough_hp (libfuse HEAD, passthrough)",
     "ft-db-nok": "fusetrace --db --kernel-trace=off",
+    "ft-lttng-nok": "fusetrace --lttng --kernel-trace=off",
+    "ft-both-nok": "fusetrace --lttng --db --kernel-trace=off",
 }
-METRIC_ORDER = ["meta", "meta-s", "par-meta", "par-meta-s", "tree-cold", "tree-cold-s",
+LTTNG_CONFIGS = ("ft-lttng", "ft-both", "ft-lttng-nok", "ft-both-nok")
+DB_CONFIGS = ("ft-db", "ft-both", "ft-db-nok", "ft-both-nok")
+# the recordings priced against unrecorded fusetrace, paired per repetition
+RECORDED = ("ft-lttng", "ft-db", "ft-both", "ft-lttng-nok", "ft-db-nok", "ft-both-nok")
+METRIC_ORDER = ["meta", "meta-s", "meta-tmpfs", "meta-s-tmpfs", "par-meta", "par-meta-s", "tree-cold", "tree-cold-s",
                 "tree-warm", "tree-warm-s", "seq-write", "seq-read", "rand-read", "make"]
-METRIC_WL = {"meta": "meta", "meta-s": "meta-s", "par-meta": "par", "par-meta-s": "par-s",
+METRIC_WL = {"meta": "meta", "meta-s": "meta-s", "meta-tmpfs": "meta-tmpfs",
+             "meta-s-tmpfs": "meta-s-tmpfs", "par-meta": "par", "par-meta-s": "par-s",
              "tree-cold": "tree", "tree-warm": "tree", "tree-cold-s": "tree-s",
              "tree-warm-s": "tree-s", "seq-write": "seqwrite", "seq-read": "seqread",
              "rand-read": "randread", "make": "make"}
 METRIC_DESC = {
     "meta": "metadata: create+write 4 KiB, stat+read, unlink",
     "meta-s": "the same, fewer files",
+    "meta-tmpfs": "meta on a tmpfs source",
+    "meta-s-tmpfs": "the same, 3 000 files (passthrough_ll can run it)",
     "par-meta": "parallel metadata, 2 processes",
     "par-meta-s": "the same, fewer files",
     "tree-cold": "find + stat, cold cache",
@@ -70,6 +80,8 @@ def main():
     out = sys.argv[1]
     check = "--check" in sys.argv[2:]
     T = defaultdict(list)        # (metric, cfg) -> [(elapsed, thr)]
+    TR = {}                      # (metric, cfg, rep) -> elapsed
+    RR = {}                      # (wl, cfg, rep) -> daemon CPU s
     units = {}
     R = defaultdict(list)        # (wl, cfg) -> [dict]
     F = []
@@ -82,6 +94,7 @@ def main():
             if p[0] == "T":
                 _, rep, m, c, s, thr, unit = p
                 T[(m, c)].append((num(s), num(thr)))
+                TR[(m, c, rep)] = num(s)
                 units[m] = unit
                 configs.add(c)
                 metrics.add(m)
@@ -90,6 +103,7 @@ def main():
                 R[(wl, c)].append(dict(cpu=num(cpu), rss=num(rss), tear=num(tear),
                                        dbb=num(dbb), req=num(req), disc=num(disc),
                                        lost=num(lost), trb=num(trb), status=st))
+                RR[(wl, c, rep)] = num(cpu)
                 configs.add(c)
             elif p[0] == "S":
                 S[(p[2], p[3])] = p[4]
@@ -170,7 +184,7 @@ def main():
             if v:
                 bpr = statistics.median(v)
             tpr = None
-            if trb is not None and c == "ft-lttng":
+            if trb is not None and c in ("ft-lttng", "ft-lttng-nok"):
                 # trace bytes per request needs a request count: take the
                 # --db run of the same workload (same request stream).
                 reqs = [r["req"] for r in R.get((wl, "ft-db"), []) if r["req"]]
@@ -182,13 +196,58 @@ def main():
               f"| {fmt(dbb, 0) if dbb else '—'} | {fmt(req, 0) if req else '—'} | {fmt(bpr, 1)} | {disc_s} | {fmt(tpr, 1)} |")
             if cpu is None or rss is None:
                 missing.append(f"{wl}/{c}: no CPU/RSS")
-            if c in ("ft-db", "ft-both", "ft-db-nok") and (bpr is None):
+            if c in DB_CONFIGS and (bpr is None):
                 missing.append(f"{wl}/{c}: no DB size/request count")
-            if c in ("ft-lttng", "ft-both") and not discs:
+            if c in LTTNG_CONFIGS and not discs:
                 missing.append(f"{wl}/{c}: no LTTng figures")
             bad = [r["status"] for r in runs if r["status"] != "ok"]
             if bad:
                 missing.append(f"{wl}/{c}: daemon status {','.join(bad)}")
+    w("")
+
+    # ---- paired ratios: each repetition's configuration against its
+    # reference of the same repetition (they ran back to back), so a load
+    # change between repetitions does not enter the ratio
+    def paired(table, key, c, ref):
+        v = []
+        for (k, cc, rep), x in table.items():
+            if k == key and cc == c and x:
+                y = table.get((k, ref, rep))
+                if y:
+                    v.append(x / y)
+        return (statistics.median(v), min(v), max(v), len(v)) if v else None
+
+    def reqs_of(wl):
+        v = [r["req"] for c in DB_CONFIGS for r in R.get((wl, c), []) if r["req"]]
+        return statistics.median(v) if v else None
+    w("### Paired ratios (per repetition, back-to-back runs; median, min–max, N)\n")
+    w("Elapsed time and daemon CPU (user+sys) of each configuration divided by its "
+      "reference's in the same repetition. Daemon CPU per request divides by the request "
+      "count of the same workload's --db runs (the same request stream).\n")
+    w("| workload | configuration | reference | elapsed ratio | daemon CPU ratio | daemon CPU µs/request |")
+    w("|---|---|---|---|---|---|")
+
+    def pf(x):
+        return f"{x[0]:.3f} ({x[1]:.3f}–{x[2]:.3f}, {x[3]})" if x else "—"
+    for m in mets:
+        wl = METRIC_WL[m]
+        nreq = reqs_of(wl)
+        pairs = ([("ft", "pll"), ("ft", "pll-dp"), ("pll", None), ("pll-dp", None)]
+                 + [(c, "ft") for c in RECORDED])
+        for c, ref in pairs:
+            if c not in cfgs:
+                continue
+            cpus = [r["cpu"] for r in R.get((wl, c), []) if r["cpu"] is not None]
+            cpr = (f"{statistics.median(cpus) / nreq * 1e6:.2f}" if cpus and nreq else "—")
+            if ref is None:
+                if cpus and nreq:
+                    w(f"| {m} | {CONFIG_NAME[c]} | — | — | — | {cpr} |")
+                continue
+            if ref not in cfgs:
+                continue
+            e, d = paired(TR, m, c, ref), paired(RR, wl, c, ref)
+            if e or d:
+                w(f"| {m} | {CONFIG_NAME[c]} | {CONFIG_NAME[ref]} | {pf(e)} | {pf(d)} | {cpr} |")
     w("")
 
     # ---- the latency split (recordings with the kernel's side)
@@ -233,15 +292,30 @@ def main():
         r = ratios.get((m, "ft"))
         if r and r[1] is not None:
             w(f"| fusetrace (no recording) ≤ 1.00 × passthrough_ll time | {m} | {r[1]:.3f} | {verdict(r[1] <= 1.0, m, 'ft', 'pll')} |")
-    for c, lim in (("ft-db", 1.15), ("ft-lttng", 1.05)):
-        for m in ("meta", "meta-s", "make"):
+    for m in mets:
+        wl = METRIC_WL[m]
+        cpu_ft = [r["cpu"] for r in R.get((wl, "ft"), []) if r["cpu"] is not None]
+        for ref in ("pll", "pll-dp"):
+            cpu_ref = [r["cpu"] for r in R.get((wl, ref), []) if r["cpu"] is not None]
+            if cpu_ft and cpu_ref:
+                x = statistics.median(cpu_ft) / statistics.median(cpu_ref)
+                w(f"| fusetrace (no recording) daemon CPU ≤ {CONFIG_NAME[ref]}'s | {m} | {x:.3f} | {verdict(x <= 1.0)} |")
+            e = med(m, ref, 0)
+            if ref == "pll-dp" and e and med(m, "ft", 0):
+                x = med(m, "ft", 0)[0] / e[0]
+                w(f"| fusetrace (no recording) ≤ 1.00 × {CONFIG_NAME[ref]} time | {m} | {x:.3f} | {verdict(x <= 1.0, m, 'ft', ref)} |")
+    for c, lim in (("ft-db", 1.10), ("ft-lttng", 1.05), ("ft-both", 1.15),
+                   ("ft-db-nok", 1.10), ("ft-lttng-nok", 1.05), ("ft-both-nok", 1.15)):
+        for m in ("meta", "meta-tmpfs", "make", "tree-cold"):
             r = ratios.get((m, c))
             if r and r[2] is not None:
                 w(f"| {CONFIG_NAME[c]} ≤ {lim:.2f} × fusetrace time | {m} | {r[2]:.3f} | {verdict(r[2] <= lim, m, c, 'ft')} |")
-    v = [r["dbb"] / r["req"] for r in R.get(("meta", "ft-db"), []) if r["dbb"] and r["req"]]
-    if v:
-        b = statistics.median(v)
-        w(f"| ≤ 100 DB bytes/request | meta (--db) | {b:.1f} | {verdict(b <= 100)} |")
+    for wl in ("meta", "meta-tmpfs"):
+        for c in DB_CONFIGS:
+            v = [r["dbb"] / r["req"] for r in R.get((wl, c), []) if r["dbb"] and r["req"]]
+            if v:
+                b = statistics.median(v)
+                w(f"| ≤ 120 DB bytes/request | {wl} ({CONFIG_NAME[c]}) | {b:.1f} | {verdict(b <= 120)} |")
     w("")
     if S:
         w("### Not run\n")
