@@ -8,6 +8,8 @@ raw.tsv records:
   F rep workload config                                 a failed run
   K rep workload config op part count p50_ns p99_ns     the latency split of a
     recording with the kernel's side (split.py)
+  C rep workload config consumerd_cpu_s                 CPU of the machine's
+    lttng-consumerd during an LTTng run (drains the buffers, outside the daemon)
 --check: exit 1 unless every (metric, configuration) has a number and every
 FUSE run has CPU/RSS figures (and DB/LTTng figures where they apply).  It
 never looks at timings.
@@ -82,6 +84,7 @@ def main():
     T = defaultdict(list)        # (metric, cfg) -> [(elapsed, thr)]
     TR = {}                      # (metric, cfg, rep) -> elapsed
     RR = {}                      # (wl, cfg, rep) -> daemon CPU s
+    CONS = defaultdict(list)     # (wl, cfg) -> [lttng-consumerd CPU s]
     units = {}
     R = defaultdict(list)        # (wl, cfg) -> [dict]
     F = []
@@ -111,6 +114,8 @@ def main():
             elif p[0] == "K":
                 _, rep, wl, c, op, part, n, p50, p99 = p
                 K[(wl, c, op, part)].append((num(p50), num(p99)))
+            elif p[0] == "C":
+                CONS[(p[2], p[3])].append(num(p[4]))
             elif p[0] == "F":
                 F.append(p[1:])
                 configs.add(p[3])
@@ -156,8 +161,9 @@ def main():
     # ---- daemon resources per FUSE run
     w("### FUSE daemon: CPU seconds, peak RSS, teardown, recording size (median per run)\n")
     w("| workload | configuration | daemon CPU s (user+sys) | peak RSS MiB | unmount→exit s "
-      "| DB bytes | requests | DB bytes/request | LTTng discarded events | LTTng trace bytes/request |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+      "| DB bytes | requests | DB bytes/request | LTTng discarded events | LTTng trace bytes/request "
+      "| lttng-consumerd CPU s |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     wls = []
     for m in mets:
         if METRIC_WL[m] not in wls:
@@ -192,8 +198,11 @@ def main():
                     tpr = trb / statistics.median(reqs)
             discs = [r["disc"] for r in runs if r["disc"] is not None]
             disc_s = "—" if not discs else (f"{int(max(discs))} (max)" if max(discs) else "0")
+            cons = [x for x in CONS.get((wl, c), []) if x is not None]
+            cons_s = fmt(statistics.median(cons)) if cons else "—"
             w(f"| {wl} | {CONFIG_NAME[c]} | {fmt(cpu)} | {fmt(rss / 1024 if rss else None, 1)} | {fmt(tear)} "
-              f"| {fmt(dbb, 0) if dbb else '—'} | {fmt(req, 0) if req else '—'} | {fmt(bpr, 1)} | {disc_s} | {fmt(tpr, 1)} |")
+              f"| {fmt(dbb, 0) if dbb else '—'} | {fmt(req, 0) if req else '—'} | {fmt(bpr, 1)} | {disc_s} | {fmt(tpr, 1)} "
+              f"| {cons_s} |")
             if cpu is None or rss is None:
                 missing.append(f"{wl}/{c}: no CPU/RSS")
             if c in DB_CONFIGS and (bpr is None):
