@@ -91,7 +91,12 @@ SH
 finish_record() {
 	local n=$1
 	if ! fx_wait_gone "$rec" 15; then
+		# what record and its children wait on, and what record said
 		ps -o pid,stat,wchan:30,cmd --ppid "$rec" >&2
+		ps -L -o pid,tid,stat,wchan:30,comm -p "$rec" >&2
+		for t in /proc/"$rec"/task/*; do echo "== $t: $(cat "$t/comm")"; cat "$t/stack"; done >&2 2>/dev/null
+		command -v gdb >/dev/null && timeout 30 gdb -batch -p "$rec" -ex "thread apply all bt" >&2 2>&1
+		cat "$FT_ROOT/rec$n.err" >&2
 		ft_fail "record still running 15 s after the signal: the blocked SETLKW was not interrupted"
 	fi
 	for i in $(seq 1 50); do [ -s "$FT_ROOT/rc$n" ] && break; sleep 0.1; done
