@@ -320,7 +320,7 @@ def main():
                 w(f"| fusetrace (no recording) ≤ 1.00 × {CONFIG_NAME[ref]} time | {m} | {x:.3f} | {verdict(x <= 1.0, m, 'ft', ref)} |")
     for c, lim in (("ft-db", 1.10), ("ft-lttng", 1.05), ("ft-both", 1.15),
                    ("ft-db-nok", 1.10), ("ft-lttng-nok", 1.05), ("ft-both-nok", 1.15)):
-        for m in ("meta", "meta-tmpfs", "make", "tree-cold"):
+        for m in ("meta", "meta-tmpfs", "meta-s-tmpfs", "make", "tree-cold"):
             r = ratios.get((m, c))
             if r and r[2] is not None:
                 w(f"| {CONFIG_NAME[c]} ≤ {lim:.2f} × fusetrace time | {m} | {r[2]:.3f} | {verdict(r[2] <= lim, m, c, 'ft')} |")
