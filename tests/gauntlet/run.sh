@@ -7,7 +7,11 @@
 #   native   directly;
 #   db       through `fusetrace record --db`;
 #   no-db    through `fusetrace record --no-db --lttng`, the trace then
-#            imported into a database with `fusetrace import`.
+#            imported into a database with `fusetrace import`;
+# and, when GAUNTLET_MODES names them, the other I/O modes:
+#   db-direct       `record --db --io=direct` (every read and write a request);
+#   db-passthrough  `record --db --io=passthrough` (the kernel reads and
+#                   writes the source files itself).
 # Each run has a hard bound (the case's timeout times GAUNTLET_TIMEOUT_SCALE);
 # a run that overruns is a hang: its FUSE connection is aborted and its
 # processes killed (lib.sh), and the case fails.  A traced run must:
@@ -97,8 +101,27 @@ check_recording() {
 		[ "${n:-0}" -gt 0 ] ||
 			failed "$mode: no request from a process named $comm in the recording (processes: $(q "$db" "SELECT group_concat(DISTINCT comm) FROM per_process"))"
 	done
+	# the other I/O modes: every file open of the workload got the mode
+	# asked for (fh_event kinds 0, 1: OPEN, CREATE; io_mode 2 direct,
+	# 3 passthrough)
+	local want=
+	case $mode in db-direct) want=2 ;; db-passthrough) want=3 ;; esac
+	if [ -n "$want" ]; then
+		n=$(q "$db" "SELECT count(*) FROM fh_event WHERE kind IN (0, 1) AND io_mode = $want")
+		[ "${n:-0}" -gt 0 ] || failed "$mode: no file was opened in that mode"
+		n=$(q "$db" "SELECT count(*) FROM fh_event WHERE kind IN (0, 1) AND io_mode IS NOT $want")
+		[ "${n:-0}" = 0 ] || failed "$mode: $n file open(s) in another mode: $(q "$db" \
+			"SELECT group_concat(path || ' ' || io_mode, ', ') FROM (SELECT path, io_mode FROM fh_history WHERE kind IN ('OPEN', 'CREATE') AND io_mode IS NOT '${mode#db-}' LIMIT 5)")"
+	fi
 	local check
 	for check in "${checks[@]}"; do
+		if [ "${check#data:}" != "$check" ]; then
+			if [ "$mode" = db-passthrough ]; then
+				echo "note: $mode: not checked (the kernel reads and writes the source itself): ${check#*|}"
+				continue
+			fi
+			check=${check#data:}
+		fi
 		n=$(q "$db" "${check#*|}" 2>&1)
 		[ "$n" -ge "${check%%|*}" ] 2>/dev/null ||
 			failed "$mode: the recording gives $n, expected >= ${check%%|*}: ${check#*|}"
@@ -108,7 +131,7 @@ check_recording() {
 read -ra modes <<<"${GAUNTLET_MODES:-native db no-db}"
 [ "${modes[0]}" = native ] || ft_fail "GAUNTLET_MODES must start with native"
 declare -A secs=([db]="not run" [no-db]="not run")
-for mode in db no-db; do
+for mode in db no-db db-direct db-passthrough; do
 	[[ " ${modes[*]} " == *" $mode "* ]] || echo "note: $mode runs are left out of this build (GAUNTLET_MODES=${modes[*]})"
 done
 for mode in "${modes[@]}"; do
@@ -121,9 +144,13 @@ for mode in "${modes[@]}"; do
 	db)
 		bounded "$name ($mode)" "$limit" "$work" "$out/$mode.out" "$out/$mode.err" \
 			"$FUSETRACE" record --db "$out/db.db" "$work" -- bash "$case_sh" run ;;
+	db-direct|db-passthrough)
+		bounded "$name ($mode)" "$limit" "$work" "$out/$mode.out" "$out/$mode.err" \
+			"$FUSETRACE" record --db "$out/$mode.db" --io="${mode#db-}" "$work" -- bash "$case_sh" run ;;
 	no-db)
 		bounded "$name ($mode)" "$limit" "$work" "$out/$mode.out" "$out/$mode.err" \
 			"$FUSETRACE" record --no-db --lttng --lttng-output="$out/trace" "$work" -- bash "$case_sh" run ;;
+	*) ft_fail "unknown mode '$mode' in GAUNTLET_MODES" ;;
 	esac
 	status=$BOUNDED_STATUS
 	secs[$mode]=${BOUNDED_SECS}s
@@ -156,8 +183,8 @@ for mode in "${modes[@]}"; do
 		failed "$mode: the tree differs from the native run's:"; sed 's/^/    | /' "$out/$mode.tree.diff" | head -40 >&2; ok=0
 	fi
 	[ "$ok" = 1 ] || show_failure "$mode"
-	if [ "$mode" = db ]; then
-		db=$out/db.db
+	if [ "$mode" != no-db ]; then
+		db=$out/$mode.db
 	else
 		db=$out/no-db.db
 		if ! "$FUSETRACE" import "$out/trace" "$db" > "$out/import.log" 2>&1; then
@@ -172,6 +199,10 @@ for mode in "${modes[@]}"; do
 	fi
 done
 
-echo "wall time: $name native ${secs[native]}, record --db ${secs[db]}, record --no-db --lttng ${secs[no-db]}"
+times="native ${secs[native]}, record --db ${secs[db]}, record --no-db --lttng ${secs[no-db]}"
+for mode in db-direct db-passthrough; do
+	[ -n "${secs[$mode]:-}" ] && times+=", record --db --io=${mode#db-} ${secs[$mode]}"
+done
+echo "wall time: $name $times"
 finish
 echo "gauntlet $name: ok"

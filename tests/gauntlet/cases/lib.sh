@@ -11,7 +11,9 @@
 #   pids=N            at least N distinct processes made requests
 #   checks=("MIN|SQL"...)  each SQL query on the recording must give a
 #                     number >= MIN: what the recording must show of the
-#                     workload (the `op` view: op, path, pid, ...)
+#                     workload (the `op` view: op, path, pid, ...);
+#                     "data:MIN|SQL" counts READ/WRITE requests, which
+#                     --io=passthrough never sends to the daemon
 #   ignore=(GLOB...)  paths (relative, fnmatch) whose content legitimately
 #                     differs between two runs; each with its reason
 # and defines

@@ -11,7 +11,7 @@ pids=1
 checks=(
 	# the exec of each image closes big.bin; reads reached the filesystem
 	"2|SELECT count(*) FROM op WHERE op = 'FLUSH' AND path = '/big.bin'"
-	"16|SELECT count(*) FROM op WHERE op = 'READ' AND path = '/big.bin'"
+	"data:16|SELECT count(*) FROM op WHERE op = 'READ' AND path = '/big.bin'"
 )
 ignore=()
 
