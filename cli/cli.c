@@ -138,6 +138,10 @@ void cli_usage_mount(FILE *to)
             "Installed as /sbin/mount.fuse.fusetrace, fusetrace is the mount(8) helper\n"
             "for `mount -t fuse.fusetrace` and fstab lines of type fuse.fusetrace (always\n"
             "--daemon).\n"
+            "Exit status: 0 once unmounted; 1 if it could not mount or serve; 2 for a\n"
+            "usage error or a refused option; 3 if the session did not end cleanly (the\n"
+            "recording is incomplete, or the kernel aborted the connection: fusectl's\n"
+            "abort, `umount -f`).\n"
             "\n%s",
             common_help);
 }

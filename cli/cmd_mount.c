@@ -73,6 +73,10 @@ int cmd_mount(int argc, char **argv)
     fs_close(&fs);
     if (finish_recording() < 0 && status == 0)
         status = 3;
+    /* Recorded or not, a session the kernel aborted did not end as the
+     * user asked: scripts (and a service manager) must see it. */
+    if (atomic_load(&fs.aborted) && status == 0)
+        status = 3;
     if (own_lttng_end(&lttng) < 0 && status == 0)
         status = 3;
     if (cli.daemon)   /* the log's last word */

@@ -28,6 +28,7 @@ void session_note_disconnect(struct fs *fs)
     if (root < 0)
         return;
     close(root);
+    atomic_store(&fs->aborted, true);
     fprintf(stderr, "fusetrace: the kernel aborted the connection of %s (fusectl); "
                     "requests in flight stay unanswered\n", fs->cfg.mountpoint);
     recorder_note_end_cause("connection aborted (fusectl)");

@@ -72,6 +72,7 @@ struct fs {
     struct fuse_session *se;
     struct mount_identity mount_id; /* our mount, taken once it is made (valid while se) */
     atomic_bool disconnect_noted;   /* session_note_disconnect ran */
+    atomic_bool aborted;            /* it found the connection aborted, not unmounted */
 };
 
 static inline struct fs *fs_of(fuse_req_t req) { return (struct fs *)fuse_req_userdata(req); }

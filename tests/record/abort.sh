@@ -88,4 +88,33 @@ if [ ${#lttng[@]} -gt 0 ]; then
 		"incomplete|connection aborted (fusectl); 1 request unanswered"
 	expect "imported: the unanswered request" "$(q "$out/imported.db" "SELECT op FROM inflight")" SETLKW
 fi
+
+# The same abort of an unrecorded foreground `fusetrace mount`: it says so
+# and exits 3 (a normal unmount exits 0), and its mount goes away.
+if [ ${#lttng[@]} -eq 0 ]; then
+	dir2=$(realpath "$(ft_tmpdir)")
+	"$FUSETRACE" mount "$dir2" >"$out/mount.out" 2>"$out/mount.err" &
+	mnt=$!
+	ft_track_pid "$mnt"
+	id2=""
+	for ((i = 0; i < 100; i++)); do
+		id2=$(fuse_mount_id "$dir2")
+		[ -n "$id2" ] && break
+		kill -0 "$mnt" 2>/dev/null || { cat "$out/mount.err" >&2; ft_fail "mount ended before mounting"; }
+		sleep 0.1
+	done
+	[ -n "$id2" ] || ft_fail "fusetrace mount did not mount $dir2 within 10 s"
+	abort_mount "$dir2" "$id2" || ft_fail "our mount ($id2 at $dir2) is gone before the abort"
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$mnt" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$mnt" 2>/dev/null && ft_fail "mount did not end within 30 s of the abort"
+	wait "$mnt"; rc=$?
+	cat "$out/mount.err" >&2
+	expect "unrecorded mount's exit status after the abort" "$rc" 3
+	grep -q "aborted the connection of $dir2 (fusectl)" "$out/mount.err" ||
+		ft_fail "the unrecorded mount did not say the connection was aborted"
+	ft_any_mount_at "$dir2" && ft_fail "the mount at $dir2 is still there"
+fi
 echo "abort: PASS"
