@@ -1,17 +1,21 @@
-/* cmd_import.c — `fusetrace import [--session UUID] TRACE_DIR DB` and
- * `fusetrace import --relay RELAY_DIR OUTDIR`. */
+/* cmd_import.c — `fusetrace import [--session UUID] TRACE_DIR DB`,
+ * `fusetrace import --relay RELAY_DIR OUTDIR`, the same two with `-o DB`
+ * (sessions added to one fleet database) and `fusetrace import --live`. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "import/commands.h"
+#include "import/fleet_merge.h"
 #include "import/import_lttng.h"
 #include "import/relay_tree.h"
 #include "util/text_escape.h"
@@ -22,6 +26,7 @@ static void usage(FILE *to)
     fprintf(to,
         "usage: fusetrace import [--session UUID] TRACE_DIR DB\n"
         "       fusetrace import --relay RELAY_DIR OUTDIR\n"
+        "       fusetrace import [--session UUID | --relay] TRACE_DIR|RELAY_DIR -o DB\n"
         "       fusetrace import --live net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION DB\n\n"
         "Convert an LTTng trace of the fusetrace provider (as written by\n"
         "'fusetrace record --lttng', or stored by a relay daemon for\n"
@@ -37,6 +42,15 @@ static void usage(FILE *to)
         "                   imported there is refused, and named; the others are\n"
         "                   imported.  A session still streaming is stored\n"
         "                   'incomplete': delete its file to import it again later.\n"
+        "  -o, --output DB  add the session (with --relay: every session; for a\n"
+        "                   recording file given instead of TRACE_DIR: its session)\n"
+        "                   to the one\n"
+        "                   database DB, created (0600) if it does not exist: a fleet\n"
+        "                   database, one `session` row per host session (host and\n"
+        "                   session name), which `sql`, `stats` (--by=host, --session),\n"
+        "                   `export` and `view` read per session and across them.  A\n"
+        "                   session DB already holds (same uuid, or same host and\n"
+        "                   session name) is refused and named; the others are added.\n"
         "  --live URL       follow a session a host streams to a relay daemon\n"
         "                   (record/mount --lttng-url, named with --lttng-session),\n"
         "                   storing its events in DB as they arrive (committed\n"
@@ -109,6 +123,97 @@ static int import_live(const char *url, const char *db)
     return strcmp(st.status, "complete") ? 1 : 0;
 }
 
+/* Remove a recording the importer wrote and its SQLite side files. */
+static void remove_db(const char *db)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+    char p[PATH_MAX + 16];
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+        unlink(p);
+    }
+}
+
+/* One session into the fleet database `fleet`: imported into a temporary
+ * recording beside it (same filesystem, never under /tmp's size limit),
+ * then merged.  Returns 0 added, 1 refused (already there), -1 failed
+ * (message printed, prefixed by `what`). */
+static int import_into_fleet(const char *trace_dir, const char *session_uuid,
+                             const char *session_name, const char *fleet, const char *what)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX], db[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", fleet);
+    int len = snprintf(tmp, sizeof tmp, "%s/.fusetrace-import-XXXXXX", dirname(dir));
+    if (len < 0 || (size_t)len >= sizeof tmp || !mkdtemp(tmp)) {
+        tx_stderr("import", "%s: cannot make a temporary directory beside %s: %s", what, fleet,
+                  strerror(len < 0 || (size_t)len >= sizeof tmp ? ENAMETOOLONG : errno));
+        return -1;
+    }
+    snprintf(db, sizeof db, "%s/session.db", tmp);
+    struct stat sb;
+    if (stat(trace_dir, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* a recording (record --db): merged as it is */
+        rmdir(tmp);
+        char err[1024];
+        int64_t id = fleet_merge(fleet, trace_dir, session_name, err, sizeof err);
+        if (id < 0) {
+            tx_stderr("import", "%s: %s", what, err);
+            return strstr(err, "already in the database") ? 1 : -1;
+        }
+        tx_stderr("import", "%s -> %s (session %lld)", what, fleet, (long long)id);
+        return 0;
+    }
+    struct import_opts o = { .trace_dir = trace_dir, .db_path = db, .session_uuid = session_uuid };
+    struct import_stats st;
+    char err[1024];
+    int ret = -1;
+    if (import_lttng(&o, &st, err, sizeof err) != 0) {
+        tx_stderr("import", "%s: %s%s", what, err, strstr(err, "--session UUID") && !session_uuid
+                  ? " (add it with: fusetrace import --session UUID DIR -o DB)" : "");
+    } else {
+        int64_t id = fleet_merge(fleet, db, session_name, err, sizeof err);
+        if (id < 0) {
+            tx_stderr("import", "%s: %s", what, err);
+            ret = strstr(err, "already in the database") ? 1 : -1;
+        } else {
+            char as[PATH_MAX + 32];
+            snprintf(as, sizeof as, "%s (session %lld)", fleet, (long long)id);
+            report(&st, as);
+            ret = 0;
+        }
+    }
+    remove_db(db);
+    rmdir(tmp);
+    return ret;
+}
+
+/* Every session of a relay output directory into the one database fleet. */
+static int import_relay_fleet(const char *relay_dir, const char *fleet)
+{
+    struct relay_session *ss;
+    size_t n;
+    char err[1024];
+    if (relay_sessions(relay_dir, &ss, &n, err, sizeof err) != 0) {
+        tx_stderr("import", "%s", err);
+        return 1;
+    }
+    size_t done = 0, refused = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = strrchr(ss[i].rel, '/');
+        int r = import_into_fleet(ss[i].dir, NULL, name ? name + 1 : ss[i].rel, fleet, ss[i].rel);
+        if (r == 0)
+            done++;
+        else if (r > 0)
+            refused++;
+        else
+            failed++;
+    }
+    tx_stderr("import", "%s: %zu session%s added to %s, %zu refused (already there), %zu failed",
+              relay_dir, done, done == 1 ? "" : "s", fleet, refused, failed);
+    relay_sessions_free(ss, n);
+    return refused || failed ? 1 : 0;
+}
+
 /* Every session of a relay output directory, each into its own database. */
 static int import_relay(const char *relay_dir, const char *outdir)
 {
@@ -172,20 +277,22 @@ int cmd_import(int argc, char **argv)
         { "session", required_argument, NULL, 's' },
         { "relay", no_argument, NULL, 'r' },
         { "live", required_argument, NULL, 'l' },
+        { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
     struct import_opts o = { 0 };
     bool relay = false;
-    const char *live = NULL;
+    const char *live = NULL, *fleet = NULL;
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 's': o.session_uuid = optarg; break;
         case 'r': relay = true; break;
         case 'l': live = optarg; break;
+        case 'o': fleet = optarg; break;
         case 'h': usage(stdout); return 0;
         case ':': {
             char msg[128];
@@ -198,6 +305,24 @@ int cmd_import(int argc, char **argv)
             return usage_error("import", "%s", msg);
         }
         }
+    }
+    if (live && fleet)
+        return usage_error("import", "--live writes its own DB: not with -o");
+    if (fleet) {
+        if (!*fleet)
+            return usage_error("import", "-o needs a database path");
+        if (relay && o.session_uuid)
+            return usage_error("import", "--session and --relay contradict each other (--relay "
+                               "imports every session)");
+        if (argc - optind < 1)
+            return usage_error("import", "missing %s", relay ? "RELAY_DIR" : "TRACE_DIR");
+        if (argc - optind > 1)
+            return usage_error("import", "too many arguments (with -o DB: one %s)",
+                               relay ? "RELAY_DIR" : "TRACE_DIR");
+        if (relay)
+            return import_relay_fleet(argv[optind], fleet);
+        return import_into_fleet(argv[optind], o.session_uuid, NULL, fleet, argv[optind]) == 0
+               ? 0 : 1;
     }
     if (live && (relay || o.session_uuid))
         return usage_error("import", "--live follows one session: not with %s",

@@ -1,6 +1,13 @@
--- fusetrace recording schema, version 3.
+-- fusetrace recording schema, version 4.
 --
--- One database per recording session.  Every ts column is integer
+-- A recording holds one session (id 1); a fleet database made by
+-- `fusetrace import -o` holds several, one row of `session` each.  Session
+-- k's rows carry keys offset by (k-1) << 40: every row id, every kernel
+-- unique and nodeid (and each column naming one), and every thread,
+-- process and path number; zero and NULL stay as they are.  Session 1's
+-- offset is 0, so a single recording stores exactly what the recorder
+-- wrote and every join of the views works unchanged within a session.
+-- A session of a fleet is (key >> 40) + 1 of any of its row ids.  Every ts column is integer
 -- nanoseconds of CLOCK_MONOTONIC relative to session.start_monotonic_ns
 -- (CLOCK_MONOTONIC is also LTTng's clock, so the two recordings correlate).
 -- 64-bit wire values (unique, nodeid, fh, flags) are stored bit-cast to
@@ -9,10 +16,10 @@
 -- indexes.sql and are built after ingest: maintaining them during capture
 -- costs 16x in insert rate.  Columns are documented in schemas/README.md.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE session (
-    id                    INTEGER PRIMARY KEY CHECK (id = 1),
+    id                    INTEGER PRIMARY KEY,
     uuid                  TEXT NOT NULL,
     schema_version        INTEGER NOT NULL,
     status                TEXT NOT NULL
@@ -63,7 +70,10 @@ CREATE TABLE session (
                           CHECK (sides IN ('daemon', 'daemon+kernel')),
     kernel_trace_note     TEXT,
     kernel_connection     INTEGER,
-    kernel_events_lost    INTEGER NOT NULL DEFAULT 0
+    kernel_events_lost    INTEGER NOT NULL DEFAULT 0,
+    -- The relay's name of the session (SESSION-DATETIME) when imported
+    -- from a relay daemon's output; NULL otherwise.
+    session_name          TEXT
 ) STRICT;
 
 CREATE TABLE request (

@@ -1,4 +1,4 @@
--- Friendly views over the recording (schema version 3).  They are created
+-- Friendly views over the recording (schema version 4).  They are created
 -- with the tables, so a database left by a killed recorder has them too; the
 -- joins go through INTEGER PRIMARY KEYs (reply.unique_id, inode.nodeid,
 -- process.id, thread.id) so they stay fast even before indexes.sql has run.
@@ -10,7 +10,14 @@
 
 -- Times: t_s is seconds since the session start (a range is one
 -- `WHERE t_s BETWEEN a AND b`), wall_time the wall clock in ISO-8601 UTC
--- with nanoseconds (session.start_realtime_ns + ts).
+-- with nanoseconds (start_realtime_ns + ts of the row's own session: in a
+-- fleet database each host's events get that host's clock).
+-- Sessions: session_id is the row's session ((key >> 40) + 1, see
+-- schema.sql) and host its session's host.  Keys (id, unique_id, nodeid,
+-- process_id...) are shown as stored, so they join with the tables; in
+-- session 1 they are the kernel's and the recorder's own numbers, in a
+-- later session of a fleet they carry its offset, and op's kernel_unique
+-- and kernel_nodeid show the kernel's own.
 -- Paths: `path` is the node's path when the request was read, `entry_path`
 -- the full path of the entry an entry request names (`name`), `entry2_path`
 -- a rename's destination, `path2` the path of nodeid2; `file` is the entry
@@ -26,9 +33,9 @@ CREATE VIEW op AS
 SELECT q.id,
        q.ts,
        q.ts / 1e9                  AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) / 1000000000,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + q.ts) / 1000000000,
                 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) % 1000000000)
+         || printf('.%09dZ', (ss.start_realtime_ns + q.ts) % 1000000000)
                                    AS wall_time,
        q.unique_id,
        q.opcode,
@@ -117,7 +124,11 @@ SELECT q.id,
             ELSE 'inflight' END    AS outcome,
        ks.ts                       AS kernel_queued_ts,
        ke.ts                       AS kernel_end_ts,
-       ke.error                    AS caller_errno
+       ke.error                    AS caller_errno,
+       (q.id >> 40) + 1            AS session_id,
+       ss.host,
+       q.unique_id & 0xFFFFFFFFFF  AS kernel_unique,
+       q.nodeid & 0xFFFFFFFFFF     AS kernel_nodeid
 FROM request q
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
@@ -131,7 +142,8 @@ LEFT JOIN path pd       ON pd.id = pf.dir
 LEFT JOIN process pr    ON pr.id = q.process_id
 LEFT JOIN thread t      ON t.id = q.thread
 LEFT JOIN kernel_send ks ON ks.unique_id = q.unique_id AND q.opcode <> 41
-LEFT JOIN kernel_end ke  ON ke.unique_id = q.unique_id AND q.opcode <> 41;
+LEFT JOIN kernel_end ke  ON ke.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN session ss     ON ss.id = (q.id >> 40) + 1;
 
 CREATE VIEW errors AS
 SELECT * FROM op WHERE errno <> 0;
@@ -150,10 +162,11 @@ SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
 -- INTERRUPT and NOTIFY_REPLY come from elsewhere and do not count).
 CREATE VIEW inflight AS
 SELECT q.id, q.ts, q.ts / 1e9 AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + q.ts) % 1000000000) AS wall_time,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + q.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + q.ts) % 1000000000) AS wall_time,
        q.unique_id, q.opcode, o.name AS op, q.nodeid, pa.path, q.name, pe.path AS entry_path, q.pid, q.process_id, t.tid,
-       'serving' AS state, q.thread AS worker, ks.ts AS queued_ts
+       'serving' AS state, q.thread AS worker, ks.ts AS queued_ts,
+       (q.id >> 40) + 1 AS session_id, ss.host
 FROM request q
 LEFT JOIN reply r        ON r.unique_id = q.unique_id
 LEFT JOIN opcode_name o  ON o.opcode = q.opcode
@@ -161,53 +174,59 @@ LEFT JOIN path pa        ON pa.id = q.path_id
 LEFT JOIN path pe        ON pe.id = q.entry_path_id
 LEFT JOIN thread t       ON t.id = q.thread
 LEFT JOIN kernel_send ks ON ks.unique_id = q.unique_id AND q.opcode <> 41
+LEFT JOIN session ss     ON ss.id = (q.id >> 40) + 1
 WHERE r.unique_id IS NULL AND coalesce(o.has_reply, 1) = 1
 UNION ALL
 SELECT NULL, k.ts, k.ts / 1e9,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + k.ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + k.ts) % 1000000000),
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + k.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + k.ts) % 1000000000),
        k.unique_id, k.opcode, o.name, NULL, NULL, NULL, NULL, k.tid, NULL, NULL,
-       'queued', NULL, k.ts
+       'queued', NULL, k.ts, (k.unique_id >> 40) + 1, ss.host
 FROM kernel_send k
 LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
 LEFT JOIN opcode_name o ON o.opcode = k.opcode
+LEFT JOIN session ss    ON ss.id = (k.unique_id >> 40) + 1
 WHERE e.unique_id IS NULL
-  AND (SELECT status FROM session) = 'recording'
+  AND ss.status = 'recording'
   AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
-                     WHERE opcode NOT IN (2, 36, 41, 42));
+                     WHERE opcode NOT IN (2, 36, 41, 42)
+                       AND unique_id < ((k.unique_id >> 40) + 1) << 40);
 
 CREATE VIEW inode_path AS
-SELECT nodeid, path, parent, name, ts FROM inode;
+SELECT nodeid, path, parent, name, ts, (nodeid >> 40) + 1 AS session_id FROM inode;
 
 -- Every name a node had, in order: its first (the inode row) and each
 -- later one (node_name), with the time it stopped being current (NULL:
 -- still current at the end).
 CREATE VIEW node_names AS
 SELECT nodeid, ts, ts / 1e9 AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + ts) % 1000000000) AS wall_time,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + ts) % 1000000000) AS wall_time,
        unique_id, parent, name, path,
-       lead(ts) OVER (PARTITION BY nodeid ORDER BY ts, n) AS until_ts
+       lead(ts) OVER (PARTITION BY nodeid ORDER BY ts, n) AS until_ts,
+       (nodeid >> 40) + 1 AS session_id, ss.host
 FROM (SELECT i.nodeid, i.ts, NULL AS unique_id, i.parent, i.name, i.path, 0 AS n
       FROM inode i
       UNION ALL
       SELECT n.nodeid, n.ts, n.unique_id, n.parent, n.name, p.path, n.id
-      FROM node_name n LEFT JOIN path p ON p.id = n.path_id);
+      FROM node_name n LEFT JOIN path p ON p.id = n.path_id)
+LEFT JOIN session ss ON ss.id = (nodeid >> 40) + 1;
 
 -- inode_event stores an entry's identity (dev, ino, mnt_id) once, on its
 -- NEW row (and on REUSE_DETECTED, which names another identity); here every
 -- row shows it, from the `inode` row of its nodeid (never reused).
 CREATE VIEW inode_history AS
 SELECT e.id, e.ts, e.ts / 1e9 AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + e.ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + e.ts) % 1000000000) AS wall_time,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + e.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + e.ts) % 1000000000) AS wall_time,
        e.unique_id, t.tid, e.nodeid, i.path,
        k.name AS kind, c.name AS cause, e.delta, e.nlookup,
        e.parent, e.name,
        coalesce(e.dev, i.dev) AS dev, coalesce(e.ino, i.ino) AS ino,
        coalesce(e.mnt_id, i.mnt_id) AS mnt_id, e.err, e.fd,
        e.other_nodeid, e.handle_type, length(e.handle) AS handle_len,
-       m.name AS io_mode, p.name AS io_prev, w.name AS io_why, e.backing_id
+       m.name AS io_mode, p.name AS io_prev, w.name AS io_why, e.backing_id,
+       (e.id >> 40) + 1 AS session_id, ss.host
 FROM inode_event e
 LEFT JOIN io_mode_name m     ON m.mode = e.io_mode
 LEFT JOIN io_mode_name p     ON p.mode = e.io_prev
@@ -215,7 +234,8 @@ LEFT JOIN io_why_name w      ON w.why = e.io_why
 LEFT JOIN inode_kind_name k  ON k.kind = e.kind
 LEFT JOIN inode_cause_name c ON c.cause = e.cause
 LEFT JOIN inode i            ON i.nodeid = e.nodeid
-LEFT JOIN thread t           ON t.id = e.thread;
+LEFT JOIN thread t           ON t.id = e.thread
+LEFT JOIN session ss         ON ss.id = (e.id >> 40) + 1;
 
 -- From NEW to the last FREE.  A FREE caused by UNMOUNT (table torn down at
 -- destroy) or no FREE at all means the kernel still held a reference when
@@ -233,7 +253,8 @@ SELECT i.nodeid,
          WHERE e.nodeid = i.nodeid AND e.kind IN (0, 1, 2, 3)
          ORDER BY e.id DESC LIMIT 1) AS last_nlookup,
        CASE WHEN f.id IS NULL OR f.cause = 13 THEN 1 ELSE 0 END
-                                   AS referenced_at_unmount
+                                   AS referenced_at_unmount,
+       (i.nodeid >> 40) + 1        AS session_id
 FROM inode i
 LEFT JOIN (SELECT nodeid, max(id) AS id FROM inode_event
            WHERE kind = 3 GROUP BY nodeid) fx ON fx.nodeid = i.nodeid
@@ -250,7 +271,8 @@ SELECT p.id                        AS process_id,
        coalesce(sum(r.error <> 0), 0) AS errors,
        sum(r.ts - q.ts)            AS total_latency_ns,
        coalesce(sum(CASE WHEN q.opcode = 15 THEN r.bytes END), 0) AS bytes_read,
-       coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written
+       coalesce(sum(CASE WHEN q.opcode = 16 THEN r.bytes END), 0) AS bytes_written,
+       (p.id >> 40) + 1            AS session_id
 FROM request q
 JOIN process p          ON p.id = q.process_id
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
@@ -288,7 +310,7 @@ ORDER BY count DESC, l.opcode;
 -- final name; SQLite takes a bare column from the max() row).
 CREATE VIEW file_activity AS
 SELECT nodeid, (SELECT p.path FROM path p WHERE p.id = last_path) AS path,
-       requests, bytes_read, bytes_written
+       requests, bytes_read, bytes_written, (last_id >> 40) + 1 AS session_id
 FROM (SELECT q.nodeid,
              max(q.id)                   AS last_id,
              q.path_id                   AS last_path,
@@ -302,29 +324,32 @@ FROM (SELECT q.nodeid,
 
 CREATE VIEW backing AS
 SELECT b.id, b.ts, b.ts / 1e9 AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + b.ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + b.ts) % 1000000000) AS wall_time,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + b.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + b.ts) % 1000000000) AS wall_time,
        b.unique_id, t.tid, n.name AS call, b.fd, b.arg, b.name,
        b.result, b.err,
        CASE WHEN b.err = 0 THEN NULL
             ELSE coalesce(e.name, 'E' || b.err) END AS errno_name,
-       b.dur_ns
+       b.dur_ns, (b.id >> 40) + 1 AS session_id, ss.host
 FROM backing_call b
 LEFT JOIN call_name n  ON n.id = b.call_id
 LEFT JOIN errno_name e ON e.errno = b.err
-LEFT JOIN thread t     ON t.id = b.thread;
+LEFT JOIN thread t     ON t.id = b.thread
+LEFT JOIN session ss   ON ss.id = (b.id >> 40) + 1;
 
 CREATE VIEW fh_history AS
 SELECT f.id, f.ts, f.ts / 1e9 AS t_s,
-       strftime('%Y-%m-%dT%H:%M:%S', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) / 1000000000, 'unixepoch')
-         || printf('.%09dZ', ((SELECT start_realtime_ns FROM session WHERE id = 1) + f.ts) % 1000000000) AS wall_time,
+       strftime('%Y-%m-%dT%H:%M:%S', (ss.start_realtime_ns + f.ts) / 1000000000, 'unixepoch')
+         || printf('.%09dZ', (ss.start_realtime_ns + f.ts) % 1000000000) AS wall_time,
        f.unique_id, t.tid, k.name AS kind, f.fh, f.nodeid,
-       i.path, f.flags, f.fd, f.created, m.name AS io_mode, f.size
+       i.path, f.flags, f.fd, f.created, m.name AS io_mode, f.size,
+       (f.id >> 40) + 1 AS session_id, ss.host
 FROM fh_event f
 LEFT JOIN io_mode_name m ON m.mode = f.io_mode
 LEFT JOIN fh_kind_name k ON k.kind = f.kind
 LEFT JOIN inode i        ON i.nodeid = f.nodeid
-LEFT JOIN thread t       ON t.id = f.thread;
+LEFT JOIN thread t       ON t.id = f.thread
+LEFT JOIN session ss     ON ss.id = (f.id >> 40) + 1;
 
 -- The process tree: every program image with its depth below the first
 -- recorded ancestor, its ancestry (process ids from that root, '/'
@@ -348,7 +373,8 @@ WITH RECURSIVE t(id, depth, ancestry, lineage, root_id, in_command) AS (
 )
 SELECT p.id, p.pid, p.ppid, p.parent_id, p.replaced_id, p.comm, p.cmdline, p.origin,
        p.first_ts, p.exit_ts, p.exit_code, p.exit_signal, p.command,
-       t.depth, t.ancestry, t.lineage, t.root_id, t.in_command
+       t.depth, t.ancestry, t.lineage, t.root_id, t.in_command,
+       (p.id >> 40) + 1 AS session_id
 FROM t
 JOIN process p ON p.id = t.id;
 
@@ -360,7 +386,7 @@ SELECT s.unique_id, q.id AS request_id, s.ts, q.opcode, o.name AS op, q.nodeid,
        i.path, q.name AS request_name, q.pid, q.process_id, p.comm, t.tid,
        s.held_ts, n.name AS syscall, s.fd, s.arg, s.name, s.fd_path, s.call_ts,
        e.ts AS end_ts, e.reason AS end_reason, e.ts - s.held_ts AS duration_ns,
-       s.wchan, s.kernel_stack
+       s.wchan, s.kernel_stack, (s.unique_id >> 40) + 1 AS session_id
 FROM stall s
 LEFT JOIN request q     ON q.unique_id = s.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
@@ -397,9 +423,10 @@ LEFT JOIN process_tree t ON t.id = o.process_id;
 CREATE VIEW passthrough_open AS
 SELECT o.fh, o.nodeid, i.path, o.ts AS open_ts, r.ts AS release_ts,
        r.ts - o.ts AS open_ns, o.size AS size_at_open, r.size AS size_at_release,
-       json_extract(p.extra, '$.backing_id') AS backing_id, o.unique_id
+       json_extract(p.extra, '$.backing_id') AS backing_id, o.unique_id,
+       (o.id >> 40) + 1 AS session_id
 FROM fh_event o
-LEFT JOIN fh_event r ON r.fh = o.fh AND r.kind = 2
+LEFT JOIN fh_event r ON r.fh = o.fh AND r.kind = 2 AND r.id >> 40 = o.id >> 40
 LEFT JOIN reply p    ON p.unique_id = o.unique_id
 LEFT JOIN inode i    ON i.nodeid = o.nodeid
 WHERE o.kind IN (0, 1) AND o.io_mode = 3;
@@ -423,7 +450,8 @@ SELECT q.id                        AS request_id,
        r.ts                        AS reply_ts,
        e.ts                        AS end_ts,
        e.error                     AS caller_errno,
-       t.tid
+       t.tid,
+       (q.id >> 40) + 1            AS session_id
 FROM request q
 LEFT JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN reply r       ON r.unique_id = q.unique_id AND q.opcode <> 41
@@ -451,9 +479,10 @@ SELECT q.unique_id,
             WHEN q.opcode = 36 THEN 'interrupt'
             WHEN q.opcode = 41 THEN 'notify_reply'
             WHEN s.sides = 'daemon' THEN 'kernel_not_recorded'
-            ELSE 'no_kernel_event' END AS kind
+            ELSE 'no_kernel_event' END AS kind,
+       (q.id >> 40) + 1            AS session_id
 FROM request q
-CROSS JOIN session s
+LEFT JOIN session s     ON s.id = (q.id >> 40) + 1
 LEFT JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN kernel_end e  ON e.unique_id = q.unique_id AND q.opcode <> 41
 LEFT JOIN opcode_name o ON o.opcode = q.opcode
@@ -462,10 +491,12 @@ SELECT k.unique_id, NULL, k.opcode, o.name, k.ts, NULL, e.ts, e.error, 'kernel',
        CASE WHEN e.unique_id IS NOT NULL THEN 'ended_by_kernel'
             WHEN s.status = 'recording'
                  AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
-                                    WHERE opcode NOT IN (2, 36, 41, 42)) THEN 'queued'
-            ELSE 'withdrawn' END
+                                    WHERE opcode NOT IN (2, 36, 41, 42)
+                                      AND unique_id < ((k.unique_id >> 40) + 1) << 40) THEN 'queued'
+            ELSE 'withdrawn' END,
+       (k.unique_id >> 40) + 1
 FROM kernel_send k
-CROSS JOIN session s
+LEFT JOIN session s     ON s.id = (k.unique_id >> 40) + 1
 LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
 LEFT JOIN opcode_name o ON o.opcode = k.opcode
 WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.opcode <> 41);
@@ -475,26 +506,29 @@ WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.
 -- kernel withdrew (its caller was killed while it waited) leaves the queue,
 -- as far as the recording can tell, when the daemon reads the next one.
 CREATE VIEW kernel_queue AS
-WITH change(ts, delta) AS (
-    SELECT ts, 1 FROM kernel_send
+WITH change(ts, delta, session_id) AS (
+    SELECT ts, 1, (unique_id >> 40) + 1 FROM kernel_send
     UNION ALL
-    SELECT q.ts, -1 FROM request q
+    SELECT q.ts, -1, (q.unique_id >> 40) + 1 FROM request q
     JOIN kernel_send k ON k.unique_id = q.unique_id AND q.opcode <> 41
     UNION ALL
-    SELECT e.ts, -1 FROM kernel_end e
+    SELECT e.ts, -1, (e.unique_id >> 40) + 1 FROM kernel_end e
     JOIN kernel_send k ON k.unique_id = e.unique_id
     WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = e.unique_id AND q.opcode <> 41)
     UNION ALL
-    SELECT w.left_ts, -1 FROM (
+    SELECT w.left_ts, -1, w.session_id FROM (
         SELECT (SELECT q.ts FROM request q
                 WHERE q.unique_id > k.unique_id AND q.opcode NOT IN (2, 36, 41, 42)
-                ORDER BY q.unique_id LIMIT 1) AS left_ts
+                  AND q.unique_id < ((k.unique_id >> 40) + 1) << 40
+                ORDER BY q.unique_id LIMIT 1) AS left_ts,
+               (k.unique_id >> 40) + 1 AS session_id
         FROM kernel_send k
         WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.opcode <> 41)
           AND NOT EXISTS (SELECT 1 FROM kernel_end e WHERE e.unique_id = k.unique_id)) w
     WHERE w.left_ts IS NOT NULL
 )
-SELECT ts, sum(delta) OVER (ORDER BY ts, delta ROWS UNBOUNDED PRECEDING) AS depth
+SELECT ts, sum(delta) OVER (PARTITION BY session_id ORDER BY ts, delta
+                            ROWS UNBOUNDED PRECEDING) AS depth, session_id
 FROM change;
 
 -- Time in the kernel's queue per opcode (kernel queued -> daemon read),

@@ -10,13 +10,14 @@
 #include "tracedb/export.h"
 #include "tracedb/tracedb.h"
 #include "util/text_escape.h"
+#include "tracedb/session_select.h"
 #include "util/usage.h"
 #include "util/out_file.h"
 
 static void usage(FILE *to)
 {
     fprintf(to,
-        "usage: fusetrace export DB --format=perfetto|jsonl [-o FILE]\n\n"
+        "usage: fusetrace export DB --format=perfetto|jsonl [-o FILE] [--session ID|HOST]\n\n"
         "Export a recording.\n"
         "  --format=perfetto  Chrome/Perfetto trace-event JSON (open it in\n"
         "                     ui.perfetto.dev or chrome://tracing): each request a\n"
@@ -30,7 +31,11 @@ static void usage(FILE *to)
         "                     scenarios/lnav/fusetrace.json makes lnav read it\n"
         "                     (lnav -i scenarios/lnav/fusetrace.json; SQL table\n"
         "                     fusetrace_jsonl).\n"
-        "  -o, --output FILE  write to FILE (default: standard output)\n\n"
+        "  -o, --output FILE  write to FILE (default: standard output)\n"
+        "  --session ID|HOST  of a fleet database (`fusetrace import -o`): export\n"
+        "                     session ID, or the one session of HOST; needed\n"
+        "                     when the database holds several sessions (each\n"
+        "                     has its own clock, pids and threads)\n\n"
         "Exit status: 0 exported; 1 unreadable recording or write error; 2 usage.\n");
 }
 
@@ -39,10 +44,11 @@ int cmd_export(int argc, char **argv)
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'f' },
         { "output", required_argument, NULL, 'o' },
+        { "session", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
-    const char *format = NULL, *output = NULL;
+    const char *format = NULL, *output = NULL, *session_arg = NULL;
     int c;
     opterr = 0;
     optind = 1;
@@ -50,6 +56,7 @@ int cmd_export(int argc, char **argv)
         switch (c) {
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
+        case 's': session_arg = optarg; break;
         case 'h': usage(stdout); return 0;
         case ':': return usage_error("export", "option needs an argument");
         default: {
@@ -73,10 +80,24 @@ int cmd_export(int argc, char **argv)
     }
 
     sqlite3 *db;
-    char err[1024];
+    char err[1024] = "";
     struct tracedb_info info;
     if (tracedb_open(argv[optind], &db, &info, err, sizeof err) != 0) {
         tx_stderr("export", "%s", err);
+        return 1;
+    }
+    if (session_arg && (session_select(db, session_arg, err, sizeof err) < 0
+                        || tracedb_reread(db, &info) != 0)) {
+        tx_stderr("export", "%s: %s", argv[optind], err[0] ? err : sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 1;
+    }
+    if (info.sessions > 1) {
+        /* the exporters draw one timeline of one host's pids and threads */
+        tx_stderr("export", "%s: %s %" PRId64 " sessions: export one at a time with "
+                  "--session ID", argv[optind], session_arg ? "the selection holds" :
+                  "a fleet database of", info.sessions);
+        sqlite3_close(db);
         return 1;
     }
     /* Said before the data, like sql's note: whoever reads the export

@@ -14,6 +14,7 @@
 
 #include "util/text_escape.h"
 #include "tracedb/tracedb.h"
+#include "tracedb/session_select.h"
 #include "util/usage.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
@@ -21,12 +22,16 @@ enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: fusetrace sql [--csv | --json] DB QUERY [QUERY...]\n"
+        "usage: fusetrace sql [--csv | --json] [--session ID|HOST] DB QUERY [QUERY...]\n"
         "\n"
         "Run SQL queries on a recording (read-only) and print the results.\n"
         "  --csv    RFC 4180 CSV with a header row: raw values, quoted where\n"
         "           needed, CRLF line ends\n"
         "  --json   one JSON array of objects per query\n"
+        "  --session ID|HOST  of a fleet database (`fusetrace import -o`): every\n"
+        "           table and view shows only session ID, or the sessions of\n"
+        "           HOST.  Without it the queries see every session; each view\n"
+        "           has session_id and host columns\n"
         "  --help   show this help\n"
         "Default output is aligned columns.  Tables and views are documented in\n"
         "schemas/README.md; try: fusetrace sql DB \"SELECT * FROM per_op_latency\"\n");
@@ -322,6 +327,7 @@ int cmd_sql(int argc, char **argv)
     const char *dbpath = NULL;
     int first_query = -1;
     bool opts_done = false;
+    const char *session_arg = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -339,6 +345,10 @@ int cmd_sql(int argc, char **argv)
                 if (fmt == FMT_CSV)
                     return usage_error("sql", "%s: --csv and --json are exclusive", a);
                 fmt = FMT_JSON;
+            } else if (strcmp(a, "--session") == 0 || strncmp(a, "--session=", 10) == 0) {
+                session_arg = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : "";
+                if (!*session_arg)
+                    return usage_error("sql", "--session needs a session id or a host name");
             } else {
                 return usage_error("sql", "unknown option '%s'", a);
             }
@@ -358,9 +368,15 @@ int cmd_sql(int argc, char **argv)
 
     sqlite3 *db;
     struct tracedb_info info;
-    char err[1024];
+    char err[1024] = "";
     if (tracedb_open(dbpath, &db, &info, err, sizeof err) != 0) {
         fprintf(stderr, "fusetrace sql: %s\n", err);
+        return 1;
+    }
+    if (session_arg && (session_select(db, session_arg, err, sizeof err) < 0
+                        || tracedb_reread(db, &info) != 0)) {
+        fprintf(stderr, "fusetrace sql: %s: %s\n", dbpath, err[0] ? err : sqlite3_errmsg(db));
+        sqlite3_close(db);
         return 1;
     }
     if (info.status == TRACEDB_INCOMPLETE) {

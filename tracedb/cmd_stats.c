@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tracedb/session_select.h"
 #include "util/lat_stats.h"
 #include "util/text_escape.h"
 #include "tracedb/stats_hosts.h"
@@ -20,7 +21,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: fusetrace stats [--by=KEYS] [--top N] [--pid PID[+] [--descendants]] DB\n"
+        "usage: fusetrace stats [--by=KEYS] [--top N] [--pid PID[+] [--descendants]]\n"
+        "                       [--session ID|HOST] DB\n"
         "       fusetrace stats --by=host DB|DIR...\n"
         "\n"
         "Summarise a recording: session facts, duration, stalled requests (the\n"
@@ -39,8 +41,13 @@ static void usage(FILE *f)
         "             with --by, 0 means all)\n"
         "  --by=host  one line per host over several recordings (directories are\n"
         "             searched for *.db, e.g. the OUTDIR of `fusetrace import\n"
-        "             --relay`): sessions, incomplete ones, requests, errors,\n"
+        "             --relay`) or over the sessions of a fleet database (`fusetrace\n"
+        "             import -o`): sessions, incomplete ones, requests, errors,\n"
         "             latency p50/p95/max over every answered request, events lost\n"
+        "  --session ID|HOST  of a fleet database, only session ID, or every\n"
+        "             session of HOST: every section (and the --by table) sees\n"
+        "             only its requests and events.  Without it a fleet database\n"
+        "             is summarised across its sessions, with one line per session\n"
         "  --pid PID  count only the requests of process PID (every program it\n"
         "             ran: its fork and each exec); PID+ or --descendants: and\n"
         "             of every process it started, at any depth (the\n"
@@ -147,7 +154,7 @@ static void session_facts(struct q *q, const struct tracedb_info *info, const ch
         "proto_major, proto_minor, kernel_proto_major, kernel_proto_minor, "
         "init_flags, max_write, max_readahead, max_background, time_gran, "
         "entry_timeout_ns, attr_timeout_ns, capture_data, drop_mode, "
-        "(SELECT max(ts) FROM request), recorder_pid FROM session WHERE id = 1");
+        "(SELECT max(ts) FROM request), recorder_pid FROM session ORDER BY id LIMIT 1");
     if (!st)
         return;
     int rc = sqlite3_step(st);
@@ -216,6 +223,65 @@ static void session_facts(struct q *q, const struct tracedb_info *info, const ch
                sqlite3_column_int64(st, 23) ? "drop" : "lossless");
     }
     done(q, st, rc);
+}
+
+/* A fleet database (several sessions, or several selected): one line per
+ * session instead of one session's facts. */
+static void fleet_sessions(struct q *q, const struct tracedb_info *info, const char *path)
+{
+    printf("Recording    ");
+    pstr((const unsigned char *)path, 0);
+    printf("\nSessions     %" PRId64 " (schema %d); status %s", info->sessions,
+           info->schema_version, tracedb_status_name(info->status));
+    if (info->status == TRACEDB_INCOMPLETE) {
+        printf(": ");
+        pstr((const unsigned char *)info->reason, 0);
+    }
+    printf("\n  %4s  %-20s %-32s %-10s %10s  %s\n", "ID", "HOST", "SESSION", "STATUS",
+           "REQUESTS", "STARTED");
+    sqlite3_stmt *st = prep(q,
+        "SELECT s.id, s.host, coalesce(s.session_name, s.uuid), s.status, "
+        "(SELECT count(*) FROM request q WHERE q.id > (s.id - 1) << 40 AND q.id <= s.id << 40), "
+        "s.start_realtime_ns FROM session s ORDER BY s.id");
+    if (!st)
+        return;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        printf("  %4lld  ", sqlite3_column_int64(st, 0));
+        pstr(sqlite3_column_text(st, 1), 20);
+        putchar(' ');
+        pstr(sqlite3_column_text(st, 2), 32);
+        printf(" %-10s %10lld  ", (const char *)sqlite3_column_text(st, 3),
+               sqlite3_column_int64(st, 4));
+        time_t secs = (time_t)(sqlite3_column_int64(st, 5) / 1000000000);
+        struct tm tm;
+        char when[64] = "?";
+        if (localtime_r(&secs, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", &tm);
+        printf("%s\n", when);
+    }
+    done(q, st, rc);
+}
+
+/* Latency over every answered request: the number `stats --by=host`
+ * gives per host, from the same histogram. */
+static void latency(struct q *q)
+{
+    sqlite3_stmt *st = prep(q, "SELECT latency_ns FROM op WHERE latency_ns IS NOT NULL");
+    if (!st)
+        return;
+    struct lat_stats ls = { 0 };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        lat_stats_add(&ls, sqlite3_column_int64(st, 0), false, 0);
+    if (done(q, st, rc) && ls.replied) {
+        char a[32], b[32], c[32];
+        fmt_ns(a, sizeof a, lat_stats_percentile(&ls, LAT_P1));
+        fmt_ns(b, sizeof b, lat_stats_percentile(&ls, LAT_P2));
+        fmt_ns(c, sizeof c, ls.max);
+        printf("Latency      p50 %s, p95 %s, max %s over %" PRId64 " answered requests\n",
+               a, b, c, (int64_t)ls.replied);
+    }
 }
 
 static void events(struct q *q, const struct tracedb_info *info, bool selected)
@@ -524,7 +590,7 @@ static int parse_keys(const char *list, enum key *keys)
 static void kernel_side(struct q *q)
 {
     sqlite3_stmt *st = prep(q, "SELECT sides, kernel_trace_note, kernel_connection, "
-                               "kernel_events_lost FROM session WHERE id = 1");
+                               "kernel_events_lost FROM session ORDER BY id LIMIT 1");
     if (!st)
         return;
     int rc = sqlite3_step(st);
@@ -682,7 +748,8 @@ static void tables(struct q *q)
     int64_t news = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 0", 0);
     int64_t frees = scalar(q, "SELECT count(*) FROM inode_event WHERE kind = 3", 0);
     int64_t held = scalar(q,
-        "SELECT count(*) FROM inode_lifetime WHERE referenced_at_unmount AND nodeid <> 1", 0);
+        "SELECT count(*) FROM inode_lifetime WHERE referenced_at_unmount "
+        "AND nodeid & 0xFFFFFFFFFF <> 1", 0);
     int64_t peak_fh = scalar(q,
         "SELECT max(live) FROM (SELECT sum(CASE WHEN kind IN (0, 1, 3) THEN 1 ELSE -1 END) "
         "OVER (ORDER BY id) AS live FROM fh_event)", 0);
@@ -820,7 +887,7 @@ int cmd_stats(int argc, char **argv)
 {
     const char *dbpath = NULL, *by = NULL;
     int top = 10;
-    const char *pid_arg = NULL;
+    const char *pid_arg = NULL, *session_arg = NULL;
     bool descendants = false;
 
     for (int i = 1; i < argc; i++) {
@@ -861,6 +928,15 @@ int cmd_stats(int argc, char **argv)
                 pid_arg = argv[++i];
             else
                 return usage_error("stats", "--pid needs a process id");
+        } else if (strcmp(a, "--session") == 0 || strncmp(a, "--session=", 10) == 0) {
+            if (a[9] == '=')
+                session_arg = a + 10;
+            else if (i + 1 < argc)
+                session_arg = argv[++i];
+            else
+                return usage_error("stats", "--session needs a session id or a host name");
+            if (!*session_arg)
+                return usage_error("stats", "--session needs a session id or a host name");
         } else if (strcmp(a, "--descendants") == 0) {
             descendants = true;
         } else if (a[0] == '-' && a[1]) {
@@ -883,6 +959,9 @@ int cmd_stats(int argc, char **argv)
     } else if (descendants) {
         return usage_error("stats", "--descendants needs --pid");
     }
+    if (pid_arg && session_arg)
+        return usage_error("stats", "--pid and --session do not go together (a pid is one "
+                           "host's: select with sql on the op_process view)");
     enum key keys[NKEYS];
     int nkeys = 0;
     if (by && (nkeys = parse_keys(by, keys)) < 0)
@@ -892,10 +971,19 @@ int cmd_stats(int argc, char **argv)
 
     struct q q = { 0 };
     struct tracedb_info info;
-    char err[1024];
+    char err[1024] = "";
     if (tracedb_open(dbpath, &q.db, &info, err, sizeof err) != 0) {
         fprintf(stderr, "fusetrace stats: %s\n", err);
         return 1;
+    }
+    if (session_arg) {
+        if (session_select(q.db, session_arg, err, sizeof err) < 0
+            || tracedb_reread(q.db, &info) != 0) {
+            fprintf(stderr, "fusetrace stats: %s: %s\n", dbpath,
+                    err[0] ? err : sqlite3_errmsg(q.db));
+            sqlite3_close(q.db);
+            return 1;
+        }
     }
     int64_t n_selected = 0;
     if (pid_arg) {
@@ -911,11 +999,15 @@ int cmd_stats(int argc, char **argv)
         grouped(&q, keys, nkeys, top);
         goto out;
     }
-    session_facts(&q, &info, dbpath);
+    if (info.sessions > 1)
+        fleet_sessions(&q, &info, dbpath);
+    else
+        session_facts(&q, &info, dbpath);
     if (pid_arg)
         printf("Selection    pid %lld%s: %" PRId64 " process image%s (see the process_tree view)\n",
                pid, descendants ? " and its descendants" : "", n_selected, n_selected == 1 ? "" : "s");
     events(&q, &info, pid_arg != NULL);
+    latency(&q);
     stalls(&q, top);
     by_op(&q);
     kernel_side(&q);

@@ -1,7 +1,9 @@
 /* stats_hosts.c — see stats_hosts.h.
  *
  * Each recording is opened with tracedb_open (one clear line for a file
- * that is not a usable recording); its host is session.host.  Latency
+ * that is not a usable recording); each of its sessions (one, or several
+ * in a fleet database) counts for session.host, over the session's key
+ * range (FLEET_KEY_OFFSET).  Latency
  * percentiles are over every answered request of the host's sessions,
  * computed as every other `fusetrace stats` table and the viewer compute
  * them (util/lat_stats.h: a histogram, so memory stays flat however many
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "schemas/db_format.h"
 #include "tracedb/tracedb.h"
 #include "util/lat_stats.h"
 #include "util/text_escape.h"
@@ -54,16 +57,40 @@ static struct host *host_of(struct hosts *hs, const char *name)
     return h;
 }
 
-static int64_t scalar(sqlite3 *db, const char *sql)
+/* One session of a recording (session id, keys in [lo, hi)): its
+ * requests, errors and latencies into h. */
+static bool add_session(sqlite3 *db, struct host *h, int64_t lo, int64_t hi)
 {
     sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    bool ok = true;
+    static const char *const sql[] = {
+        "SELECT count(*) FROM request WHERE id >= ?1 AND id < ?2",
+        "SELECT count(*) FROM reply WHERE unique_id >= ?1 AND unique_id < ?2 AND error <> 0",
+        "SELECT latency_ns FROM op WHERE id >= ?1 AND id < ?2 AND latency_ns IS NOT NULL",
+    };
+    for (int i = 0; i < 3 && ok; i++) {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+            return false;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t v = sqlite3_column_int64(st, 0);
+            if (i == 0)
+                h->requests += v;
+            else if (i == 1)
+                h->errors += v;
+            else
+                lat_stats_add(&h->lat, v, false, 0);
+        }
+        ok = rc == SQLITE_DONE;
+        sqlite3_finalize(st);
+    }
+    return ok;
 }
 
+/* Every session of a recording: one for a recording, several for a fleet
+ * database (`fusetrace import -o`), each counted for its own host. */
 static void add_recording(struct hosts *hs, const char *path)
 {
     sqlite3 *db;
@@ -75,40 +102,29 @@ static void add_recording(struct hosts *hs, const char *path)
         return;
     }
     sqlite3_stmt *st;
-    const char *name = "(unknown host)";
-    char hostname[256];
-    if (sqlite3_prepare_v2(db, "SELECT host FROM session", -1, &st, NULL) == SQLITE_OK
-        && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        snprintf(hostname, sizeof hostname, "%s", (const char *)sqlite3_column_text(st, 0));
-        name = hostname;
+    bool ok = sqlite3_prepare_v2(db, "SELECT id, host, status, events_lost FROM session "
+                                     "ORDER BY id", -1, &st, NULL) == SQLITE_OK;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        const char *name = sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1)
+                                                      : "(unknown host)";
+        struct host *h = host_of(hs, name);
+        if (!h) {
+            tx_stderr("stats", "out of memory");
+            hs->failed = true;
+            break;
+        }
+        h->sessions++;
+        /* a single recording's status is settled by tracedb_open (a
+         * killed recorder's 'recording'); a fleet's sessions are final */
+        if (info.sessions == 1 ? info.status != TRACEDB_COMPLETE
+                               : strcmp((const char *)sqlite3_column_text(st, 2), "complete") != 0)
+            h->incomplete++;
+        h->lost += sqlite3_column_int64(st, 3);
+        ok = add_session(db, h, FLEET_KEY_OFFSET(id), FLEET_KEY_OFFSET(id + 1));
     }
-    sqlite3_finalize(st);
-    struct host *h = host_of(hs, name);
-    if (!h) {
-        tx_stderr("stats", "out of memory");
-        hs->failed = true;
-        sqlite3_close(db);
-        return;
-    }
-    h->sessions++;
-    if (info.status != TRACEDB_COMPLETE)
-        h->incomplete++;
-    h->lost += info.events_lost;
-    int64_t req = scalar(db, "SELECT count(*) FROM request");
-    int64_t errs = scalar(db, "SELECT count(*) FROM reply WHERE error <> 0");
-    bool ok = req >= 0 && errs >= 0;
-    h->requests += req > 0 ? req : 0;
-    h->errors += errs > 0 ? errs : 0;
-    if (ok && sqlite3_prepare_v2(db, "SELECT latency_ns FROM op WHERE latency_ns IS NOT NULL",
-                                 -1, &st, NULL) == SQLITE_OK) {
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            lat_stats_add(&h->lat, sqlite3_column_int64(st, 0), false, 0);
-        ok = rc == SQLITE_DONE;
-    } else {
-        ok = false;
-    }
-    if (!ok) {
+    if (!ok || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
         tx_stderr("stats", "%s: cannot read requests: %s", path, sqlite3_errmsg(db));
         hs->failed = true;
     }

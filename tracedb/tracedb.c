@@ -162,38 +162,103 @@ static int64_t col_int(sqlite3_stmt *st, int i, int64_t dflt)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
 }
 
+/* The session facts of every session the name `session` shows (all of a
+ * fleet database, or a selection: see session_select.h): the first one's
+ * identity, counters summed, and the first unfinished one's status and
+ * reason (named by session and host when there are several). */
 static int read_session(sqlite3 *db, struct tracedb_info *in, char *status, size_t scap)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db,
         "SELECT status, incomplete_reason, uuid, recorder_pid, start_realtime_ns, "
         "end_ts, events_seen, events_stored, events_lost, requests_seen, replies_seen, "
-        "sides = 'daemon+kernel' FROM session WHERE id = 1", -1, &st, NULL);
+        "sides = 'daemon+kernel', id, coalesce(host, '?') FROM session ORDER BY id",
+        -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    in->sessions = 0;
+    in->events_seen = in->events_stored = in->events_lost = 0;
+    in->requests_seen = in->replies_seen = 0;
+    char first_reason[sizeof in->reason] = "";
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const unsigned char *s = sqlite3_column_text(st, 0);
-        snprintf(status, scap, "%s", s ? (const char *)s : "");
         const unsigned char *r = sqlite3_column_text(st, 1);
-        snprintf(in->reason, sizeof in->reason, "%s", r ? (const char *)r : "");
-        const unsigned char *u = sqlite3_column_text(st, 2);
-        snprintf(in->uuid, sizeof in->uuid, "%s", u ? (const char *)u : "");
-        in->recorder_pid = col_int(st, 3, 0);
-        in->start_realtime_ns = col_int(st, 4, 0);
-        in->end_ts = col_int(st, 5, -1);
-        in->events_seen = col_int(st, 6, 0);
-        in->events_stored = col_int(st, 7, 0);
-        in->events_lost = col_int(st, 8, 0);
-        in->requests_seen = col_int(st, 9, 0);
-        in->replies_seen = col_int(st, 10, 0);
-        in->kernel_side = col_int(st, 11, 0) != 0;
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_NOTFOUND;
+        if (in->sessions == 0) {
+            snprintf(status, scap, "%s", s ? (const char *)s : "");
+            snprintf(in->reason, sizeof in->reason, "%s", r ? (const char *)r : "");
+            const unsigned char *u = sqlite3_column_text(st, 2);
+            snprintf(in->uuid, sizeof in->uuid, "%s", u ? (const char *)u : "");
+            in->recorder_pid = col_int(st, 3, 0);
+            in->start_realtime_ns = col_int(st, 4, 0);
+            in->end_ts = col_int(st, 5, -1);
+            in->kernel_side = col_int(st, 11, 0) != 0;
+            in->first_session = col_int(st, 12, 1);
+        } else if (s && strcmp((const char *)s, "complete") != 0 && !first_reason[0]) {
+            /* a fleet: the first unfinished session decides, named */
+            snprintf(first_reason, sizeof first_reason, "session %lld (host %s): %s",
+                     (long long)col_int(st, 12, 0), (const char *)sqlite3_column_text(st, 13),
+                     r ? (const char *)r : (const char *)s);
+            if (strcmp(status, "complete") == 0)
+                snprintf(status, scap, "%s", (const char *)s);
+        }
+        in->events_seen += col_int(st, 6, 0);
+        in->events_stored += col_int(st, 7, 0);
+        in->events_lost += col_int(st, 8, 0);
+        in->requests_seen += col_int(st, 9, 0);
+        in->replies_seen += col_int(st, 10, 0);
+        in->sessions++;
     }
     sqlite3_finalize(st);
-    return rc;
+    if (rc != SQLITE_DONE)
+        return rc;
+    if (in->sessions == 0)
+        return SQLITE_NOTFOUND;
+    if (in->sessions > 1 && in->reason[0]) {
+        char own[sizeof in->reason];
+        snprintf(own, sizeof own, "%s", in->reason);
+        snprintf(in->reason, sizeof in->reason, "session %lld: %.440s",
+                 (long long)in->first_session, own);
+    } else if (!in->reason[0] && first_reason[0]) {
+        snprintf(in->reason, sizeof in->reason, "%s", first_reason);
+    }
+    return SQLITE_OK;
+}
+
+/* status text -> in->status, settling a 'recording' row whose recorder is
+ * gone (only a single recording can be live: a fleet is written by the
+ * importer, which never leaves a session 'recording'). */
+static void settle_status(struct tracedb_info *in, const char *status, bool live, bool lock_known)
+{
+    if (strcmp(status, "complete") == 0) {
+        in->status = TRACEDB_COMPLETE;
+    } else if (strcmp(status, "recording") == 0) {
+        if (live) {
+            in->status = TRACEDB_RECORDING;
+        } else if (!lock_known && in->recorder_pid > 0 && kill((pid_t)in->recorder_pid, 0) == 0) {
+            /* No lock support on this filesystem: the pid is all we have. */
+            in->status = TRACEDB_RECORDING;
+            in->live = true;
+        } else {
+            in->status = TRACEDB_INCOMPLETE;
+            snprintf(in->reason, sizeof in->reason,
+                     "the recorder stopped without finishing (killed or crashed); "
+                     "events up to its last commit are present");
+        }
+    } else {
+        in->status = TRACEDB_INCOMPLETE;
+        if (!in->reason[0])
+            snprintf(in->reason, sizeof in->reason, "recording marked incomplete");
+    }
+}
+
+int tracedb_reread(sqlite3 *db, struct tracedb_info *in)
+{
+    char status[32] = "";
+    bool live = in->live;
+    if (read_session(db, in, status, sizeof status) != SQLITE_OK)
+        return -1;
+    settle_status(in, status, live, true);
+    return 0;
 }
 
 int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
@@ -282,26 +347,7 @@ int tracedb_open(const char *path, sqlite3 **dbp, struct tracedb_info *info,
     }
     in->schema_version = version;
     in->live = live;
-    if (strcmp(status, "complete") == 0) {
-        in->status = TRACEDB_COMPLETE;
-    } else if (strcmp(status, "recording") == 0) {
-        if (live) {
-            in->status = TRACEDB_RECORDING;
-        } else if (!lock_known && in->recorder_pid > 0 && kill((pid_t)in->recorder_pid, 0) == 0) {
-            /* No lock support on this filesystem: the pid is all we have. */
-            in->status = TRACEDB_RECORDING;
-            in->live = true;
-        } else {
-            in->status = TRACEDB_INCOMPLETE;
-            snprintf(in->reason, sizeof in->reason,
-                     "the recorder stopped without finishing (killed or crashed); "
-                     "events up to its last commit are present");
-        }
-    } else {
-        in->status = TRACEDB_INCOMPLETE;
-        if (!in->reason[0])
-            snprintf(in->reason, sizeof in->reason, "recording marked incomplete");
-    }
+    settle_status(in, status, live, lock_known);
     *dbp = db;
     return 0;
 }

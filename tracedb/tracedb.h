@@ -34,6 +34,12 @@ struct tracedb_info {
     int64_t events_seen, events_stored, events_lost;
     int64_t requests_seen, replies_seen;
     bool kernel_side;          /* session.sides: the kernel's side was recorded too */
+    /* Sessions in the file (or the selection: tracedb_reread): 1 for a
+     * recording, several for a fleet database.  With several, the
+     * identity fields are the first session's (first_session), the
+     * counters are summed, and status/reason are those of the first
+     * session that is not complete. */
+    int64_t sessions, first_session;
 };
 
 /* Open `path` read-only.  On success returns 0 with *db open (close it with
@@ -43,5 +49,10 @@ int tracedb_open(const char *path, sqlite3 **db, struct tracedb_info *info,
                  char *err, size_t errlen);
 
 const char *tracedb_status_name(enum tracedb_status s);
+
+/* Read info again from the sessions `session` now shows (after
+ * session_select(): only the selected ones).  0, or -1 on a database
+ * error. */
+int tracedb_reread(sqlite3 *db, struct tracedb_info *info);
 
 #endif
