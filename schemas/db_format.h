@@ -29,6 +29,8 @@
  * by 2 per request). */
 #define FLEET_KEY_BITS 40
 #define FLEET_KEY_OFFSET(k) ((int64_t)((k) - 1) << FLEET_KEY_BITS)
+/* A stored key as its session's recorder wrote it (what a user sees). */
+#define FLEET_KEY_OWN(x) ((x) > 0 ? (x) & ((INT64_C(1) << FLEET_KEY_BITS) - 1) : (x))
 
 /* The column names that are such keys wherever the schema uses them: row
  * ids, the kernel's unique and nodeid (and each column naming a nodeid:

@@ -86,7 +86,7 @@ int cmd_export(int argc, char **argv)
         tx_stderr("export", "%s", err);
         return 1;
     }
-    if (session_arg && (session_select(db, session_arg, err, sizeof err) < 0
+    if (session_arg && (session_select(db, session_arg, true, err, sizeof err) < 0
                         || tracedb_reread(db, &info) != 0)) {
         tx_stderr("export", "%s: %s", argv[optind], err[0] ? err : sqlite3_errmsg(db));
         sqlite3_close(db);

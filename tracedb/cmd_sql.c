@@ -373,7 +373,7 @@ int cmd_sql(int argc, char **argv)
         fprintf(stderr, "fusetrace sql: %s\n", err);
         return 1;
     }
-    if (session_arg && (session_select(db, session_arg, err, sizeof err) < 0
+    if (session_arg && (session_select(db, session_arg, true, err, sizeof err) < 0
                         || tracedb_reread(db, &info) != 0)) {
         fprintf(stderr, "fusetrace sql: %s: %s\n", dbpath, err[0] ? err : sqlite3_errmsg(db));
         sqlite3_close(db);

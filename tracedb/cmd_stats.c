@@ -977,7 +977,7 @@ int cmd_stats(int argc, char **argv)
         return 1;
     }
     if (session_arg) {
-        if (session_select(q.db, session_arg, err, sizeof err) < 0
+        if (session_select(q.db, session_arg, true, err, sizeof err) < 0
             || tracedb_reread(q.db, &info) != 0) {
             fprintf(stderr, "fusetrace stats: %s: %s\n", dbpath,
                     err[0] ? err : sqlite3_errmsg(q.db));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "schemas/db_format.h"
+#include "tracedb/tracedb.h"
 
 /* Each table whose rows belong to one session, and the key column that
  * tells which ((key >> FLEET_KEY_BITS) + 1).  Lookup tables (opcode_name,
@@ -95,7 +96,7 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-int64_t session_select(sqlite3 *db, const char *which, char *err, size_t errlen)
+int64_t session_select(sqlite3 *db, const char *which, bool own_keys, char *err, size_t errlen)
 {
     char *end;
     long long id = strtoll(which, &end, 10);
@@ -132,7 +133,7 @@ int64_t session_select(sqlite3 *db, const char *which, char *err, size_t errlen)
     }
     sqlite3_str *s = sqlite3_str_new(db);
     int64_t k = scalar(db, "SELECT min(id) FROM temp.selected_session");
-    if (n == 1 && k > 1) {
+    if (own_keys && n == 1 && k > 1) {
         /* One later session of a fleet: shown as its host recorded it,
          * keys less its offset and session id 1, so every reader's output
          * is the one the host's own recording gives. */
@@ -177,4 +178,23 @@ int64_t session_select(sqlite3 *db, const char *which, char *err, size_t errlen)
             break;
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? n : -1;
+}
+
+int tracedb_open_session(const char *path, const char *which, sqlite3 **db,
+                         struct tracedb_info *info, char *err, size_t errlen)
+{
+    struct tracedb_info local;
+    struct tracedb_info *in = info ? info : &local;
+    if (tracedb_open(path, db, in, err, errlen) != 0)
+        return -1;
+    if (!which)
+        return 0;
+    char why[512] = "";
+    if (session_select(*db, which, false, why, sizeof why) < 0 || tracedb_reread(*db, in) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why[0] ? why : sqlite3_errmsg(*db));
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    return 0;
 }

@@ -14,6 +14,7 @@
 #define FUSETRACE_TRACEDB_SESSION_SELECT_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,9 +22,22 @@
 int64_t session_count(sqlite3 *db);
 
 /* Select the sessions `which` names: a session id (a number), or a host
- * name (every session of that host).  Returns the number of sessions
+ * name (every session of that host).  With own_keys, one selected session
+ * of a fleet is shown exactly as its host recorded it: its keys less the
+ * session's offset, session id 1 (what `stats`, `sql` and `export` show;
+ * the views then join through computed keys, which SQLite cannot look up
+ * by rowid: fine for a reader that reads everything once).  Without it
+ * rows keep their stored keys, and id ranges stay rowid ranges (what the
+ * viewer, which pages through ids, needs).  Returns the number of sessions
  * selected (>= 1), or -1 with a one-line reason in err (no such session
  * or host; database error). */
-int64_t session_select(sqlite3 *db, const char *which, char *err, size_t errlen);
+int64_t session_select(sqlite3 *db, const char *which, bool own_keys, char *err, size_t errlen);
+
+struct tracedb_info;
+
+/* tracedb_open(), then (which != NULL) session_select(which, own_keys
+ * false) and info read again for the selection.  0, or -1 with err. */
+int tracedb_open_session(const char *path, const char *which, sqlite3 **db,
+                         struct tracedb_info *info, char *err, size_t errlen);
 
 #endif

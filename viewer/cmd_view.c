@@ -29,6 +29,9 @@ static void usage(FILE *to)
             "usage: fusetrace view [OPTIONS] DB\n"
             "Replay a fusetrace recording in the terminal: step, play, seek, filter, query.\n\n"
             "  -f, --follow          follow a recording that is still being written (like tail -f)\n"
+            "      --session ID|HOST a fleet database (fusetrace import -o): show session ID, or\n"
+            "                        the session of HOST (default: the first session; the\n"
+            "                        title names the session shown, and how many there are)\n"
             "      --slow DURATION   latency counted as slow (default 1ms; e.g. 500us, 2ms)\n"
             "      --bench KEYS      benchmark: replay KEYS (space-separated tokens; <PgDn>, <PgUp>,\n"
             "                        <Enter>, <Esc>, <Tab>, <Down>, <Up> name keys; <WaitIndex> waits\n"
@@ -179,9 +182,11 @@ int cmd_view(int argc, char **argv)
     static const struct option opts[] = {
         { "follow", no_argument, 0, 'f' },     { "slow", required_argument, 0, 'S' },
         { "bench", required_argument, 0, 'B' }, { "bench-out", required_argument, 0, 'O' },
+        { "session", required_argument, 0, 's' },
         { "help", no_argument, 0, 'h' },       { 0, 0, 0, 0 },
     };
     static struct app app;
+    const char *session = NULL;
     struct app *a = &app;
     memset(a, 0, sizeof *a);
     a->slow_ns = 1000000;
@@ -192,6 +197,7 @@ int cmd_view(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': a->follow = true; break;
+        case 's': session = optarg; break;
         case 'S':
             if (parse_dur(optarg, 1000000, &a->slow_ns) != 0 || a->slow_ns <= 0) {
                 return usage_error("view", "bad --slow '%s' (try 1ms, 500us)", optarg);
@@ -220,7 +226,7 @@ int cmd_view(int argc, char **argv)
     int64_t t_start = now_ns();
     a->bench.t_start = t_start;
     char err[1024];
-    if (vdb_open(&a->v, path, err, sizeof err) != 0) {
+    if (vdb_open(&a->v, path, session, err, sizeof err) != 0) {
         /* already escaped (tracedb_open and vdb_open escape what they quote):
          * escaping again would double every backslash */
         fprintf(stderr, "fusetrace view: %s\n", err);
@@ -233,7 +239,7 @@ int cmd_view(int argc, char **argv)
         vdb_close(&a->v);
         return 1;
     }
-    if (state_idx_start(&a->idx, path, a->slow_ns, a->follow, err, sizeof err) != 0) {
+    if (state_idx_start(&a->idx, path, a->v.session, a->slow_ns, a->follow, err, sizeof err) != 0) {
         fprintf(stderr, "fusetrace view: %s\n", err);
         vdb_close(&a->v);
         return 1;

@@ -5,6 +5,7 @@
  * the daemon/backend split is visible; with the kernel's side recorded,
  * the whole split as the caller saw it: queue / daemon / backing / return. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "schemas/db_format.h"
 #include "viewer/app.h"
 
 #include <stdarg.h>
@@ -262,7 +263,8 @@ void detail_update(struct app *a)
     fmt_ts(t, sizeof t, r->ts - a->v.t_first);
     row_path(r, path, sizeof path);
     fmt_escape(comm, sizeof comm, r->comm ? r->comm : "?");
-    add(d, -1, "#%lld %s  unique %lld  at +%ss", (long long)r->id, r->op, (long long)r->unique, t);
+    add(d, -1, "#%lld %s  unique %lld  at +%ss", (long long)FLEET_KEY_OWN(r->id), r->op,
+        (long long)FLEET_KEY_OWN(r->unique), t);
     add(d, 0, "  nodeid %lld %s", (long long)r->nodeid, path);
     add(d, 0, "  pid %lld (%s)", (long long)r->pid, comm);
     if (r->has_reply) {

@@ -1,5 +1,6 @@
 /* draw.c — screen primitives and the frame of the timeline view. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "schemas/db_format.h"
 #include "viewer/app.h"
 
 #include <stdarg.h>
@@ -168,7 +169,14 @@ static void title_draw(struct app *a)
     char file[512], line[1200];
     fmt_escape(file, sizeof file, a->v.path);
     const char *st = tracedb_status_name(a->v.info.status);
-    snprintf(line, sizeof line, " fusetrace view  %s  [%s%s]", file, st, a->v.info.live ? ", live" : "");
+    char sess[300] = "";
+    if (a->v.session_title[0]) {
+        char esc[280];
+        fmt_escape(esc, sizeof esc, a->v.session_title);
+        snprintf(sess, sizeof sess, "  <%s>", esc);
+    }
+    snprintf(line, sizeof line, " fusetrace view  %s%s  [%s%s]", file, sess, st,
+             a->v.info.live ? ", live" : "");
     int x = draw_text(w, 0, 0, COLS, line, CP_HEADER, a->colors ? A_BOLD : A_REVERSE | A_BOLD);
     if (a->v.info.status == TRACEDB_INCOMPLETE && x + 4 < COLS) {
         char why[700];
@@ -190,7 +198,8 @@ static void status_draw(struct app *a, int y)
     char pos[96], t[32], speed[32], cnt[160], fil[600] = "", extra[160] = "";
     int64_t span = a->v.max_id - a->v.min_id + 1;
     if (r)
-        snprintf(pos, sizeof pos, "#%lld/%lld %3lld%%", (long long)r->id, (long long)a->v.max_id,
+        snprintf(pos, sizeof pos, "#%lld/%lld %3lld%%", (long long)FLEET_KEY_OWN(r->id),
+                 (long long)FLEET_KEY_OWN(a->v.max_id),
                  span > 0 ? (long long)((r->id - a->v.min_id + 1) * 100 / span) : 0LL);
     else
         snprintf(pos, sizeof pos, "no rows/%lld", (long long)a->v.max_id);

@@ -6,6 +6,7 @@
  * key returns at once, the scan continues while no key is pressed, and
  * Esc (or any new jump) cancels it. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "schemas/db_format.h"
 #include "viewer/app.h"
 
 #include <ctype.h>
@@ -145,11 +146,13 @@ void jump_goto(struct app *a, const char *spec)
     const struct oprow *r = tl_cursor(a);
     int64_t ns;
     if (spec[0] == '#' && isdigit((unsigned char)spec[1])) {
-        jump_to_id(a, strtoll(spec + 1, NULL, 10));
+        /* ids as shown: a fleet session's are stored offset (db_format.h) */
+        jump_to_id(a, strtoll(spec + 1, NULL, 10) + (a->v.min_id - FLEET_KEY_OWN(a->v.min_id)));
         return;
     }
     if ((spec[0] == 'u' || spec[0] == 'U') && isdigit((unsigned char)spec[1])) {
-        int64_t id = vdb_id_of_unique(&a->v, strtoll(spec + 1, NULL, 10));
+        int64_t id = vdb_id_of_unique(&a->v, strtoll(spec + 1, NULL, 10)
+                                              + (a->v.min_id - FLEET_KEY_OWN(a->v.min_id)));
         if (id)
             jump_to_id(a, id);
         else

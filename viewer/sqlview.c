@@ -186,7 +186,7 @@ void sql_run(struct app *a, const char *query)
         free(j);
         return;
     }
-    if (tracedb_open(a->v.path, &j->db, NULL, err, sizeof err) != 0) {
+    if (vdb_open_more(&a->v, &j->db, err, sizeof err) != 0) {
         snprintf(r->error, sizeof r->error, "%.500s", err);
         free(j->query);
         free(j);

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracedb/session_select.h"
 #include "tracedb/tracedb.h"
 #include "viewer/vdb.h"
 
@@ -360,7 +361,8 @@ static void *builder(void *arg)
         snprintf(s->error, sizeof s->error, "out of memory");
         goto out;
     }
-    if (tracedb_open(s->path, &db, NULL, err, sizeof err) != 0) {
+    if (tracedb_open_session(s->path, s->session[0] ? s->session : NULL, &db, NULL, err,
+                             sizeof err) != 0) {
         snprintf(s->error, sizeof s->error, "%.255s", err);
         goto out;
     }
@@ -525,11 +527,13 @@ out:
     return NULL;
 }
 
-int state_idx_start(struct state_idx *s, const char *path, int64_t slow_ns, bool follow, char *err, size_t errlen)
+int state_idx_start(struct state_idx *s, const char *path, const char *session, int64_t slow_ns,
+                    bool follow, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
     snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->session, sizeof s->session, "%s", session ? session : "");
     s->slow_ns = slow_ns;
     s->follow = follow;
     const char *dir = getenv("TMPDIR");

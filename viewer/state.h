@@ -105,12 +105,16 @@ struct state_idx {
     volatile bool follow;      /* keep polling for new rows at the end */
     int64_t slow_ns;
     char path[4096];
+    char session[256];
     int fd;                    /* snapshot file */
     int64_t file_end;
 };
 
 /* Start the builder on its own connection to `path`. */
-int state_idx_start(struct state_idx *s, const char *path, int64_t slow_ns, bool follow, char *err, size_t errlen);
+/* session: of a fleet database, the one the viewer shows (vdb.session;
+ * NULL or "": the recording's only session). */
+int state_idx_start(struct state_idx *s, const char *path, const char *session, int64_t slow_ns,
+                    bool follow, char *err, size_t errlen);
 void state_idx_stop(struct state_idx *s);
 /* 0..1000 progress of the builder over requests [min_id, max_id]. */
 int state_idx_permille(struct state_idx *s, int64_t min_id, int64_t max_id);

@@ -6,6 +6,7 @@
  * state_seek() and kqueue_at(); paths come from the `inode` table by
  * primary key, only for the rows on screen. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "schemas/db_format.h"
 #include "viewer/app.h"
 
 #include <stdio.h>
@@ -102,7 +103,7 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
     }
     fmt_ts(t, sizeof t, cur->ts - a->v.t_first);
     if (!k->ready) {
-        snprintf(title, sizeof title, " state after #%lld ", (long long)cur->id);
+        snprintf(title, sizeof title, " state after #%lld ", (long long)FLEET_KEY_OWN(cur->id));
         section(w, y, x, wd, title);
         snprintf(title, sizeof title, "building the state index: %d%% (this point is not indexed yet)",
                  state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) / 10);
@@ -122,7 +123,7 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
         ino_h = 1;
 
     /* inode table */
-    snprintf(title, sizeof title, " inodes at +%ss after #%lld: %zu live%s ", t, (long long)cur->id, k->ino.n,
+    snprintf(title, sizeof title, " inodes at +%ss after #%lld: %zu live%s ", t, (long long)FLEET_KEY_OWN(cur->id), k->ino.n,
              a->focus == FOCUS_STATE ? " [focus: j/k]" : "");
     section(w, y, x, wd, title);
     int yy = y + 1;
@@ -202,8 +203,8 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
         char p[1024], age[32];
         row_path(&r, p, sizeof p);
         fmt_dur(age, sizeof age, cur->ts - r.ts);
-        snprintf(line, sizeof line, "» #%lld %-8s worker %lld for %s %s", (long long)r.id, r.op,
-                 (long long)worker_of(a, r.id), age, p);
+        snprintf(line, sizeof line, "» #%lld %-8s worker %lld for %s %s", (long long)FLEET_KEY_OWN(r.id), r.op,
+                 (long long)FLEET_KEY_OWN(worker_of(a, r.id)), age, p);
         draw_text(w, yy++, x + 1, wd - 1, line, CP_FLIGHT, 0);
         oprow_free(&r);
         shown_in++;

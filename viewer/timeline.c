@@ -7,6 +7,7 @@
  * may not fill a page within one key's budget: the window is marked
  * pending and the main loop continues the scan when idle. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include "schemas/db_format.h"
 #include "viewer/app.h"
 
 #include <stdio.h>
@@ -302,7 +303,7 @@ void row_path(const struct oprow *r, char *buf, size_t cap)
     else if (r->name)
         snprintf(raw, sizeof raw, "?/%s", r->name);
     else if (r->nodeid)
-        snprintf(raw, sizeof raw, "(nodeid %lld)", (long long)r->nodeid);
+        snprintf(raw, sizeof raw, "(nodeid %lld)", (long long)FLEET_KEY_OWN(r->nodeid));
     else
         raw[0] = 0;
     if (r->name2) {
@@ -348,7 +349,7 @@ void row_result(const struct oprow *r, char *buf, size_t cap)
     else if (r->outcome == 'i')
         snprintf(buf, cap, "(no reply)");
     else if (r->has_entry && r->entry_nodeid)
-        snprintf(buf, cap, "node %lld", (long long)r->entry_nodeid);
+        snprintf(buf, cap, "node %lld", (long long)FLEET_KEY_OWN(r->entry_nodeid));
     else if (r->has_rfh && (r->opcode == 14 || r->opcode == 27 || r->opcode == 35))
         snprintf(buf, cap, "fh %lld", (long long)r->reply_fh);
     else if (r->has_bytes)
@@ -454,7 +455,7 @@ void tl_draw(struct app *a, int y, int h)
         }
         draw_text(w, yy, x, c.op, r->op, pair, at | A_BOLD);
         x += c.op + 1;
-        snprintf(buf, sizeof buf, "%*lld", c.node, (long long)r->nodeid);
+        snprintf(buf, sizeof buf, "%*lld", c.node, (long long)FLEET_KEY_OWN(r->nodeid));
         draw_text(w, yy, x, c.node, buf, pair, at);
         x += c.node + 1;
         if (c.proc) {

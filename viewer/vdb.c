@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tracedb/session_select.h"
 #include "viewer/text.h"
 #include "util/out_file.h"
 
@@ -179,12 +180,40 @@ static void unusable(struct vdb *v, char *err, size_t errlen)
     snprintf(err, errlen, "%s: not a usable fusetrace recording (%s)", p, m);
 }
 
-int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen)
+int vdb_open(struct vdb *v, const char *path, const char *session, char *err, size_t errlen)
 {
     memset(v, 0, sizeof *v);
     snprintf(v->path, sizeof v->path, "%s", path);
     if (tracedb_open(path, &v->db, &v->info, err, errlen) != 0)
         return -1;
+    /* The timeline pages through one session's ids (session k's lie in
+     * (k-1)<<40 ... k<<40) and times (relative to its own start): a fleet
+     * is shown one session at a time, the first unless told. */
+    if (session || v->info.sessions > 1) {
+        char first[32];
+        int64_t all = v->info.sessions;
+        snprintf(first, sizeof first, "%lld", (long long)v->info.first_session);
+        snprintf(v->session, sizeof v->session, "%s", session ? session : first);
+        sqlite3_close(v->db);
+        v->db = NULL;
+        if (tracedb_open_session(path, v->session, &v->db, &v->info, err, errlen) != 0)
+            return -1;
+        if (v->info.sessions != 1) {
+            snprintf(err, errlen, "%s: host %s has %lld sessions in this database: show one "
+                     "with --session ID", path, v->session, (long long)v->info.sessions);
+            sqlite3_close(v->db);
+            v->db = NULL;
+            return -1;
+        }
+        sqlite3_stmt *st = prep(v->db, "SELECT id, coalesce(host, '?'), session_name FROM session");
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            snprintf(v->session_title, sizeof v->session_title, "session %lld of %lld: %.100s%s%.100s",
+                     (long long)sqlite3_column_int64(st, 0), (long long)all,
+                     (const char *)sqlite3_column_text(st, 1),
+                     sqlite3_column_text(st, 2) ? " " : "",
+                     sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+        sqlite3_finalize(st);
+    }
     /* The `op` view and its lookup tables are what the viewer reads; a
      * database that has a session table but lacks them cannot be shown. */
     sqlite3_stmt *probe = prep(v->db, "SELECT id, ts, opcode, op, latency_ns, errno_name FROM op LIMIT 0");
@@ -269,7 +298,7 @@ bool vdb_refresh(struct vdb *v)
         if (!v->t_first)
             v->t_first = one_int(v->db, "SELECT ts FROM request ORDER BY id LIMIT 1", 0);
     }
-    sqlite3_stmt *st = prep(v->db, "SELECT status, events_lost, incomplete_reason FROM session WHERE id = 1");
+    sqlite3_stmt *st = prep(v->db, "SELECT status, events_lost, incomplete_reason FROM session ORDER BY id LIMIT 1");
     if (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *s = (const char *)sqlite3_column_text(st, 0);
         if (s && !strcmp(s, "complete"))
@@ -645,4 +674,9 @@ int64_t vdb_id_of_unique(struct vdb *v, int64_t unique)
     }
     sqlite3_finalize(st);
     return id;
+}
+
+int vdb_open_more(const struct vdb *v, sqlite3 **db, char *err, size_t errlen)
+{
+    return tracedb_open_session(v->path, v->session[0] ? v->session : NULL, db, NULL, err, errlen);
 }

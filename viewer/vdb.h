@@ -53,6 +53,8 @@ extern const char *const ev_table[EV_COUNT];
 struct vdb {
     sqlite3 *db;
     char path[4096];
+    char session[256];         /* a fleet database: the session shown ("": all) */
+    char session_title[256];   /* "session 2 of 3: HOST NAME" ("": a recording) */
     struct tracedb_info info;
     int64_t min_id, max_id;    /* request ids; max grows while following */
     int64_t t_first, t_last;   /* ts of first / last request */
@@ -73,8 +75,14 @@ struct vdb {
 
 int64_t now_ns(void);
 
-/* Open with tracedb_open(); on failure a one-line reason in err. */
-int vdb_open(struct vdb *v, const char *path, char *err, size_t errlen);
+/* Open with tracedb_open(); on failure a one-line reason in err.  A fleet
+ * database (several sessions) is shown one session at a time: `session`
+ * (an id or a host name; NULL: the first session) selects it, for this
+ * connection and every other the viewer opens (vdb_open_more). */
+int vdb_open(struct vdb *v, const char *path, const char *session, char *err, size_t errlen);
+/* Another connection to the same recording and session (the state index,
+ * the SQL prompt). */
+int vdb_open_more(const struct vdb *v, sqlite3 **db, char *err, size_t errlen);
 void vdb_close(struct vdb *v);
 /* Re-read max_id / t_last and the session row (following a live recording).
  * Returns true when something changed. */
