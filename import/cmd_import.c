@@ -287,7 +287,7 @@ int cmd_import(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+:ho:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 's': o.session_uuid = optarg; break;
         case 'r': relay = true; break;

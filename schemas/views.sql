@@ -153,6 +153,15 @@ SELECT * FROM op WHERE errno <> 0;
 CREATE VIEW slow_ops AS
 SELECT * FROM op WHERE latency_ns >= 1000000 ORDER BY latency_ns DESC;
 
+-- The last request each session's daemon read from the kernel's queue
+-- (FORGET, BATCH_FORGET, INTERRUPT and NOTIFY_REPLY come from elsewhere):
+-- one pass over request, whatever asks.
+CREATE VIEW last_read AS
+SELECT (unique_id >> 40) + 1 AS session_id, max(unique_id) AS unique_id
+FROM request
+WHERE opcode NOT IN (2, 36, 41, 42)
+GROUP BY 1;
+
 -- Requests not answered yet: 'serving' ones a daemon thread (worker) read
 -- and has not replied to, and, with the kernel side recorded, 'queued'
 -- ones the kernel queued that no thread has read yet (only while the
@@ -186,11 +195,10 @@ FROM kernel_send k
 LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
 LEFT JOIN opcode_name o ON o.opcode = k.opcode
 LEFT JOIN session ss    ON ss.id = (k.unique_id >> 40) + 1
+LEFT JOIN last_read lr  ON lr.session_id = (k.unique_id >> 40) + 1
 WHERE e.unique_id IS NULL
   AND ss.status = 'recording'
-  AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
-                     WHERE opcode NOT IN (2, 36, 41, 42)
-                       AND unique_id < ((k.unique_id >> 40) + 1) << 40);
+  AND k.unique_id > coalesce(lr.unique_id, 0);
 
 CREATE VIEW inode_path AS
 SELECT nodeid, path, parent, name, ts, (nodeid >> 40) + 1 AS session_id FROM inode;
@@ -490,13 +498,12 @@ UNION ALL
 SELECT k.unique_id, NULL, k.opcode, o.name, k.ts, NULL, e.ts, e.error, 'kernel',
        CASE WHEN e.unique_id IS NOT NULL THEN 'ended_by_kernel'
             WHEN s.status = 'recording'
-                 AND k.unique_id > (SELECT coalesce(max(unique_id), 0) FROM request
-                                    WHERE opcode NOT IN (2, 36, 41, 42)
-                                      AND unique_id < ((k.unique_id >> 40) + 1) << 40) THEN 'queued'
+                 AND k.unique_id > coalesce(lr.unique_id, 0) THEN 'queued'
             ELSE 'withdrawn' END,
        (k.unique_id >> 40) + 1
 FROM kernel_send k
 LEFT JOIN session s     ON s.id = (k.unique_id >> 40) + 1
+LEFT JOIN last_read lr  ON lr.session_id = (k.unique_id >> 40) + 1
 LEFT JOIN kernel_end e  ON e.unique_id = k.unique_id
 LEFT JOIN opcode_name o ON o.opcode = k.opcode
 WHERE NOT EXISTS (SELECT 1 FROM request q WHERE q.unique_id = k.unique_id AND q.opcode <> 41);

@@ -140,12 +140,14 @@ case_ "slow" view --slow=-1ms "$db"
 case_ "--slow" view --slow                    # missing value (and named as typed)
 case_ "--bogus" view --bogus "$db"
 case_ "-z" view -z "$db"
+case_ "--session" view --session                # missing value
 
 # ---- sql ----
 case_ "missing" sql
 case_ "QUERY" sql "$db"
 case_ "exclusive" sql --csv --json "$db" "SELECT 1"
 case_ "--bogus" sql --bogus "$db" "SELECT 1"
+case_ "--session" sql --session
 
 # ---- stats ----
 case_ "missing" stats
@@ -157,6 +159,8 @@ case_ "unexpected" stats "$db" "$db"
 case_ "--bogus" stats --bogus "$db"
 case_ "--by" stats --by=bogus "$db"
 case_ "--by" stats --by=op,op "$db"
+case_ "--session" stats --session
+case_ "--session" stats --pid 1 --session 1 "$db"
 case_ "--by" stats --by=op, "$db"
 case_ "--by=host" stats --by=host
 case_ "--top" stats --by=host --top 3 "$db"
@@ -180,6 +184,11 @@ if has import; then
 	case_ "--bogus" import --bogus "$a" "$work/x.db"
 	case_ "OUTDIR" import --relay "$a"
 	case_ "contradict" import --relay --session x "$a" "$work/out"
+	case_ "-o" import -o                                # missing value
+	case_ "TRACE_DIR" import -o "$work/f.db"
+	case_ "RELAY_DIR" import --relay -o "$work/f.db"
+	case_ "argument" import -o "$work/f.db" "$a" "$b"
+	case_ "-o" import --live net://127.0.0.1/host/h/s -o "$work/f.db" "$work/x.db"
 fi
 if has replay; then
 	case_ "missing" replay

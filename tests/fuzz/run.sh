@@ -12,8 +12,8 @@
 #   FUSETRACE=PATH      fusetrace binary: the tracedb seeds are recorded with
 #                       it (mkcorpus.sh, needs root) so they match its schema
 # Harnesses: wire (wire/wire_decode.c + util/u64map.c), tracedb (tracedb.c,
-# process_select.c, cmd_sql.c, cmd_stats.c, stats_hosts.c, util/text_escape.c,
-# util/usage.c, util/lat_stats.c + SQLite).
+# process_select.c, cmd_sql.c, cmd_stats.c, stats_hosts.c, session_select.c,
+# util/text_escape.c, util/usage.c, util/lat_stats.c + SQLite).
 # Exit: 0 clean, 1 crash or build failure, 77 no usable clang (skipped).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +40,7 @@ build() {   # build NAME: compile the harness into $out/fuzz_NAME
 	case $name in
 	wire) srcs=("$top/wire/wire_decode.c" "$top/util/u64map.c");;
 	tracedb) srcs=("$top/tracedb/tracedb.c" "$top/tracedb/process_select.c" "$top/tracedb/cmd_sql.c"
-		"$top/tracedb/cmd_stats.c" "$top/tracedb/stats_hosts.c"
+		"$top/tracedb/cmd_stats.c" "$top/tracedb/stats_hosts.c" "$top/tracedb/session_select.c"
 		"$top/util/text_escape.c" "$top/util/usage.c" "$top/util/lat_stats.c"); libs=(-lsqlite3);;
 	*) echo "fuzz: unknown harness $name" >&2; return 1;;
 	esac

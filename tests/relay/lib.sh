@@ -1,6 +1,9 @@
 # lib.sh — a relay daemon and stand-in hosts for the streaming tests
 # (source after tests/lib/common.sh and tests/replay/lib.sh; call after ft_init).
 #
+# relay_test_init: what every relay test does first: needs root and the
+#   LTTng and namespace tools, ft_init, notes the processes already stuck,
+#   and starts the relay (relay_start).
 # relay_start: a real lttng-relayd on loopback ports of its own, storing
 #   under $RELAY_OUT; sets RELAY_PID, RELAY_URL (for --lttng-url) and
 #   RELAY_LIVE (its live port).  Killed by PID at cleanup.
@@ -50,6 +53,17 @@ relay_start() {
 		ft_log "lttng-relayd did not listen on $c/$d/$l (try $try):"; cat "$FT_ROOT/relayd.$try.log" >&2
 	done
 	ft_fail "cannot start lttng-relayd"
+}
+
+relay_test_init() {
+	local p
+	ft_need_root "namespaces, session daemons"
+	for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
+		command -v "$p" >/dev/null || ft_fail "$p missing"
+	done
+	ft_init
+	ft_note_stuck_before
+	relay_start
 }
 
 relay_kill() {

@@ -11,13 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../replay/lib.sh"
 . "$here/lib.sh"
-ft_need_root "namespaces, session daemons"
-for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
-	command -v "$p" >/dev/null || ft_fail "$p missing"
-done
-ft_init
-ft_note_stuck_before
-relay_start
+relay_test_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 live=$out/live.db half1=$out/half1-done go=$out/go-on
 

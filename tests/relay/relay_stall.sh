@@ -9,13 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../replay/lib.sh"
 . "$here/lib.sh"
-ft_need_root "namespaces, session daemons"
-for p in lttng lttng-relayd lttng-sessiond unshare sqlite3; do
-	command -v "$p" >/dev/null || ft_fail "$p missing"
-done
-ft_init
-ft_note_stuck_before
-relay_start
+relay_test_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 half1=$out/half1-done stalled=$out/relay-stalled
 workload='for i in $(seq 1 50); do echo $i > a$i; done; touch "$1"

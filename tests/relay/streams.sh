@@ -13,13 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/../replay/lib.sh"
 . "$here/lib.sh"
-ft_need_root "namespaces, session daemons"
-for p in lttng lttng-relayd lttng-sessiond babeltrace2 unshare sqlite3; do
-	command -v "$p" >/dev/null || ft_fail "$p missing"
-done
-ft_init
-ft_note_stuck_before
-relay_start
+relay_test_init
 out=$(ft_tmpdir)
 workload='mkdir d && for i in $(seq 1 60); do echo $i > d/f$i; done && cat d/* > /dev/null && mv d/f1 d/g1 && rm -r d'
 
