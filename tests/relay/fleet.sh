@@ -137,7 +137,8 @@ grep -q "a fleet database of 2 sessions: export one at a time with --session ID"
 # the viewer (a real terminal): one host's session, only its requests
 T="tmux -S $out/tmux.sock"
 trap 'st=$?; $T kill-server 2>/dev/null; (exit $st); ft_cleanup' EXIT
-screen() { $T capture-pane -p -t v; }
+W=v  # the tmux session looked at
+screen() { $T capture-pane -p -t $W; }
 screen_has() {
 	local i
 	for i in $(seq 200); do screen | grep -Eq -- "$1" && return 0; sleep 0.1; done
@@ -154,14 +155,15 @@ $T send-keys -t v G
 screen_has "#$n_b/$n_b "
 screen | grep -q 'alpha' && { screen; ft_fail "the viewer of host B's session shows host A's files"; }
 echo "ok: view --session hostB: host B's $n_b requests only"
-$T kill-session -t v
-# without --session: the first session, named in the title
-$T -f /dev/null new-session -d -s v -x 160 -y 60 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+# without --session: the first session, named in the title (a second
+# tmux session: killing the only one would end the server under us)
+W=w
+$T new-session -d -s w -x 160 -y 60 -e LANG=C.UTF-8 -e TERM=tmux-256color \
 	"$FUSETRACE view $fleet; sleep 600" || ft_fail "tmux new-session"
 screen_has '<session 1 of 2: hostA buildA-'
 screen_has '/d/alpha1 '
 screen | grep -q 'beta' && { screen; ft_fail "the viewer of host A's session shows host B's files"; }
-$T kill-session -t v
+$T kill-server
 "$FUSETRACE" view --session hostC "$fleet" > "$out/view-c.log" 2>&1 < /dev/null; rc=$?
 expect "view --session of a host not there: status" "$rc" 1
 grep -q "no session of host hostC in this database (sessions: 1 (hostA), 2 (hostB))" "$out/view-c.log" \
