@@ -270,6 +270,15 @@ int rp_load(const char *db_path, struct rp_recording *rec, char *err, size_t err
     sqlite3_busy_timeout(db, 5000);
     char shown[512];
     tx_escape_buf(shown, sizeof shown, db_path, strlen(db_path));
+    if (info.sessions > 1) {
+        /* one tree, one clock: the sessions of a fleet database are
+         * separate filesystems; replay takes one host's recording (its
+         * own --db, or a file of `import --relay RELAY_DIR OUTDIR`) */
+        snprintf(err, errlen, "%s: a fleet database of %lld sessions: replay takes one "
+                 "recording (one host's session)", shown, (long long)info.sessions);
+        sqlite3_close(db);
+        return -1;
+    }
     if (!has_table(db, "manifest")) {
         snprintf(err, errlen, "%s: the recording has no manifest table (recorded by an older "
                  "fusetrace): it cannot be replayed", shown);

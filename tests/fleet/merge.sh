@@ -11,7 +11,8 @@
 # the whole database's views keep each row's own values (wall time from
 # its own session); `stats --by=host` per host; refusals (the same
 # session twice, a recording still being written, a file that is not a
-# recording, an older schema) leave the fleet unchanged.
+# recording, an older schema) leave the fleet unchanged; replay, which
+# rebuilds one filesystem, refuses a fleet.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 ft_init
@@ -130,6 +131,8 @@ refuse "a target of an older schema" "sessions are added only to version 4" impo
 refuse "stats --session of no such host" "no session of host hostZ in this database (sessions: 1 (hostA), 2 (hostB), 3 (hostA))" \
 	stats --session hostZ "$fleet"
 refuse "sql --session 9" "no session 9 in this database" sql --session 9 "$fleet" "SELECT 1"
+refuse "replay of a fleet" "a fleet database of 3 sessions: replay takes one recording" \
+	replay "$fleet" "$(ft_tmpdir)"
 refuse "export of several sessions" "the selection holds 2 sessions: export one at a time with --session ID" \
 	export "$fleet" --session hostA --format=jsonl
 echo "PASS"
