@@ -152,14 +152,17 @@ static struct rec_ring *enter(void)
  * lookup, and the clock is read after the seq_cst increment of `busy`, so
  * a writer that read its own clock before it saw busy == 0 cannot be
  * passed by this record (rec_writer.c, drain).  The stamp is then
- * published in `pending` until the record is.  *ts is set in every case
- * (the LTTng-only path uses it too). */
+ * published in `pending` until the record is.  Without a ring there is no
+ * clock read (*ts = 0): only the ring record carries fusetrace's stamp,
+ * an LTTng event carries LTTng's own. */
 static struct rec_ring *enter_stamped(uint64_t *ts)
 {
     struct rec_ring *r = rec_g.sink ? enter_ring() : NULL;
-    *ts = rec_now_ns();
-    if (r)
+    *ts = 0;
+    if (r) {
+        *ts = rec_now_ns();
         atomic_store_explicit(&r->pending, *ts, memory_order_release);
+    }
     return r;
 }
 
