@@ -39,7 +39,7 @@ static bool in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
-#define IN(s, list) in_list((s), (list), sizeof(list) / sizeof(list[0]))
+#define IN(s, list) in_list((s), (list), sizeof(list) / sizeof((list)[0]))
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {

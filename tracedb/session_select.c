@@ -183,7 +183,7 @@ int64_t session_select(sqlite3 *db, const char *which, bool own_keys, char *err,
 int tracedb_open_session(const char *path, const char *which, sqlite3 **db,
                          struct tracedb_info *info, char *err, size_t errlen)
 {
-    struct tracedb_info local;
+    struct tracedb_info local = { 0 };
     struct tracedb_info *in = info ? info : &local;
     if (tracedb_open(path, db, in, err, errlen) != 0)
         return -1;
