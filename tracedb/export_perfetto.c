@@ -424,13 +424,40 @@ static int in_flight(sqlite3 *db, struct out *o, int64_t daemon, struct export_c
             ") GROUP BY ts ORDER BY ts", true, c, err, errlen);
 }
 
-/* With the kernel's side, the depth of its queue (the kernel_queue view:
- * requests queued, not yet read); empty without it. */
+/* With the kernel's side, the depth of its queue: the changes of the
+ * kernel_queue view (+1 when the kernel queues a request; -1 when the
+ * daemon reads it, or when the kernel ends one the daemon never read, or,
+ * for one withdrawn without an end event, when the daemon reads the next
+ * request).  The same rows as the view, but the view looks requests up by
+ * unique_id in correlated subqueries, which without the request_unique
+ * index (a recording whose recorder was killed never built it) scans the
+ * request table once per queued request.  Here every lookup is by a
+ * primary key, through a list SQLite builds once, or through an automatic
+ * index, so the export stays linear on such a recording and never has to
+ * write to it.  Empty without the kernel's side. */
 static int kernel_queue(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
                         char *err, size_t errlen)
 {
-    return level_track(db, o, daemon, "kernel queue", "SELECT ts, depth FROM kernel_queue", false, c,
-                       err, errlen);
+    return level_track(db, o, daemon, "kernel queue",
+            "WITH answered(u) AS (SELECT unique_id FROM request WHERE opcode <> 41),"
+            " orphan(u) AS (SELECT k.unique_id FROM kernel_send k WHERE k.unique_id NOT IN answered"
+            "   AND k.unique_id NOT IN (SELECT unique_id FROM kernel_end)),"
+            /* an orphan's next request: number the requests in unique_id
+             * order (n counts the requests up to each row), the next one
+             * after an orphan row is the request numbered n + 1 */
+            " m(u, ts) AS (SELECT u, NULL FROM orphan"
+            "   UNION ALL SELECT unique_id, ts FROM request WHERE opcode NOT IN (2, 36, 41, 42)),"
+            " w(u, ts, n) AS (SELECT u, ts, count(ts) OVER (ORDER BY u, ts IS NOT NULL ROWS UNBOUNDED PRECEDING)"
+            "   FROM m),"
+            " change(ts, d) AS ("
+            "   SELECT ts, 1 FROM kernel_send"
+            "   UNION ALL SELECT q.ts, -1 FROM request q JOIN kernel_send k ON k.unique_id = q.unique_id"
+            "     WHERE q.opcode <> 41"
+            "   UNION ALL SELECT e.ts, -1 FROM kernel_end e JOIN kernel_send k ON k.unique_id = e.unique_id"
+            "     WHERE e.unique_id NOT IN answered"
+            "   UNION ALL SELECT b.ts, -1 FROM w a JOIN w b ON b.n = a.n + 1 AND b.ts IS NOT NULL"
+            "     WHERE a.ts IS NULL)"
+            " SELECT ts, d FROM change ORDER BY ts, d", true, c, err, errlen);
 }
 
 /* The sampled counter tracks (the `counter` table), every sample. */

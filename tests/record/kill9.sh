@@ -129,10 +129,24 @@ grep -q 'requests' "$out/replay.out" || { cat "$out/replay.out"; ft_fail "replay
 READER_FILE=$out/k.jsonl reader export-jsonl "$FUSETRACE" export --format=jsonl "$db" -o "$out/k.jsonl"
 expect "export jsonl exit status" "$READER_RC" 0
 [ -s "$out/k.jsonl" ] || ft_fail "export jsonl wrote nothing"
+# The exports are complete without the indexes a killed recorder never
+# built (the recording is read, never written: no index is added to it).
+idx=$(q "$db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'request_unique'")
+expect "request_unique index in the killed recording (what the exports must do without)" "$idx" 0
+nop=$(q "$db" "SELECT count(*) FROM op")
+expect_ge "requests in the killed recording" "$nop" 100
+expect "JSON lines exported, one per request" "$(wc -l < "$out/k.jsonl")" "$nop"
+sum_before=$(cat "$db" "$db-wal" 2>/dev/null | sha256sum)
 READER_FILE=$out/k.json reader export-perfetto "$FUSETRACE" export --format=perfetto "$db" -o "$out/k.json"
 expect "export perfetto exit status" "$READER_RC" 0
-python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$out/k.json" ||
+expect "the recording after the export (bytes of the file and its WAL)" "$(cat "$db" "$db-wal" 2>/dev/null | sha256sum)" "$sum_before"
+got=$(python3 -c 'import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+daemon = [e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_name" and "daemon" in e["args"]["name"]][0]
+print(sum(1 for e in ev if e["ph"] in ("X", "i") and e["pid"] != daemon))' "$out/k.json") ||
 	ft_fail "export perfetto: the trace is not valid JSON"
+expect "Perfetto request events, one per request" "$got" "$nop"
+expect "request_unique index after the exports" "$(q "$db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'request_unique'")" 0
 
 # the viewer, in a private tmux server: it must show [incomplete], and q quits
 # with status 0

@@ -22,6 +22,27 @@ def ns(v):
     return round(float(v) * 1000)
 
 
+def level_samples(rows, bucket=1000000):
+    """(ts, level) rows in order -> the counter samples the export writes."""
+    out, cur, peak, last, level = [], None, 0, None, 0
+    for ts, lv in rows:
+        b = ts // bucket
+        if b != cur:
+            if cur is not None and peak != last:
+                out.append((cur * bucket, peak))
+                last = peak
+            cur, peak = b, level
+        level = lv
+        peak = max(peak, level)
+    if cur is not None:
+        if peak != last:
+            out.append((cur * bucket, peak))
+            last = peak
+        if level != last:
+            out.append((rows[-1][0], level))
+    return out
+
+
 def main():
     dbp, pf, jl = sys.argv[1:4]
     db = sqlite3.connect(dbp)
@@ -148,7 +169,14 @@ def main():
             or (kq and not depths):
         fail(f'kernel queue counter: {len(kq)} samples, max {max(kq) if kq else None}, '
              f'the view has {len(depths)} rows, max {max(depths) if depths else None}')
-    ok(f'kernel queue counter: {len(kq)} samples for {len(depths)} changes, max {max(kq) if kq else None}')
+    # exactly the samples the view's rows give: per millisecond its highest
+    # depth, a sample that repeats the last left out, then the final depth
+    want_kq = level_samples(db.execute('SELECT ts, depth FROM kernel_queue').fetchall())
+    got_kq = [(ns(e['ts']), e['args']['max']) for e in ev if e['ph'] == 'C' and e['name'] == 'kernel queue']
+    if got_kq != want_kq:
+        fail(f'kernel queue counter differs from the kernel_queue view: {got_kq[:5]}... vs {want_kq[:5]}...')
+    ok(f'kernel queue counter: {len(kq)} samples for {len(depths)} changes, max {max(kq) if kq else None}, '
+       'the view\'s samples')
     # the sampled counters (counter table), one event per row
     want = {}
     for name, n in db.execute('SELECT name, count(*) FROM counter GROUP BY name'):
