@@ -22,10 +22,14 @@ static void usage(FILE *to)
         "  --format=perfetto  Chrome/Perfetto trace-event JSON (open it in\n"
         "                     ui.perfetto.dev or chrome://tracing): each request a\n"
         "                     slice on the application process and thread that\n"
-        "                     made it, the daemon a process of its own with its\n"
-        "                     backing syscalls on its worker threads, a flow from\n"
-        "                     each request through its backing calls, and a\n"
-        "                     counter of requests in flight.\n"
+        "                     made it, labelled 'OP FILE ERRNO', each process\n"
+        "                     named by its last ancestors and command line; the\n"
+        "                     daemon a process of its own with its backing\n"
+        "                     syscalls on its worker threads, a flow from each\n"
+        "                     request to its first backing call on each worker\n"
+        "                     (the calls after it on that thread are the same\n"
+        "                     request's); counters of requests in flight and,\n"
+        "                     with the kernel's side, of the kernel's queue.\n"
         "  --format=jsonl     one JSON object per line and request (the op view's\n"
         "                     columns), with its reply and latency;\n"
         "                     scenarios/lnav/fusetrace.json makes lnav read it\n"
@@ -132,7 +136,7 @@ int cmd_export(int argc, char **argv)
     }
     if (perfetto)
         fprintf(stderr, "fusetrace export: %" PRIu64 " requests, %" PRIu64 " backing calls, %"
-                PRIu64 " flows, %" PRIu64 " counter samples\n",
+                PRIu64 " flow steps, %" PRIu64 " counter samples\n",
                 n.requests, n.backing, n.flows, n.counters);
     else
         fprintf(stderr, "fusetrace export: %" PRIu64 " requests\n", n.requests);

@@ -10,7 +10,7 @@
 struct export_counts {
     uint64_t requests;         /* one per row of the op view */
     uint64_t backing;          /* backing-call slices */
-    uint64_t flows;            /* backing calls reached by their request's flow */
+    uint64_t flows;            /* flow steps: a request's first backing call on a thread */
     uint64_t counters;         /* in-flight counter samples */
 };
 

@@ -13,9 +13,12 @@
  *     are on a process of their own, "kernel";
  *   - the daemon is a process of its own (its pid), one thread per worker:
  *     each backing syscall is a slice there;
- *   - flows: a request with backing calls starts a flow that goes through
- *     each of them in time order (flow events "v2": bind_id, flow_out on
- *     the request, flow_in (and flow_out while more follow) on the calls);
+ *   - flows: a request with backing calls starts a flow (flow events
+ *     "v2": bind_id = its unique, flow_out on the request) that enters each
+ *     worker thread at the request's first call there (flow_in, and
+ *     flow_out while another step follows); the calls after it on that
+ *     thread, up to the next step or a call of category "no request", are
+ *     the same request's;
  *   - a counter "in flight" (requests) on the daemon: the highest level of
  *     each millisecond (samples that repeat the last are left out), and the
  *     level at the end;
@@ -24,15 +27,19 @@
  *     kernel_queue view), per millisecond like "in flight"; and one counter
  *     per sampled track of the `counter` table, every sample (fuse_waiting:
  *     the connection's fusectl count).
- * The JSON has no parent-process relation, so the process tree shows in
- * the order of the processes (process_sort_index: depth first through the
- * recording's process_tree, a child right below its parent) and in each
- * process's label (its lineage, the names from the root: bash/make/cc);
- * Perfetto reads neither, so each process's name starts with its last four
- * ancestors' names.
- * Timestamps are microseconds from the session start with ns decimals.
- * Everything is compact on purpose: the size per request is measured in
- * BENCHMARKS.md. */
+ * The JSON has no parent-process relation, and Perfetto reads neither
+ * process_sort_index nor process_labels (only chrome://tracing did), so the
+ * process tree shows in each process's name: it starts with its last four
+ * ancestors' names ("ninja/sh/cc/cc1: cc1 -quiet ...").
+ * Timestamps are microseconds from the session start with ns decimals
+ * (trailing zeros left out).
+ * Everything is compact on purpose, about 300 bytes per request or less:
+ * one event a line would cost a byte each, so events follow each other on
+ * one line; defaults are left out ("s" of a thread instant); a failed
+ * request's errno is part of its name (its label in the timeline, and what
+ * Perfetto's search finds), not an argument; arrows only where a request
+ * moves to another thread (see backing()).  The export test bounds the
+ * size per request (tests/replay/check_export.py). */
 #include "tracedb/export.h"
 
 #include <inttypes.h>
@@ -47,7 +54,6 @@
 #define LANE_TID_STEP 10000000LL
 #define KERNEL_PID 4194305LL
 #define COUNTER_BUCKET_NS 1000000LL
-#define TREE_RANKS 100000000LL     /* sort indexes above: processes outside the tree */
 
 struct lane {
     int64_t end;               /* end of the last slice placed in it */
@@ -63,19 +69,26 @@ struct out {
     struct rmap lane_of;       /* tid + 1 -> first lane index + 1 */
     struct rmap named_pid;     /* pid + 1 -> process.id (+1) whose name is out */
     struct rmap named_tid;     /* (pid << 32 | tid) + 1 -> 1 once named */
-    int64_t sort_index;
 };
 
 static void sep(struct out *o)
 {
-    fputs(o->first ? "\n" : ",\n", o->f);
+    if (!o->first)
+        fputc(',', o->f);
     o->first = false;
 }
 
+/* ns as microseconds: "12.5", "12", "0.034" */
 static void us(FILE *f, int64_t ns)
 {
-    int64_t a = ns < 0 ? -ns : ns;
-    fprintf(f, "%s%" PRId64 ".%03" PRId64, ns < 0 ? "-" : "", a / 1000, a % 1000);
+    int64_t a = ns < 0 ? -ns : ns, frac = a % 1000;
+    fprintf(f, "%s%" PRId64, ns < 0 ? "-" : "", a / 1000);
+    if (frac) {
+        int digits = 3;
+        for (; frac % 10 == 0; frac /= 10)
+            digits--;
+        fprintf(f, ".%0*" PRId64, digits, frac);
+    }
 }
 
 static void str(FILE *f, const char *s)
@@ -100,31 +113,24 @@ static void meta(struct out *o, const char *what, int64_t pid, int64_t tid, cons
 
 /* A pid names one process in this format, but a process execs: each new
  * program image (process row) of a pid names it again, so the name the
- * viewer keeps (the last one) is the last program the pid ran, and the
- * label lists what it ran before. */
-static void name_process(struct out *o, int64_t pid, int64_t image, const char *name,
-                         const char *label, int64_t tree_rank)
+ * viewer keeps (the last one) is the last program the pid ran. */
+static void name_process(struct out *o, int64_t pid, int64_t image, const char *name)
 {
     uint64_t v;
-    bool seen = rmap_get(&o->named_pid, (uint64_t)pid + 1, &v);
-    if (seen && v == (uint64_t)image + 1)
+    if (rmap_get(&o->named_pid, (uint64_t)pid + 1, &v) && v == (uint64_t)image + 1)
         return;
     if (!rmap_put(&o->named_pid, (uint64_t)pid + 1, (uint64_t)image + 1))
         o->oom = true;
     meta(o, "process_name", pid, -1, "name", name, 0);
-    if (label && *label)
-        meta(o, "process_labels", pid, -1, "labels", label, 0);
-    /* its place in the tree (the daemon, -1, first); after every tree
-     * member when it has none (0) */
-    if (!seen)
-        meta(o, "process_sort_index", pid, -1, "sort_index", NULL,
-             tree_rank > 0 ? tree_rank : tree_rank < 0 ? 0 : TREE_RANKS + o->sort_index++);
 }
 
+/* A thread's name, once.  Not the main thread's (tid == pid): it is the
+ * process's track, shown under the process's name, which follows each exec
+ * where a thread name, written once, would keep the first program's. */
 static void name_thread(struct out *o, int64_t pid, int64_t tid, const char *name)
 {
     uint64_t v, key = ((uint64_t)pid << 32 ^ (uint64_t)tid) + 1;
-    if (rmap_get(&o->named_tid, key, &v))
+    if (tid == pid || rmap_get(&o->named_tid, key, &v))
         return;
     if (!rmap_put(&o->named_tid, key, 1))
         o->oom = true;
@@ -188,8 +194,7 @@ static int fail(sqlite3 *db, char *err, size_t errlen, const char *what)
     return -1;
 }
 
-/* Application processes: named when their first request is written.  The
- * sort index follows the process tree when the recording has one. */
+/* Application processes: named when their first request is written. */
 static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_counts *c,
                     char *err, size_t errlen)
 {
@@ -197,10 +202,9 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
     if (sqlite3_prepare_v2(db,
             "SELECT o.ts, o.reply_ts, o.unique_id, coalesce(o.op, 'OP' || o.opcode), o.pid, "
             "p.pid, coalesce(o.comm, p.comm), p.cmdline, o.file, o.errno_name, o.bytes, "
-            "o.outcome, bc.n, o.process_id, t.lineage, t.rank "
+            "o.outcome, bc.n, o.process_id, t.lineage "
             "FROM op o LEFT JOIN process p ON p.id = o.process_id "
-            "LEFT JOIN (SELECT id, lineage, row_number() OVER (ORDER BY ancestry) AS rank "
-            "           FROM process_tree) t ON t.id = o.process_id "
+            "LEFT JOIN (SELECT id, lineage FROM process_tree) t ON t.id = o.process_id "
             "LEFT JOIN (SELECT unique_id, count(*) AS n FROM backing_call WHERE unique_id <> 0 "
             "           GROUP BY unique_id) bc "
             "  ON bc.unique_id = o.unique_id AND o.opcode NOT IN (36, 41) "
@@ -222,7 +226,7 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         char pname[128], full[256];
         if (tid == 0) {
             pid = tid = KERNEL_PID;
-            name_process(o, pid, 0, "kernel (requests without a calling process)", NULL, 0);
+            name_process(o, pid, 0, "kernel (requests without a calling process)");
             comm = "kernel";
         } else {
             const char *cmd = (const char *)sqlite3_column_text(st, 7);
@@ -230,10 +234,8 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
                 snprintf(pname, sizeof pname, "%.120s", cmd);
             else
                 snprintf(pname, sizeof pname, "%.60s", comm ? comm : "?");
-            /* Perfetto's JSON importer reads process_name but neither
-             * process_sort_index nor process_labels (chrome://tracing reads
-             * all three), so the name starts with the process's last
-             * ancestors: "ninja/sh/cc/cc1: cc1 -quiet ...". */
+            /* the tree: the name starts with the process's last four
+             * ancestors, "ninja/sh/cc/cc1: cc1 -quiet ..." */
             const char *lineage = (const char *)sqlite3_column_text(st, 14);
             const char *tail = lineage ? lineage + strlen(lineage) : NULL;
             for (int k = 0; tail && k < 4 && tail > lineage; )
@@ -243,8 +245,7 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
                 snprintf(full, sizeof full, "%s: %s", tail, pname);
             else
                 snprintf(full, sizeof full, "%s", pname);
-            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), full,
-                         lineage ? lineage : comm, (int64_t)sqlite3_column_int64(st, 15));
+            name_process(o, pid, (int64_t)sqlite3_column_int64(st, 13), full);
         }
         if (!comm)
             comm = "?";
@@ -253,14 +254,18 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
             name_thread(o, pid, tid, comm);
         sep(o);
         fputs("{\"ph\":", o->f);
-        fputs(noreply ? "\"i\",\"s\":\"t\"" : "\"X\"", o->f);
-        /* The name is what the slice is labelled with: the op and its file
-         * ("LOOKUP /src/main.c"), so a timeline reads without a click. */
+        fputs(noreply ? "\"i\"" : "\"X\"", o->f);     /* an instant's scope: the thread by default */
+        /* The name is what the slice is labelled with: the op, its file and
+         * a failure's errno ("LOOKUP /src/bits ENOENT"), so a timeline reads
+         * without a click and a search for an errno finds its requests. */
         const char *op = (const char *)sqlite3_column_text(st, 3);
         const char *file = (const char *)sqlite3_column_text(st, 8);
+        const char *errname = (const char *)sqlite3_column_text(st, 9);
         size_t oplen = op ? strlen(op) : 0, flen = file ? (size_t)sqlite3_column_bytes(st, 8) : 0;
+        size_t elen = errname ? strlen(errname) : 0;
         char stackname[512], *name = stackname;
-        if (oplen + 1 + flen + 1 > sizeof stackname && !(name = malloc(oplen + 1 + flen + 1))) {
+        if (oplen + 1 + flen + 1 + elen + 1 > sizeof stackname
+            && !(name = malloc(oplen + 1 + flen + 1 + elen + 1))) {
             o->oom = true;
             name = stackname;
             flen = 0;
@@ -271,6 +276,11 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
             name[nlen++] = ' ';
             memcpy(name + nlen, file, flen);
             nlen += flen;
+        }
+        if (elen) {
+            name[nlen++] = ' ';
+            memcpy(name + nlen, errname, elen);
+            nlen += elen;
         }
         fputs(",\"name\":", o->f);
         tx_json_string(o->f, name, nlen);
@@ -291,10 +301,6 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         else
             fprintf(o->f, "%s\"unique\":%" PRId64, nargs++ ? "," : ",\"args\":{",
                     (int64_t)sqlite3_column_int64(st, 2));
-        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-            fprintf(o->f, "%s\"errno\":", nargs++ ? "," : ",\"args\":{");
-            str(o->f, (const char *)sqlite3_column_text(st, 9));
-        }
         if (sqlite3_column_type(st, 10) != SQLITE_NULL)
             fprintf(o->f, "%s\"bytes\":%" PRId64, nargs++ ? "," : ",\"args\":{",
                     (int64_t)sqlite3_column_int64(st, 10));
@@ -307,21 +313,38 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
     return rc == SQLITE_DONE ? 0 : fail(db, err, errlen, "reading requests");
 }
 
-/* Backing calls on the daemon's worker threads, each in its request's flow. */
+/* Backing calls on the daemon's worker threads.  A worker serves one
+ * request at a time, so a request's calls lie together on its thread: the
+ * request's flow enters a worker thread at its first call there (a flow
+ * step: flow_in, and flow_out while a later step follows), and each call
+ * without a step belongs to the same request as the call before it on its
+ * thread.  A call made for no request (the daemon's own: the source's
+ * setup) is of category "no request".  Arrows only where the request moves
+ * to another thread keep the trace small: an arrow per call was a third of
+ * its bytes.  The name is the call's, with a failure's errno ("openat
+ * ENOENT"); results, fds and byte counts are in the recording's `backing`
+ * view. */
 static int backing(sqlite3 *db, struct out *o, int64_t daemon, struct export_counts *c,
                    char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
-            "SELECT b.ts, b.dur_ns, t.tid, coalesce(n.name, '?'), b.result, b.err, b.unique_id, "
-            "  q.id IS NOT NULL, "
-            "  row_number() OVER (PARTITION BY b.unique_id ORDER BY b.ts, b.id) "
-            "    < count(*) OVER (PARTITION BY b.unique_id) "
-            "FROM backing_call b LEFT JOIN call_name n ON n.id = b.call_id "
-            "LEFT JOIN thread t ON t.id = b.thread "
-            "LEFT JOIN request q ON q.unique_id = b.unique_id AND b.unique_id <> 0 "
-            "  AND q.opcode NOT IN (36, 41) "
-            "ORDER BY b.ts, b.id", -1, &st, NULL) != SQLITE_OK)
+            "SELECT ts, dur_ns, tid, name, unique_id, req, step, "
+            "  step AND coalesce(sum(step) OVER (PARTITION BY unique_id ORDER BY ts, id "
+            "    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) > 0 "
+            "FROM (SELECT *, req AND prev_u IS NOT unique_id AS step FROM ("
+            "  SELECT b.id, b.ts, b.dur_ns, t.tid, coalesce(n.name, '?') "
+            "      || CASE WHEN b.err = 0 THEN '' ELSE ' ' || coalesce(en.name, 'E' || b.err) END AS name, "
+            "    b.unique_id, "
+            "    q.id IS NOT NULL AS req, "
+            "    lag(CASE WHEN q.id IS NOT NULL THEN b.unique_id END) "
+            "      OVER (PARTITION BY b.thread ORDER BY b.ts, b.id) AS prev_u "
+            "  FROM backing_call b LEFT JOIN call_name n ON n.id = b.call_id "
+            "  LEFT JOIN errno_name en ON en.errno = b.err "
+            "  LEFT JOIN thread t ON t.id = b.thread "
+            "  LEFT JOIN request q ON q.unique_id = b.unique_id AND b.unique_id <> 0 "
+            "    AND q.opcode NOT IN (36, 41))) "
+            "ORDER BY ts, id", -1, &st, NULL) != SQLITE_OK)
         return fail(db, err, errlen, "reading backing calls");
     int rc;
     char tn[48];
@@ -336,16 +359,13 @@ static int backing(sqlite3 *db, struct out *o, int64_t daemon, struct export_cou
         us(o->f, (int64_t)sqlite3_column_int64(st, 0));
         fputs(",\"dur\":", o->f);
         us(o->f, (int64_t)sqlite3_column_int64(st, 1));
-        if (sqlite3_column_int(st, 7)) {
-            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_in\":true%s", (int64_t)sqlite3_column_int64(st, 6),
-                    sqlite3_column_int(st, 8) ? ",\"flow_out\":true" : "");
+        if (!sqlite3_column_int(st, 5))
+            fputs(",\"cat\":\"no request\"", o->f);
+        else if (sqlite3_column_int(st, 6)) {
+            fprintf(o->f, ",\"bind_id\":%" PRId64 ",\"flow_in\":true%s", (int64_t)sqlite3_column_int64(st, 4),
+                    sqlite3_column_int(st, 7) ? ",\"flow_out\":true" : "");
             c->flows++;
         }
-        /* The flow names the request; only a failure is written (results,
-         * fds and byte counts are in the recording's `backing` view). */
-        int64_t e = (int64_t)sqlite3_column_int64(st, 5);
-        if (e)
-            fprintf(o->f, ",\"args\":{\"errno\":%" PRId64 "}", e);
         fputc('}', o->f);
         c->backing++;
     }
@@ -502,7 +522,7 @@ int export_perfetto(sqlite3 *db, FILE *f, struct export_counts *c, char *err, si
     sqlite3_finalize(st);
 
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
-    name_process(&o, daemon, -1, title, "FUSE worker threads: backing syscalls", -1);
+    name_process(&o, daemon, -1, title);
     if (requests(db, &o, end_ts, c, err, errlen) != 0
         || backing(db, &o, daemon, c, err, errlen) != 0
         || in_flight(db, &o, daemon, c, err, errlen) != 0
