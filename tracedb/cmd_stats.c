@@ -13,6 +13,7 @@
 #include "tracedb/session_select.h"
 #include "util/lat_stats.h"
 #include "util/text_escape.h"
+#include "tracedb/stats_groups.h"
 #include "tracedb/stats_hosts.h"
 #include "tracedb/process_select.h"
 #include "tracedb/tracedb.h"
@@ -376,169 +377,50 @@ static void stalls(struct q *q, int top)
 
 /* ---- grouped tables: --by=KEYS and the summary's "Requests by op" ---- */
 
-enum key { KEY_OP, KEY_PROCESS, KEY_FILE, KEY_DIR, NKEYS };
-
-static const struct {
-    const char *name, *title, *expr;
-    int width;                 /* 0: a path, printed last and never cut */
-} key_def[NKEYS] = {
-    [KEY_OP] = { "op", "OP", "coalesce(o.op, 'OP' || o.opcode)", 14 },
-    [KEY_PROCESS] = { "process", "PROCESS",
-                      "coalesce(p.pid, o.pid) || ' ' || coalesce(p.comm, o.comm, '?')", 22 },
-    [KEY_FILE] = { "file", "FILE", "coalesce(o.file, CASE WHEN o.nodeid THEN '(nodeid ' || o.nodeid || ')' "
-                "ELSE '(no file)' END)", 0 },
-    [KEY_DIR] = { "dir", "DIR", "coalesce(o.dir, o.file, CASE WHEN o.nodeid THEN '(nodeid ' || o.nodeid || ')' "
-                "ELSE '(no file)' END)", 0 },
-};
-
-struct group {
-    char *key[NKEYS];
-    struct lat_stats st;       /* only count..bytes kept after the group ends */
-    int64_t p[3];
-};
-
-static void group_close(struct group *g)
+/* One table: the requests of the op view grouped by keys[0..nkeys)
+ * (tracedb/stats_groups.h: the viewer's statistics compute the same), `top`
+ * rows (0: all) by total latency. */
+static void grouped(struct q *q, const enum stats_key *keys, int nkeys, int top)
 {
-    g->p[0] = lat_stats_percentile(&g->st, LAT_P1);
-    g->p[1] = lat_stats_percentile(&g->st, LAT_P2);
-    g->p[2] = lat_stats_percentile(&g->st, LAT_P3);
-}
-
-static int64_t group_total(const struct group *g)
-{
-    return g->st.replied ? g->st.sum : -1;
-}
-
-/* By total latency, then count, descending; then by key text. */
-static int by_total(const void *x, const void *y)
-{
-    const struct group *a = *(struct group *const *)x, *b = *(struct group *const *)y;
-    int64_t ta = group_total(a), tb = group_total(b);
-    if (ta != tb)
-        return ta < tb ? 1 : -1;
-    if (a->st.count != b->st.count)
-        return a->st.count < b->st.count ? 1 : -1;
-    for (int k = 0; k < NKEYS; k++) {
-        int c = strcmp(a->key[k] ? a->key[k] : "", b->key[k] ? b->key[k] : "");
-        if (c)
-            return c;
-    }
-    return 0;
-}
-
-static void free_groups(struct group **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < NKEYS; k++)
-            free(v[i]->key[k]);
-        free(v[i]);
-    }
-    free(v);
-}
-
-/* One table: the requests of the op view grouped by keys[0..nkeys), each
- * group's lat_stats (the viewer's statistics compute the same), `top` rows
- * (0: all) by total latency. */
-static void grouped(struct q *q, const enum key *keys, int nkeys, int top)
-{
-    char sql[2048], cols[1024] = "", order[64] = "";
-    for (int i = 0; i < nkeys; i++) {
-        size_t n = strlen(cols);
-        snprintf(cols + n, sizeof cols - n, "%s, ", key_def[keys[i]].expr);
-        n = strlen(order);
-        snprintf(order + n, sizeof order - n, "%s%d", i ? ", " : "", i + 1);
-    }
-    /* latency only for a request that has its reply: a FORGET or an
-     * unanswered request has none (not 0 ns) */
-    snprintf(sql, sizeof sql,
-             "SELECT %s o.latency_ns, coalesce(o.errno, 0) <> 0, "
-             "CASE WHEN o.opcode IN (15, 16) THEN o.bytes END "
-             "FROM op o LEFT JOIN process p ON p.id = o.process_id ORDER BY %s",
-             cols, order);
-    sqlite3_stmt *st = prep(q, sql);
-    if (!st)
-        return;
-    struct group **v = NULL, *cur = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        bool same = cur != NULL;
-        for (int i = 0; i < nkeys && same; i++) {
-            const char *t = (const char *)sqlite3_column_text(st, i);
-            same = !strcmp(cur->key[keys[i]], t ? t : "");
-        }
-        if (!same) {
-            if (cur)
-                group_close(cur);
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 64;
-                struct group **nv = realloc(v, nc * sizeof *nv);   // NOLINT(bugprone-sizeof-expression): an array of pointers
-                if (!nv)
-                    break;
-                v = nv;
-                cap = nc;
-            }
-            if (!(cur = calloc(1, sizeof *cur)))
-                break;
-            v[n++] = cur;
-            for (int i = 0; i < nkeys; i++) {
-                const char *t = (const char *)sqlite3_column_text(st, i);
-                if (!(cur->key[keys[i]] = strdup(t ? t : "")))
-                    break;
-            }
-        }
-        lat_stats_add(&cur->st,
-                      sqlite3_column_type(st, nkeys) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, nkeys),
-                      sqlite3_column_int(st, nkeys + 1), sqlite3_column_int64(st, nkeys + 2));
-    }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        done(q, st, rc);
-        free_groups(v, n);
-        return;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW) {   /* left the loop early: out of memory */
-        fprintf(stderr, "fusetrace stats: out of memory\n");
+    struct stats_group **v;
+    size_t n;
+    char err[512];
+    if (stats_groups(q->db, keys, nkeys, &v, &n, err, sizeof err) != 0) {
+        fprintf(stderr, "fusetrace stats: %s\n", err);
         q->failed = true;
-        free_groups(v, n);
         return;
     }
-    if (cur)
-        group_close(cur);
-    if (n)
-        qsort(v, n, sizeof *v, by_total);   // NOLINT(bugprone-sizeof-expression): an array of pointers
-
     /* fixed-width keys first, then the numbers, then the paths (never cut) */
     printf(" ");
     for (int i = 0; i < nkeys; i++)
-        if (key_def[keys[i]].width)
-            printf(" %-*s", key_def[keys[i]].width, key_def[keys[i]].title);
+        if (stats_key_def[keys[i]].width)
+            printf(" %-*s", stats_key_def[keys[i]].width, stats_key_def[keys[i]].title);
     printf(" %9s %7s %9s %9s %9s %9s %9s %10s %12s", "COUNT", "ERRORS", "P50", "P95", "P99", "MAX",
            "AVG", "TOTAL", "BYTES");
     for (int i = 0; i < nkeys; i++)
-        if (!key_def[keys[i]].width)
-            printf("  %s", key_def[keys[i]].title);
+        if (!stats_key_def[keys[i]].width)
+            printf("  %s", stats_key_def[keys[i]].title);
     putchar('\n');
     size_t shown = top > 0 && (size_t)top < n ? (size_t)top : n;
     for (size_t r = 0; r < shown; r++) {
-        struct group *g = v[r];
+        struct stats_group *g = v[r];
         char c[6][32];
-        lat_fmt(c[0], sizeof c[0], g->p[0], true);
-        lat_fmt(c[1], sizeof c[1], g->p[1], true);
-        lat_fmt(c[2], sizeof c[2], g->p[2], true);
+        lat_fmt(c[0], sizeof c[0], lat_stats_percentile(&g->st, LAT_P1), true);
+        lat_fmt(c[1], sizeof c[1], lat_stats_percentile(&g->st, LAT_P2), true);
+        lat_fmt(c[2], sizeof c[2], lat_stats_percentile(&g->st, LAT_P3), true);
         lat_fmt(c[3], sizeof c[3], g->st.replied ? g->st.max : -1, true);
         lat_fmt(c[4], sizeof c[4], lat_stats_avg(&g->st), true);
-        lat_fmt(c[5], sizeof c[5], group_total(g), true);
+        lat_fmt(c[5], sizeof c[5], stats_group_total(g), true);
         printf(" ");
         for (int i = 0; i < nkeys; i++)
-            if (key_def[keys[i]].width) {
+            if (stats_key_def[keys[i]].width) {
                 putchar(' ');
-                pstr((const unsigned char *)g->key[keys[i]], key_def[keys[i]].width);
+                pstr((const unsigned char *)g->key[keys[i]], stats_key_def[keys[i]].width);
             }
         printf(" %9" PRId64 " %7" PRId64 " %9s %9s %9s %9s %9s %10s %12" PRId64, g->st.count,
                g->st.errors, c[0], c[1], c[2], c[3], c[4], c[5], g->st.bytes);
         for (int i = 0; i < nkeys; i++)
-            if (!key_def[keys[i]].width) {
+            if (!stats_key_def[keys[i]].width) {
                 printf("  ");
                 pstr((const unsigned char *)g->key[keys[i]], 0);
             }
@@ -546,34 +428,34 @@ static void grouped(struct q *q, const enum key *keys, int nkeys, int top)
     }
     if (shown < n)
         printf("  (%zu more; --top 0 shows all)\n", n - shown);
-    free_groups(v, n);
+    stats_groups_free(v, n);
 }
 
 static void by_op(struct q *q)
 {
     printf("\nRequests by op\n");
-    enum key k = KEY_OP;
+    enum stats_key k = STATS_KEY_OP;
     grouped(q, &k, 1, 0);
 }
 
 /* "op,file" -> keys; -1 on a bad list (message printed). */
-static int parse_keys(const char *list, enum key *keys)
+static int parse_keys(const char *list, enum stats_key *keys)
 {
     int n = 0;
     const char *p = list;
     while (*p) {
         size_t len = strcspn(p, ",");
         int k;
-        for (k = 0; k < NKEYS; k++)
-            if (strlen(key_def[k].name) == len && !strncmp(p, key_def[k].name, len))
+        for (k = 0; k < STATS_NKEYS; k++)
+            if (strlen(stats_key_def[k].name) == len && !strncmp(p, stats_key_def[k].name, len))
                 break;
-        if (k == NKEYS || n == NKEYS)
+        if (k == STATS_NKEYS || n == STATS_NKEYS)
             return usage_message("stats", "bad --by '%s': host, or a comma-separated list of op, process, file, dir",
                                list), -1;
         for (int i = 0; i < n; i++)
-            if (keys[i] == (enum key)k)
+            if (keys[i] == (enum stats_key)k)
                 return usage_message("stats", "--by names '%.*s' twice", (int)len, p), -1;
-        keys[n++] = (enum key)k;
+        keys[n++] = (enum stats_key)k;
         p += len;
         if (*p == ',' && *++p == 0)
             return usage_message("stats", "bad --by '%s': host, or a comma-separated list of op, process, file, dir",
@@ -962,7 +844,7 @@ int cmd_stats(int argc, char **argv)
     if (pid_arg && session_arg)
         return usage_error("stats", "--pid and --session do not go together (a pid is one "
                            "host's: select with sql on the op_process view)");
-    enum key keys[NKEYS];
+    enum stats_key keys[STATS_NKEYS];
     int nkeys = 0;
     if (by && (nkeys = parse_keys(by, keys)) < 0)
         return EXIT_USAGE;

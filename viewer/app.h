@@ -94,10 +94,19 @@ struct sqlres {
     struct sqljob *job;
 };
 
+/* The statistics view's table: by op (the state builder's numbers), by
+ * file or by process (tracedb/stats_groups.h, loaded when asked for). */
+enum stats_by { STATS_BY_OP, STATS_BY_FILE, STATS_BY_PROCESS };
+struct stats_group;
+
 struct statsview {
     struct vstats s;
     int order[NOPS], nops;
-    int cur, top;
+    int cur, top;              /* selected row, first row shown, of the current table */
+    enum stats_by by;
+    struct stats_group **g;    /* by file / process: the groups, ng of them, */
+    size_t ng;
+    enum stats_by g_by;        /* for this table (STATS_BY_OP: none loaded) */
 };
 
 struct bench {
@@ -211,7 +220,12 @@ void jump_to_id(struct app *a, int64_t id);
 /* statsview.c */
 void stats_open(struct app *a);
 void stats_draw(struct app *a);
-bool stats_key(struct app *a, int ch);
+void stats_free(struct app *a);
+/* the statistics view's keys (keys.c's table) */
+void stats_by_key(struct app *a, int ch);
+void stats_move_key(struct app *a, int ch);
+void stats_enter_key(struct app *a, int ch);
+void stats_close_key(struct app *a, int ch);
 
 /* sqlview.c */
 void sql_run(struct app *a, const char *query);
@@ -225,18 +239,20 @@ void prompt_open(struct app *a, enum prompt_kind k, const char *label, const cha
 void prompt_key(struct app *a, wint_t ch, bool is_key);
 void prompt_draw(struct app *a, int y);
 
-/* keys.c: every key of the viewer, in one table that the timeline's
- * dispatcher, the `?` help and the bottom bar all read. */
+/* keys.c: every key of the viewer, in one table that the dispatchers of
+ * the timeline and the statistics view, the `?` help and the bottom bar
+ * all read. */
 struct keybind {
     int codes[5];              /* characters or KEY_* codes, 0-terminated; {0}: a heading */
     const char *keys, *what;   /* as the help shows them */
     const char *bar;           /* label in the bottom bar, or NULL */
-    void (*act)(struct app *a, int ch);   /* the timeline's action; NULL: handled before it (view_dispatch) */
+    void (*act)(struct app *a, int ch);   /* the action; NULL: handled before it (view_dispatch) */
+    enum view_kind view;       /* the view the key acts in */
 };
 extern const struct keybind key_table[];
 extern const int key_table_len;
-/* The timeline action bound to ch, or NULL. */
-const struct keybind *key_find(int ch);
+/* The action bound to ch in view v, or NULL. */
+const struct keybind *key_find(enum view_kind v, int ch);
 
 /* help.c */
 void help_toggle(struct app *a);

@@ -161,7 +161,10 @@ void view_dispatch(struct app *a, wint_t ch, bool is_key)
     if (!is_key && ch > 255)
         return;
     if (a->view == VIEW_STATS) {
-        if (!stats_key(a, k) && !is_key && ch == ';')
+        const struct keybind *b = key_find(VIEW_STATS, k);
+        if (b)
+            b->act(a, k);
+        else if (!is_key && ch == ';')
             prompt_open(a, PR_SQL, "sql> ", NULL);
         return;
     }
@@ -170,7 +173,7 @@ void view_dispatch(struct app *a, wint_t ch, bool is_key)
             prompt_open(a, PR_SQL, "sql> ", a->sql.query);
         return;
     }
-    const struct keybind *b = key_find(k);
+    const struct keybind *b = key_find(VIEW_TIMELINE, k);
     if (b)
         b->act(a, k);
 }
@@ -321,6 +324,7 @@ int cmd_view(int argc, char **argv)
     work_free(&a->work);
     detail_free(&a->det);
     sql_free(&a->sql);
+    stats_free(a);
     tl_clear(&a->tl);
     free(a->tl.rows);
     filter_clear_all(&a->filt);

@@ -160,52 +160,68 @@ static void k_quit(struct app *a, int ch)
 }
 
 const struct keybind key_table[] = {
-    { { 0 }, NULL, "Timeline", NULL, NULL },
-    { { 'j', KEY_DOWN }, "j k  Down Up", "next / previous request", NULL, k_down },
-    { { 'k', KEY_UP }, NULL, NULL, NULL, k_up },
-    { { KEY_NPAGE, 6 }, "PgDn PgUp  ^F ^B", "page down / up", NULL, k_pgdn },
-    { { KEY_PPAGE, 2 }, NULL, NULL, NULL, k_pgup },
-    { { 'g', KEY_HOME }, "g G  Home End", "first / last request", NULL, k_first },
-    { { 'G', KEY_END }, NULL, NULL, NULL, k_last },
+    { { 0 }, NULL, "Timeline", NULL, NULL, VIEW_TIMELINE },
+    { { 'j', KEY_DOWN }, "j k  Down Up", "next / previous request", NULL, k_down, VIEW_TIMELINE },
+    { { 'k', KEY_UP }, NULL, NULL, NULL, k_up, VIEW_TIMELINE },
+    { { KEY_NPAGE, 6 }, "PgDn PgUp  ^F ^B", "page down / up", NULL, k_pgdn, VIEW_TIMELINE },
+    { { KEY_PPAGE, 2 }, NULL, NULL, NULL, k_pgup, VIEW_TIMELINE },
+    { { 'g', KEY_HOME }, "g G  Home End", "first / last request", NULL, k_first, VIEW_TIMELINE },
+    { { 'G', KEY_END }, NULL, NULL, NULL, k_last, VIEW_TIMELINE },
     { { '/' }, "/ n N", "search text (path, name, op, errno, process) or number; next / previous hit",
-      "Search", k_search },
-    { { 'n', 'N' }, NULL, NULL, NULL, k_hit },
-    { { 'e', 'E' }, "e E", "next / previous error reply", "Err", k_error },
-    { { 's', 'S' }, "s S", "next / previous slow request (latency >= --slow)", "Slow", k_slow },
+      "Search", k_search, VIEW_TIMELINE },
+    { { 'n', 'N' }, NULL, NULL, NULL, k_hit, VIEW_TIMELINE },
+    { { 'e', 'E' }, "e E", "next / previous error reply", "Err", k_error, VIEW_TIMELINE },
+    { { 's', 'S' }, "s S", "next / previous slow request (latency >= --slow)", "Slow", k_slow, VIEW_TIMELINE },
     { { 'w', 'W' }, "w W", "next / previous stalled request (marked ! : the stall watchdog reported it)",
-      "Stall", k_stall },
-    { { 'o', 'O' }, "o O", "next / previous request on the same nodeid", NULL, k_node },
-    { { ':' }, ":", "go to: 12.5 (s), +200ms / -1s (relative), #ID, uUNIQUE", "Goto", k_goto },
+      "Stall", k_stall, VIEW_TIMELINE },
+    { { 'o', 'O' }, "o O", "next / previous request on the same nodeid", NULL, k_node, VIEW_TIMELINE },
+    { { ':' }, ":", "go to: 12.5 (s), +200ms / -1s (relative), #ID, uUNIQUE", "Goto", k_goto, VIEW_TIMELINE },
     { { '\t', KEY_BTAB }, "Tab S-Tab", "focus timeline / detail / state pane (j k scroll the focused pane)",
-      NULL, k_focus },
-    { { '\n', '\r', KEY_ENTER }, "Enter", "focus the detail pane", NULL, k_detail },
-    { { 'z' }, "z", "zoom: timeline only / with panes", NULL, k_zoom },
-    { { 0 }, NULL, "Playback", NULL, NULL },
-    { { ' ', 'p' }, "Space p", "play / pause (the state panes animate)", "Play", k_play },
-    { { '+', '-', '=' }, "+ - =", "faster / slower: x0.1 ... x1000; = back to x1, as recorded", NULL, k_speed },
-    { { ']', '[' }, "] [", "step one request forward / back", NULL, k_step },
-    { { 'F' }, "F", "follow a live recording (like tail -f); the status bar says FOLLOW", "Follow", k_follow },
-    { { 0 }, NULL, "Filters (combined with AND, shown in the status bar)", NULL, NULL },
+      NULL, k_focus, VIEW_TIMELINE },
+    { { '\n', '\r', KEY_ENTER }, "Enter", "focus the detail pane", NULL, k_detail, VIEW_TIMELINE },
+    { { 'z' }, "z", "zoom: timeline only / with panes", NULL, k_zoom, VIEW_TIMELINE },
+    { { 0 }, NULL, "Playback", NULL, NULL, VIEW_TIMELINE },
+    { { ' ', 'p' }, "Space p", "play / pause (the state panes animate)", "Play", k_play, VIEW_TIMELINE },
+    { { '+', '-', '=' }, "+ - =", "faster / slower: x0.1 ... x1000; = back to x1, as recorded", NULL, k_speed, VIEW_TIMELINE },
+    { { ']', '[' }, "] [", "step one request forward / back", NULL, k_step, VIEW_TIMELINE },
+    { { 'F' }, "F", "follow a live recording (like tail -f); the status bar says FOLLOW", "Follow", k_follow, VIEW_TIMELINE },
+    { { 0 }, NULL, "Filters (combined with AND, shown in the status bar)", NULL, NULL, VIEW_TIMELINE },
     { { 'f' }, "f", "filter menu: o op, e errno (or any), p pid/process (PID+ or NAME+: "
                     "and its descendants), a path prefix, s path substring, "
-                    "n nodeid, l min latency, x SQL expression over op", "Filter", k_filter },
-    { { 'c' }, "c", "clear every filter", "Clear", k_clear },
-    { { 0 }, NULL, "Views", NULL, NULL },
-    { { 'i' }, "i", "statistics: per-op count, errors, latency percentiles and bytes (as fusetrace stats "
-                    "--by=op), histogram, latency over time (Enter filters)", "Stats", k_stats },
-    { { ';' }, ";", "SQL prompt; the result table's Enter jumps to the request a row names", "SQL", k_sql },
-    { { 'v' }, "v", "back to the last SQL result", NULL, k_last_sql },
-    { { '?', KEY_F(1) }, "?  F1", "this help (j k scroll, any other key closes)", "Help", NULL },
-    { { 27 }, "Esc", "cancel a prompt or a running search; leave a view", NULL, NULL },
-    { { 12 }, "^L", "redraw", NULL, NULL },
-    { { 'q' }, "q", "back to the timeline; quit from the timeline", "Quit", k_quit },
+                    "n nodeid, l min latency, x SQL expression over op", "Filter", k_filter, VIEW_TIMELINE },
+    { { 'c' }, "c", "clear every filter", "Clear", k_clear, VIEW_TIMELINE },
+    { { 0 }, NULL, "Views", NULL, NULL, VIEW_TIMELINE },
+    { { 'i' }, "i", "statistics: count, errors, latency percentiles and bytes by op, by file or by "
+                    "process (as fusetrace stats --by=op|file|process), the selected row's latency "
+                    "histogram, latency over time (keys below)", "Stats", k_stats, VIEW_TIMELINE },
+    { { ';' }, ";", "SQL prompt; the result table's Enter jumps to the request a row names", "SQL", k_sql, VIEW_TIMELINE },
+    { { 'v' }, "v", "back to the last SQL result", NULL, k_last_sql, VIEW_TIMELINE },
+    { { '?', KEY_F(1) }, "?  F1", "this help (j k scroll, any other key closes)", "Help", NULL, VIEW_TIMELINE },
+    { { 27 }, "Esc", "cancel a prompt or a running search; leave a view", NULL, NULL, VIEW_TIMELINE },
+    { { 12 }, "^L", "redraw", NULL, NULL, VIEW_TIMELINE },
+    { { 'q' }, "q", "back to the timeline; quit from the timeline", "Quit", k_quit, VIEW_TIMELINE },
+    { { 0 }, NULL, "Statistics view (i)", NULL, NULL, VIEW_STATS },
+    { { 'o' }, "o f p", "the table by op / by file / by process: the same rows and numbers as "
+                        "fusetrace stats --by=op|file|process", NULL, stats_by_key, VIEW_STATS },
+    { { 'f', 'p' }, NULL, NULL, NULL, stats_by_key, VIEW_STATS },
+    { { 'j', KEY_DOWN }, "j k  Down Up", "next / previous row (its histogram below the table)", NULL,
+      stats_move_key, VIEW_STATS },
+    { { 'k', KEY_UP }, NULL, NULL, NULL, stats_move_key, VIEW_STATS },
+    { { 'g', KEY_HOME }, "g G  Home End", "first / last row", NULL, stats_move_key, VIEW_STATS },
+    { { 'G', KEY_END }, NULL, NULL, NULL, stats_move_key, VIEW_STATS },
+    { { '\n', '\r', KEY_ENTER }, "Enter", "filter the timeline to the selected op, file or process", NULL,
+      stats_enter_key, VIEW_STATS },
+    { { 'q', 'i', 27 }, "q i Esc", "leave the statistics view (back to the timeline)", NULL, stats_close_key,
+      VIEW_STATS },
 };
 const int key_table_len = (int)(sizeof key_table / sizeof *key_table);
 
-const struct keybind *key_find(int ch)
+const struct keybind *key_find(enum view_kind v, int ch)
 {
     for (int i = 0; i < key_table_len; i++) {
         const struct keybind *b = &key_table[i];
+        if (b->view != v)
+            continue;
         for (int c = 0; c < 5 && b->codes[c]; c++)
             if (b->codes[c] == ch)
                 return b->act ? b : NULL;

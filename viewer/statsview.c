@@ -1,21 +1,28 @@
-/* statsview.c — per-op statistics (Trace Compass's latency quartet in a
- * terminal): a table of count, errors and latency percentiles per op (and,
- * with the kernel's side recorded, percentiles of the time requests waited
- * in the kernel's queue before the daemon read them), the
- * selected op's latency histogram, and latency over the session's time.
- * The numbers come from the state builder's single pass (state.c): the
- * view never scans the session itself, so it opens at once and fills in
- * while the pass runs.  The columns and their numbers are those of
- * `fusetrace stats --by=op` (util/lat_stats.h computes both: percentiles
- * from a log histogram, within 6.25 %); requests without a reply (FORGET)
- * are counted and show "-" for latency.  Enter filters the timeline to the
- * selected op. */
+/* statsview.c — statistics (Trace Compass's latency quartet in a
+ * terminal): a table of count, errors, latency percentiles and bytes per
+ * op, per file or per process (o f p; with the kernel's side recorded, the
+ * op table also has percentiles of the time requests waited in the
+ * kernel's queue before the daemon read them), the selected row's latency
+ * histogram, and latency over the session's time.
+ * By op, the numbers come from the state builder's single pass (state.c):
+ * the view never scans the session itself for them, so it opens at once
+ * and fills in while the pass runs.  By file and by process, the table is
+ * tracedb/stats_groups.h's, the very rows `fusetrace stats --by=file` and
+ * `--by=process` print (in their order: by total latency), read when the
+ * table is chosen or the view opened: on the UI's connection, so a very
+ * large session waits for that one query.  Every table's numbers are those
+ * of `fusetrace stats --by=...` (util/lat_stats.h computes both:
+ * percentiles from a log histogram, within 6.25 %); requests without a
+ * reply (FORGET) are counted and show "-" for latency.  Enter filters the
+ * timeline to the selected op, file or process. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
+#include "tracedb/stats_groups.h"
 #include "viewer/text.h"
 
 static const char *op_name(struct app *a, int slot, char *buf, size_t cap)
@@ -26,6 +33,18 @@ static const char *op_name(struct app *a, int slot, char *buf, size_t cap)
     else
         snprintf(buf, cap, "OP%d", oc);
     return buf;
+}
+
+static size_t nrows(const struct statsview *sv)
+{
+    return sv->by == STATS_BY_OP ? (size_t)sv->nops : sv->ng;
+}
+
+static void clamp_cursor(struct statsview *sv)
+{
+    size_t n = nrows(sv);
+    if ((size_t)sv->cur >= n)
+        sv->cur = n ? (int)n - 1 : 0;
 }
 
 static void stats_refresh(struct app *a)
@@ -43,8 +62,34 @@ static void stats_refresh(struct app *a)
             sv->order[j] = sv->order[j - 1];
             sv->order[j - 1] = t;
         }
-    if (sv->cur >= sv->nops)
-        sv->cur = sv->nops ? sv->nops - 1 : 0;
+    clamp_cursor(sv);
+}
+
+static const char *by_name(enum stats_by by)
+{
+    return by == STATS_BY_FILE ? "file" : by == STATS_BY_PROCESS ? "process" : "op";
+}
+
+/* (Re)read the table by file or by process: stats_groups(), as `fusetrace
+ * stats --by=...` does.  On failure the view falls back to the op table
+ * and says why. */
+static void groups_load(struct app *a)
+{
+    struct statsview *sv = &a->stv;
+    stats_groups_free(sv->g, sv->ng);
+    sv->g = NULL;
+    sv->ng = 0;
+    sv->g_by = STATS_BY_OP;
+    if (sv->by == STATS_BY_OP)
+        return;
+    enum stats_key k = sv->by == STATS_BY_FILE ? STATS_KEY_FILE : STATS_KEY_PROCESS;
+    char err[512];
+    if (stats_groups(a->v.db, &k, 1, &sv->g, &sv->ng, err, sizeof err) != 0) {
+        app_msg(a, true, "statistics by %s: %s", by_name(sv->by), err);
+        sv->by = STATS_BY_OP;
+        return;
+    }
+    sv->g_by = sv->by;
 }
 
 void stats_open(struct app *a)
@@ -52,6 +97,121 @@ void stats_open(struct app *a)
     a->view = VIEW_STATS;
     a->playing = false;
     stats_refresh(a);
+    if (a->stv.by != STATS_BY_OP)
+        groups_load(a);            /* the session may have grown (follow) */
+    clamp_cursor(&a->stv);
+}
+
+void stats_free(struct app *a)
+{
+    stats_groups_free(a->stv.g, a->stv.ng);
+    a->stv.g = NULL;
+    a->stv.ng = 0;
+}
+
+/* An untrusted key (a path, a process name) escaped into exactly `w`
+ * columns: padded, or cut with "…", keeping the tail of a path (its end
+ * names the file) and the head of anything else. */
+static void key_cell(char *dst, size_t cap, const char *raw, int w, bool keep_tail)
+{
+    char esc[1024];
+    fmt_escape(esc, sizeof esc, raw);
+    int width = text_width(esc);
+    if (width <= w) {
+        snprintf(dst, cap, "%s%*s", esc, w - width, "");
+        return;
+    }
+    /* code point starts and their widths (fmt_escape's output is valid UTF-8) */
+    const char *p = esc;
+    if (keep_tail) {
+        int drop = width - (w - 1);
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        while (*p && drop > 0) {
+            wchar_t wc;
+            size_t k = mbrtowc(&wc, p, strlen(p), &ps);
+            if (k == 0 || k == (size_t)-1 || k == (size_t)-2)
+                k = 1;
+            int cw = wcwidth(wc);
+            drop -= cw > 0 ? cw : 1;
+            p += k;
+        }
+        snprintf(dst, cap, "…%s%*s", p, drop < 0 ? -drop : 0, "");
+    } else {
+        int keep = w - 1;
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        while (*p) {
+            wchar_t wc;
+            size_t k = mbrtowc(&wc, p, strlen(p), &ps);
+            if (k == 0 || k == (size_t)-1 || k == (size_t)-2)
+                k = 1;
+            int cw = wcwidth(wc);
+            if (cw < 0)
+                cw = 1;
+            if (cw > keep)
+                break;
+            keep -= cw;
+            p += k;
+        }
+        snprintf(dst, cap, "%.*s…%*s", (int)(p - esc), esc, keep, "");
+    }
+}
+
+/* The selected row's latency histogram, one row per power of two, from
+ * line y down to `bottom`; returns the next free line. */
+static int histogram(struct app *a, int y, int bottom, const char *title, const struct lat_stats *st)
+{
+    WINDOW *w = a->scr;
+    char line[1024], b[32];
+    int hist_rows = (bottom - y) - 6;
+    snprintf(line, sizeof line, " latency histogram: %.900s (%lld replies)", title, (long long)st->replied);
+    mvwhline(w, y, 0, ACS_HLINE, COLS);
+    draw_text(w, y++, 1, COLS - 2, line, CP_TITLE, A_BOLD);
+    int64_t pow_count[48] = { 0 };
+    int lo = 47, hi = 0;
+    for (int bk = 0; bk < LAT_BUCKETS; bk++) {
+        if (!st->hist[bk])
+            continue;
+        int64_t low = lat_bucket_low(bk);
+        int p = low > 0 ? 63 - __builtin_clzll((unsigned long long)low) : 0;
+        if (p > 47)
+            p = 47;
+        pow_count[p] += st->hist[bk];
+        if (p < lo) lo = p;
+        if (p > hi) hi = p;
+    }
+    int64_t maxc = 1;
+    for (int p = lo; p <= hi; p++)
+        if (pow_count[p] > maxc)
+            maxc = pow_count[p];
+    int barw = COLS - 32;
+    for (int p = lo; p <= hi && hist_rows > 0; p++, hist_rows--) {
+        fmt_dur(b, sizeof b, (int64_t)1 << p);
+        int len = (int)(pow_count[p] * barw / maxc);
+        char bar[1024] = "";
+        for (int k = 0; k < len && k < 300; k++)
+            strcat(bar, "■");
+        snprintf(line, sizeof line, " >=%9.9s %10lld %.960s", b, (long long)pow_count[p], bar);
+        draw_text(w, y++, 0, COLS, line, p >= 20 ? CP_SLOW : CP_OK, 0);
+    }
+    return y;
+}
+
+/* count errors p50 p95 p99 max avg total, as `fusetrace stats` prints them
+ * (lat_fmt; µs for us) */
+static void numbers(char *dst, size_t cap, const struct lat_stats *st)
+{
+    char b[6][32];
+    bool none = !st->replied;                /* FORGET: no latency, not 0 ns */
+    lat_fmt(b[0], sizeof b[0], lat_stats_percentile(st, LAT_P1), false);
+    lat_fmt(b[1], sizeof b[1], lat_stats_percentile(st, LAT_P2), false);
+    lat_fmt(b[2], sizeof b[2], lat_stats_percentile(st, LAT_P3), false);
+    lat_fmt(b[3], sizeof b[3], none ? -1 : st->max, false);
+    lat_fmt(b[4], sizeof b[4], lat_stats_avg(st), false);
+    lat_fmt(b[5], sizeof b[5], none ? -1 : st->sum, false);
+    snprintf(dst, cap, "%10lld %8lld %9s %9s %9s %9s %9s %10s", (long long)st->count, (long long)st->errors,
+             b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
 static const char *const blocks[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
@@ -62,12 +222,12 @@ void stats_draw(struct app *a)
     struct statsview *sv = &a->stv;
     stats_refresh(a);
     int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
-    char line[1024], b[8][32];
-    snprintf(line, sizeof line, " Statistics — whole session%s  (%lld requests, %lld errors, %lld slow >= ",
-             pm < 1000 ? "" : "", (long long)sv->s.total, (long long)sv->s.errors, (long long)sv->s.slow);
+    char line[2048], b[8][32], nums[256];
+    snprintf(line, sizeof line, " Statistics — whole session, by %s  (%lld requests, %lld errors, %lld slow >= ",
+             by_name(sv->by), (long long)sv->s.total, (long long)sv->s.errors, (long long)sv->s.slow);
     fmt_dur(b[0], sizeof b[0], a->slow_ns);
     size_t o = strlen(line);
-    snprintf(line + o, sizeof line - o, "%s)%s   Enter: filter the timeline to the op · q back", b[0],
+    snprintf(line + o, sizeof line - o, "%s)%s   o f p: by op/file/process · Enter: filter · q back", b[0],
              pm < 1000 ? "  [indexing…]" : "");
     if (pm < 1000) {
         char pct[64];
@@ -80,97 +240,100 @@ void stats_draw(struct app *a)
      * bytes and the share bar, which would not fit beside them on 120
      * columns (the detail below the table still shows the bytes). */
     bool kernel = false;
-    for (int i = 0; i < sv->nops; i++)
-        kernel |= sv->s.queue[sv->order[i]].replied > 0;
+    if (sv->by == STATS_BY_OP)
+        for (int i = 0; i < sv->nops; i++)
+            kernel |= sv->s.queue[sv->order[i]].replied > 0;
+    /* the key column: an op's name; a process ("pid comm") as `stats`
+     * pads it; a file as wide as the longest, within what the screen
+     * leaves beside the numbers (94 columns) */
+    int kw = 14;
+    if (sv->by == STATS_BY_PROCESS) {
+        kw = stats_key_def[STATS_KEY_PROCESS].width;
+    } else if (sv->by == STATS_BY_FILE) {
+        int longest = 4;
+        char esc[1024];
+        for (size_t i = 0; i < sv->ng; i++) {
+            fmt_escape(esc, sizeof esc, sv->g[i]->key[STATS_KEY_FILE]);
+            int tw = text_width(esc);
+            if (tw > longest)
+                longest = tw;
+        }
+        kw = COLS - 95 < longest ? COLS - 95 : longest;
+        if (kw < 14)
+            kw = 14;
+    }
+    char kh[1100];
+    key_cell(kh, sizeof kh, by_name(sv->by), kw, false);
     if (kernel)
-        snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %9s %9s", "op", "count",
+        snprintf(line, sizeof line, " %s %10s %8s %9s %9s %9s %9s %9s %10s %9s %9s", kh, "count",
                  "errors", "p50", "p95", "p99", "max", "avg", "total", "queue p50", "queue p99");
     else
-        snprintf(line, sizeof line, " %-14s %10s %8s %9s %9s %9s %9s %9s %10s %12s  %s", "op", "count", "errors",
-                 "p50", "p95", "p99", "max", "avg", "total", "bytes", "share");
+        snprintf(line, sizeof line, " %s %10s %8s %9s %9s %9s %9s %9s %10s %12s%s", kh, "count", "errors",
+                 "p50", "p95", "p99", "max", "avg", "total", "bytes", sv->by == STATS_BY_OP ? "  share" : "");
     draw_text(w, y++, 0, COLS, line, 0, A_UNDERLINE | A_BOLD);
+    int n = (int)nrows(sv);
     int avail = LINES - 4 - y;
-    int table_h = sv->nops < avail / 2 ? sv->nops : avail / 2;
+    int table_h = n < avail / 2 ? n : avail / 2;
     if (table_h < 3)
         table_h = avail < 3 ? avail : 3;
     if (sv->cur < sv->top)
         sv->top = sv->cur;
     if (sv->cur >= sv->top + table_h)
         sv->top = sv->cur - table_h + 1;
-    for (int i = 0; i < table_h && sv->top + i < sv->nops; i++) {
-        int slot = sv->order[sv->top + i];
-        struct lat_stats *op = &sv->s.op[slot];
+    for (int i = 0; i < table_h && sv->top + i < n; i++) {
+        const struct lat_stats *st;
         char nm[32];
-        bool none = !op->replied;            /* FORGET: no latency, not 0 ns */
-        lat_fmt(b[0], sizeof b[0], lat_stats_percentile(op, LAT_P1), false);
-        lat_fmt(b[1], sizeof b[1], lat_stats_percentile(op, LAT_P2), false);
-        lat_fmt(b[2], sizeof b[2], lat_stats_percentile(op, LAT_P3), false);
-        lat_fmt(b[3], sizeof b[3], none ? -1 : op->max, false);
-        lat_fmt(b[4], sizeof b[4], lat_stats_avg(op), false);
-        lat_fmt(b[5], sizeof b[5], none ? -1 : op->sum, false);
-        int share = sv->s.total ? (int)(op->count * 20 / sv->s.total) : 0;
-        char bar[128] = "";
-        for (int k = 0; k < share; k++)
-            strcat(bar, "█");
+        const char *key;
+        if (sv->by == STATS_BY_OP) {
+            int slot = sv->order[sv->top + i];
+            st = &sv->s.op[slot];
+            key = op_name(a, slot, nm, sizeof nm);
+        } else {
+            const struct stats_group *g = sv->g[sv->top + i];
+            st = &g->st;
+            key = g->key[sv->by == STATS_BY_FILE ? STATS_KEY_FILE : STATS_KEY_PROCESS];
+        }
+        key_cell(kh, sizeof kh, key, kw, sv->by == STATS_BY_FILE);
+        numbers(nums, sizeof nums, st);
         if (kernel) {
-            const struct lat_stats *qs = &sv->s.queue[slot];
+            const struct lat_stats *qs = &sv->s.queue[sv->order[sv->top + i]];
             lat_fmt(b[6], sizeof b[6], lat_stats_percentile(qs, LAT_P1), false);
             lat_fmt(b[7], sizeof b[7], lat_stats_percentile(qs, LAT_P3), false);
-            snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %9s %9s",
-                     op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1],
-                     b[2], b[3], b[4], b[5], b[6], b[7]);
+            snprintf(line, sizeof line, " %s %s %9s %9s", kh, nums, b[6], b[7]);
+        } else if (sv->by == STATS_BY_OP) {
+            int share = sv->s.total ? (int)(st->count * 20 / sv->s.total) : 0;
+            char bar[128] = "";
+            for (int k = 0; k < share; k++)
+                strcat(bar, "█");
+            snprintf(line, sizeof line, " %s %s %12lld  %s", kh, nums, (long long)st->bytes, bar);
         } else {
-            snprintf(line, sizeof line, " %-14s %10lld %8lld %9s %9s %9s %9s %9s %10s %12lld  %s",
-                     op_name(a, slot, nm, sizeof nm), (long long)op->count, (long long)op->errors, b[0], b[1],
-                     b[2], b[3], b[4], b[5], (long long)op->bytes, bar);
+            snprintf(line, sizeof line, " %s %s %12lld", kh, nums, (long long)st->bytes);
         }
         bool sel = sv->top + i == sv->cur;
         if (sel)
             draw_fill(w, y, 0, COLS, 0, A_REVERSE);
-        draw_text(w, y++, 0, COLS, line, op->errors ? CP_ERROR : 0, sel ? A_REVERSE | A_BOLD : 0);
+        draw_text(w, y++, 0, COLS, line, st->errors ? CP_ERROR : 0, sel ? A_REVERSE | A_BOLD : 0);
     }
     y = 3 + table_h + 1;
-    if (!sv->nops) {
-        draw_text(w, y, 1, COLS - 1, pm < 1000 ? "indexing…" : "no requests", CP_DIM, A_BOLD);
+    if (!n) {
+        draw_text(w, y, 1, COLS - 1, sv->by == STATS_BY_OP && pm < 1000 ? "indexing…" : "no requests", CP_DIM,
+                  A_BOLD);
         return;
     }
-    /* histogram of the selected op, one row per power of two */
-    int slot = sv->order[sv->cur];
-    struct lat_stats *op = &sv->s.op[slot];
-    char nm[32];
+    /* the selected row's histogram */
+    char title[1100];
+    const struct lat_stats *sel;
+    if (sv->by == STATS_BY_OP) {
+        char nm[32];
+        sel = &sv->s.op[sv->order[sv->cur]];
+        snprintf(title, sizeof title, "%s", op_name(a, sv->order[sv->cur], nm, sizeof nm));
+    } else {
+        sel = &sv->g[sv->cur]->st;
+        fmt_escape(title, sizeof title, sv->g[sv->cur]->key[sv->by == STATS_BY_FILE ? STATS_KEY_FILE
+                                                                                     : STATS_KEY_PROCESS]);
+    }
     int bottom = LINES - 3;
-    int hist_rows = (bottom - y) - 6;
-    snprintf(line, sizeof line, " latency histogram: %s (%lld replies)", op_name(a, slot, nm, sizeof nm),
-             (long long)op->replied);
-    mvwhline(w, y, 0, ACS_HLINE, COLS);
-    draw_text(w, y++, 1, COLS - 2, line, CP_TITLE, A_BOLD);
-    int64_t pow_count[48] = { 0 };
-    int lo = 47, hi = 0;
-    for (int bk = 0; bk < LAT_BUCKETS; bk++) {
-        if (!op->hist[bk])
-            continue;
-        int64_t low = lat_bucket_low(bk);
-        int p = low > 0 ? 63 - __builtin_clzll((unsigned long long)low) : 0;
-        if (p > 47)
-            p = 47;
-        pow_count[p] += op->hist[bk];
-        if (p < lo) lo = p;
-        if (p > hi) hi = p;
-    }
-    int64_t maxc = 1;
-    for (int p = lo; p <= hi; p++)
-        if (pow_count[p] > maxc)
-            maxc = pow_count[p];
-    int barw = COLS - 32;
-    for (int p = lo; p <= hi && hist_rows > 0; p++, hist_rows--) {
-        fmt_dur(b[0], sizeof b[0], (int64_t)1 << p);
-        int len = (int)(pow_count[p] * barw / maxc);
-        char bar[1024] = "";
-        for (int k = 0; k < len && k < 300; k++)
-            strcat(bar, "■");
-        snprintf(line, sizeof line, " >=%9.9s %10lld %.960s", b[0], (long long)pow_count[p], bar);
-        draw_text(w, y++, 0, COLS, line, p >= 20 ? CP_SLOW : CP_OK, 0);
-    }
+    y = histogram(a, y, bottom, title, sel);
     /* latency over time: max per column (top), request rate (bottom) */
     y++;
     if (y + 3 > bottom)
@@ -218,41 +381,80 @@ void stats_draw(struct app *a)
     }
 }
 
-bool stats_key(struct app *a, int ch)
+/* ---- keys (the Statistics rows of keys.c's table) ---- */
+
+void stats_by_key(struct app *a, int ch)
 {
     struct statsview *sv = &a->stv;
+    enum stats_by by = ch == 'f' ? STATS_BY_FILE : ch == 'p' ? STATS_BY_PROCESS : STATS_BY_OP;
+    if (by != sv->by)
+        sv->cur = sv->top = 0;
+    sv->by = by;
+    groups_load(a);                /* also again for the same table: the session may have grown */
+    clamp_cursor(sv);
+}
+
+void stats_move_key(struct app *a, int ch)
+{
+    struct statsview *sv = &a->stv;
+    int n = (int)nrows(sv);
     switch (ch) {
     case 'j': case KEY_DOWN:
-        if (sv->cur + 1 < sv->nops)
+        if (sv->cur + 1 < n)
             sv->cur++;
-        return true;
+        break;
     case 'k': case KEY_UP:
         if (sv->cur > 0)
             sv->cur--;
-        return true;
-    case 'g': case KEY_HOME: sv->cur = 0; return true;
-    case 'G': case KEY_END: sv->cur = sv->nops ? sv->nops - 1 : 0; return true;
-    case '\n': case '\r': case KEY_ENTER: {
-        if (!sv->nops)
-            return true;
-        char nm[32], err[512];
+        break;
+    case 'g': case KEY_HOME:
+        sv->cur = 0;
+        break;
+    default:                       /* G End */
+        sv->cur = n ? n - 1 : 0;
+        break;
+    }
+}
+
+/* Enter: the timeline filtered to the selected op, file (the op view's
+ * `file`, exactly) or process (its pid: every program that pid ran). */
+void stats_enter_key(struct app *a, int ch)
+{
+    (void)ch;
+    struct statsview *sv = &a->stv;
+    if (!nrows(sv))
+        return;
+    char nm[32], err[512];
+    int rc;
+    if (sv->by == STATS_BY_OP) {
         op_name(a, sv->order[sv->cur], nm, sizeof nm);
-        if (filter_set(&a->filt, FK_OP, nm, err, sizeof err) == 0) {
-            char *sql = filter_sql(&a->filt);
-            if (vdb_set_filter(&a->v, sql, err, sizeof err) == 0) {
-                a->view = VIEW_TIMELINE;
-                apply_filters(a);
-            } else {
-                app_msg(a, true, "filter rejected: %s", err);
-            }
-            sqlite3_free(sql);
-        }
-        return true;
+        rc = filter_set(&a->filt, FK_OP, nm, err, sizeof err);
+    } else if (sv->by == STATS_BY_FILE) {
+        char *expr = sqlite3_mprintf("file = %Q", sv->g[sv->cur]->key[STATS_KEY_FILE]);
+        rc = expr ? filter_set(&a->filt, FK_SQL, expr, err, sizeof err) : -1;
+        sqlite3_free(expr);
+    } else {
+        /* "pid comm": the pid */
+        snprintf(nm, sizeof nm, "%.*s", (int)strcspn(sv->g[sv->cur]->key[STATS_KEY_PROCESS], " "),
+                 sv->g[sv->cur]->key[STATS_KEY_PROCESS]);
+        rc = filter_set(&a->filt, FK_PROC, nm, err, sizeof err);
     }
-    case 'q': case 'i': case 27:
+    if (rc != 0) {
+        app_msg(a, true, "filter rejected: %s", err);
+        return;
+    }
+    char *sql = filter_sql(&a->filt);
+    if (vdb_set_filter(&a->v, sql, err, sizeof err) == 0) {
         a->view = VIEW_TIMELINE;
-        return true;
-    default:
-        return false;
+        apply_filters(a);
+    } else {
+        app_msg(a, true, "filter rejected: %s", err);
     }
+    sqlite3_free(sql);
+}
+
+void stats_close_key(struct app *a, int ch)
+{
+    (void)ch;
+    a->view = VIEW_TIMELINE;
 }

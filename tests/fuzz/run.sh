@@ -40,7 +40,7 @@ build() {   # build NAME: compile the harness into $out/fuzz_NAME
 	case $name in
 	wire) srcs=("$top/wire/wire_decode.c" "$top/util/u64map.c");;
 	tracedb) srcs=("$top/tracedb/tracedb.c" "$top/tracedb/process_select.c" "$top/tracedb/cmd_sql.c"
-		"$top/tracedb/cmd_stats.c" "$top/tracedb/stats_hosts.c" "$top/tracedb/session_select.c"
+		"$top/tracedb/cmd_stats.c" "$top/tracedb/stats_hosts.c" "$top/tracedb/session_select.c" "$top/tracedb/stats_groups.c"
 		"$top/util/text_escape.c" "$top/util/usage.c" "$top/util/lat_stats.c"); libs=(-lsqlite3);;
 	*) echo "fuzz: unknown harness $name" >&2; return 1;;
 	esac

@@ -325,8 +325,9 @@ stats)
     ;;
 
 help-80x24)
-    # In an 80x24 terminal the help shows every key of the table, each
-    # description whole (wrapped, never cut: no "…"), scrolling with j.
+    # In an 80x24 terminal the help shows every key of the table (the
+    # timeline's and the statistics view's), each description whole
+    # (wrapped, never cut: no "…"), scrolling with j.
     DB=$D/s.db; gen -n 500 "$DB"
     SIZE_X=80 SIZE_Y=24 view "$DB"
     wait_for "#1/$N"
@@ -335,15 +336,15 @@ help-80x24)
     : > "$D/help.txt"
     for i in $(seq 1 40); do
         screen >> "$D/help.txt"
-        screen | grep -q 'back to the timeline; quit from the timeline' && break
+        screen | grep -q 'leave the statistics view' && break
         keys j; sleep 0.1
     done
-    grep -q 'back to the timeline; quit from the timeline' "$D/help.txt" || fail "the last key is never shown"
+    grep -q 'leave the statistics view' "$D/help.txt" || fail "the last key is never shown"
     # the popup's inside (between its borders; the timeline shows around it)
     grep '│' "$D/help.txt" | sed 's/^[^│]*│//; s/│.*$//' > "$D/inside.txt"
     grep -q '…' "$D/inside.txt" && fail "a help line is cut"
     for k in 'j k  Down Up' 'PgDn PgUp  ^F ^B' 'g G  Home End' '/ n N' 'e E' 's S' 'w W' 'o O' 'Tab S-Tab' 'Enter' \
-             'Space p' '+ - =' '] [' 'F ' 'f ' 'c ' 'i ' '; ' 'v ' '?  F1' 'Esc' '^L' 'q '; do
+             'Space p' '+ - =' '] [' 'F ' 'f ' 'c ' 'i ' '; ' 'v ' '?  F1' 'Esc' '^L' 'q ' 'o f p' 'q i Esc'; do
         sed 's/^ *//' "$D/inside.txt" | awk -v k="$k" 'index($0, k) == 1 { f = 1 } END { exit !f }' \
             || fail "key '$k' not in the help"
     done
@@ -426,6 +427,102 @@ if seen < 8 or 'FORGET' not in cli:
     sys.exit(1)
 print(f'ok: {seen} ops agree on count, errors, p50, p95, p99, max, avg, total, bytes')
 PY
+    ;;
+
+stats-by)
+    # The statistics view by file (f) and by process (p): exactly the rows
+    # `fusetrace stats --by=file` / `--by=process` print, in their order,
+    # with the same count, errors, p50, p95, p99, max, avg, total and bytes;
+    # the histogram follows the selected row; Enter filters the timeline to
+    # it; o goes back to the ops; 80x24 still shows the table (rows cut
+    # with "…", a path keeping its end) and the histogram.
+    DB=$D/s.db; gen -n 5000 "$DB"
+    "$FUSETRACE" stats --by=file --top 0 "$DB" > "$D/file.txt" || fail "fusetrace stats --by=file failed"
+    "$FUSETRACE" stats --by=process --top 0 "$DB" > "$D/process.txt" || fail "fusetrace stats --by=process failed"
+    # compare KIND STATS_OUTPUT SCREEN: the screen's table rows are the first
+    # rows of the stats table, in order, with the same numbers
+    compare() {
+        python3 - "$@" <<'PY' || fail "the viewer's $1 table differs from fusetrace stats --by=$1"
+import sys
+kind, cli_path, scr_path = sys.argv[1:4]
+norm = lambda v: v.replace('µs', 'us')
+cli = []
+for line in open(cli_path, encoding='utf-8').read().splitlines()[1:]:
+    if kind == 'file':                  # numbers, then the path
+        f = line.split(None, 9)
+        cli.append((f[9], [norm(x) for x in f[:9]]))
+    else:                               # a 22-column "pid comm", then numbers
+        cli.append((line[2:24].rstrip(), [norm(x) for x in line[24:].split()]))
+rows = []
+for line in open(scr_path, encoding='utf-8').read().splitlines():
+    f = line.split()
+    if kind == 'file' and len(f) >= 10 and f[0].startswith(('/', '…', '(')) and f[1].isdigit():
+        rows.append((f[0], [norm(x) for x in f[1:10]]))
+    elif kind == 'process' and len(f) >= 11 and f[0].isdigit() and f[2].isdigit():
+        rows.append((f'{f[0]} {f[1]}', [norm(x) for x in f[2:11]]))
+if len(rows) < 5:
+    print(f'only {len(rows)} {kind} rows on the screen'); sys.exit(1)
+for i, (key, nums) in enumerate(rows):
+    ckey, cnums = cli[i]
+    if key != ckey or nums != cnums:
+        print(f'row {i + 1}: viewer {key} {nums}, stats {ckey} {cnums}'); sys.exit(1)
+print(f'ok: {kind}: the first {len(rows)} of {len(cli)} rows agree (key, count, errors, p50, p95, p99, max, avg, total, bytes)')
+PY
+    }
+    SIZE_X=200 SIZE_Y=50 view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics — whole session, by op'
+    keys f
+    wait_for 'Statistics — whole session, by file'
+    wait_for 'latency histogram: /'
+    screen > "$D/view-file.txt"
+    compare file "$D/file.txt" "$D/view-file.txt"
+    # the histogram is the selected row's: the third file after j j
+    F3=$(sed -n 4p "$D/file.txt" | awk '{ print $10 }'); C3=$(sed -n 4p "$D/file.txt" | awk '{ print $1 }')
+    R3=$(q "SELECT count(latency_ns) FROM op WHERE file = '$F3'")
+    keys j j
+    wait_for "latency histogram: $F3 \\($R3 replies\\)"
+    echo "ok: the histogram follows the selected file ($F3: $C3 requests, $R3 replies)"
+    keys p
+    wait_for 'Statistics — whole session, by process'
+    wait_for 'latency histogram: [0-9]+ '
+    screen > "$D/view-process.txt"
+    compare process "$D/process.txt" "$D/view-process.txt"
+    keys o
+    wait_for 'Statistics — whole session, by op'
+    wait_for 'LOOKUP +[0-9]+ +[0-9]+ '
+    # Enter on a file: the timeline shows exactly that file's requests
+    keys f
+    wait_for 'Statistics — whole session, by file'
+    keys Enter
+    F1=$(sed -n 2p "$D/file.txt" | awk '{ print $10 }'); NF=$(sed -n 2p "$D/file.txt" | awk '{ print $1 }')
+    wait_for "FILTER sql=file = '$F1'"
+    wait_for '— end —'
+    got=$(screen | sed '/— end —/q' | grep -Ec '^[ »] +[0-9]+\.[0-9]{6} ')
+    [ "$NF" -le 10 ] || fail "the first file has $NF requests: more than the check counts on one screen"
+    [ "$got" = "$NF" ] || fail "Enter on $F1: $got requests on the timeline, stats --by=file counts $NF"
+    echo "ok: Enter on the first file ($F1) filters the timeline to its $NF requests"
+    keys q
+    wait_for 'VIEWER_EXIT=0'
+    # 80x24: the table and the histogram still fit; each row cut with "…"
+    SIZE_X=80 SIZE_Y=24 view "$DB"
+    wait_for "#1/$N"
+    keys i
+    wait_for 'Statistics'
+    keys f
+    wait_for 'latency histogram: /'
+    rows=$(screen | grep -E '^ (…|/)[^ ]* +[0-9]+ +[0-9]+ ')
+    [ "$(echo "$rows" | wc -l)" -ge 3 ] || fail "fewer than 3 file rows at 80x24"
+    echo "$rows" | grep -vq '…$' && fail "a file row cut at 80 columns without an ellipsis"
+    tail1=$(sed -n 2p "$D/file.txt" | awk '{ print $10 }')
+    first=$(echo "$rows" | head -1 | awk '{ print $1 }')
+    case "$tail1" in *"${first#…}") ;; *) fail "the first row's path '$first' is not the end of '$tail1'";; esac
+    echo "ok: 80x24: $(echo "$rows" | wc -l) file rows (the first '$first'), each cut with an ellipsis, and the histogram"
+    keys p
+    wait_for 'latency histogram: [0-9]+ '
+    keys q q
+    wait_for 'VIEWER_EXIT=0'
     ;;
 
 kernel-side)
