@@ -114,4 +114,28 @@ for bad in --by=bogus --by=op,op --by=op, --by=; do
 	expect "stats $bad: exit status" "$rc" 2
 	grep -q -- '--by' "$out/err" || ft_fail "stats $bad: the message does not name --by: $(cat "$out/err")"
 done
+# --by=host computes its percentiles as every other table does: on a copy
+# of the recording reduced to the requests of one op by one process (the
+# pair with the most answered requests), the host row, that op's row of
+# --by=op and that process's row of --by=process are the same requests and
+# show the same count, errors, p50, p95 and max.
+mkdir "$out/hosts"
+cp "$db" "$out/hosts/one.db"
+IFS='|' read -r KOP KPROC < <(q "$db" "SELECT opcode, process_id FROM op WHERE latency_ns IS NOT NULL
+	AND process_id IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 1")
+q "$out/hosts/one.db" "DELETE FROM request WHERE NOT (opcode = $KOP AND process_id = $KPROC);
+	DELETE FROM reply WHERE unique_id NOT IN (SELECT unique_id FROM request);" > /dev/null
+n1=$(q "$out/hosts/one.db" "SELECT count(*) FROM op")
+expect_ge "requests of one op by one process" "$n1" 5
+"$FUSETRACE" stats --by=host "$out/hosts" > "$out/host" || ft_fail "stats --by=host failed"
+"$FUSETRACE" stats --by=op --top 0 "$out/hosts/one.db" > "$out/host-op" || ft_fail "stats --by=op failed"
+"$FUSETRACE" stats --by=process --top 0 "$out/hosts/one.db" > "$out/host-proc" || ft_fail "stats --by=process failed"
+expect "--by=op rows of the reduced copy" "$(tail -n +2 "$out/host-op" | wc -l)" 1
+expect "--by=process rows of the reduced copy" "$(tail -n +2 "$out/host-proc" | wc -l)" 1
+# count errors p50 p95 max of each table
+host=$(awk 'NR == 2 { print $4, $5, $6, $7, $8 }' "$out/host")
+byop=$(awk 'NR == 2 { print $2, $3, $4, $5, $7 }' "$out/host-op")
+byproc=$(awk 'NR == 2 { print $3, $4, $5, $6, $8 }' "$out/host-proc")
+expect "--by=host: requests errors p50 p95 max = --by=op's" "$host" "$byop"
+expect "--by=host: requests errors p50 p95 max = --by=process's" "$host" "$byproc"
 echo "stats_by: exact numbers for a known workload"
