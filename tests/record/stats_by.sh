@@ -118,7 +118,8 @@ done
 # of the recording reduced to the requests of one op by one process (the
 # pair with the most answered requests), the host row, that op's row of
 # --by=op and that process's row of --by=process are the same requests and
-# show the same count, errors, p50, p95 and max.
+# show the same count, errors, p50, p95 and max; so does the host row of
+# --by=host on a fleet database that holds the copy's session.
 mkdir "$out/hosts"
 cp "$db" "$out/hosts/one.db"
 IFS='|' read -r KOP KPROC < <(q "$db" "SELECT opcode, process_id FROM op WHERE latency_ns IS NOT NULL
@@ -138,4 +139,10 @@ byop=$(awk 'NR == 2 { print $2, $3, $4, $5, $7 }' "$out/host-op")
 byproc=$(awk 'NR == 2 { print $3, $4, $5, $6, $8 }' "$out/host-proc")
 expect "--by=host: requests errors p50 p95 max = --by=op's" "$host" "$byop"
 expect "--by=host: requests errors p50 p95 max = --by=process's" "$host" "$byproc"
+# and on a fleet database holding that session (import -o)
+"$FUSETRACE" import "$out/hosts/one.db" -o "$out/fleet.db" > "$out/import" 2>&1 \
+	|| { cat "$out/import"; ft_fail "import into a fleet database failed"; }
+"$FUSETRACE" stats --by=host "$out/fleet.db" > "$out/host-fleet" || ft_fail "stats --by=host on the fleet database failed"
+expect "--by=host on a fleet database: requests errors p50 p95 max = --by=op's" \
+	"$(awk 'NR == 2 { print $4, $5, $6, $7, $8 }' "$out/host-fleet")" "$byop"
 echo "stats_by: exact numbers for a known workload"
