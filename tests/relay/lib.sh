@@ -66,6 +66,21 @@ relay_test_init() {
 	relay_start
 }
 
+# live_wait_rows DB SQL MIN LOG WHAT: wait (at most 30 s) until the live
+# import's database DB answers SQL with at least MIN, as it catches up with
+# the relay (it polls it, and lags behind the relay's disk on a loaded
+# machine); on timeout show LOG and fail, naming WHAT.
+live_wait_rows() {
+	local db=$1 sql=$2 min=$3 log=$4 what=$5 n=0 i
+	for i in $(seq 300); do
+		[ -e "$db" ] && n=$(q "$db" "$sql" 2>/dev/null)
+		[ "${n:-0}" -ge "$min" ] && return 0
+		sleep 0.1
+	done
+	cat "$log"
+	ft_fail "the live database never showed $what (${n:-0} < $min)"
+}
+
 relay_kill() {
 	kill -KILL "$RELAY_PID" 2>/dev/null
 	wait "$RELAY_PID" 2>/dev/null

@@ -31,13 +31,8 @@ ft_track_pid "$host"
 for i in $(seq 300); do [ -e "$half1" ] && break; sleep 0.1; done
 [ -e "$half1" ] || { cat "$out/L.log"; ft_fail "the workload's first half did not finish"; }
 # the first half reaches the live database while the session runs
-n=0
-for i in $(seq 300); do
-	[ -e "$live" ] && n=$(q "$live" "SELECT count(*) FROM request WHERE opcode = 16" 2>/dev/null)
-	[ "${n:-0}" -ge 40 ] && break
-	sleep 0.1
-done
-[ "${n:-0}" -ge 40 ] || { cat "$out/import.log"; ft_fail "the live database never showed the first half (writes: ${n:-0})"; }
+live_wait_rows "$live" "SELECT count(*) FROM request WHERE opcode = 16" 40 "$out/import.log" "the first half's writes"
+n=$(q "$live" "SELECT count(*) FROM request WHERE opcode = 16")
 echo "ok: first half live: $n writes while the session runs"
 # the importer holds the database as a recorder does: readers call it
 # recording (not a killed recording's 'incomplete')

@@ -39,13 +39,7 @@ done
 [ "${n:-0}" -ge 100 ] || ft_fail "the relay never received the first half (requests: ${n:-0})"
 # ... and the live import has received them from it: it polls the relay
 # and lags behind the relay's disk, more so on a loaded machine.
-n=0
-for i in $(seq 300); do
-	[ -e "$out/live.db" ] && n=$(q "$out/live.db" "SELECT count(*) FROM request" 2>/dev/null)
-	[ "${n:-0}" -ge 100 ] && break
-	sleep 0.1
-done
-[ "${n:-0}" -ge 100 ] || { cat "$out/live.log"; ft_fail "the live import never showed the first half (requests: ${n:-0})"; }
+live_wait_rows "$out/live.db" "SELECT count(*) FROM request" 100 "$out/live.log" "the first half's requests"
 relay_kill
 touch "$killed"
 wait "$host"; rc=$?
