@@ -32,13 +32,32 @@ void ring_geometry(size_t want, size_t *cap, size_t *max_rec)
     *max_rec = m;
 }
 
+/* One inaccessible page on each side of a ring buffer. */
+#define RING_GUARD 4096
+
 static uint8_t *buf_alloc(size_t bytes)
 {
     /* mmap: pages are only backed once the ring cycles through them, so an
-     * idle thread's ring costs address space, not memory. */
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+     * idle thread's ring costs address space, not memory.  The guard pages
+     * (bytes is a multiple of the page size): a record written past either
+     * end faults at once instead of corrupting a neighbouring mapping, and
+     * the kernel cannot merge the ring with an adjacent anonymous mapping,
+     * so /proc/PID/smaps shows each ring, and its resident size, as a
+     * mapping of exactly `bytes`. */
+    uint8_t *p = mmap(NULL, bytes + 2 * RING_GUARD, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    if (mprotect(p + RING_GUARD, bytes, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, bytes + 2 * RING_GUARD);
+        return NULL;
+    }
+    return p + RING_GUARD;
+}
+
+static void buf_free(uint8_t *buf, size_t bytes)
+{
+    munmap(buf - RING_GUARD, bytes + 2 * RING_GUARD);
 }
 
 struct rec_ring *ring_claim(uint64_t gen, size_t cap, size_t max_rec, uint32_t tid)
@@ -136,7 +155,7 @@ void ring_release_all(uint64_t gen)
     for (int i = 0; i < n; i++) {
         struct rec_ring *r = &rec_rings[i];
         if (r->buf)
-            munmap(r->buf, r->cap + r->max_rec);
+            buf_free(r->buf, r->cap + r->max_rec);
         r->buf = NULL;
         /* Counters belong to the recording that just ended. */
         atomic_store(&r->seen, 0);
