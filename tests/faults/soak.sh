@@ -4,7 +4,8 @@
 # renames/unlinks/readdir/mkdir/rmdir/symlinks/chmod/truncate/utime/locks/
 # xattrs/fsync, plus a shared directory) with recording on, and
 # drop_caches every 5 s (forgets, fd-cache churn).  The daemon's RSS (less
-# shared memory, see below) and fd count are sampled every second.
+# shared memory and the recorder's rings, see below) and fd count are
+# sampled every second.
 # Stated bounds, after a warm-up of the first quarter (at least 10 s; the
 # RSS bounds in a build without AddressSanitizer only, see below):
 #   RSS:  max after warm-up <= max during warm-up + 16 MiB + the writer's
@@ -33,6 +34,18 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
 ft_mount "$src" "$mnt" --db "$db"
 pid=${FT_PIDS[$((${#FT_PIDS[@]} - 1))]}
 
+# The recorder's per-thread rings (trace/rec_ring.c) are anonymous maps of
+# ring_bytes plus room for its largest record (a quarter of the ring, at
+# most 1 MiB + 4 KiB), backed page by page the first time a ring cycles
+# through them: up to 5 MiB per worker thread, in steps, long after the
+# warm-up when the machine is fast (on a quiet machine the last quarter
+# held two more rings than the second).  They are bounded by design (one
+# per thread, reused when a thread exits), so the RSS bounds exclude them;
+# their resident size is printed.
+rb=$(q "$db" 'SELECT ring_bytes FROM session')
+[ -n "$rb" ] || ft_fail "no ring_bytes in the session row"
+mr=$((rb / 4)); [ $mr -gt $((1048576 + 4096)) ] && mr=$((1048576 + 4096))
+ring_kb=$(((rb + mr) / 1024))
 "$FX_PY" "$here/soak_worker.py" "$mnt" "$SECS" 4 > "$FT_ROOT/worker.out" 2>&1 &
 wk=$!; ft_track_pid "$wk"
 : > "$FT_ROOT/samples"
@@ -45,7 +58,9 @@ while kill -0 "$wk" 2>/dev/null; do
 	rss=$(awk '/^VmRSS:/ { r = $2 } /^RssShmem:/ { s = $2 } END { print r - s }' /proc/$pid/status)
 	anon=$(awk '/^RssAnon:/ {print $2}' /proc/$pid/status)
 	fds=$(ls /proc/$pid/fd | wc -l)
-	echo "$t $rss $fds $anon" >> "$FT_ROOT/samples"
+	rings=$(awk -v sz="$ring_kb" '/^Size:/ { s = $2 } /^Rss:/ && s == sz { r += $2 } END { print r + 0 }' \
+		/proc/$pid/smaps)
+	echo "$t $((rss - rings)) $fds $anon $rings" >> "$FT_ROOT/samples"
 	if [ $((t % 5)) = 4 ]; then echo 3 > /proc/sys/vm/drop_caches; fi
 	sleep 1
 	t=$((t + 1))
@@ -77,8 +92,8 @@ awk -v w=$warm -v n=$n '
 	END { printf "%d %d %d %d %d %d %d\n", wr, ar, wf, af, mf, q2 / (c2 ? c2 : 1), q4 / (c4 ? c4 : 1) }' \
 	"$FT_ROOT/samples" > "$FT_ROOT/summary"
 read -r wr ar wf af mf q2 q4 < "$FT_ROOT/summary"
-awk '{ sep = (NR > 1) ? " " : ""; printf "%s%s:%d/%d/%d", sep, $1, $2 / 1024, $4 / 1024, $3 } END { print "" }' "$FT_ROOT/samples" |
-	fold -s -w 120 | sed 's/^/    t:RSS-MiB\/anon-MiB\/fds /'
+awk '{ sep = (NR > 1) ? " " : ""; printf "%s%s:%d/%d/%d/%d", sep, $1, $2 / 1024, $4 / 1024, $5 / 1024, $3 } END { print "" }' "$FT_ROOT/samples" |
+	fold -s -w 120 | sed 's/^/    t:RSS-less-rings-MiB\/anon-MiB\/rings-MiB\/fds /'
 echo "samples: $n; RSS KiB warm-up max $wr, after $ar; 2nd-quarter mean $q2, last-quarter mean $q4; fds warm-up max $wf, after $af"
 # Under AddressSanitizer the RSS is the sanitizer allocator's (quarantine,
 # per-thread caches, shadow memory), which grows in steps of its own for
