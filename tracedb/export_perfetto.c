@@ -279,7 +279,7 @@ static int requests(sqlite3 *db, struct out *o, int64_t end_ts, struct export_co
         }
         if (elen) {
             name[nlen++] = ' ';
-            memcpy(name + nlen, errname, elen);
+            memcpy(name + nlen, errname, elen + 1);   /* with its NUL: room was made */
             nlen += elen;
         }
         fputs(",\"name\":", o->f);
