@@ -6,7 +6,7 @@
 int caller_umask_enter(fuse_req_t req, struct umask_scope *us)
 {
     us->set = false;
-    if (!fs_of(req)->posix_acl_on)
+    if (!fs_of(req)->dont_mask_on)
         return 0;
     int r = cred_set_umask(fuse_req_ctx(req)->umask, &us->old);
     us->set = r == 0;

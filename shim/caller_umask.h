@@ -4,9 +4,10 @@
  * Natively the umask is applied only when the parent directory has no
  * default ACL; with one, the default ACL decides the new file's
  * permissions and the umask is ignored.  Only the filesystem that holds
- * the ACL can make that choice.  So the daemon negotiates FUSE_POSIX_ACL
- * (the VFS then leaves the mode unmasked) and FUSE_DONT_MASK (FUSE then
- * leaves it unmasked too) and receives the caller's umask in the request;
+ * the ACL can make that choice.  So the daemon negotiates FUSE_DONT_MASK
+ * (the VFS never masks on a FUSE superblock, which always has SB_POSIXACL;
+ * with DONT_MASK FUSE leaves the mode unmasked too) and receives the
+ * caller's umask in the request;
  * the creating syscall runs with that umask as the thread's own, and the
  * source applies it or the default ACL exactly as for a native call.
  *
@@ -29,7 +30,7 @@ struct umask_scope {
 };
 
 /* Take the caller's umask for this thread if the kernel sends modes
- * unmasked (fs->posix_acl_on); a no-op otherwise.  0 or -errno. */
+ * unmasked (fs->dont_mask_on); a no-op otherwise.  0 or -errno. */
 int caller_umask_enter(fuse_req_t req, struct umask_scope *us);
 void caller_umask_leave(struct umask_scope *us);
 

@@ -60,7 +60,9 @@ struct fs {
     int daemon_ngroups;
     bool writeback_on;            /* negotiated at INIT */
     bool export_on;               /* EXPORT_SUPPORT negotiated at INIT (file handles decodable) */
-    bool posix_acl_on;            /* POSIX_ACL + DONT_MASK negotiated at INIT (caller_umask.h) */
+    bool dont_mask_on;            /* DONT_MASK negotiated at INIT: modes come unmasked (caller_umask.h) */
+    bool posix_acl_on;            /* POSIX_ACL negotiated: the kernel enforces ACLs and refreshes
+                                   * the mode after setfacl itself (session.c op_init) */
     /* Set by the wire tap while it answers INIT, before any other request
      * is served (wire_tap.c). */
     bool passthrough_on;          /* FUSE_PASSTHROUGH negotiated: opens may be passthrough */

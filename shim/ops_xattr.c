@@ -44,6 +44,23 @@ static int xattr_err(int err)
     return err == ENOSYS ? EOPNOTSUPP : err;
 }
 
+/* Setting or removing a file's access ACL changes its mode on the source
+ * (the group bits are the ACL's mask).  With FUSE_POSIX_ACL the kernel
+ * refreshes the mode itself; without it the ACL is an xattr like any other
+ * to the kernel, which keeps the mode it cached (for the attribute timeout,
+ * a day with --cache=always).  So drop the kernel's cached attributes before
+ * the reply: the caller's next stat sees the new mode, as natively.  Offset
+ * -1 is attributes only: no page laundering, nothing to wait for. */
+static void access_acl_changed(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+    struct fs *fs = fs_of(req);
+    if (fs->posix_acl_on || strcmp(name, "system.posix_acl_access") != 0)
+        return;
+    int r = fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+    if (r < 0 && r != -ENOENT)
+        BACKING("notify_inval_inode", -1, -1, NULL, (errno = -r, -1L));
+}
+
 /* libfuse 3.14 has no FUSE_SETXATTR_EXT, so the kernel sends the short
  * setxattr request and can never ask us to clear S_ISGID when a POSIX ACL is
  * set (SETXATTR_ACL_KILL_SGID).  No loss here: the source filesystem applies
@@ -62,6 +79,8 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
     /* XATTR_CREATE / XATTR_REPLACE pass through: EEXIST / ENODATA are the source's. */
     int r = (int)AS_CALLER(req, "setxattr", fd, flags, name, setxattr(path, name, value, size, flags));
     op_inode_done(req, node);
+    if (r == 0)
+        access_acl_changed(req, ino, name);
     reply_err(req, xattr_err(-r));
 }
 
@@ -186,5 +205,7 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
     proc_fd_path(path, fd);
     int r = (int)AS_CALLER(req, "removexattr", fd, 0, name, removexattr(path, name));
     op_inode_done(req, node);
+    if (r == 0)
+        access_acl_changed(req, ino, name);
     reply_err(req, xattr_err(-r));
 }

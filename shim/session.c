@@ -128,21 +128,35 @@ void op_init(void *userdata, struct fuse_conn_info *conn)
     }
     if (fs->cfg.cache == CACHE_NEVER)
         conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
-    /* POSIX ACLs as natively.  FUSE_POSIX_ACL: the kernel enforces ACLs
-     * (it turns default_permissions on for that), caches them, leaves the
-     * umask to the filesystem (SB_POSIXACL), sends the caller's umask with
-     * each create, and after a setfacl drops its cached ACLs and attributes
-     * (the mode changes with the ACL mask).  FUSE_DONT_MASK: FUSE's own
-     * create path leaves the mode unmasked as well.  The source then applies
-     * the umask or the parent's default ACL itself (caller_umask.h).  Both
-     * bits reach the kernel with libfuse 3.14 (do_init has outargflags lines
-     * for them).  Not when the source is to check permissions as the caller
-     * (allow_other without default_permissions): POSIX_ACL would put the
-     * kernel's checks back; there the kernel masks as before. */
-    const unsigned acl_caps = FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
-    if ((conn->capable & acl_caps) == acl_caps &&
-        !(fs->cfg.allow_other && !fs->cfg.default_permissions)) {
-        conn->want |= acl_caps;
+    /* Modes and POSIX ACLs as natively.  A FUSE superblock always carries
+     * SB_POSIXACL, so the VFS never applies the umask on the mount; FUSE
+     * applies it in its own create path unless FUSE_DONT_MASK is
+     * negotiated.  With DONT_MASK the kernel sends the mode unmasked and the
+     * caller's umask beside it, and the creating syscall on the source runs
+     * with that umask (caller_umask.h): the source then applies the umask or
+     * the parent's default ACL exactly as for a native call, whoever checks
+     * permissions.
+     *
+     * FUSE_POSIX_ACL makes the kernel enforce ACLs and turns
+     * default_permissions on: wanted exactly when the kernel checks
+     * permissions anyway (-o default_permissions, the default with
+     * allow_other), where checks without the ACLs would be wrong.  Without
+     * default_permissions the source checks every access (as the caller with
+     * allow_other, else as the mounting user, the only caller), ACLs
+     * included, and POSIX_ACL would only add the kernel's checks and the
+     * requests they cost: a GETATTR of the parent directory after every
+     * create or unlink (26 % more requests on a metadata workload,
+     * BENCHMARKS.md).  getfacl/setfacl work either way: without POSIX_ACL the
+     * kernel passes the ACL xattrs through (in the initial user namespace),
+     * and ops_xattr.c drops the kernel's cached attributes after an access
+     * ACL changed, so the next stat sees the mode setfacl changed.  Both bits reach the
+     * kernel with libfuse 3.14 (do_init has outargflags lines for them). */
+    if (conn->capable & FUSE_CAP_DONT_MASK) {
+        conn->want |= FUSE_CAP_DONT_MASK;
+        fs->dont_mask_on = true;
+    }
+    if (fs->cfg.default_permissions && (conn->capable & FUSE_CAP_POSIX_ACL)) {
+        conn->want |= FUSE_CAP_POSIX_ACL;
         fs->posix_acl_on = true;
     }
     conn->want |= conn->capable & FUSE_CAP_FLOCK_LOCKS;

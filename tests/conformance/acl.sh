@@ -56,6 +56,8 @@ mode() {
 mode root 0 -o allow_other
 mode user1000 1000 -o allow_other
 ACL_OTHER_USERS=0 mode root-noallow 0
+ACL_OTHER_USERS=0 mode root-noallow-always 0 --cache=always
+mode user1000-nodp 1000 -o allow_other --no-default-permissions
 mode root-always 0 -o allow_other --cache=always
 mode user1000-always 1000 -o allow_other --cache=always
 mode user1000-writeback 1000 -o allow_other --writeback
