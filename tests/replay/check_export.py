@@ -198,10 +198,24 @@ def main():
     if others:
         fail(f'counter tracks the recording does not have: {sorted(others)}')
     ok('counter tracks: ' + (', '.join(f'{k} {v}' for k, v in sorted(want.items())) or 'none sampled'))
+    # Size: at most 300 bytes per request for what grows with the requests
+    # (their slices, the backing calls' slices and flows, instants).  Names
+    # grow with processes and threads (at most one per program image and
+    # thread, checked above) and counters with time (one per sample of the
+    # recording, checked above); this workload runs 14 requests per process,
+    # where the names alone are 7 bytes per request, a real build far more.
     size = os.path.getsize(pf)
-    print(f'note: {size} bytes, {size / n_op:.0f} bytes per request')
-    if size / n_op > 300:
-        fail(f'{size / n_op:.0f} bytes per request: more than 300')
+    per_req = sum(len(json.dumps(e, separators=(',', ':'), ensure_ascii=False).encode()) + 1
+                  for e in ev if e['ph'] in ('X', 'i'))
+    rest = sum(len(json.dumps(e, separators=(',', ':'), ensure_ascii=False).encode()) + 1
+               for e in ev if e['ph'] not in ('X', 'i'))
+    print(f'note: {size} bytes, {size / n_op:.0f} bytes per request in all: '
+          f'{per_req / n_op:.0f} in slices, flows and instants, {rest / n_op:.0f} in names and counters')
+    if per_req / n_op > 300:
+        fail(f'{per_req / n_op:.0f} bytes per request in slices, flows and instants: more than 300')
+    if size > per_req + rest + 4096:
+        fail(f'{size} bytes in the file, {per_req + rest} in its events: the re-serialised '
+             'events no longer account for the file')
 
     # ---- JSON lines
     lines = open(jl).read().splitlines()

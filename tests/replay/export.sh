@@ -6,7 +6,8 @@
 # threads as a process of their own with one slice per backing call, a flow
 # from each request into each worker thread it used (every call's request
 # reads back from the flows), in-flight and kernel-queue counters that agree
-# with the recording, and at most 300 bytes per request (check_export.py).  JSON lines: one
+# with the recording, and at most 300 bytes per request in slices, flows and
+# instants, names and counters bounded apart (check_export.py).  JSON lines: one
 # line per request (= SELECT count(*) FROM op) agreeing with op; and lnav reads the JSON lines with
 # scenarios/lnav/fusetrace.json (when lnav is installed), including a query
 # of its documented SQL table fusetrace_jsonl.
