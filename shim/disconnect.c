@@ -29,7 +29,7 @@ void session_note_disconnect(struct fs *fs)
         return;
     close(root);
     atomic_store(&fs->aborted, true);
-    fprintf(stderr, "fusetrace: the kernel aborted the connection of %s (fusectl); "
+    fprintf(stderr, "fusetrace: the kernel aborted the connection of %s (fusectl or umount -f); "
                     "requests in flight stay unanswered\n", fs->cfg.mountpoint);
-    recorder_note_end_cause("connection aborted (fusectl)");
+    recorder_note_end_cause("connection aborted (fusectl or umount -f)");
 }
