@@ -35,29 +35,41 @@ void ring_geometry(size_t want, size_t *cap, size_t *max_rec)
 /* One inaccessible page on each side of a ring buffer. */
 #define RING_GUARD 4096
 
+/* `bytes` rounded up to whole pages.  cap + max_rec is a whole number of
+ * pages for rings of 16 KiB and more; smaller ones get padding (buf_alloc). */
+static size_t buf_pages(size_t bytes)
+{
+    return (bytes + RING_GUARD - 1) & ~(size_t)(RING_GUARD - 1);
+}
+
 static uint8_t *buf_alloc(size_t bytes)
 {
     /* mmap: pages are only backed once the ring cycles through them, so an
-     * idle thread's ring costs address space, not memory.  The guard pages
-     * (bytes is a multiple of the page size): a record written past either
-     * end faults at once instead of corrupting a neighbouring mapping, and
-     * the kernel cannot merge the ring with an adjacent anonymous mapping,
-     * so /proc/PID/smaps shows each ring, and its resident size, as a
-     * mapping of exactly `bytes`. */
-    uint8_t *p = mmap(NULL, bytes + 2 * RING_GUARD, PROT_NONE,
+     * idle thread's ring costs address space, not memory.  The guard pages:
+     * a record written past either end faults at once instead of corrupting
+     * a neighbouring mapping, and the kernel cannot merge the ring with an
+     * adjacent anonymous mapping, so /proc/PID/smaps shows each ring, and
+     * its resident size, as a mapping of its own (of exactly `bytes` when
+     * that is a whole number of pages).  When it is not (4 and 8 KiB
+     * rings), the padding goes before the buffer: a record that overruns
+     * its reservation runs forward, so the end stays flush with the guard
+     * (a write before the start lands in the padding, still our own). */
+    size_t mapped = buf_pages(bytes);
+    uint8_t *p = mmap(NULL, mapped + 2 * RING_GUARD, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    if (mprotect(p + RING_GUARD, bytes, PROT_READ | PROT_WRITE) != 0) {
-        munmap(p, bytes + 2 * RING_GUARD);
+    if (mprotect(p + RING_GUARD, mapped, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, mapped + 2 * RING_GUARD);
         return NULL;
     }
-    return p + RING_GUARD;
+    return p + RING_GUARD + (mapped - bytes);
 }
 
 static void buf_free(uint8_t *buf, size_t bytes)
 {
-    munmap(buf - RING_GUARD, bytes + 2 * RING_GUARD);
+    size_t mapped = buf_pages(bytes);
+    munmap(buf - (mapped - bytes) - RING_GUARD, mapped + 2 * RING_GUARD);
 }
 
 struct rec_ring *ring_claim(uint64_t gen, size_t cap, size_t max_rec, uint32_t tid)
