@@ -63,11 +63,18 @@ static void usage(FILE *to)
         "                   LIVEPORT defaults to 5344.  Ctrl-C (SIGINT) or SIGTERM\n"
         "                   ends it early, and so does the relay going away: DB then\n"
         "                   keeps what arrived, with status 'incomplete' and why.\n\n"
+        "Without --live, SIGINT or SIGTERM abandons the session being imported:\n"
+        "its unfinished database (with -o: the temporary directory\n"
+        "'.fusetrace-import-XXXXXX' it is written to, beside DB) is removed and\n"
+        "nothing of it is added; sessions finished before are kept; exit status 1.\n"
+        "SIGKILL cannot be answered: it leaves the unfinished database (with -o:\n"
+        "that temporary directory), to be removed by hand.  DB given with -o gets\n"
+        "each session in one transaction, so never half of one.\n\n"
         "Exit status: 0 imported (with --relay: every session; with --live: the\n"
         "session complete); 1 unreadable trace, database error, (--relay, -o) a\n"
-        "session refused or failed, (--live) the session stored incomplete; 2\n"
-        "usage error.  An import of a trace with discarded events or without its\n"
-        "end-of-session event is stored with status 'incomplete'.\n");
+        "session refused or failed, (--live) the session stored incomplete,\n"
+        "interrupted; 2 usage error.  An import of a trace with discarded events\n"
+        "or without its end-of-session event is stored with status 'incomplete'.\n");
 }
 
 static void report(const struct import_stats *st, const char *db)
@@ -90,12 +97,35 @@ static int make_dir(const char *path)
     return -1;
 }
 
-static volatile sig_atomic_t stop_live;
+/* The signal (SIGINT or SIGTERM) that asked the import to stop; 0 if none. */
+static volatile sig_atomic_t stop_by;
 
 static void on_stop_signal(int sig)
 {
-    (void)sig;
-    stop_live = 1;
+    stop_by = sig;
+}
+
+/* From now on SIGINT and SIGTERM set stop_by instead of killing the process,
+ * so an unfinished output is removed on the way out.  A live import wants
+ * its blocking reads interrupted; a file import restarts them (the reader
+ * checks stop_by at each event). */
+static void catch_stop_signals(bool restart)
+{
+    struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = restart ? SA_RESTART : 0 };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* "interrupted by SIGTERM" after a stop signal, else NULL. */
+static const char *interrupted(void)
+{
+    static char why[64];
+    if (!stop_by)
+        return NULL;
+    const char *sig = sigabbrev_np(stop_by);
+    snprintf(why, sizeof why, "interrupted by SIG%s", sig ? sig : "?");
+    return why;
 }
 
 /* Follow one live session into db. */
@@ -108,11 +138,8 @@ static int import_live(const char *url, const char *db)
     if (!host || !host[6] || !strchr(host + 6, '/') || !strchr(host + 6, '/')[1])
         return usage_error("import", "--live: '%s' names no session "
                            "(net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION)", url);
-    struct sigaction sa = { .sa_handler = on_stop_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    struct import_opts o = { .live_url = url, .db_path = db, .stop = &stop_live };
+    catch_stop_signals(false);
+    struct import_opts o = { .live_url = url, .db_path = db, .stop = &stop_by };
     struct import_stats st;
     char err[1024];
     if (import_lttng(&o, &st, err, sizeof err) != 0) {
@@ -136,8 +163,9 @@ static void remove_db(const char *db)
 
 /* One session into the fleet database `fleet`: imported into a temporary
  * recording beside it (same filesystem, never under /tmp's size limit),
- * then merged.  Returns 0 added, 1 refused (already there), -1 failed
- * (message printed, prefixed by `what`). */
+ * then merged.  Returns 0 added, 1 refused (already there), -1 failed or
+ * interrupted (message printed, prefixed by `what`); the temporary
+ * directory is removed on every path (a stop signal only sets stop_by). */
 static int import_into_fleet(const char *trace_dir, const char *session_uuid,
                              const char *session_name, const char *fleet, const char *what)
 {
@@ -163,13 +191,16 @@ static int import_into_fleet(const char *trace_dir, const char *session_uuid,
         tx_stderr("import", "%s -> %s (session %lld)", what, fleet, (long long)id);
         return 0;
     }
-    struct import_opts o = { .trace_dir = trace_dir, .db_path = db, .session_uuid = session_uuid };
+    struct import_opts o = { .trace_dir = trace_dir, .db_path = db, .session_uuid = session_uuid,
+                             .stop = &stop_by };
     struct import_stats st;
     char err[1024];
     int ret = -1;
     if (import_lttng(&o, &st, err, sizeof err) != 0) {
         tx_stderr("import", "%s: %s%s", what, err, strstr(err, "--session UUID") && !session_uuid
                   ? " (add it with: fusetrace import --session UUID DIR -o DB)" : "");
+    } else if (interrupted()) {
+        tx_stderr("import", "%s: %s: not added to %s", what, interrupted(), fleet);
     } else {
         int64_t id = fleet_merge(fleet, db, session_name, err, sizeof err);
         if (id < 0) {
@@ -198,7 +229,7 @@ static int import_relay_fleet(const char *relay_dir, const char *fleet)
         return 1;
     }
     size_t done = 0, refused = 0, failed = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !interrupted(); i++) {
         const char *name = strrchr(ss[i].rel, '/');
         int r = import_into_fleet(ss[i].dir, NULL, name ? name + 1 : ss[i].rel, fleet, ss[i].rel);
         if (r == 0)
@@ -208,10 +239,11 @@ static int import_relay_fleet(const char *relay_dir, const char *fleet)
         else
             failed++;
     }
-    tx_stderr("import", "%s: %zu session%s added to %s, %zu refused (already there), %zu failed",
-              relay_dir, done, done == 1 ? "" : "s", fleet, refused, failed);
+    tx_stderr("import", "%s: %zu session%s added to %s, %zu refused (already there), %zu failed%s%s",
+              relay_dir, done, done == 1 ? "" : "s", fleet, refused, failed,
+              interrupted() ? "; " : "", interrupted() ? interrupted() : "");
     relay_sessions_free(ss, n);
-    return refused || failed ? 1 : 0;
+    return refused || failed || interrupted() ? 1 : 0;
 }
 
 /* Every session of a relay output directory, each into its own database. */
@@ -230,7 +262,7 @@ static int import_relay(const char *relay_dir, const char *outdir)
         return 1;
     }
     size_t done = 0, refused = 0, failed = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !interrupted(); i++) {
         char db[PATH_MAX + 8], hostdir[PATH_MAX];
         int len = snprintf(db, sizeof db, "%s/%s.db", outdir, ss[i].rel);
         if (len < 0 || (size_t)len >= sizeof db) {
@@ -252,7 +284,7 @@ static int import_relay(const char *relay_dir, const char *outdir)
                 break;
             }
         }
-        struct import_opts o = { .trace_dir = ss[i].dir, .db_path = db };
+        struct import_opts o = { .trace_dir = ss[i].dir, .db_path = db, .stop = &stop_by };
         struct import_stats st;
         if (import_lttng(&o, &st, err, sizeof err) != 0) {
             /* a session that traced several fusetrace processes (a session
@@ -265,10 +297,11 @@ static int import_relay(const char *relay_dir, const char *outdir)
         report(&st, db);
         done++;
     }
-    tx_stderr("import", "%s: %zu session%s imported, %zu refused (already imported), %zu failed",
-              relay_dir, done, done == 1 ? "" : "s", refused, failed);
+    tx_stderr("import", "%s: %zu session%s imported, %zu refused (already imported), %zu failed%s%s",
+              relay_dir, done, done == 1 ? "" : "s", refused, failed,
+              interrupted() ? "; " : "", interrupted() ? interrupted() : "");
     relay_sessions_free(ss, n);
-    return refused || failed ? 1 : 0;
+    return refused || failed || interrupted() ? 1 : 0;
 }
 
 int cmd_import(int argc, char **argv)
@@ -308,6 +341,8 @@ int cmd_import(int argc, char **argv)
     }
     if (live && fleet)
         return usage_error("import", "--live writes its own DB: not with -o");
+    if (!live)
+        catch_stop_signals(true);
     if (fleet) {
         if (!*fleet)
             return usage_error("import", "-o needs a database path");
@@ -347,6 +382,7 @@ int cmd_import(int argc, char **argv)
         return import_relay(argv[optind], argv[optind + 1]);
     o.trace_dir = argv[optind];
     o.db_path = argv[optind + 1];
+    o.stop = &stop_by;
 
     struct import_stats st;
     char err[1024];

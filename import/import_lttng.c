@@ -615,6 +615,15 @@ static int open_session(struct imp *m, const bt_event *ev, const bt_field *p)
 static int on_event(void *ctx, const bt_event *ev, uint64_t ts)
 {
     struct imp *m = ctx;
+    /* A file import stops at the event after a stop signal and fails: its
+     * unfinished database is then removed (import_sink_close).  A live
+     * import is stopped by its reader instead, keeping what arrived. */
+    if (!m->o->live_url && m->o->stop && *m->o->stop) {
+        const char *sig = sigabbrev_np(*m->o->stop);
+        snprintf(m->err, m->errlen, "interrupted by SIG%s: the unfinished database is removed",
+                 sig ? sig : "?");
+        return -1;
+    }
     const char *name = bt_event_class_get_name(bt_event_borrow_class_const(ev));
     if (!name || strncmp(name, "fusetrace:", 10) != 0) {
         m->st->skipped++;

@@ -16,6 +16,9 @@ struct import_opts {
      * (net://RELAY[:LIVEPORT]/host/HOSTNAME/SESSION) until its end, or until
      * *stop becomes non-zero (the session is then stored incomplete). */
     const char *live_url;
+    /* NULL, or the number of the signal that asked to stop (0: none yet).
+     * A file import that sees it set fails ("interrupted by SIGTERM") and
+     * removes its unfinished database. */
     const volatile sig_atomic_t *stop;
 };
 
