@@ -108,6 +108,7 @@ static void waiter_free(struct waiter *w)
 static void *waiter_main(void *arg)
 {
     struct waiter *w = arg;
+    pthread_setname_np(pthread_self(), "ft-lockwait");
     worker_adopt(&w->held);
     int r;
     for (;;) {

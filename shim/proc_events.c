@@ -252,6 +252,7 @@ static void give_up(const char *what, int err)
 static void *events_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "ft-procev");
     static char buf[16384] __attribute__((aligned(8)));
     for (;;) {
         struct pollfd p[2] = { { .fd = E.sock, .events = POLLIN }, { .fd = E.stop[0], .events = POLLIN } };

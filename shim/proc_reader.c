@@ -458,6 +458,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     bool identities = w == &W[W_IDENTITY];
+    pthread_setname_np(pthread_self(), identities ? "ft-ident" : "ft-creds");
     if (!identities && scan_at_start)
         scan_all();
     pthread_mutex_lock(&w->mu);

@@ -43,6 +43,7 @@ static struct {
 static void *watch_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "ft-watchdog");
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     pthread_mutex_lock(&wd.mu);
