@@ -383,9 +383,9 @@ static void stalls(struct q *q, int top)
 static void grouped(struct q *q, const enum stats_key *keys, int nkeys, int top)
 {
     struct stats_group **v;
-    size_t n;
+    size_t n, all;
     char err[512];
-    if (stats_groups(q->db, keys, nkeys, &v, &n, err, sizeof err) != 0) {
+    if (stats_groups(q->db, keys, nkeys, top > 0 ? (size_t)top : 0, &v, &n, &all, err, sizeof err) != 0) {
         fprintf(stderr, "fusetrace stats: %s\n", err);
         q->failed = true;
         return;
@@ -401,8 +401,7 @@ static void grouped(struct q *q, const enum stats_key *keys, int nkeys, int top)
         if (!stats_key_def[keys[i]].width)
             printf("  %s", stats_key_def[keys[i]].title);
     putchar('\n');
-    size_t shown = top > 0 && (size_t)top < n ? (size_t)top : n;
-    for (size_t r = 0; r < shown; r++) {
+    for (size_t r = 0; r < n; r++) {
         struct stats_group *g = v[r];
         char c[6][32];
         lat_fmt(c[0], sizeof c[0], lat_stats_percentile(&g->st, LAT_P1), true);
@@ -426,8 +425,8 @@ static void grouped(struct q *q, const enum stats_key *keys, int nkeys, int top)
             }
         putchar('\n');
     }
-    if (shown < n)
-        printf("  (%zu more; --top 0 shows all)\n", n - shown);
+    if (n < all)
+        printf("  (%zu more; --top 0 shows all)\n", all - n);
     stats_groups_free(v, n);
 }
 

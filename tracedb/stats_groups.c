@@ -47,22 +47,43 @@ static int by_total(const void *x, const void *y)
     return 0;
 }
 
-void stats_groups_free(struct stats_group **v, size_t n)
+/* The groups v[0..n), not the array. */
+static void stats_groups_free_tail(struct stats_group **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < STATS_NKEYS; k++)
             free(v[i]->key[k]);
         free(v[i]);
     }
+}
+
+void stats_groups_free(struct stats_group **v, size_t n)
+{
+    stats_groups_free_tail(v, n);
     free(v);
 }
 
-int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, struct stats_group ***out,
-                 size_t *nout, char *err, size_t errlen)
+/* Sort v[0..n) and free every group after the first `keep`; returns the
+ * number left. */
+static size_t keep_first(struct stats_group **v, size_t n, size_t keep)
+{
+    if (n)
+        qsort(v, n, sizeof *v, by_total);   // NOLINT(bugprone-sizeof-expression): an array of pointers
+    if (!keep || n <= keep)
+        return n;
+    stats_groups_free_tail(v + keep, n - keep);
+    return keep;
+}
+
+int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, size_t keep,
+                 struct stats_group ***out, size_t *nout, size_t *ngroups, char *err, size_t errlen)
 {
     char sql[2048], cols[1024] = "", order[64] = "";
+    size_t seen = 0;
     *out = NULL;
     *nout = 0;
+    if (ngroups)
+        *ngroups = 0;
     for (int i = 0; i < nkeys; i++) {
         size_t n = strlen(cols);
         snprintf(cols + n, sizeof cols - n, "%s, ", key_expr[keys[i]]);
@@ -92,6 +113,13 @@ int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, struct stat
             same = !strcmp(cur->key[keys[i]], t ? t : "");
         }
         if (!same) {
+            /* Rows come ordered by key, so every group before this one is
+             * complete: one that `keep` complete groups rank above cannot
+             * be among the first `keep`.  Cut back to `keep` whenever twice
+             * that many are held. */
+            if (keep && n >= 2 * keep)
+                n = keep_first(v, n, keep);
+            seen++;
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 64;
                 struct stats_group **nv = realloc(v, nc * sizeof *nv);   // NOLINT(bugprone-sizeof-expression): an array of pointers
@@ -128,9 +156,9 @@ int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, struct stat
         return -1;
     }
     sqlite3_finalize(st);
-    if (n)
-        qsort(v, n, sizeof *v, by_total);   // NOLINT(bugprone-sizeof-expression): an array of pointers
     *out = v;
-    *nout = n;
+    *nout = keep_first(v, n, keep);
+    if (ngroups)
+        *ngroups = seen;
     return 0;
 }

@@ -34,10 +34,14 @@ struct stats_group {
 };
 
 /* The groups of every request of the op view by keys[0..nkeys) (each at
- * most once).  0 with *out and *n set (free them with stats_groups_free);
- * -1 with a message in err. */
-int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, struct stats_group ***out,
-                 size_t *n, char *err, size_t errlen);
+ * most once), in the order above.  keep > 0: only the first `keep` groups
+ * are returned, and at most 2 * keep are ever held while reading (a
+ * group is 1.4 KB; a 10 M-request session has hundreds of thousands of
+ * files).  0 with *out and *n set (free them with stats_groups_free) and,
+ * when ngroups is not NULL, *ngroups the number of groups there are; -1
+ * with a message in err. */
+int stats_groups(sqlite3 *db, const enum stats_key *keys, int nkeys, size_t keep,
+                 struct stats_group ***out, size_t *n, size_t *ngroups, char *err, size_t errlen);
 void stats_groups_free(struct stats_group **v, size_t n);
 /* Summed latency, -1 when no request of the group has one. */
 int64_t stats_group_total(const struct stats_group *g);

@@ -95,18 +95,29 @@ struct sqlres {
 };
 
 /* The statistics view's table: by op (the state builder's numbers), by
- * file or by process (tracedb/stats_groups.h, loaded when asked for). */
+ * file or by process (tracedb/stats_groups.h, read on a thread of its own
+ * when asked for, the first STATS_VIEW_ROWS groups kept). */
 enum stats_by { STATS_BY_OP, STATS_BY_FILE, STATS_BY_PROCESS };
 struct stats_group;
+struct groupsjob;
 
+#define STATS_VIEW_ROWS 1000
+
+/* Invariant: g is set only with g_by != STATS_BY_OP, and ng <= nall and
+ * ng <= STATS_VIEW_ROWS; job != NULL exactly while a table is being read,
+ * for job_by, of the session up to job_max_id. */
 struct statsview {
     struct vstats s;
     int order[NOPS], nops;
     int cur, top;              /* selected row, first row shown, of the current table */
     enum stats_by by;
-    struct stats_group **g;    /* by file / process: the groups, ng of them, */
-    size_t ng;
-    enum stats_by g_by;        /* for this table (STATS_BY_OP: none loaded) */
+    struct stats_group **g;    /* by file / process: the first groups, ng of them, */
+    size_t ng, nall;           /* of nall there are, */
+    enum stats_by g_by;        /* for this table (STATS_BY_OP: none loaded), */
+    int64_t g_max_id;          /* read up to this request */
+    struct groupsjob *job;     /* the table being read */
+    enum stats_by job_by;
+    int64_t job_max_id, job_t0;
 };
 
 struct bench {
@@ -221,6 +232,8 @@ void jump_to_id(struct app *a, int64_t id);
 void stats_open(struct app *a);
 void stats_draw(struct app *a);
 void stats_free(struct app *a);
+/* Take a table read on its thread over once it is there: true if it was. */
+bool stats_poll(struct app *a);
 /* the statistics view's keys (keys.c's table) */
 void stats_by_key(struct app *a, int ch);
 void stats_move_key(struct app *a, int ch);

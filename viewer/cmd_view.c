@@ -289,7 +289,7 @@ int cmd_view(int argc, char **argv)
         int timeout = play_timeout_ms(a);
         if (busy)
             timeout = 0;
-        else if (a->sql.running)
+        else if (a->sql.running || (a->stv.job && (timeout < 0 || timeout > 50)))
             timeout = 50;      /* poll for the result; the clock on screen moves */
         else if ((a->follow || builder_busy || a->v.info.status == TRACEDB_RECORDING) && (timeout < 0 || timeout > 300))
             timeout = 300;
@@ -307,6 +307,8 @@ int cmd_view(int argc, char **argv)
                 state_update(a);
             if (a->sql.running)
                 sql_poll(a);
+            if (a->stv.job)
+                stats_poll(a);
         } else {
             view_dispatch(a, ch, r == KEY_CODE_YES);
             if (a->playing)

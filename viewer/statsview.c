@@ -8,9 +8,11 @@
  * the view never scans the session itself for them, so it opens at once
  * and fills in while the pass runs.  By file and by process, the table is
  * tracedb/stats_groups.h's, the very rows `fusetrace stats --by=file` and
- * `--by=process` print (in their order: by total latency), read when the
- * table is chosen or the view opened: on the UI's connection, so a very
- * large session waits for that one query.  Every table's numbers are those
+ * `--by=process` print (in their order: by total latency), the first
+ * STATS_VIEW_ROWS of them, read when the table is chosen (again only if
+ * the session grew since) on a thread of its own, since it is a scan of
+ * every request (20-30 s on 10 M): the keys stay live meanwhile and the
+ * view says it is reading.  Every table's numbers are those
  * of `fusetrace stats --by=...` (util/lat_stats.h computes both:
  * percentiles from a log histogram, within 6.25 %); requests without a
  * reply (FORGET) are counted and show "-" for latency.  Enter filters the
@@ -18,7 +20,10 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "viewer/app.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -37,7 +42,9 @@ static const char *op_name(struct app *a, int slot, char *buf, size_t cap)
 
 static size_t nrows(const struct statsview *sv)
 {
-    return sv->by == STATS_BY_OP ? (size_t)sv->nops : sv->ng;
+    if (sv->by == STATS_BY_OP)
+        return (size_t)sv->nops;
+    return sv->g_by == sv->by ? sv->ng : 0;
 }
 
 static void clamp_cursor(struct statsview *sv)
@@ -70,26 +77,100 @@ static const char *by_name(enum stats_by by)
     return by == STATS_BY_FILE ? "file" : by == STATS_BY_PROCESS ? "process" : "op";
 }
 
-/* (Re)read the table by file or by process: stats_groups(), as `fusetrace
- * stats --by=...` does.  On failure the view falls back to the op table
- * and says why. */
+/* A table by file or by process being read.  The thread writes only into
+ * its job; the UI reads the job after `done` is set, and cancels it with
+ * sqlite3_interrupt() on the job's own connection. */
+struct groupsjob {
+    pthread_t th;
+    sqlite3 *db;               /* the job's read-only connection */
+    enum stats_key key;
+    struct stats_group **g;
+    size_t ng, nall;
+    int rc;
+    char err[512];
+    atomic_bool done;
+};
+
+static void *groups_main(void *arg)
+{
+    struct groupsjob *j = arg;
+    j->rc = stats_groups(j->db, &j->key, 1, STATS_VIEW_ROWS, &j->g, &j->ng, &j->nall, j->err, sizeof j->err);
+    atomic_store(&j->done, true);
+    return NULL;
+}
+
+static void groups_job_end(struct statsview *sv, bool cancel)
+{
+    struct groupsjob *j = sv->job;
+    if (!j)
+        return;
+    if (cancel)
+        sqlite3_interrupt(j->db);
+    pthread_join(j->th, NULL);
+    stats_groups_free(j->g, j->ng);    /* NULL once taken over */
+    sqlite3_close(j->db);
+    free(j);
+    sv->job = NULL;
+}
+
+/* Start reading the table sv->by, unless it is there already for the
+ * session as it is now, or being read. */
 static void groups_load(struct app *a)
 {
     struct statsview *sv = &a->stv;
-    stats_groups_free(sv->g, sv->ng);
-    sv->g = NULL;
-    sv->ng = 0;
-    sv->g_by = STATS_BY_OP;
-    if (sv->by == STATS_BY_OP)
+    if (sv->by == STATS_BY_OP || (sv->g_by == sv->by && sv->g_max_id == a->v.max_id) ||
+        (sv->job && sv->job_by == sv->by && sv->job_max_id == a->v.max_id))
         return;
-    enum stats_key k = sv->by == STATS_BY_FILE ? STATS_KEY_FILE : STATS_KEY_PROCESS;
+    groups_job_end(sv, true);
     char err[512];
-    if (stats_groups(a->v.db, &k, 1, &sv->g, &sv->ng, err, sizeof err) != 0) {
-        app_msg(a, true, "statistics by %s: %s", by_name(sv->by), err);
-        sv->by = STATS_BY_OP;
+    struct groupsjob *j = calloc(1, sizeof *j);
+    if (!j) {
+        app_msg(a, true, "statistics by %s: out of memory", by_name(sv->by));
         return;
     }
-    sv->g_by = sv->by;
+    if (vdb_open_more(&a->v, &j->db, err, sizeof err) != 0) {
+        app_msg(a, true, "statistics by %s: %s", by_name(sv->by), err);
+        free(j);
+        return;
+    }
+    j->key = sv->by == STATS_BY_FILE ? STATS_KEY_FILE : STATS_KEY_PROCESS;
+    atomic_init(&j->done, false);
+    if (pthread_create(&j->th, NULL, groups_main, j) != 0) {
+        app_msg(a, true, "statistics by %s: cannot start a thread", by_name(sv->by));
+        sqlite3_close(j->db);
+        free(j);
+        return;
+    }
+    sv->job = j;
+    sv->job_by = sv->by;
+    sv->job_max_id = a->v.max_id;
+    sv->job_t0 = now_ns();
+}
+
+bool stats_poll(struct app *a)
+{
+    struct statsview *sv = &a->stv;
+    struct groupsjob *j = sv->job;
+    if (!j || !atomic_load(&j->done))
+        return false;
+    if (j->rc == 0) {
+        stats_groups_free(sv->g, sv->ng);
+        sv->g = j->g;
+        sv->ng = j->ng;
+        sv->nall = j->nall;
+        sv->g_by = sv->job_by;
+        sv->g_max_id = sv->job_max_id;
+        j->g = NULL;
+        j->ng = 0;
+    } else {
+        /* on failure the view falls back to the op table and says why */
+        app_msg(a, true, "statistics by %s: %s", by_name(sv->job_by), j->err);
+        if (sv->by == sv->job_by)
+            sv->by = STATS_BY_OP;
+    }
+    groups_job_end(sv, false);
+    clamp_cursor(sv);
+    return true;
 }
 
 void stats_open(struct app *a)
@@ -97,16 +178,17 @@ void stats_open(struct app *a)
     a->view = VIEW_STATS;
     a->playing = false;
     stats_refresh(a);
-    if (a->stv.by != STATS_BY_OP)
-        groups_load(a);            /* the session may have grown (follow) */
+    groups_load(a);                /* the session may have grown (follow) */
     clamp_cursor(&a->stv);
 }
 
 void stats_free(struct app *a)
 {
+    groups_job_end(&a->stv, true);
     stats_groups_free(a->stv.g, a->stv.ng);
     a->stv.g = NULL;
     a->stv.ng = 0;
+    a->stv.g_by = STATS_BY_OP;
 }
 
 /* An untrusted key (a path, a process name) escaped into exactly `w`
@@ -223,8 +305,11 @@ void stats_draw(struct app *a)
     stats_refresh(a);
     int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
     char line[2048], b[8][32], nums[256];
-    snprintf(line, sizeof line, " Statistics — whole session, by %s  (%lld requests, %lld errors, %lld slow >= ",
-             by_name(sv->by), (long long)sv->s.total, (long long)sv->s.errors, (long long)sv->s.slow);
+    char part[96] = "";
+    if (nrows(sv) < sv->nall && sv->g_by == sv->by)    /* cut to STATS_VIEW_ROWS: say so */
+        snprintf(part, sizeof part, " (the first %zu of %zu)", nrows(sv), sv->nall);
+    snprintf(line, sizeof line, " Statistics — whole session, by %s%s  (%lld requests, %lld errors, %lld slow >= ",
+             by_name(sv->by), part, (long long)sv->s.total, (long long)sv->s.errors, (long long)sv->s.slow);
     fmt_dur(b[0], sizeof b[0], a->slow_ns);
     size_t o = strlen(line);
     snprintf(line + o, sizeof line - o, "%s)%s   o f p: by op/file/process · Enter: filter · q back", b[0],
@@ -252,7 +337,7 @@ void stats_draw(struct app *a)
     } else if (sv->by == STATS_BY_FILE) {
         int longest = 4;
         char esc[1024];
-        for (size_t i = 0; i < sv->ng; i++) {
+        for (size_t i = 0; i < nrows(sv); i++) {
             fmt_escape(esc, sizeof esc, sv->g[i]->key[STATS_KEY_FILE]);
             int tw = text_width(esc);
             if (tw > longest)
@@ -316,8 +401,12 @@ void stats_draw(struct app *a)
     }
     y = 3 + table_h + 1;
     if (!n) {
-        draw_text(w, y, 1, COLS - 1, sv->by == STATS_BY_OP && pm < 1000 ? "indexing…" : "no requests", CP_DIM,
-                  A_BOLD);
+        if (sv->job && sv->job_by == sv->by)
+            snprintf(line, sizeof line, "reading every request by %s… %.1f s (keys stay live: o for the ops, q back)",
+                     by_name(sv->by), (double)(now_ns() - sv->job_t0) / 1e9);
+        else
+            snprintf(line, sizeof line, "%s", sv->by == STATS_BY_OP && pm < 1000 ? "indexing…" : "no requests");
+        draw_text(w, y, 1, COLS - 1, line, CP_DIM, A_BOLD);
         return;
     }
     /* the selected row's histogram */
@@ -390,7 +479,7 @@ void stats_by_key(struct app *a, int ch)
     if (by != sv->by)
         sv->cur = sv->top = 0;
     sv->by = by;
-    groups_load(a);                /* also again for the same table: the session may have grown */
+    groups_load(a);                /* again for the same table only if the session grew */
     clamp_cursor(sv);
 }
 

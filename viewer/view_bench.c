@@ -96,10 +96,12 @@ void view_bench_run(struct app *a, double open_ms)
         draw_screen(a);
         double ms = (double)(now_ns() - t0) / 1e6;
         /* a budgeted scan continues while idle: time it to completion too */
-        while ((a->job.active || a->tl.pending || a->sql.running) && now_ns() - t0 < 30000000000LL) {
+        while ((a->job.active || a->tl.pending || a->sql.running || a->stv.job) && now_ns() - t0 < 60000000000LL) {
             jump_idle(a, now_ns() + IDLE_SLICE_NS);
             tl_idle(a, now_ns() + IDLE_SLICE_NS);
             if (a->sql.running && !sql_poll(a))
+                usleep(5000);
+            if (a->stv.job && !stats_poll(a))
                 usleep(5000);
             draw_screen(a);
         }
