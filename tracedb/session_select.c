@@ -150,13 +150,31 @@ int64_t session_select(sqlite3 *db, const char *which, bool own_keys, char *err,
                 return -1;
             }
     } else {
+        /* Session k's keys are exactly [FLEET_KEY_OFFSET(k),
+         * FLEET_KEY_OFFSET(k + 1)): the selection as a key range (and, for
+         * several sessions of a host, which of the sessions in it), so that
+         * SQLite seeks to the selected rows: a first or last row (ORDER BY
+         * id LIMIT 1, max(id)) or a walk from an id down (id <= X ORDER BY
+         * id DESC) is otherwise a walk over every other session's rows
+         * (seconds for each key of the viewer on a 10 M-request fleet).
+         * likelihood(): a reader's own bound on the key, when it has one,
+         * is the one SQLite seeks by (it can use one lower and one upper
+         * bound; the range's terms, rated as keeping nearly every row, lose
+         * to a plain comparison). */
+        int64_t kmax = scalar(db, "SELECT max(id) FROM temp.selected_session");
+        long long lo = (long long)FLEET_KEY_OFFSET(k), hi = (long long)FLEET_KEY_OFFSET(kmax + 1) - 1;
         sqlite3_str_appendall(s, "CREATE TEMP VIEW session AS SELECT * FROM main.session "
                                  "WHERE id IN (SELECT id FROM temp.selected_session);");
-        for (size_t i = 0; i < sizeof session_tables / sizeof session_tables[0]; i++)
+        for (size_t i = 0; i < sizeof session_tables / sizeof session_tables[0]; i++) {
+            const char *t = session_tables[i].table, *key = session_tables[i].key;
             sqlite3_str_appendf(s, "CREATE TEMP VIEW \"%w\" AS SELECT * FROM main.\"%w\" "
-                                "WHERE (\"%w\" >> %d) + 1 IN (SELECT id FROM temp.selected_session);",
-                                session_tables[i].table, session_tables[i].table,
-                                session_tables[i].key, FLEET_KEY_BITS);
+                                "WHERE likelihood(\"%w\" >= %lld, 0.9375) AND likelihood(\"%w\" <= %lld, 0.9375)",
+                                t, t, key, lo, key, hi);
+            if (n > 1)
+                sqlite3_str_appendf(s, " AND (\"%w\" >> %d) + 1 IN (SELECT id FROM temp.selected_session)",
+                                    key, FLEET_KEY_BITS);
+            sqlite3_str_appendall(s, ";");
+        }
     }
     sql = sqlite3_str_finish(s);
     r = exec(db, sql, err, errlen);
