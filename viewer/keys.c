@@ -202,7 +202,8 @@ const struct keybind key_table[] = {
     { { 'q' }, "q", "back to the timeline; quit from the timeline", "Quit", k_quit, VIEW_TIMELINE },
     { { 0 }, NULL, "Statistics view (i)", NULL, NULL, VIEW_STATS },
     { { 'o' }, "o f p", "the table by op / by file / by process: the same rows and numbers as "
-                        "fusetrace stats --by=op|file|process", NULL, stats_by_key, VIEW_STATS },
+                        "fusetrace stats --by=op|file|process (by file or process the first 1000, "
+                        "read in the background)", NULL, stats_by_key, VIEW_STATS },
     { { 'f', 'p' }, NULL, NULL, NULL, stats_by_key, VIEW_STATS },
     { { 'j', KEY_DOWN }, "j k  Down Up", "next / previous row (its histogram below the table)", NULL,
       stats_move_key, VIEW_STATS },
