@@ -493,8 +493,10 @@ stats-by)
     wait_for 'Statistics — whole session, by op'
     wait_for 'LOOKUP +[0-9]+ +[0-9]+ '
     # Enter on a file: the timeline shows exactly that file's requests
+    # (the table is read again in the background: Enter once it is there)
     keys f
     wait_for 'Statistics — whole session, by file'
+    wait_for 'latency histogram: /'
     keys Enter
     F1=$(sed -n 2p "$D/file.txt" | awk '{ print $10 }'); NF=$(sed -n 2p "$D/file.txt" | awk '{ print $1 }')
     wait_for "FILTER sql=file = '$F1'"
