@@ -16,6 +16,7 @@
 #define FUSETRACE_VIEWER_STATE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,8 +102,8 @@ struct state_idx {
     bool done;                 /* reached the end (and not following) */
     char error[256];
     /* control */
-    volatile bool stop;
-    volatile bool follow;      /* keep polling for new rows at the end */
+    atomic_bool stop;          /* set by state_idx_stop; both read by the builder thread */
+    atomic_bool follow;        /* keep polling for new rows at the end (set by the UI) */
     int64_t slow_ns;
     char path[4096];
     char session[256];
