@@ -162,6 +162,11 @@ int64_t session_select(sqlite3 *db, const char *which, bool own_keys, char *err,
          * bound; the range's terms, rated as keeping nearly every row, lose
          * to a plain comparison). */
         int64_t kmax = scalar(db, "SELECT max(id) FROM temp.selected_session");
+        if (k < 1 || kmax < k) {   /* session ids are 1 and up; -1: the query failed */
+            sqlite3_free(sqlite3_str_finish(s));
+            snprintf(err, errlen, "selecting the session: %s", sqlite3_errmsg(db));
+            return -1;
+        }
         long long lo = (long long)FLEET_KEY_OFFSET(k), hi = (long long)FLEET_KEY_OFFSET(kmax + 1) - 1;
         sqlite3_str_appendall(s, "CREATE TEMP VIEW session AS SELECT * FROM main.session "
                                  "WHERE id IN (SELECT id FROM temp.selected_session);");
