@@ -142,11 +142,9 @@ static sqlite3_stmt *events_stmt(struct app *a, int slot, const char *view, cons
         sqlite3_bind_int64(st, 1, r->unique);
         return st;
     }
-    /* A cut of 0 says no event comes before: the window then starts at
-     * the session's first key, which in a fleet database's session k is
-     * its key offset, not 0 (session k's ids are (k-1) << FLEET_KEY_BITS
-     * and up). */
-    int64_t base = (r->id >> FLEET_KEY_BITS) << FLEET_KEY_BITS;
+    /* a cut of 0 says no event comes before: the window then starts at
+     * the session's first key (vdb_session_base) */
+    int64_t base = vdb_session_base(r->id);
     int64_t end = r->has_reply ? r->reply_ts : r->ts + 10000000;
     int64_t cut_lo = vdb_event_cut(&a->v.cut[slot], r->ts - 1), cut_hi = vdb_event_cut(&a->v.cut[slot], end);
     int64_t lo = (cut_lo ? cut_lo : base) - 64, hi = (cut_hi ? cut_hi : base) + 64;

@@ -654,7 +654,9 @@ static int64_t cut_for(struct evcut *c, int64_t ts, int64_t unique)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return cut;
-    sqlite3_bind_int64(st, 1, cut);
+    /* no event before ts: from the session's first key (vdb_session_base;
+     * the cursor's unique_id carries its session's offset), not from 0 */
+    sqlite3_bind_int64(st, 1, cut ? cut : vdb_session_base(unique));
     int64_t ext = cut;
     while (sqlite3_step(st) == SQLITE_ROW)
         if (sqlite3_column_int64(st, 1) == unique)

@@ -8,6 +8,8 @@
 #define FUSETRACE_VIEWER_VDB_H
 
 #include <sqlite3.h>
+
+#include "schemas/db_format.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,6 +76,16 @@ struct vdb {
 };
 
 int64_t now_ns(void);
+
+/* The first key of the session that `key` (a row id or unique_id) belongs
+ * to: 0 in a recording, (k-1) << FLEET_KEY_BITS in session k of a fleet
+ * database.  Where vdb_event_cut() says 0 ("no event before"), a scan of
+ * the session's events starts here: from 0 it would first read every
+ * earlier session's rows. */
+static inline int64_t vdb_session_base(int64_t key)
+{
+    return key > 0 ? (key >> FLEET_KEY_BITS) << FLEET_KEY_BITS : 0;
+}
 
 /* Open with tracedb_open(); on failure a one-line reason in err.  A fleet
  * database (several sessions) is shown one session at a time: `session`
