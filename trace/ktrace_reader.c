@@ -253,6 +253,7 @@ static size_t pass(struct kt_reader *r)
 static void *reader_main(void *arg)
 {
     struct kt_reader *r = arg;
+    pthread_setname_np(pthread_self(), "ft-ktrace");
     for (;;) {
         bool stopping = atomic_load(&r->stop);
         size_t n = pass(r);

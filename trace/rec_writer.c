@@ -301,6 +301,7 @@ static void reap(void)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
+    pthread_setname_np(pthread_self(), "ft-writer");
     for (;;) {
         size_t n = drain(w, DRAIN_BUDGET);
         if (w->sink && !w->failed && w->sink->in_txn) {
@@ -319,7 +320,7 @@ static void *writer_main(void *arg)
                 ;
             break;
         }
-        struct timespec ts = { 0, 500 * 1000 };
+        struct timespec ts = { 0, (long)WRITER_IDLE_NS };
         nanosleep(&ts, NULL);
     }
     return NULL;

@@ -33,4 +33,7 @@ void writer_stop(struct writer *w, const char *end_cause, struct writer_result *
 #define WRITER_COMMIT_NS   (100ULL * 1000 * 1000)
 #define WRITER_COMMIT_ROWS 20000
 
+/* How long the writer sleeps after a pass that left no backlog. */
+#define WRITER_IDLE_NS     (500ULL * 1000)
+
 #endif

@@ -7,6 +7,9 @@
 #   ft-procev    the process events connector (when the kernel has one)
 #   ft-watchdog  the stall watchdog and the fuse_waiting sampler
 #   ft-lockwait  one per F_SETLKW waiting for a lock, while it waits
+#   ft-writer    the recorder's writer (--db)
+#   ft-ktrace    the reader of the kernel's side (as root, unless the
+#                daemon says the kernel side is not recorded)
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
 . "$here/lib.sh"
@@ -24,7 +27,12 @@ names() { cat /proc/"$pid"/task/*/comm 2>/dev/null | sort -u | tr '\n' ' '; }
 has_thread() { [[ " $(names)" == *" $1 "* ]]; }
 
 expect "the daemon's process name" "$(cat /proc/"$pid"/comm)" fusetrace
-want="ft-ident ft-creds ft-watchdog"
+want="ft-ident ft-creds ft-watchdog ft-writer"
+if grep -q "kernel side not recorded" "$log"; then
+	echo "note: the daemon records no kernel side here (daemon log): no ft-ktrace thread"
+else
+	want+=" ft-ktrace"
+fi
 if grep -q "no process events connector" "$log"; then
 	echo "note: this kernel gives no process events connector (daemon log): no ft-procev thread"
 else
