@@ -285,6 +285,21 @@ static size_t drain(struct writer *w, size_t budget)
     return done;
 }
 
+/* Whether every ring is empty.  A pass can take nothing while records wait
+ * (a producer between its stamp and its publish holds back what is later):
+ * the writer must not take its long sleep then. */
+static bool rings_empty(void)
+{
+    int n = atomic_load(&rec_ring_count);
+    for (int i = 0; i < n; i++) {
+        struct rec_ring *r = &rec_rings[i];
+        if (ring_live(r) && atomic_load_explicit(&r->tail, memory_order_relaxed)
+                                != atomic_load_explicit(&r->head, memory_order_acquire))
+            return false;
+    }
+    return true;
+}
+
 /* Rings of exited threads become reusable once empty. */
 static void reap(void)
 {
@@ -302,6 +317,7 @@ static void *writer_main(void *arg)
 {
     struct writer *w = arg;
     pthread_setname_np(pthread_self(), "ft-writer");
+    uint64_t slept = WRITER_IDLE_NS, woke = rec_now_ns();
     for (;;) {
         size_t n = drain(w, DRAIN_BUDGET);
         if (w->sink && !w->failed && w->sink->in_txn) {
@@ -320,8 +336,12 @@ static void *writer_main(void *arg)
                 ;
             break;
         }
-        struct timespec ts = { 0, (long)WRITER_IDLE_NS };
+        bool pressed = rec_g.ring_cap < WRITER_IDLE_SMALL_RING || rec_now_ns() - woke >= slept
+                       || !rings_empty();
+        slept = pressed ? WRITER_IDLE_SHORT_NS : WRITER_IDLE_NS;
+        struct timespec ts = { 0, (long)slept };
         nanosleep(&ts, NULL);
+        woke = rec_now_ns();
     }
     return NULL;
 }
