@@ -164,8 +164,10 @@ SOAK_SECONDS=20 STRESS_SECONDS=10 \
 # rename/unlink stress run (drop_caches forcing FORGETs), the lock
 # waiters, the stall watchdog reading what the worker threads publish,
 # the kernel-side reader thread recording beside the workers (ktrace-split)
-# and the writer's merge barrier against a producer held mid-push (ring-order),
-# with the real daemon built with -fsanitize=thread.  (The inode table's
+# the writer's merge barrier against a producer held mid-push (ring-order),
+# and the viewer's background readers (state index, statistics by file and
+# process) against its UI thread (viewer-stats-by, viewer-stats-cut), with
+# the real programs built with -fsanitize=thread.  (The inode table's
 # unit races also run under TSan in the normal build.)
 setup build-tsan --buildtype=debugoptimized -Dwerror=true -Db_sanitize=thread
 ninja -C build-tsan
@@ -173,7 +175,7 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} STRESS_SECONDS=15 \
   run_suite build-tsan "ThreadSanitizer (daemon concurrency)" --timeout-multiplier 3 \
     inode-stress locks locks-single-thread stall-flock stall-posix-interrupt stall-session-end \
     stall-splice-read \
-    worker-state ktrace-split ring-order
+    worker-state ktrace-split ring-order viewer-stats-by viewer-stats-cut
 
 # Static analysis with the checked-in configuration.
 echo "=== static analysis (cppcheck, clang-tidy)"
