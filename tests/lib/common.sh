@@ -37,6 +37,14 @@ ft_fail() { ft_log "FAIL: $*"; exit 1; }
 ft_skip() { ft_log "SKIP: $*"; exit 77; }
 # ft_need_root [WHY]: skip the test unless it runs as root.
 ft_need_root() { [ "$(id -u)" = 0 ] || ft_skip "needs root${1:+ ($1)}"; }
+# ft_need_lttng: fail unless lttng-tools is installed and a session daemon
+# runs.  Found by /proc/PID/comm, not pgrep: pgrep reads /proc/PID/stat,
+# which blocks behind any process of the machine stuck in exec.
+ft_need_lttng() {
+	command -v lttng >/dev/null || ft_fail "lttng-tools missing"
+	grep -qx lttng-sessiond /proc/[0-9]*/comm 2>/dev/null ||
+		ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+}
 
 ft_init() {
 	FT_NAME=${FT_NAME:-$(basename "$0")}

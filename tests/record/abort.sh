@@ -22,9 +22,7 @@ ft_need_root
 command -v flock >/dev/null || ft_fail "flock (util-linux) missing"
 lttng=()
 if [ "${1:-}" = --lttng ]; then
-	command -v lttng >/dev/null || ft_fail "lttng-tools missing"
-	grep -qx lttng-sessiond /proc/[0-9]*/comm 2>/dev/null ||
-		ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+	ft_need_lttng
 fi
 ft_init
 out=$(ft_tmpdir)

@@ -9,10 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || ft_skip "needs root"
 [ -c /dev/fuse ] || ft_skip "no /dev/fuse"
 command -v python3 >/dev/null || ft_fail "python3 missing"
-command -v lttng >/dev/null || ft_fail "lttng-tools missing"
-# /proc/PID/comm, not pgrep: pgrep reads /proc/PID/stat, which blocks
-# behind any process of the machine stuck in exec
-grep -qx lttng-sessiond /proc/[0-9]*/comm 2>/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+ft_need_lttng
 ft_init
 out=$(ft_tmpdir)
 ft_note_stuck_before

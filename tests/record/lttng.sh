@@ -6,8 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 ft_need_root
 command -v babeltrace2 >/dev/null || ft_fail "babeltrace2 missing"
-command -v lttng >/dev/null || ft_fail "lttng-tools missing"
-pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+ft_need_lttng
 ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 script='mkdir d && for i in $(seq 1 200); do echo $i > d/f$i; done && cat d/* > /dev/null && rm -r d'

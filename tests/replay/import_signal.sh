@@ -13,8 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 ft_need_root
 [ -e /dev/fuse ] || ft_skip "no /dev/fuse"
-command -v lttng >/dev/null || ft_fail "lttng-tools missing"
-pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+ft_need_lttng
 ft_init
 out=$(ft_tmpdir); dir=$(ft_tmpdir)
 PY=$(ft_python)

@@ -364,8 +364,7 @@ off)
 	;;
 
 lttng)
-	command -v lttng >/dev/null || ft_fail "lttng-tools missing"
-	pgrep -x lttng-sessiond >/dev/null || ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
+	ft_need_lttng
 	# record mounts over DIR itself: the holder takes its lock before.
 	hold flock "$src/file"
 	log=$out/record.log
