@@ -537,3 +537,98 @@ bool lttng_ctl_url_valid(const char *url, char *why, size_t whylen)
     }
     return true;
 }
+
+/* The pid in an own session's name ("fusetrace-1234"), or 0. */
+static long own_session_pid(const char *name)
+{
+    size_t n = strlen(LTTNG_CTL_OWN_PREFIX);
+    if (strncmp(name, LTTNG_CTL_OWN_PREFIX, n) != 0 || !name[n])
+        return 0;
+    char *end;
+    errno = 0;
+    long pid = strtol(name + n, &end, 10);
+    if (errno || *end || pid <= 0 || name[n] < '1' || name[n] > '9')
+        return 0;
+    return pid;
+}
+
+/* EPERM: a process we may not signal is still a process. */
+static bool process_exists(long pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+/* How long destroying a stale session may take: it flushes the dead
+ * recorder's buffers to disk (or to a relay that may be gone). */
+#define STALE_DESTROY_TIMEOUT_MS 15000
+
+static void destroy_stale(struct lttng_stale *s)
+{
+    char why[512] = "";
+    bool relay = s->output[0] != '/';
+    char *destroy[] = { "lttng", "destroy", s->session, NULL };
+    char *destroy_now[] = { "lttng", "destroy", "--no-wait", s->session, NULL };
+    int r = run_until(relay ? destroy_now : destroy, NULL, 0, why, sizeof why,
+                      STALE_DESTROY_TIMEOUT_MS);
+    if (r == LTTNG_CTL_TIMED_OUT) {
+        snprintf(s->err, sizeof s->err, "lttng destroy did not return within %d s",
+                 STALE_DESTROY_TIMEOUT_MS / 1000);
+        return;
+    }
+    if (r != 0) {
+        snprintf(s->err, sizeof s->err, "lttng destroy failed: %s", why[0] ? why : "unknown error");
+        return;
+    }
+    s->destroyed = true;
+    /* Tighten only a directory a recorder made (make_outdir: 0700), not
+     * whatever a hand-made session of the same name wrote to. */
+    struct stat st;
+    if (!relay && lstat(s->output, &st) == 0 && S_ISDIR(st.st_mode)
+        && (st.st_mode & 07777) == 0700 && st.st_uid == geteuid())
+        nftw(s->output, tighten, 16, FTW_PHYS);
+}
+
+int lttng_ctl_sweep_stale(struct lttng_stale *found, int max, char *err, size_t errlen)
+{
+    char *list[] = { "lttng", "list", NULL };
+    size_t cap = 1 << 20;
+    char *out = malloc(cap), why[512] = "";
+    if (!out || run_until(list, out, cap, why, sizeof why, STALE_DESTROY_TIMEOUT_MS) != 0) {
+        snprintf(err, errlen, "lttng list failed: %s",
+                 !out ? strerror(ENOMEM) : why[0] ? why : "no session daemon answers");
+        free(out);
+        return -1;
+    }
+    /* lttng 2.13:
+     *   "  1) NAME [active]"            (or [inactive])
+     *   "    Trace output: /dir"        (or net://host:port/...)  */
+    int n = 0;
+    struct lttng_stale *cur = NULL;
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[64];
+        int idx;
+        if (sscanf(line, " %d) %63s [", &idx, name) == 2) {
+            cur = NULL;
+            long pid = own_session_pid(name);
+            if (pid == 0 || (pid != (long)getpid() && process_exists(pid)))
+                continue;
+            if (n < max) {
+                cur = &found[n];
+                memset(cur, 0, sizeof *cur);
+                snprintf(cur->session, sizeof cur->session, "%s", name);
+                cur->pid = pid;
+            }
+            n++;
+            continue;
+        }
+        const char *key = "Trace output: ";
+        char *p = strstr(line, key);
+        if (cur && p)
+            snprintf(cur->output, sizeof cur->output, "%s", p + strlen(key));
+    }
+    free(out);
+    for (int i = 0; i < n && i < max; i++)
+        destroy_stale(&found[i]);
+    return n;
+}

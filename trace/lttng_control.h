@@ -68,6 +68,32 @@ bool lttng_ctl_url_valid(const char *url, char *why, size_t whylen);
  * (at most 15 s more), and -1 says so. */
 int lttng_ctl_stop(struct lttng_ctl *c, uint64_t *discarded, char *err, size_t errlen);
 
+/* The name a recorder gives its session unless told another:
+ * LTTNG_CTL_OWN_PREFIX followed by the recorder's pid. */
+#define LTTNG_CTL_OWN_PREFIX "fusetrace-"
+
+/* A session left behind by a recorder that is gone, and what was done. */
+struct lttng_stale {
+    char session[64];
+    long pid;                  /* the recorder's pid, from the name */
+    char output[4096];         /* "Trace output:" as lttng lists it */
+    bool destroyed;
+    char err[256];             /* why not, when !destroyed */
+};
+
+/* Find the sessions named LTTNG_CTL_OWN_PREFIX + PID whose recorder is gone
+ * (no process PID, or PID is the caller: a recorder killed without its
+ * cleanup left it, and the pid came round again) and destroy them: a
+ * recorder killed by SIGKILL leaves its session active in the session
+ * daemon, its buffers allocated and its trace files unflushed, and a later
+ * recorder with the same pid could not create its own.  Destroying flushes
+ * the trace to its output, which is kept (and made 0600 under a 0700
+ * directory, as lttng_ctl_stop does).  Sessions of a live process, and
+ * sessions with any other name (--lttng-session), are left alone.  Fills
+ * up to max entries; returns how many stale sessions were found, or -1 when
+ * the session daemon cannot be listed (err). */
+int lttng_ctl_sweep_stale(struct lttng_stale *found, int max, char *err, size_t errlen);
+
 /* Run `prog args...` (argv[0] = prog) without a shell, capturing up to
  * outcap-1 bytes of stdout (NUL-terminated) and the first line of stderr in
  * err.  Returns the exit status, 127 when prog cannot be executed, or -1
