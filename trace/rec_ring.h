@@ -85,6 +85,15 @@ static inline void ring_commit(struct rec_ring *r, size_t size)
     atomic_store_explicit(&r->head, h + size, memory_order_release);
 }
 
+/* Whether published records wait for the writer (head != tail).  The
+ * acquire on head pairs with ring_commit's release: records seen here are
+ * complete. */
+static inline bool ring_has_records(struct rec_ring *r)
+{
+    return atomic_load_explicit(&r->tail, memory_order_relaxed)
+           != atomic_load_explicit(&r->head, memory_order_acquire);
+}
+
 /* Owner-only counter bump: a plain load/store pair, no locked instruction. */
 static inline void ring_count(_Atomic uint64_t *c)
 {

@@ -293,8 +293,7 @@ static bool rings_empty(void)
     int n = atomic_load(&rec_ring_count);
     for (int i = 0; i < n; i++) {
         struct rec_ring *r = &rec_rings[i];
-        if (ring_live(r) && atomic_load_explicit(&r->tail, memory_order_relaxed)
-                                != atomic_load_explicit(&r->head, memory_order_acquire))
+        if (ring_live(r) && ring_has_records(r))
             return false;
     }
     return true;
@@ -307,8 +306,7 @@ static void reap(void)
     for (int i = 0; i < n; i++) {
         struct rec_ring *r = &rec_rings[i];
         int dead = RING_DEAD;
-        if (atomic_load(&r->state) == RING_DEAD
-            && atomic_load(&r->tail) == atomic_load(&r->head))
+        if (atomic_load(&r->state) == RING_DEAD && !ring_has_records(r))
             atomic_compare_exchange_strong(&r->state, &dead, RING_FREE);
     }
 }
@@ -336,9 +334,7 @@ static void *writer_main(void *arg)
                 ;
             break;
         }
-        bool pressed = rec_g.ring_cap < WRITER_IDLE_SMALL_RING || rec_now_ns() - woke >= slept
-                       || !rings_empty();
-        slept = pressed ? WRITER_IDLE_SHORT_NS : WRITER_IDLE_NS;
+        slept = writer_idle_ns(rec_g.ring_cap, rec_now_ns() - woke, slept, rings_empty());
         struct timespec ts = { 0, (long)slept };
         nanosleep(&ts, NULL);
         woke = rec_now_ns();

@@ -47,4 +47,14 @@ void writer_stop(struct writer *w, const char *end_cause, struct writer_result *
 #define WRITER_IDLE_SHORT_NS   (500ULL * 1000)
 #define WRITER_IDLE_SMALL_RING ((size_t)1 << 20)
 
+/* How long the writer sleeps after a pass that took nothing: `busy_ns` is
+ * how long it was awake since its last sleep (of `last_sleep_ns`),
+ * `empty` whether every ring was empty after that pass. */
+static inline uint64_t writer_idle_ns(size_t ring_cap, uint64_t busy_ns,
+                                      uint64_t last_sleep_ns, bool empty)
+{
+    bool pressed = ring_cap < WRITER_IDLE_SMALL_RING || busy_ns >= last_sleep_ns || !empty;
+    return pressed ? WRITER_IDLE_SHORT_NS : WRITER_IDLE_NS;
+}
+
 #endif
