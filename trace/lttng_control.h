@@ -89,7 +89,10 @@ struct lttng_stale {
  * recorder with the same pid could not create its own.  Destroying flushes
  * the trace to its output, which is kept (and made 0600 under a 0700
  * directory, as lttng_ctl_stop does).  Sessions of a live process, and
- * sessions with any other name (--lttng-session), are left alone.  Fills
+ * sessions with any other name (--lttng-session), are left alone.  The
+ * pid is looked up in our pid namespace: a session daemon shared with
+ * recorders in another pid namespace would be a different arrangement
+ * (each container normally runs its own, behind its own socket).  Fills
  * up to max entries; returns how many stale sessions were found, or -1 when
  * the session daemon cannot be listed (err). */
 int lttng_ctl_sweep_stale(struct lttng_stale *found, int max, char *err, size_t errlen);
