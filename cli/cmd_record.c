@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/lttng_session.h"
 #include "cli/mount_setup.h"
+#include "shim/disconnect.h"
 #include "shim/proc_events.h"
 #include "shim/session.h"
 #include "trace/ktrace.h"
@@ -146,6 +147,7 @@ int cmd_record(int argc, char **argv)
         child_pid = 0;
         status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     }
+    session_note_if_disconnected(&fs);
     session_request_unmount(&fs);
     pthread_join(server, NULL);
     session_end(&fs, false);

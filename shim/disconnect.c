@@ -1,9 +1,12 @@
 /* disconnect.c — see disconnect.h. */
 #include "shim/disconnect.h"
 
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include <fuse_lowlevel.h>
 
 #include "shim/mount_identity.h"
 #include "trace/recorder.h"
@@ -32,4 +35,17 @@ void session_note_disconnect(struct fs *fs)
     fprintf(stderr, "fusetrace: the kernel aborted the connection of %s (fusectl or umount -f); "
                     "requests in flight stay unanswered\n", fs->cfg.mountpoint);
     recorder_note_end_cause("connection aborted (fusectl or umount -f)");
+}
+
+void session_note_if_disconnected(struct fs *fs)
+{
+    if (!fs->se || atomic_load(&fs->disconnect_noted))
+        return;
+    /* fs/fuse/dev.c, fuse_dev_poll: EPOLLERR once the connection's input
+     * queue is disconnected (fuse_abort_conn), whoever ended it; otherwise
+     * EPOLLOUT and, with requests queued, EPOLLIN.  A zero timeout: the
+     * look waits for nothing and reads no request. */
+    struct pollfd p = { .fd = fuse_session_fd(fs->se), .events = POLLIN };
+    if (p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+        session_note_disconnect(fs);
 }

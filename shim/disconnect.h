@@ -10,4 +10,11 @@
  * end the recording as incomplete.  Once per session; any thread. */
 void session_note_disconnect(struct fs *fs);
 
+/* Before we unmount the session ourselves (record, when its command has
+ * ended): if the kernel has already ended the connection, note it now,
+ * while our mount is still there to tell an abort by, instead of leaving
+ * it to the thread that reads /dev/fuse, which may see the end only after
+ * our unmount and would then take the abort for that unmount. */
+void session_note_if_disconnected(struct fs *fs);
+
 #endif

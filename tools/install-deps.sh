@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3
   libtracefs-dev libtraceevent-dev
   libncurses-dev tmux lnav
-  attr acl git make tar util-linux procps psmisc e2fsprogs time
+  attr acl git make tar rsync util-linux procps psmisc e2fsprogs time
   clang libclang-rt-14-dev cppcheck clang-tidy
 )
 

@@ -11,6 +11,12 @@
  * depends on which worker wakes first), and the first time the file named
  * by $READ_ABORTED_MARK gets a line saying who, so that the test knows the
  * substitution happened.
+ *
+ * With READ_END_DELAY_MS set (tests/record/abort.sh --late), it does not
+ * substitute: a read that fails with ENODEV returns ENODEV, that many
+ * milliseconds late, so the daemon's readers learn of the end of the
+ * connection after whatever the rest of the process does meanwhile (record
+ * unmounting once its command has ended).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_bool marked;
@@ -42,6 +49,14 @@ ssize_t read(int fd, void *buf, size_t len)
     if (!real_read)
         real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
     ssize_t n = real_read(fd, buf, len);
+    const char *delay = getenv("READ_END_DELAY_MS");
+    if (delay && n < 0 && errno == ENODEV && is_fuse_device(fd)) {
+        struct timespec ts = { atol(delay) / 1000, (atol(delay) % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+        errno = ENODEV;
+        return -1;
+    }
     if (n < 0 && errno == ENODEV && is_fuse_device(fd)) {
         const char *mark = getenv("READ_ABORTED_MARK");
         if (mark && !atomic_exchange(&marked, true)) {
