@@ -576,7 +576,7 @@ static void destroy_stale(struct lttng_stale *s)
         return;
     }
     if (r != 0) {
-        snprintf(s->err, sizeof s->err, "lttng destroy failed: %s", why[0] ? why : "unknown error");
+        snprintf(s->err, sizeof s->err, "lttng destroy failed: %.200s", why[0] ? why : "unknown error");
         return;
     }
     s->destroyed = true;
