@@ -81,8 +81,11 @@ void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct
     int r = fuse_reply_create(req, e, fi);
     check_passthrough(backing_id, r);
     if (failed("fuse_reply_create", r)) {
-        itab_unref(fs->itab, e->ino, 1, REC_CAUSE_REPLY_FAILED);
+        /* The open first: giving its I/O mode back finds the inode by
+         * nodeid, which the lookup's release may have just freed (then the
+         * mode stayed counted and a passthrough backing file registered). */
         fh_release_record(fs, fi->fh, false);
+        itab_unref(fs->itab, e->ino, 1, REC_CAUSE_REPLY_FAILED);
     }
 }
 
