@@ -317,8 +317,8 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         r = opath < 0 ? -errno : 0;
     }
     int cache_fd = -1;
-    if (r == 0)
-        r = open_cache_fd(fd, flags, &cache_fd);
+    if (r == 0 && (r = open_cache_fd(fd, flags, &cache_fd)) < 0)
+        close(opath);   /* entry_from_fd would have consumed it */
     struct fuse_entry_param e = { 0 };
     if (r == 0)
         r = entry_from_fd(fs, opath, parent, tmpfile ? NULL : name, REC_CAUSE_CREATE, &e);

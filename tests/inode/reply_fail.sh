@@ -15,6 +15,9 @@
 #  passthrough  the same with --io=passthrough: the backing file the open
 #           registered in the kernel is closed again (else the kernel keeps
 #           the source file open until the connection ends);
+#  direct   an O_DIRECT create whose second (non-O_DIRECT) descriptor cannot
+#           be opened fails with that errno and leaves no descriptor behind
+#           in the daemon.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
@@ -75,5 +78,28 @@ else
 	echo "passthrough: ok"
 fi
 
+# direct: 20 O_DIRECT creates whose writeback descriptor cannot be opened
+src=$(ft_tmpdir); mnt=$(ft_tmpdir)
+FT_MOUNT_CMD="env LD_PRELOAD=$REPLY_FAIL_SO REOPEN_FAIL_ERRNO=23 $FUSETRACE mount" ft_mount "$src" "$mnt"
+pid=$(in_pid)
+echo warm > "$src/warm" && cat "$mnt/warm" >/dev/null
+before=$(in_fdcount "$pid")
+errs=$(python3 - "$mnt" <<'PY'
+import errno, os, sys
+out = []
+for i in range(20):
+    try:
+        os.close(os.open(os.path.join(sys.argv[1], "d%d" % i), os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o644))
+        out.append("ok")
+    except OSError as e:
+        out.append(errno.errorcode.get(e.errno, str(e.errno)))
+print(" ".join(sorted(set(out))))
+PY
+)
+after=$(in_fdcount "$pid")
+ft_umount "$mnt" || ft_fail "[direct] unmount"
+check "[direct] what the O_DIRECT creates got (the failed reopen's errno)" "$errs" ENFILE
+[ "$after" -le $((before + 2)) ] && after="at most $((before + 2))"
+check "[direct] descriptors the daemon holds after 20 failed creates ($before before)" "$after" "at most $((before + 2))"
 [ ${#FAILS[@]} = 0 ] || ft_fail "${#FAILS[@]} checks failed: ${FAILS[*]}"
 echo "reply_fail: PASS"
