@@ -171,12 +171,17 @@ int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
 void note_fd_exhaustion(int err)
 {
     static atomic_bool said;
-    if ((err == EMFILE || err == ENFILE) && !atomic_exchange(&said, true))
+    if ((err == EMFILE || err == ENFILE) && !atomic_exchange(&said, true)) {
+        /* Callers reply with errno after this: a failed write of the
+         * message (stderr full or a closed pipe) must not replace it. */
+        int saved = errno;
         fprintf(stderr,
                 "fusetrace: out of file descriptors (%s): requests that need one fail until "
                 "the kernel forgets inodes; raise `ulimit -n`, or use --handles=prefer so "
                 "inodes do not pin fds\n",
                 strerror(err));
+        errno = saved;
+    }
 }
 
 int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name, mode_t type,

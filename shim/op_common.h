@@ -32,7 +32,8 @@ int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
 int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name, mode_t type,
                  enum rec_cause cause, struct fuse_entry_param *e);
 
-/* Say once on stderr that the daemon ran out of fds (EMFILE/ENFILE). */
+/* Say once on stderr that the daemon ran out of fds (EMFILE/ENFILE); errno
+ * is left as it was. */
 void note_fd_exhaustion(int err);
 
 /* fstat of any fd (O_PATH too), recorded.  0 or -errno. */

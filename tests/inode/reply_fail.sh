@@ -17,7 +17,8 @@
 #           the source file open until the connection ends);
 #  direct   an O_DIRECT create whose second (non-O_DIRECT) descriptor cannot
 #           be opened fails with that errno and leaves no descriptor behind
-#           in the daemon.
+#           in the daemon; with the daemon's stderr on /dev/full, its "out of
+#           file descriptors" line fails, and the caller still gets ENFILE.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
@@ -79,8 +80,11 @@ else
 fi
 
 # direct: 20 O_DIRECT creates whose writeback descriptor cannot be opened
+# The daemon's stderr is /dev/full: its one "out of file descriptors" line
+# fails (ENOSPC), which must not change the errno the caller gets.
 src=$(ft_tmpdir); mnt=$(ft_tmpdir)
-FT_MOUNT_CMD="env LD_PRELOAD=$REPLY_FAIL_SO REOPEN_FAIL_ERRNO=23 $FUSETRACE mount" ft_mount "$src" "$mnt"
+printf '#!/bin/sh\nexec "$@" 2>/dev/full\n' > "$FT_ROOT/stderr_full.sh"; chmod +x "$FT_ROOT/stderr_full.sh"
+FT_MOUNT_CMD="$FT_ROOT/stderr_full.sh env LD_PRELOAD=$REPLY_FAIL_SO REOPEN_FAIL_ERRNO=23 $FUSETRACE mount" ft_mount "$src" "$mnt"
 pid=$(in_pid)
 echo warm > "$src/warm" && cat "$mnt/warm" >/dev/null
 before=$(in_fdcount "$pid")
