@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shim/backing.h"
+#include "shim/creds.h"
 #include "shim/handle.h"
 #include "shim/stat_id.h"
 #include "shim/reply.h"
@@ -184,17 +185,27 @@ void note_fd_exhaustion(int err)
     }
 }
 
-int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name, mode_t type,
-                 enum rec_cause cause, struct fuse_entry_param *e)
+/* openat(parent_fd, name, O_PATH|O_NOFOLLOW) as the caller of `as` (NULL:
+ * as the daemon).  fd or -errno. */
+static int open_child(fuse_req_t as, int parent_fd, const char *name)
 {
+    if (as)
+        return (int)AS_CALLER(as, "openat", parent_fd, O_PATH | O_NOFOLLOW, name,
+                              openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     int fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
                           openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && itab_shed_fds(fs->itab) > 0)
-        fd = (int)BACKING("openat", parent_fd, O_PATH | O_NOFOLLOW, name,
-                          openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    return fd < 0 ? -errno : fd;
+}
+
+int entry_lookup(struct fs *fs, fuse_req_t as, int parent_fd, uint64_t parent, const char *name,
+                 mode_t type, enum rec_cause cause, struct fuse_entry_param *e)
+{
+    int fd = open_child(as, parent_fd, name);
+    if ((fd == -EMFILE || fd == -ENFILE) && itab_shed_fds(fs->itab) > 0)
+        fd = open_child(as, parent_fd, name);
     if (fd < 0) {
-        note_fd_exhaustion(errno);
-        return -errno;
+        note_fd_exhaustion(-fd);
+        return fd;
     }
     return entry_make(fs, fd, type, parent, name, cause, e);
 }

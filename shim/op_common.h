@@ -26,11 +26,12 @@ bool name_is_child(const char *name);
 int entry_from_fd(struct fs *fs, int fd, uint64_t parent, const char *name,
                   enum rec_cause cause, struct fuse_entry_param *e);
 
-/* openat(parent_fd, name, O_PATH|O_NOFOLLOW) then entry_from_fd.  `type`
- * (S_IFMT bits, 0 = any) is what the name must be, else -ESTALE and no
- * reference is taken. */
-int entry_lookup(struct fs *fs, int parent_fd, uint64_t parent, const char *name, mode_t type,
-                 enum rec_cause cause, struct fuse_entry_param *e);
+/* openat(parent_fd, name, O_PATH|O_NOFOLLOW) then entry_from_fd.  The
+ * openat runs as the caller of `as` (creds.h), as a LOOKUP's does, or as
+ * the daemon if `as` is NULL.  `type` (S_IFMT bits, 0 = any) is what the
+ * name must be, else -ESTALE and no reference is taken. */
+int entry_lookup(struct fs *fs, fuse_req_t as, int parent_fd, uint64_t parent, const char *name,
+                 mode_t type, enum rec_cause cause, struct fuse_entry_param *e);
 
 /* Say once on stderr that the daemon ran out of fds (EMFILE/ENFILE); errno
  * is left as it was. */

@@ -117,8 +117,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         } else {
             struct fuse_entry_param e = { .attr = { .st_ino = de->d_ino,
                                                     .st_mode = (mode_t)de->d_type << 12 } };
+            /* Looked up as the caller, as LOOKUP does: without
+             * default_permissions the kernel checks no search permission on
+             * a path walk, so an entry found as the daemon would give the
+             * caller a name it may not reach. */
             int r = is_dot(de->d_name) ? -EINVAL
-                                       : entry_lookup(fs, dirfd(d->dp), ino, de->d_name, 0,
+                                       : entry_lookup(fs, req, dirfd(d->dp), ino, de->d_name, 0,
                                                       REC_CAUSE_READDIRPLUS, &e);
             if (r == -ENOENT) {
                 /* removed since readdir saw it: it is simply no longer listed */

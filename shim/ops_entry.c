@@ -185,7 +185,7 @@ static void reply_made(fuse_req_t req, struct inode *p, int pfd, fuse_ino_t pare
                        const char *name, mode_t type, int made, enum rec_cause cause)
 {
     struct fuse_entry_param e = { 0 };
-    int r = made < 0 ? made : entry_lookup(fs_of(req), pfd, parent, name, type, cause, &e);
+    int r = made < 0 ? made : entry_lookup(fs_of(req), NULL, pfd, parent, name, type, cause, &e);
     if (made == 0 && r == -ENOENT)
         r = -ESTALE;
     op_inode_done(req, p);

@@ -75,7 +75,7 @@ static void touch(const char *name)
 static uint64_t lookup(struct fs *fs, const char *name)
 {
     struct fuse_entry_param e = { 0 };
-    int r = entry_lookup(fs, fs->source_fd, 1, name, 0, REC_CAUSE_LOOKUP, &e);
+    int r = entry_lookup(fs, NULL, fs->source_fd, 1, name, 0, REC_CAUSE_LOOKUP, &e);
     return r < 0 ? 0 : e.ino;
 }
 
