@@ -7,7 +7,9 @@
 # ordered dump.  WAL mode maps the -shm file shared and writable and takes
 # POSIX byte-range locks on it and on the database; rollback-journal mode
 # locks byte ranges of the database and creates and deletes the -journal
-# file for every transaction.  (Under --io=direct a shared writable mapping
+# file for every transaction.  The writer checkpoints often (the log copied
+# into the database while the reader reads); the reader reads the database
+# through a shared mapping (mmap_size) while the writer writes it.  (Under --io=direct a shared writable mapping
 # is only possible because the daemon asks for FUSE_DIRECT_IO_ALLOW_MMAP at
 # INIT; without it mmap fails with ENODEV and WAL mode cannot open.)
 timeout=60
@@ -30,6 +32,8 @@ checks=(
 	"2|SELECT count(DISTINCT pid) FROM op WHERE op IN ('SETLK', 'SETLKW') AND file = '/journal.db' AND comm = 'python3'"
 	# the inserts reach the log and the journal's database as writes
 	"data:20|SELECT count(*) FROM op WHERE op = 'WRITE' AND file = '/wal.db-wal'"
+	# the writer's checkpoints copy the log into the database
+	"data:20|SELECT count(*) FROM op WHERE op = 'WRITE' AND file = '/wal.db' AND comm = 'python3'"
 	"data:20|SELECT count(*) FROM op WHERE op = 'WRITE' AND file = '/journal.db'"
 )
 ignore=()
@@ -40,6 +44,8 @@ prepare() {
 import sqlite3, sys, time
 db, mode = sys.argv[1], sys.argv[2]
 con = sqlite3.connect(db, timeout=20, isolation_level=None)
+# WAL: checkpoints (the log copied into the database) while the reader reads
+con.execute("PRAGMA wal_autocheckpoint = 8")
 for t in range(20):
     con.execute("BEGIN IMMEDIATE")
     for i in range(10):
@@ -56,6 +62,8 @@ PY
 # must be a whole number of transactions and agree with the meta row
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], timeout=20, isolation_level=None)
+# the database read through a shared mapping while the writer writes it
+con.execute("PRAGMA mmap_size = 4194304")
 bad, reads, deadline = 0, 0, time.monotonic() + 40
 while True:
     con.execute("BEGIN")
