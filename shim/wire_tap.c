@@ -7,6 +7,7 @@
 #include <linux/fuse.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -169,22 +170,43 @@ static uint8_t *msg_at(struct iovec *iov, int count, size_t off)
     return NULL;
 }
 
+/* Without FUSE_DIRECT_IO_ALLOW_MMAP (Linux before 6.6) the kernel refuses a
+ * shared mapping of a file opened with FOPEN_DIRECT_IO (mmap fails with
+ * ENODEV, where natively it works: sqlite's WAL mode, for one, cannot open
+ * a database).  Said once when an open may ask for direct I/O.  The tests
+ * set FUSETRACE_TEST_NO_DIRECT_MMAP=1 to act as such a kernel (the flag is
+ * then not asked for even when offered). */
+#define NO_DIRECT_MMAP_ENV "FUSETRACE_TEST_NO_DIRECT_MMAP"
+
+static void note_direct_mmap(const struct fs *fs)
+{
+    if (io_policy_may_ask(&fs->cfg.io, IO_DIRECT) && !fs->direct_mmap_on)
+        fprintf(stderr, "fusetrace: the kernel did not offer FUSE_DIRECT_IO_ALLOW_MMAP "
+                        "(Linux 6.6+); a shared mmap of a file opened for direct I/O "
+                        "fails with ENODEV\n");
+}
+
 static uint32_t edit_init(struct fs *fs, struct iovec *iov, int count, size_t total)
 {
     size_t base = sizeof(struct fuse_out_header);
-    if (total < base + FUSE_EXT_INIT_OUT_SIZE)
-        return 0;
-    uint8_t *flags = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_FLAGS_OFF);
-    uint8_t *flags2 = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_FLAGS2_OFF);
-    uint8_t *depth = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_STACK_OFF);
-    if (!flags || !flags2 || !depth || !(rd32(flags) & FUSE_EXT_INIT_EXT))
+    uint8_t *flags = NULL, *flags2 = NULL, *depth = NULL;
+    if (total >= base + FUSE_EXT_INIT_OUT_SIZE) {
+        flags = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_FLAGS_OFF);
+        flags2 = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_FLAGS2_OFF);
+        depth = msg_at(iov, count, base + FUSE_EXT_INIT_OUT_STACK_OFF);
+    }
+    if (!flags || !flags2 || !depth || !(rd32(flags) & FUSE_EXT_INIT_EXT)) {
+        note_direct_mmap(fs);
         return 0;           /* no flags2 in this reply: nothing can be added */
+    }
     uint32_t edits = 0;
     uint32_t f2 = rd32(flags2);
     /* Shared mmap of direct-I/O files, always when offered: the kernel then
      * serves such a mapping through the page cache (entering the inode's
      * cached mode), as a native file's would be. */
-    if (kernel_init_flags & FUSE_EXT_DIRECT_IO_ALLOW_MMAP) {
+    const char *no_mmap = getenv(NO_DIRECT_MMAP_ENV);
+    if ((kernel_init_flags & FUSE_EXT_DIRECT_IO_ALLOW_MMAP) &&
+        !(no_mmap && strcmp(no_mmap, "1") == 0)) {
         f2 |= (uint32_t)(FUSE_EXT_DIRECT_IO_ALLOW_MMAP >> 32);
         fs->direct_mmap_on = true;
         edits |= WIRE_TAP_INIT_ALLOW_MMAP;
@@ -201,6 +223,7 @@ static uint32_t edit_init(struct fs *fs, struct iovec *iov, int count, size_t to
         edits |= WIRE_TAP_INIT_PASSTHROUGH | WIRE_TAP_INIT_STACK_DEPTH;
     }
     wr32(flags2, f2);
+    note_direct_mmap(fs);
     if (io_policy_may_ask(&fs->cfg.io, IO_PASSTHROUGH) && !fs->passthrough_on)
         fprintf(stderr, "fusetrace: the kernel did not offer FUSE passthrough (Linux 6.9+); "
                         "opens that ask for it are served cached\n");

@@ -2,7 +2,8 @@
 # run.sh — what the kernel's page cache and the inode flags do through the
 # mount, compared with the source directory itself, in each I/O mode:
 # SEEK_DATA/SEEK_HOLE with dirty pages (seek_dirty.py), statx birth time, lsattr/chattr and
-# the fsxattr ioctl (attrs.sh); many opens of one file; passthrough over
+# the fsxattr ioctl (attrs.sh); shared writable mappings (shared_mmap.py),
+# also without DIRECT_IO_ALLOW_MMAP; many opens of one file; passthrough over
 # passthrough mounts.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/common.sh"
@@ -48,6 +49,48 @@ for opts in "" "--writeback" "--io=direct" "--io=passthrough" "--writeback --thr
 done
 [ $fails = 0 ] || ft_fail "$fails differences from the native run"
 echo "all modes match the native run"
+
+# Shared writable mappings (sqlite's WAL index is one) in every I/O mode, as
+# natively.  A FOPEN_DIRECT_IO file can be mapped shared only because the
+# daemon asks for FUSE_DIRECT_IO_ALLOW_MMAP at INIT (Linux 6.6+).  On a
+# kernel without it (FUSETRACE_TEST_NO_DIRECT_MMAP=1 acts as one) such a
+# mapping fails with ENODEV, sqlite cannot use WAL mode, and the daemon
+# says so once at mount; files served cached are not affected.
+native=$(ft_tmpdir)
+want_mmap=$(timeout 60 /usr/bin/python3 "$here/shared_mmap.py" "$native") || ft_fail "shared_mmap.py failed natively"
+case $want_mmap in "mmap shared: ok"*"sqlite: wal 3") ;; *) ft_fail "shared_mmap.py natively: $want_mmap" ;; esac
+note="did not offer FUSE_DIRECT_IO_ALLOW_MMAP"
+for opts in "" "--io=direct" "--cache=never" "--io=passthrough" "--writeback"; do
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir)
+	# shellcheck disable=SC2086
+	ft_mount "$src" "$mnt" $opts
+	got=$(timeout 60 /usr/bin/python3 "$here/shared_mmap.py" "$mnt")
+	ft_umount "$mnt" || ft_fail "[$opts] unmount"
+	expect "shared mmap [${opts:-cached}]" "$got" "$want_mmap"
+	expect "shared mmap [${opts:-cached}]: no note" "$(grep -c "$note" "${FT_LOGS[${#FT_LOGS[@]} - 1]}")" 0
+done
+export FUSETRACE_TEST_NO_DIRECT_MMAP=1
+for opts in "--io=direct" "--io-rule=*.map:direct"; do
+	src=$(ft_tmpdir); mnt=$(ft_tmpdir)
+	ft_mount "$src" "$mnt" "$opts"
+	got=$(timeout 60 /usr/bin/python3 "$here/shared_mmap.py" "$mnt")
+	ft_umount "$mnt" || ft_fail "[$opts] unmount"
+	expect "said once on stderr without ALLOW_MMAP [$opts]" "$(grep -c "$note" "${FT_LOGS[${#FT_LOGS[@]} - 1]}")" 1
+	case $opts in
+	--io=direct) expect "shared mmap without ALLOW_MMAP [$opts]" "$got" \
+		"$(printf 'mmap shared: ENODEV\nsqlite: disk I/O error')" ;;
+	*) expect "shared mmap without ALLOW_MMAP [$opts]: the map refused, sqlite (cached) as natively" "$got" \
+		"$(printf 'mmap shared: ENODEV\nsqlite: wal 3')" ;;
+	esac
+done
+src=$(ft_tmpdir); mnt=$(ft_tmpdir)
+ft_mount "$src" "$mnt"
+got=$(timeout 60 /usr/bin/python3 "$here/shared_mmap.py" "$mnt")
+ft_umount "$mnt" || ft_fail "[cached] unmount"
+unset FUSETRACE_TEST_NO_DIRECT_MMAP
+expect "shared mmap without ALLOW_MMAP [cached]: as natively" "$got" "$want_mmap"
+expect "cached without ALLOW_MMAP: no note" "$(grep -c "$note" "${FT_LOGS[${#FT_LOGS[@]} - 1]}")" 0
+echo "shared mmap: as natively in every mode; without ALLOW_MMAP refused under direct I/O only, and said"
 
 # Many opens of one file at once under passthrough: none fails, and the
 # recording shows one backing file at a time, each registered once and
