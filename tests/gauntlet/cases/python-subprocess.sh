@@ -10,7 +10,7 @@
 # did is read back from the files they wrote.
 timeout=60
 comms=(python3)
-pids=14
+pids=12  # the program, its pool workers (2 + 2), and the children it starts
 checks=(
 	# the program, run once and imported again by each of the 2 spawn workers
 	"3|SELECT count(DISTINCT pid) FROM op WHERE op = 'OPEN' AND file = '/main.py'"

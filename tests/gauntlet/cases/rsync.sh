@@ -10,7 +10,7 @@
 # every run.
 timeout=60
 comms=(rsync)
-pids=9   # three rsync processes for each of the two copies and the checks
+pids=9   # up to three rsync processes in each of its four runs
 checks=(
 	# the first copy creates the 10 files of dst through the mount, each
 	# written to a temporary file renamed onto its name

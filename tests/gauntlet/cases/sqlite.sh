@@ -14,7 +14,7 @@
 # INIT; without it mmap fails with ENODEV and WAL mode cannot open.)
 timeout=60
 comms=(python3 sqlite3)
-pids=6   # per mode: writer, reader, two sqlite3 CLIs
+pids=12  # in each journal mode: the sqlite3 CLI 4 times, the writer, the reader, ls
 checks=(
 	# (`file`: the file a request is about, also for CREATE and UNLINK)
 	# each database opened by the CLIs, the writer and the reader

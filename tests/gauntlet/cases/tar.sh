@@ -10,7 +10,7 @@
 # the sparse member's header name (below).
 timeout=60
 comms=(tar)
-pids=10
+pids=20  # the tree made by small tools, tar three times, the listings
 checks=(
 	# the archive written and read back through the mount by tar
 	"1|SELECT count(*) FROM op WHERE op = 'CREATE' AND file = '/archive.tar' AND comm = 'tar'"
