@@ -77,12 +77,17 @@ static void on_interrupt(fuse_req_t req, void *data)
 /* The answer to a waiter's request.  At shutdown the channel to the kernel
  * is already closed (the kernel failed the request with ECONNABORTED when
  * the connection went), so the request is only freed. */
-void waiter_reply(struct waiter *w, int r)
+bool waiter_abandoned(struct waiter *w)
 {
     pthread_mutex_lock(&w->mu);
     bool abandoned = w->abandoned;
     pthread_mutex_unlock(&w->mu);
-    if (abandoned)
+    return abandoned;
+}
+
+void waiter_reply(struct waiter *w, int r)
+{
+    if (waiter_abandoned(w))
         reply_none(w->req);
     else
         reply_err(w->req, -r);
@@ -108,7 +113,7 @@ static void waiter_free(struct waiter *w)
 static void *waiter_main(void *arg)
 {
     struct waiter *w = arg;
-    pthread_setname_np(pthread_self(), "ft-lockwait");
+    pthread_setname_np(pthread_self(), w->thread_name ? w->thread_name : "ft-lockwait");
     worker_adopt(&w->held);
     int r;
     for (;;) {
@@ -170,7 +175,8 @@ void waiter_start(fuse_req_t req, struct waiter *w)
         return;
     }
 
-    fuse_req_interrupt_func(req, on_interrupt, w);
+    if (!w->uninterruptible)
+        fuse_req_interrupt_func(req, on_interrupt, w);
 
     /* Every signal blocked but the wake-up one: the thread must never run
      * the daemon's SIGINT/SIGTERM handling, and must always get ours. */
@@ -189,7 +195,7 @@ void waiter_start(fuse_req_t req, struct waiter *w)
         /* Out of threads: ENOLCK ("no locks available") rather than
          * parking a worker, which could starve the mount. */
         fuse_req_interrupt_func(req, NULL, NULL);
-        w->done(w, -ENOLCK);
+        w->done(w, -(w->no_thread_errno ? w->no_thread_errno : ENOLCK));
         waiter_free(w);
     }
 }

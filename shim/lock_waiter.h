@@ -1,6 +1,8 @@
-/* lock_waiter.h — blocking lock requests (F_OFD_SETLKW, flock without
- * LOCK_NB) served on a thread of their own, never on a FUSE worker
- * (shim/lock_waiter.c says how interrupts reach them). */
+/* lock_waiter.h — requests that may block for long served on a thread of
+ * their own, never on a FUSE worker: blocking lock requests (F_OFD_SETLKW,
+ * flock without LOCK_NB; shim/lock_waiter.c says how interrupts reach
+ * them), and SEEK_DATA/SEEK_HOLE, which first wait for the kernel to write
+ * back the file's dirty pages through the workers (shim/ops_file.c). */
 #ifndef FUSETRACE_SHIM_LOCK_WAITER_H
 #define FUSETRACE_SHIM_LOCK_WAITER_H
 
@@ -26,6 +28,18 @@ struct waiter {
     pid_t pid;
     int fd;                                /* the fd to wait on (POSIX: ctx's; flock: a dup) */
     int op;                                /* flock operation */
+    uint64_t ino;                          /* LSEEK: the inode, */
+    off_t off;                             /* where from, */
+    int whence;                            /* SEEK_DATA or SEEK_HOLE, */
+    off_t result;                          /* and the answer */
+
+    /* The call cannot be knocked out by a signal (LSEEK waits for
+     * writeback uninterruptibly): no FUSE_INTERRUPT callback, which would
+     * hold the worker serving the INTERRUPT until the call returned. */
+    bool uninterruptible;
+    int no_thread_errno;                   /* the answer when no thread can be started
+                                            * (0: ENOLCK) */
+    const char *thread_name;               /* (NULL: ft-lockwait) */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -45,6 +59,8 @@ void waiter_start(fuse_req_t req, struct waiter *w);
 /* The answer to a waiter's request (nothing is sent once the session is
  * ending).  r: 0 or -errno. */
 void waiter_reply(struct waiter *w, int r);
+/* Whether the session is ending and the request must get no answer. */
+bool waiter_abandoned(struct waiter *w);
 /* At unmount: interrupt every waiter and wait until all have left. */
 void waiters_shutdown(void);
 

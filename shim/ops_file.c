@@ -20,6 +20,7 @@
 #include "shim/creds.h"
 #include "shim/op_common.h"
 #include "shim/ops.h"
+#include "shim/lock_waiter.h"
 #include "shim/reply.h"
 #include "shim/wire_tap.h"
 
@@ -653,32 +654,75 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct 
  * natively such data is found, and a hole must never be reported where
  * written data is.  So the kernel is first asked to write back and drop
  * the inode's cached pages from `off` on (FUSE_NOTIFY_INVAL_INODE: it
- * launders dirty pages — WRITE requests that other workers serve — before
- * the notification returns), and the source answers after that, as a
- * native filesystem would.  Not for a passthrough inode: its pages are
- * the source file's own.  With a single worker thread the notification
- * would wait for that very thread: ENOSYS then makes the kernel answer
- * every later SEEK_DATA/SEEK_HOLE itself (all data up to its own size,
- * which includes what it holds dirty) — coarser than natively, never
- * wrong. */
+ * launders dirty pages — WRITE requests that workers serve — and waits for
+ * them, uninterruptibly, before the notification returns), and the source
+ * answers after that, as a native filesystem would.
+ *
+ * That wait must not happen on a worker: with every worker in it (ten
+ * processes seeking at once on a default mount) none is left to serve the
+ * WRITEs it waits for, and the mount stops for good.  So it runs on a
+ * thread of its own (the lock waiters' mechanism), which replies.  Not for
+ * a passthrough inode: its pages are the source file's own, and the
+ * source answers at once. */
+static int seek_wait(struct waiter *w)
+{
+    struct fs *fs = fs_of(w->req);
+    int r = fuse_lowlevel_notify_inval_inode(fs->se, w->ino, w->off, 0);
+    if (r < 0 && r != -ENOENT)
+        BACKING("notify_inval_inode", -1, w->off, NULL, (errno = -r, -1L));
+    off_t o = BACKING("lseek", w->fd, w->whence, NULL, lseek(w->fd, w->off, w->whence));
+    if (o < 0)
+        return -errno;
+    w->result = o;
+    return 0;
+}
+
+static void seek_done(struct waiter *w, int r)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    if (waiter_abandoned(w))
+        reply_none(w->req);
+    else if (r < 0)
+        reply_err(w->req, -r);
+    else
+        reply_lseek(w->req, w->result);
+}
+
 void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
 {
-    struct fs *fs = fs_of(req);
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
-    if (fh->io_mode != IO_PASSTHROUGH) {
-        if (fs->cfg.threads <= 1) {
-            reply_err(req, ENOSYS);
-            return;
-        }
-        int r = fuse_lowlevel_notify_inval_inode(fs->se, ino, off, 0);
-        if (r < 0 && r != -ENOENT)
-            BACKING("notify_inval_inode", -1, off, NULL, (errno = -r, -1L));
+    if (fh->io_mode == IO_PASSTHROUGH) {
+        off_t r = BACKING("lseek", fh->fd, whence, NULL, lseek(fh->fd, off, whence));
+        if (r < 0)
+            reply_err(req, errno);
+        else
+            reply_lseek(req, r);
+        return;
     }
-    off_t r = BACKING("lseek", fh->fd, whence, NULL, lseek(fh->fd, off, whence));
-    if (r < 0)
-        reply_err(req, errno);
-    else
-        reply_lseek(req, r);
+    /* The thread gets its own dup of the fd: the same open file, a number
+     * that stays valid whatever happens to the fh meanwhile. */
+    struct waiter *w = waiter_new();
+    int dupfd = w ? fcntl(fh->fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (dupfd < 0) {
+        free(w);
+        reply_err(req, w ? errno : ENOMEM);
+        return;
+    }
+    w->fd = dupfd;
+    w->ino = ino;
+    w->off = off;
+    w->whence = whence;
+    w->wait = seek_wait;
+    w->done = seek_done;
+    w->uninterruptible = true;
+    /* No thread: ENOSYS makes the kernel answer this and every later
+     * SEEK_DATA/SEEK_HOLE itself (all data up to its size, which includes
+     * what it holds dirty): coarser than natively, never wrong, and no
+     * worker waits. */
+    w->no_thread_errno = ENOSYS;
+    w->thread_name = "ft-seek";
+    waiter_start(req, w);
 }

@@ -175,7 +175,7 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} STRESS_SECONDS=15 \
   run_suite build-tsan "ThreadSanitizer (daemon concurrency)" --timeout-multiplier 3 \
     inode-stress locks locks-single-thread stall-flock stall-posix-interrupt stall-session-end \
     stall-splice-read \
-    worker-state ktrace-split ring-order viewer-stats-by viewer-stats-cut
+    worker-state ktrace-split ring-order viewer-stats-by viewer-stats-cut iomodes-seek-storm
 
 # Static analysis with the checked-in configuration.
 echo "=== static analysis (cppcheck, clang-tidy)"
