@@ -7,6 +7,8 @@
 #   ft-procev    the process events connector (when the kernel has one)
 #   ft-watchdog  the stall watchdog and the fuse_waiting sampler
 #   ft-lockwait  one per F_SETLKW waiting for a lock, while it waits
+#   ft-seek      one per SEEK_DATA/SEEK_HOLE waiting for the kernel to write
+#                the file's dirty pages back (not checked here: brief)
 #   ft-writer    the recorder's writer (--db)
 #   ft-ktrace    the reader of the kernel's side (as root, unless the
 #                daemon says the kernel side is not recorded)
