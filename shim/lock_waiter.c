@@ -17,6 +17,7 @@
  * registered (fuse_req_interrupt_func calls it at once then).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -205,6 +206,20 @@ struct waiter *waiter_new(void)
     struct waiter *w = calloc(1, sizeof(*w));
     if (w)
         w->fd = -1;
+    return w;
+}
+
+struct waiter *waiter_new_dup(fuse_req_t req, int fd)
+{
+    struct waiter *w = waiter_new();
+    int dupfd = w ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (dupfd < 0) {
+        int err = w ? errno : ENOMEM;
+        free(w);
+        reply_err(req, err);
+        return NULL;
+    }
+    w->fd = dupfd;
     return w;
 }
 

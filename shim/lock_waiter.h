@@ -53,6 +53,10 @@ struct waiter {
 
 /* A zeroed waiter (fd -1), or NULL. */
 struct waiter *waiter_new(void);
+/* A zeroed waiter with its own dup of `fd`: the same open file description
+ * (so the same flock lock), a number that stays valid whatever happens to
+ * the fh while it waits.  NULL after replying the error to `req`. */
+struct waiter *waiter_new_dup(fuse_req_t req, int fd);
 /* Hand a blocking request to a waiter thread.  `w` is consumed: on any
  * failure w->done() replies. */
 void waiter_start(fuse_req_t req, struct waiter *w);

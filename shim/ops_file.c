@@ -702,16 +702,9 @@ void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse
             reply_lseek(req, r);
         return;
     }
-    /* The thread gets its own dup of the fd: the same open file, a number
-     * that stays valid whatever happens to the fh meanwhile. */
-    struct waiter *w = waiter_new();
-    int dupfd = w ? fcntl(fh->fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (dupfd < 0) {
-        free(w);
-        reply_err(req, w ? errno : ENOMEM);
+    struct waiter *w = waiter_new_dup(req, fh->fd);
+    if (!w)
         return;
-    }
-    w->fd = dupfd;
     w->ino = ino;
     w->off = off;
     w->whence = whence;

@@ -204,17 +204,9 @@ void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
         reply_err(req, err);
         return;
     }
-    /* The waiter gets its own dup of the fd: same description (so the same
-     * flock lock), but its number stays valid even if the fh were released
-     * while it waits. */
-    struct waiter *w = waiter_new();
-    int dupfd = w ? fcntl(fh->fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (dupfd < 0) {
-        free(w);
-        reply_err(req, w ? errno : ENOMEM);
+    struct waiter *w = waiter_new_dup(req, fh->fd);
+    if (!w)
         return;
-    }
-    w->fd = dupfd;
     w->op = op;
     w->wait = flock_wait;
     w->done = flock_done;

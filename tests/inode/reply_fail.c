@@ -35,20 +35,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "tests/lib/fuse_device.h"
+
 static _Thread_local uint64_t last_unique;
 static _Thread_local uint32_t last_opcode;
 static atomic_int failed_replies;
-
-static bool is_fuse_device(int fd)
-{
-    char link[64], target[32];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, target, sizeof target - 1);
-    if (n < 0)
-        return false;
-    target[n] = 0;
-    return strcmp(target, "/dev/fuse") == 0;
-}
 
 static long env_long(const char *name, long dflt)
 {

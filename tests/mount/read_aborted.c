@@ -30,18 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_bool marked;
+#include "tests/lib/fuse_device.h"
 
-static bool is_fuse_device(int fd)
-{
-    char link[64], target[32];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, target, sizeof target - 1);
-    if (n < 0)
-        return false;
-    target[n] = 0;
-    return strcmp(target, "/dev/fuse") == 0;
-}
+static atomic_bool marked;
 
 ssize_t read(int fd, void *buf, size_t len)
 {
