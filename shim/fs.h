@@ -74,6 +74,8 @@ struct fs {
     struct fuse_session *se;
     struct mount_identity mount_id; /* our mount, taken once it is made (valid while se) */
     atomic_bool disconnect_noted;   /* session_note_disconnect ran */
+    atomic_int seek_waits;          /* workers waiting in op_lseek for the kernel's
+                                     * writeback (< cfg.threads - 1: shim/ops_file.c) */
     atomic_bool aborted;            /* it found the connection aborted, not unmounted */
 };
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fuse.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -658,12 +659,15 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, struct 
  * them, uninterruptibly, before the notification returns), and the source
  * answers after that, as a native filesystem would.
  *
- * That wait must not happen on a worker: with every worker in it (ten
+ * That wait must not take every worker: with all of them in it (ten
  * processes seeking at once on a default mount) none is left to serve the
- * WRITEs it waits for, and the mount stops for good.  So it runs on a
- * thread of its own (the lock waiters' mechanism), which replies.  Not for
- * a passthrough inode: its pages are the source file's own, and the
- * source answers at once. */
+ * WRITEs it waits for, and the mount stops for good.  So at most
+ * threads - 1 workers wait in it at once, which always leaves one for the
+ * WRITEs; a seek beyond that (a storm of them, or a single worker) waits
+ * on a thread of its own (the lock waiters' mechanism), which replies.
+ * Not on a thread always: starting one per seek made each SEEK_DATA cost
+ * 3-4 times as much.  Not for a passthrough inode: its pages are the
+ * source file's own, and the source answers at once. */
 static int seek_wait(struct waiter *w)
 {
     struct fs *fs = fs_of(w->req);
@@ -675,6 +679,16 @@ static int seek_wait(struct waiter *w)
         return -errno;
     w->result = o;
     return 0;
+}
+
+/* The seek on the worker itself.  0 or -errno. */
+static int seek_inline(fuse_req_t req, fuse_ino_t ino, int fd, off_t off, int whence,
+                       off_t *result)
+{
+    struct waiter w = { .req = req, .ino = ino, .fd = fd, .off = off, .whence = whence };
+    int r = seek_wait(&w);
+    *result = w.result;
+    return r;
 }
 
 static void seek_done(struct waiter *w, int r)
@@ -702,6 +716,18 @@ void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse
             reply_lseek(req, r);
         return;
     }
+    struct fs *fs = fs_of(req);
+    if (atomic_fetch_add(&fs->seek_waits, 1) < (int)fs->cfg.threads - 1) {
+        off_t where = 0;
+        int r = seek_inline(req, ino, fh->fd, off, whence, &where);
+        atomic_fetch_sub(&fs->seek_waits, 1);
+        if (r < 0)
+            reply_err(req, -r);
+        else
+            reply_lseek(req, where);
+        return;
+    }
+    atomic_fetch_sub(&fs->seek_waits, 1);
     struct waiter *w = waiter_new_dup(req, fh->fd);
     if (!w)
         return;
