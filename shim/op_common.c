@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "shim/backing.h"
@@ -94,7 +96,9 @@ static int entry_make(struct fs *fs, int fd, mode_t type, uint64_t parent, const
                       enum rec_cause cause, struct fuse_entry_param *e)
 {
     struct found f = { .fd = fd };
-    int r = stat_with_mnt_id(fd, &f.st, &f.mnt_id);
+    int r = refuse_own_mount(fs, fd);
+    if (r == 0)
+        r = stat_with_mnt_id(fd, &f.st, &f.mnt_id);
     if (r < 0)
         goto fail;
     if (type && (f.st.st_mode & S_IFMT) != type) {
@@ -183,6 +187,31 @@ void note_fd_exhaustion(int err)
                 strerror(err));
         errno = saved;
     }
+}
+
+int refuse_own_mount(const struct fs *fs, int fd)
+{
+    dev_t own = fs->mount_id.dev;
+    if (!own)
+        return 0;
+    /* No field asked for and AT_STATX_DONT_SYNC: FUSE answers from the
+     * inode it has (fuse_getattr fills st_dev even for "nothing"), and
+     * every other filesystem as cheaply. */
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &sx) < 0 ||
+        makedev(sx.stx_dev_major, sx.stx_dev_minor) != own)
+        return 0;
+    static atomic_bool said;
+    if (!atomic_exchange(&said, true)) {
+        int saved = errno;
+        fprintf(stderr,
+                "fusetrace: the source reaches this mount itself (a bind mount of the "
+                "mountpoint, or mount propagation, inside the source): such names are "
+                "refused with ELOOP, since serving them would wait for this mount\n");
+        errno = saved;
+    }
+    BACKING("own_mount", fd, 0, NULL, (errno = ELOOP, -1L));
+    return -ELOOP;
 }
 
 /* openat(parent_fd, name, O_PATH|O_NOFOLLOW) as the caller of `as` (NULL:

@@ -37,6 +37,14 @@ int entry_lookup(struct fs *fs, fuse_req_t as, int parent_fd, uint64_t parent, c
  * is left as it was. */
 void note_fd_exhaustion(int err);
 
+/* -ELOOP if `fd` (found through the source) is on this very mount — the
+ * source reaches the mountpoint through a bind mount or mount propagation
+ * made after the mount — else 0.  Asks the kernel without a request (no
+ * attributes wanted, none synced): serving such an object would make a
+ * worker wait for a request of its own mount, and enough of them at once
+ * would wait for each other for good. */
+int refuse_own_mount(const struct fs *fs, int fd);
+
 /* fstat of any fd (O_PATH too), recorded.  0 or -errno. */
 int stat_fd(int fd, struct stat *st);
 

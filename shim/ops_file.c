@@ -226,21 +226,23 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * the kernel itself, a directory gives EISDIR, a symlink is followed). */
 #define CREATE_RETRIES 8
 
-static int open_existing(int pfd, const char *name, int flags)
+static int open_existing(const struct fs *fs, int pfd, const char *name, int flags)
 {
     int opath = (int)BACKING("openat", pfd, O_PATH | O_NOFOLLOW, name,
                              openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (opath < 0)
         return -errno;
     struct stat st;
-    int r = stat_fd(opath, &st);
+    int r = refuse_own_mount(fs, opath);
+    if (r == 0)
+        r = stat_fd(opath, &st);
     if (r == 0)
         r = S_ISREG(st.st_mode) ? reopen_fd(opath, flags) : -ESTALE;
     close(opath);
     return r;
 }
 
-static int create_or_open(int pfd, const char *name, int flags, bool caller_excl, mode_t mode,
+static int create_or_open(const struct fs *fs, int pfd, const char *name, int flags, bool caller_excl, mode_t mode,
                           bool *created)
 {
     for (int i = 0; i < CREATE_RETRIES; i++) {
@@ -252,7 +254,7 @@ static int create_or_open(int pfd, const char *name, int flags, bool caller_excl
         }
         if (errno != EEXIST || caller_excl)
             return -errno;
-        fd = open_existing(pfd, name, flags);
+        fd = open_existing(fs, pfd, name, flags);
         if (fd >= 0) {
             *created = false;
             return fd;
@@ -307,7 +309,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     int r = caller_umask_enter(req, &us);
     if (r == 0 && (r = creds_enter(req, &cs)) == 0) {
         fd = tmpfile ? tmpfile_open(pfd, flags, mode, &created)
-                     : create_or_open(pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
+                     : create_or_open(fs, pfd, name, flags, (fi->flags & O_EXCL) != 0, mode, &created);
         creds_leave(&cs);
         r = fd < 0 ? fd : 0;
     }
