@@ -35,6 +35,8 @@ struct fh_entry {
                                   O_DIRECT, for the kernel's own writes of
                                   cached pages (any length), else -1 */
     uint8_t io_mode;           /* the mode the open was answered in (io_mode.h); IO_NONE for directories */
+    bool off_worker;           /* a procfs file: READs are served on a thread of their own
+                                  (ops_file.c, proc_opened_off_worker) */
     /* directories */
     pthread_mutex_t dir_lock;  /* readdir calls on one handle are serialised */
     DIR *dp;

@@ -1,8 +1,10 @@
 /* lock_waiter.h — requests that may block for long served on a thread of
  * their own, never on a FUSE worker: blocking lock requests (F_OFD_SETLKW,
  * flock without LOCK_NB; shim/lock_waiter.c says how interrupts reach
- * them), and SEEK_DATA/SEEK_HOLE, which first wait for the kernel to write
- * back the file's dirty pages through the workers (shim/ops_file.c). */
+ * them), SEEK_DATA/SEEK_HOLE, which first wait for the kernel to write
+ * back the file's dirty pages through the workers, and OPEN and READ of
+ * files of a procfs inside the source, which wait for an exec that waits
+ * for the mount (shim/ops_file.c). */
 #ifndef FUSETRACE_SHIM_LOCK_WAITER_H
 #define FUSETRACE_SHIM_LOCK_WAITER_H
 
@@ -32,6 +34,12 @@ struct waiter {
     off_t off;                             /* where from, */
     int whence;                            /* SEEK_DATA or SEEK_HOLE, */
     off_t result;                          /* and the answer */
+    /* OPEN and READ of a procfs file (ops_file.c): */
+    int flags;                             /* the backing fd's open flags */
+    struct fuse_file_info fi;              /* the OPEN's file info, for the reply */
+    void *node;                            /* the OPEN's inode (a reference) */
+    size_t size;                           /* READ: how much, */
+    char *buf;                             /* into this (freed by done) */
 
     /* The call cannot be knocked out by a signal (LSEEK waits for
      * writeback uninterruptibly): no FUSE_INTERRUPT callback, which would

@@ -12,9 +12,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/magic.h>
 
 #include "shim/backing.h"
 #include "shim/caller_umask.h"
@@ -153,29 +155,28 @@ static int exec_open(fuse_req_t req, int fd, int flags)
     return r < 0 ? r : reopen_fd(fd, flags);
 }
 
-void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* The open of `node` as the caller: the backing fd or -errno. */
+static int open_as_caller(fuse_req_t req, int fd, int flags, int caller_flags)
+{
+    struct creds_scope cs;
+    int r = creds_enter(req, &cs);
+    if (r == 0) {
+        r = reopen_fd(fd, flags);
+        /* An append-only file (chattr +a) opens for writing only with
+         * O_APPEND, which the backing fd otherwise never carries. */
+        if (r == -EPERM && (caller_flags & O_APPEND) && (flags & O_ACCMODE) != O_RDONLY)
+            r = reopen_fd(fd, flags | O_APPEND);
+        creds_leave(&cs);
+    }
+    return r;
+}
+
+/* The rest of an OPEN once the backing fd `r` (or -errno) is there: the
+ * reply, and the inode reference of `node` given back. */
+static void open_finish(fuse_req_t req, struct inode *node, fuse_ino_t ino, int r, int flags,
+                        struct fuse_file_info *fi, bool off_worker)
 {
     struct fs *fs = fs_of(req);
-    int fd;
-    struct inode *node = op_inode(req, ino, &fd);
-    if (!node)
-        return;
-    int flags = backing_flags(fs, fi->flags) & ~FUSE_OPEN_EXEC;
-    int r;
-    if ((fi->flags & FUSE_OPEN_EXEC) && fs->creds && (flags & O_ACCMODE) == O_RDONLY) {
-        r = exec_open(req, fd, flags);
-    } else {
-        struct creds_scope cs;
-        r = creds_enter(req, &cs);
-        if (r == 0) {
-            r = reopen_fd(fd, flags);
-            /* An append-only file (chattr +a) opens for writing only with
-             * O_APPEND, which the backing fd otherwise never carries. */
-            if (r == -EPERM && (fi->flags & O_APPEND) && (flags & O_ACCMODE) != O_RDONLY)
-                r = reopen_fd(fd, flags | O_APPEND);
-            creds_leave(&cs);
-        }
-    }
     int cache_fd = -1;
     if (r >= 0) {
         int c = open_cache_fd(r, flags, &cache_fd);
@@ -202,9 +203,116 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         reply_err(req, err);
         return;
     }
+    e->off_worker = off_worker;
     fi->fh = e->fh;
     set_open_reply_flags(fs, fi, mode);
     reply_open(req, fi, backing_id);
+}
+
+/* Files of a procfs mounted inside the source (a chroot's or container's
+ * /proc).  Opening /proc/PID/maps, environ, mem... (mm_access) and reading
+ * /proc/PID/stat (do_task_stat) wait while process PID is in execve()
+ * holding its exec_update_lock — and an exec closes its close-on-exec
+ * files meanwhile, each close of a file on this mount a FLUSH that waits
+ * for a worker.  With as many such opens or reads of an exec'ing caller at
+ * once as there are workers (`ps` in the chroot while its build execs), no
+ * worker was left for the FLUSH and the mount froze for good.  So they run
+ * on a thread of their own each (the lock waiters' mechanism), which
+ * replies; the FLUSH finds a worker, the exec goes on, the thread's call
+ * returns.  No FUSE_INTERRUPT callback: those waits end for SIGKILL only. */
+static bool on_procfs(int fd)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+static int proc_open_wait(struct waiter *w)
+{
+    int r = open_as_caller(w->req, w->fd, w->flags, w->fi.flags);
+    if (r < 0)
+        return r;
+    w->result = r;
+    return 0;
+}
+
+static void proc_open_done(struct waiter *w, int r)
+{
+    close(w->fd);
+    if (waiter_abandoned(w)) {
+        if (r == 0)
+            close((int)w->result);
+        op_inode_done(w->req, w->node);
+        reply_none(w->req);
+        return;
+    }
+    open_finish(w->req, w->node, w->ino, r == 0 ? (int)w->result : r, w->flags, &w->fi, true);
+}
+
+static int proc_read_wait(struct waiter *w)
+{
+    w->buf = malloc(w->size ? w->size : 1);
+    if (!w->buf)
+        return -ENOMEM;
+    ssize_t n = BACKING("pread", w->fd, w->off, NULL, pread(w->fd, w->buf, w->size, w->off));
+    if (n < 0)
+        return -errno;
+    w->result = n;
+    return 0;
+}
+
+static void proc_read_done(struct waiter *w, int r)
+{
+    close(w->fd);
+    if (waiter_abandoned(w))
+        reply_none(w->req);
+    else if (r < 0)
+        reply_err(w->req, -r);
+    else
+        reply_buf(w->req, w->buf, (size_t)w->result);
+    free(w->buf);
+}
+
+/* Hand a procfs OPEN to a thread of its own (see on_procfs); consumes the
+ * reference on `node`.  With no thread to be had: EAGAIN. */
+static void proc_open_off_worker(fuse_req_t req, struct inode *node, fuse_ino_t ino, int fd,
+                                 int flags, const struct fuse_file_info *fi)
+{
+    struct inode_table *itab = fs_of(req)->itab;
+    struct waiter *w = waiter_new_dup(req, fd);
+    if (!w) {
+        itab_put(itab, node);   /* the request is answered (and freed) already */
+        return;
+    }
+    w->ino = ino;
+    w->node = node;
+    w->flags = flags;
+    w->fi = *fi;
+    w->wait = proc_open_wait;
+    w->done = proc_open_done;
+    w->uninterruptible = true;
+    w->no_thread_errno = EAGAIN;
+    w->thread_name = "ft-proc";
+    waiter_start(req, w);
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    struct fs *fs = fs_of(req);
+    int fd;
+    struct inode *node = op_inode(req, ino, &fd);
+    if (!node)
+        return;
+    int flags = backing_flags(fs, fi->flags) & ~FUSE_OPEN_EXEC;
+    int r;
+    if ((fi->flags & FUSE_OPEN_EXEC) && fs->creds && (flags & O_ACCMODE) == O_RDONLY) {
+        r = exec_open(req, fd, flags);
+    } else if (on_procfs(fd)) {
+        proc_open_off_worker(req, node, ino, fd, flags, fi);
+        return;
+    } else {
+        r = open_as_caller(req, fd, flags, fi->flags);
+    }
+    open_finish(req, node, ino, r, flags, fi, false);
 }
 
 /* FUSE_CREATE is lookup + create + open in one request, and the kernel
@@ -393,6 +501,21 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
     struct fh_entry *fh = op_fh(req, fi->fh);
     if (!fh)
         return;
+    if (fh->off_worker) {
+        /* a procfs file (see on_procfs): on a thread of its own */
+        struct waiter *w = waiter_new_dup(req, fh->fd);
+        if (!w)
+            return;
+        w->off = off;
+        w->size = size;
+        w->wait = proc_read_wait;
+        w->done = proc_read_done;
+        w->uninterruptible = true;
+        w->no_thread_errno = EAGAIN;
+        w->thread_name = "ft-proc";
+        waiter_start(req, w);
+        return;
+    }
     if (!rec_enabled() && !fh->direct) {
         /* libfuse preads (or splices) straight from the fd into the reply.
          * Nothing records here; the stall watchdog sees the thread in a
