@@ -89,19 +89,23 @@ void reply_create(fuse_req_t req, const struct fuse_entry_param *e, const struct
     }
 }
 
+/* fuse_reply_* frees the request whether or not the reply could be
+ * written: whatever the undo needs is taken from it before. */
 void reply_open(fuse_req_t req, const struct fuse_file_info *fi, int32_t backing_id)
 {
+    struct fs *fs = fs_of(req);
     expect_passthrough(fi, backing_id);
     int r = fuse_reply_open(req, fi);
     check_passthrough(backing_id, r);
     if (failed("fuse_reply_open", r))
-        fh_release_record(fs_of(req), fi->fh, false);
+        fh_release_record(fs, fi->fh, false);
 }
 
 void reply_opendir(fuse_req_t req, const struct fuse_file_info *fi)
 {
+    struct fs *fs = fs_of(req);
     if (failed("fuse_reply_open", fuse_reply_open(req, fi)))
-        fh_release_record(fs_of(req), fi->fh, true);
+        fh_release_record(fs, fi->fh, true);
 }
 
 void reply_attr(fuse_req_t req, const struct stat *st, double timeout)
