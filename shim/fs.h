@@ -68,6 +68,10 @@ struct fs {
     bool passthrough_on;          /* FUSE_PASSTHROUGH negotiated: opens may be passthrough */
     bool direct_mmap_on;          /* FUSE_DIRECT_IO_ALLOW_MMAP negotiated */
     int passthrough_depth;        /* max_stack_depth given to the kernel */
+    dev_t source_dev;             /* the source root's filesystem */
+    bool source_syncs_attrs;      /* it is one whose attributes a stat may have to fetch
+                                   * (network, FUSE): AT_STATX_DONT_SYNC may answer from a
+                                   * cache there (op_common.c, stat_found) */
     struct inode_table *itab;
     struct fh_table *fht;
     struct mount_fds *mfds;

@@ -96,9 +96,7 @@ static int entry_make(struct fs *fs, int fd, mode_t type, uint64_t parent, const
                       enum rec_cause cause, struct fuse_entry_param *e)
 {
     struct found f = { .fd = fd };
-    int r = refuse_own_mount(fs, fd);
-    if (r == 0)
-        r = stat_with_mnt_id(fd, &f.st, &f.mnt_id);
+    int r = stat_found(fs, fd, &f.st, &f.mnt_id);
     if (r < 0)
         goto fail;
     if (type && (f.st.st_mode & S_IFMT) != type) {
@@ -212,6 +210,28 @@ int refuse_own_mount(const struct fs *fs, int fd)
     }
     BACKING("own_mount", fd, 0, NULL, (errno = ELOOP, -1L));
     return -ELOOP;
+}
+
+int stat_found(const struct fs *fs, int fd, struct stat *st, uint64_t *mnt_id)
+{
+    /* One statx answers both questions where it can: AT_STATX_DONT_SYNC
+     * sends our own FUSE mount no request (fuse_getattr answers from the
+     * inode it has), so the device tells an object of this mount without
+     * waiting for it; and a filesystem that keeps no attribute cache
+     * ignores the flag, so on the source's own (local) filesystem that
+     * answer is current.  A second statx fetches the
+     * attributes of an object on another filesystem, or on a source whose
+     * attributes may be cached (network, FUSE).  One statx per object, as
+     * before the check, keeps the window between making a name and
+     * looking it up as short as it was (inode-made_race). */
+    int r = stat_with_mnt_id_flags(fd, AT_STATX_DONT_SYNC, st, mnt_id);
+    if (r < 0)
+        return r;
+    if (fs->mount_id.dev && st->st_dev == fs->mount_id.dev)
+        return refuse_own_mount(fs, fd);
+    if (st->st_dev == fs->source_dev && !fs->source_syncs_attrs)
+        return 0;
+    return stat_with_mnt_id(fd, st, mnt_id);
 }
 
 /* openat(parent_fd, name, O_PATH|O_NOFOLLOW) as the caller of `as` (NULL:

@@ -44,6 +44,10 @@ void note_fd_exhaustion(int err);
  * worker wait for a request of its own mount, and enough of them at once
  * would wait for each other for good. */
 int refuse_own_mount(const struct fs *fs, int fd);
+/* The attributes of an object just found through the source (fd, O_PATH),
+ * or -ELOOP for one on this mount itself (refuse_own_mount), in one statx
+ * where the source's filesystem allows (op_common.c).  0 or -errno. */
+int stat_found(const struct fs *fs, int fd, struct stat *st, uint64_t *mnt_id);
 
 /* fstat of any fd (O_PATH too), recorded.  0 or -errno. */
 int stat_fd(int fd, struct stat *st);

@@ -81,6 +81,8 @@ const struct fuse_lowlevel_ops fusetrace_ops = {
      * wire tap (wire_tap.h). */
 };
 
+static bool attrs_may_be_cached(long type);
+
 /* ---- INIT --------------------------------------------------------------- */
 
 void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -237,6 +239,8 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
         fprintf(stderr, "fusetrace: cannot stat source %s: %s\n", cfg->source, strerror(-r));
         goto fail;
     }
+    fs->source_dev = st.st_dev;
+    fs->source_syncs_attrs = fstatfs(fs->source_fd, &sfs) != 0 || attrs_may_be_cached(sfs.f_type);
     /* The fd cache must leave room under RLIMIT_NOFILE for open files,
      * lock descriptions, pinned fallback fds and the daemon itself: at most
      * half of the limit. */
@@ -297,6 +301,28 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
 fail:
     fs_close(fs);
     return -1;
+}
+
+/* Filesystems whose stat can come from a client-side cache
+ * (AT_STATX_DONT_SYNC lets them answer from it); every other ignores the
+ * flag and answers with the inode as it is. */
+static bool attrs_may_be_cached(long type)
+{
+    switch ((unsigned long)type) {
+    case FUSE_SUPER_MAGIC:
+    case NFS_SUPER_MAGIC:
+    case SMB2_SUPER_MAGIC:
+    case CIFS_SUPER_MAGIC:
+    case V9FS_MAGIC:
+    case CEPH_SUPER_MAGIC:
+    case AFS_FS_MAGIC:
+    case AFS_SUPER_MAGIC:
+    case 0x01161970:           /* GFS2 */
+    case OCFS2_SUPER_MAGIC:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void fs_close(struct fs *fs)

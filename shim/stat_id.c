@@ -11,9 +11,14 @@
 
 int stat_with_mnt_id(int fd, struct stat *st, uint64_t *mnt_id)
 {
+    return stat_with_mnt_id_flags(fd, 0, st, mnt_id);
+}
+
+int stat_with_mnt_id_flags(int fd, int flags, struct stat *st, uint64_t *mnt_id)
+{
     struct statx sx;
     if (BACKING("statx", fd, STATX_BASIC_STATS | STATX_MNT_ID, NULL,
-                statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+                statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | flags,
                       STATX_BASIC_STATS | STATX_MNT_ID, &sx)) < 0)
         return -errno;
     memset(st, 0, sizeof(*st));

@@ -10,5 +10,7 @@
 /* statx of an fd (AT_EMPTY_PATH, no follow) returning st and the mount id
  * (0 when the kernel does not report one).  0 or -errno. */
 int stat_with_mnt_id(int fd, struct stat *st, uint64_t *mnt_id);
+/* The same with extra statx flags (AT_STATX_DONT_SYNC). */
+int stat_with_mnt_id_flags(int fd, int flags, struct stat *st, uint64_t *mnt_id);
 
 #endif
