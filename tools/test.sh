@@ -114,7 +114,28 @@ check_leftovers() {
   return 1
 }
 
+# failed_tests DIR: each test of the last meson test run in DIR that did not
+# pass, with the end of its output.  Collected as the run goes and printed
+# again at the very end, where a reader of only the log's tail sees it.
+failed_tests() {
+  python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    t = json.loads(line)
+    if t.get("result") in ("OK", "SKIP", "EXPECTEDFAIL"):
+        continue
+    print("--- %s: %s after %.1f s (exit %s); the end of its output:"
+          % (t["name"], t.get("result"), t.get("duration") or 0, t.get("returncode")))
+    for out in (t.get("stdout") or "").splitlines()[-40:]:
+        print("    " + out)
+PY
+}
+
 ROOT=$(pwd)
+FAILURES=$(mktemp /tmp/fusetrace-ci-failures.XXXXXX)
 status=0
 total_ok=0 total_fail=0 total_skip=0
 run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
@@ -126,11 +147,14 @@ run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
     status=1
   fi
   read -r ok fail skip < <(summary "$log")
+  if [ "$fail" -gt 0 ]; then
+    { echo "$label:"; failed_tests "$dir"; } >> "$FAILURES"
+  fi
   total_ok=$((total_ok + ok)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
-  if ! check_skips "$dir" "$label"; then
+  if ! check_skips "$dir" "$label" | tee -a "$FAILURES"; then
     status=1; total_fail=$((total_fail + 1))
   fi
-  if ! check_leftovers "$label" "$mounts" "$procs"; then
+  if ! check_leftovers "$label" "$mounts" "$procs" | tee -a "$FAILURES"; then
     status=1; total_fail=$((total_fail + 1))
   fi
 }
@@ -192,6 +216,13 @@ if grep -q " $RUN_TMP/" /proc/self/mountinfo; then
 else
   rm -rf "$RUN_TMP"
 fi
+
+if [ -s "$FAILURES" ]; then
+  echo
+  echo "=== what failed"
+  cat "$FAILURES"
+fi
+rm -f "$FAILURES"
 
 echo
 echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"
