@@ -72,6 +72,7 @@ struct fs {
     bool source_syncs_attrs;      /* it is one whose attributes a stat may have to fetch
                                    * (network, FUSE): AT_STATX_DONT_SYNC may answer from a
                                    * cache there (op_common.c, stat_found) */
+    bool source_is_procfs;        /* it is a procfs (ops_file.c, on_procfs) */
     struct inode_table *itab;
     struct fh_table *fht;
     struct mount_fds *mfds;

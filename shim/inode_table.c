@@ -762,6 +762,7 @@ int inode_fd(struct inode_table *t, struct inode *ino)
 uint64_t inode_nodeid(const struct inode *ino) { return ino->nodeid; }
 mode_t inode_type(const struct inode *ino) { return ino->type; }
 uint64_t inode_mnt_id(const struct inode *ino) { return ino->mnt_id; }
+dev_t inode_dev(const struct inode *ino) { return ino->dev; }
 
 void itab_record_stale(struct inode_table *t, uint64_t nodeid, enum rec_cause cause, int err)
 {

@@ -151,6 +151,7 @@ enum io_mode itab_io_mode(struct inode_table *t, uint64_t nodeid, int32_t *backi
 uint64_t inode_nodeid(const struct inode *ino);
 mode_t inode_type(const struct inode *ino);     /* S_IFMT bits */
 uint64_t inode_mnt_id(const struct inode *ino);
+dev_t inode_dev(const struct inode *ino);
 
 /* Check the invariants above (maps, counts, fd cache): 0, or -1 with the
  * first broken one in why.  Takes the table lock; O(entries). */

@@ -220,8 +220,12 @@ static void open_finish(fuse_req_t req, struct inode *node, fuse_ino_t ino, int 
  * on a thread of their own each (the lock waiters' mechanism), which
  * replies; the FLUSH finds a worker, the exec goes on, the thread's call
  * returns.  No FUSE_INTERRUPT callback: those waits end for SIGKILL only. */
-static bool on_procfs(int fd)
+static bool on_procfs(struct fs *fs, struct inode *node, int fd)
 {
+    /* An object on the source root's own filesystem is on a procfs only if
+     * that one is: the fstatfs is spent only on objects of other mounts. */
+    if (inode_dev(node) == fs->source_dev && !fs->source_is_procfs)
+        return false;
     struct statfs sf;
     return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
@@ -306,7 +310,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     int r;
     if ((fi->flags & FUSE_OPEN_EXEC) && fs->creds && (flags & O_ACCMODE) == O_RDONLY) {
         r = exec_open(req, fd, flags);
-    } else if (on_procfs(fd)) {
+    } else if (on_procfs(fs, node, fd)) {
         proc_open_off_worker(req, node, ino, fd, flags, fi);
         return;
     } else {

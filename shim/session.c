@@ -229,9 +229,9 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
      * kernel's maximum, for both.  The price: nothing that stacks can be
      * mounted over this mount. */
     struct statfs sfs;
+    const bool sfs_known = fstatfs(fs->source_fd, &sfs) == 0;
     fs->passthrough_depth =
-        fstatfs(fs->source_fd, &sfs) == 0 &&
-                (sfs.f_type == OVERLAYFS_SUPER_MAGIC || sfs.f_type == FUSE_SUPER_MAGIC) ? 2 : 1;
+        sfs_known && (sfs.f_type == OVERLAYFS_SUPER_MAGIC || sfs.f_type == FUSE_SUPER_MAGIC) ? 2 : 1;
     struct stat st;
     uint64_t mnt_id;
     int r = stat_with_mnt_id(fs->source_fd, &st, &mnt_id);
@@ -240,7 +240,9 @@ int fs_open(struct fs *fs, const struct fs_config *cfg)
         goto fail;
     }
     fs->source_dev = st.st_dev;
-    fs->source_syncs_attrs = fstatfs(fs->source_fd, &sfs) != 0 || attrs_may_be_cached(sfs.f_type);
+    /* (not known: assume the worst of both) */
+    fs->source_syncs_attrs = !sfs_known || attrs_may_be_cached(sfs.f_type);
+    fs->source_is_procfs = !sfs_known || sfs.f_type == PROC_SUPER_MAGIC;
     /* The fd cache must leave room under RLIMIT_NOFILE for open files,
      * lock descriptions, pinned fallback fds and the daemon itself: at most
      * half of the limit. */
