@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,17 @@ struct worker {
     bool started, stop;
     struct fifo hi, lo;
 };
+
+/* Set when proc_reader_stop gave up waiting for the identity thread: it is
+ * blocked reading a process that does not progress (stuck in an exec that
+ * waits for some other hung filesystem: the end of our own mount does not
+ * free it).  The thread then touches nothing more once its read returns. */
+static atomic_bool abandoned;
+/* Held while a read's results are applied, and to set `abandoned`. */
+static pthread_mutex_t leave_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* How long stopping waits for the identity thread. */
+#define STOP_WAIT_S 2
 
 static struct worker W[W_N] = {
     [W_IDENTITY] = { .mu = PTHREAD_MUTEX_INITIALIZER },
@@ -266,8 +278,6 @@ static void verify(struct pending *p)
         enqueue(p->r.tid, PT_READ_IDENTITY, false, p->attempt + 1);
 }
 
-/* Read thread tid and report it.  own: the daemon itself, which cannot
- * exec while it reads itself (reported at once). */
 /* Report an exec's name read early (struct request), for a process that
  * was gone before its turn. */
 static void early_name(const struct request *q)
@@ -280,6 +290,9 @@ static void early_name(const struct request *q)
     else
         pt_read_dropped(q->tid, PT_READ_IDENTITY);
 }
+
+static void identity_read(const struct request *q, bool own, struct proc_read_result *r,
+                          const struct identity_text *id, bool connector, bool forked);
 
 /* Read thread tid and report it.  own: the daemon itself, which cannot
  * exec while it reads itself (reported at once). */
@@ -317,28 +330,43 @@ static void do_read(const struct request *q, bool own)
     r.image_ts = connector ? pt_image_ts(r.tgid, &forked) : REC_IMAGE_UNKNOWN;
     struct identity_text id;
     read_identity(r.tgid, &id);
-    if (!id.have_comm && !id.have_cmdline && id.start_time < 0) {
+    /* The read may have returned just as proc_reader_stop gave up on
+     * this thread: what follows touches the table and the recorder, so
+     * it runs only while the thread is not left behind, and stopping
+     * waits for it (it takes no lock a /proc read waits on). */
+    pthread_mutex_lock(&leave_mu);
+    if (!atomic_load(&abandoned))
+        identity_read(q, own, &r, &id, connector, forked);
+    pthread_mutex_unlock(&leave_mu);
+}
+
+/* What an identity read found: report it, or check it first, or read
+ * again (do_read). */
+static void identity_read(const struct request *q, bool own, struct proc_read_result *r,
+                          const struct identity_text *id, bool connector, bool forked)
+{
+    if (!id->have_comm && !id->have_cmdline && id->start_time < 0) {
         if (q->exec_image)
             early_name(q);     /* gone meanwhile */
         else
-            pt_read_dropped(tid, PT_READ_IDENTITY);
+            pt_read_dropped(q->tid, PT_READ_IDENTITY);
         return;
     }
     if (!connector || own) {
-        report(&r, &id);
+        report(r, id);
         return;
     }
-    if (forked && id.have_flags && !(id.flags & TASK_FORKNOEXEC)) {
+    if (forked && id->have_flags && !(id->flags & TASK_FORKNOEXEC)) {
         /* Forked and already exec'ing: this describes the next image,
          * whose EXEC the connector reports shortly (and which asks for a
          * read of its own if the process is of interest). */
-        r.done = true;
-        pt_apply_read(&r);
+        r->done = true;
+        pt_apply_read(r);
         if (q->attempt < 2)
-            enqueue(tid, PT_READ_IDENTITY, false, q->attempt + 1);
+            enqueue(q->tid, PT_READ_IDENTITY, false, q->attempt + 1);
         return;
     }
-    schedule_check(&r, &id, q->attempt);
+    schedule_check(r, id, q->attempt);
 }
 
 static void schedule_check(const struct proc_read_result *r, const struct identity_text *id,
@@ -454,6 +482,15 @@ static void wait_until(struct worker *w, uint64_t due)
     pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 }
 
+/* verify(), unless proc_reader_stop left this thread behind (leave_mu) */
+static void verify_unless_left(struct pending *p)
+{
+    pthread_mutex_lock(&leave_mu);
+    if (!atomic_load(&abandoned))
+        verify(p);
+    pthread_mutex_unlock(&leave_mu);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -471,6 +508,8 @@ static void *worker_main(void *arg)
             struct request q = fifo_pop(w->hi.n ? &w->hi : &w->lo);
             pthread_mutex_unlock(&w->mu);
             do_read(&q, false);
+            if (atomic_load(&abandoned))
+                return NULL;
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -479,7 +518,7 @@ static void *worker_main(void *arg)
             P.head = (P.head + 1) % PENDING_MAX;
             P.n--;
             pthread_mutex_unlock(&w->mu);
-            verify(&p);
+            verify_unless_left(&p);
             pthread_mutex_lock(&w->mu);
             continue;
         }
@@ -494,12 +533,14 @@ static void *worker_main(void *arg)
         struct pending p = P.items[P.head];
         P.head = (P.head + 1) % PENDING_MAX;
         P.n--;
-        verify(&p);
+        verify_unless_left(&p);
     }
     return NULL;
 }
 
-static void worker_stop(struct worker *w)
+/* false: the thread did not end within STOP_WAIT_S and was left behind
+ * (abandoned); nothing it may still touch can be freed. */
+static bool worker_stop(struct worker *w)
 {
     pthread_mutex_lock(&w->mu);
     bool started = w->started;
@@ -507,15 +548,32 @@ static void worker_stop(struct worker *w)
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     /* The identity thread may be blocked reading a process that waits for
-     * the mount; the mount is gone by now (the session ended first), so
-     * the read completes. */
-    if (started)
-        pthread_join(w->thread, NULL);
+     * the mount: the mount is gone by now (the session ended first), so
+     * that read completes.  One that waits for something else (an exec
+     * stuck on another, hung, filesystem) may never: the daemon must
+     * still end, so the wait is bounded and the thread left behind. */
+    if (started) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += STOP_WAIT_S;
+        if (pthread_timedjoin_np(w->thread, NULL, &dl) != 0) {
+            pthread_mutex_lock(&leave_mu);
+            atomic_store(&abandoned, true);
+            pthread_mutex_unlock(&leave_mu);
+            pthread_detach(w->thread);
+            fprintf(stderr, "fusetrace: the %s thread is still blocked reading /proc of a "
+                            "process that does not progress (stuck in exec?) after %d s; "
+                            "leaving it behind\n",
+                    w == &W[W_IDENTITY] ? "ft-ident" : "ft-creds", STOP_WAIT_S);
+            return false;
+        }
+    }
     pthread_mutex_lock(&w->mu);
     w->started = false;
     pthread_mutex_unlock(&w->mu);
     if (started)
         pthread_cond_destroy(&w->cv);
+    return true;
 }
 
 static int worker_start(struct worker *w)
@@ -548,14 +606,15 @@ int proc_reader_start(bool scan)
     if (worker_start(&W[W_CREDS]) != 0)
         return -1;
     if (worker_start(&W[W_IDENTITY]) != 0) {
-        worker_stop(&W[W_CREDS]);
+        (void)worker_stop(&W[W_CREDS]);
         return -1;
     }
     return 0;
 }
 
-void proc_reader_stop(void)
+bool proc_reader_stop(void)
 {
-    worker_stop(&W[W_IDENTITY]);
-    worker_stop(&W[W_CREDS]);
+    bool ident = worker_stop(&W[W_IDENTITY]);
+    bool creds = worker_stop(&W[W_CREDS]);
+    return ident && creds;
 }

@@ -28,7 +28,9 @@
 /* Start the thread.  scan: also read the credentials of every thread that
  * exists now (allow_other: callers older than the mount). */
 int proc_reader_start(bool scan);
-void proc_reader_stop(void);
+/* false: a thread still blocked in a /proc read after a bounded wait was
+ * left behind; what it may touch (the process table) must not be freed. */
+bool proc_reader_stop(void);
 
 /* Queue a read of thread tid (PT_READ_IDENTITY | PT_READ_CREDS).  Never
  * blocks; when the queue is full the request is dropped (and may be made

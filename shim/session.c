@@ -331,8 +331,10 @@ void fs_close(struct fs *fs)
 {
     if (fs->proc_events) {
         proc_events_stop();
-        proc_reader_stop();
-        proc_table_free();
+        /* A reader left behind may still update the table when its read
+         * returns: then the table stays (the process is about to end). */
+        if (proc_reader_stop())
+            proc_table_free();
         fs->proc_events = false;
     }
     if (fs->itab)
