@@ -11,8 +11,9 @@
 #           only be killed); same fd check.
 # Outcomes accepted: success; EINTR (the FIFO opened natively by the kernel
 # blocks O_WRONLY until a reader; the test's alarm interrupts it); and, in
-# at most 10% of the opens, ESTALE: the daemon answers a CREATE that finds a
-# FIFO with ESTALE so that the kernel redoes the open itself, once; under
+# at most a quarter of the opens (in_race_outcomes, tests/inode/lib.sh),
+# ESTALE: the daemon answers a CREATE that finds a FIFO with ESTALE so that
+# the kernel redoes the open itself, once; under
 # this churn the FIFO can be gone at the kernel's second lookup and back at
 # its second CREATE, and the second ESTALE reaches the caller (natively the
 # directory lock makes the open atomic; no FUSE server can offer that).

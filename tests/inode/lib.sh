@@ -99,12 +99,15 @@ IN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # in_race_outcomes LABEL OUT ACCEPTED WHAT: check a race helper's outcome
 # counts (OUT: lines "OUTCOME COUNT"): only the ACCEPTED outcomes (an ERE
-# alternation, e.g. 'ok|EEXIST|ESTALE'), ESTALE in at most 10% of all, and
-# at least one success (else the race did not run).  WHAT names the calls.
-# ESTALE reaches the caller only when the name is replaced again inside the
-# kernel's one retry, so its share grows with the machine's load (0-0.7 %
-# quiet, 3 % once at load 10); a daemon that answered ESTALE where the retry
-# would succeed makes it most outcomes.
+# alternation, e.g. 'ok|EEXIST|ESTALE'), ESTALE in at most a quarter of
+# all, and at least one success (else the race did not run).  WHAT names
+# the calls.  ESTALE reaches the caller only when the name is replaced again
+# inside the kernel's one retry, so its share is about the square of the
+# chance that the other process hits the window once, which the scheduling
+# decides: 0-1.6 % on a quiet machine, 3 % once at load 10, and in full CI
+# runs (two tests at once on two cores) 10.5 % and 15.0 % for mkdir -- the
+# last one made the 10 % this bound used to be fail a CI run.  A daemon that
+# answered ESTALE where the retry would succeed makes it most outcomes.
 in_race_outcomes() {
 	local label=$1 out=$2 accepted=$3 what=$4 bad all stale
 	ft_log "[$label] outcomes: $(tr '\n' ' ' <"$out")"
@@ -112,6 +115,6 @@ in_race_outcomes() {
 	[ -z "$bad" ] || ft_fail "[$label] errors a native $what never gives: $(echo "$bad" | tr '\n' ' ')"
 	all=$(awk '{ n += $2 } END { print n + 0 }' "$out")
 	stale=$(awk '$1 == "ESTALE" { print $2 }' "$out")
-	[ "${stale:-0}" -le $((all / 10)) ] || ft_fail "[$label] ESTALE in ${stale} of $all calls (more than 10%)"
+	[ "${stale:-0}" -le $((all / 4)) ] || ft_fail "[$label] ESTALE in ${stale} of $all calls (more than a quarter)"
 	grep -q '^ok ' "$out" || ft_fail "[$label] no call succeeded: the race did not run"
 }

@@ -10,7 +10,7 @@
 #     succeeded);
 #   - after the race and drop_caches, the daemon's fds are back to the
 #     baseline: no lookup reference leaked.
-# Outcomes accepted: success and EEXIST (native), and ESTALE in at most 10%
+# Outcomes accepted: success and EEXIST (native), and ESTALE in at most 25%
 # (the daemon's answer to a replaced name makes the kernel redo the call
 # once; the name can be replaced again in that retry).
 set -u
