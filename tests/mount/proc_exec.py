@@ -25,12 +25,24 @@ if pid == 0:
     os.execv(sys.executable, [sys.executable, sys.argv[0], "--exec", mnt, str(n)])
 os.close(r)
 path = os.path.join(mnt, "proc", str(pid), what)
+
+
+def running(pid):
+    """Whether pid exists and is not a zombie (it may end between any two
+    of these reads: then it is not running)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return not f.read().split(") ")[-1].startswith("Z")
+    except OSError:
+        return False
+
+
 readers = []
 for _ in range(nreaders):
     p = os.fork()
     if p == 0:
         # until the exec'ing process is gone (its /proc entry with it)
-        while os.path.exists("/proc/%d" % pid) and not open("/proc/%d/stat" % pid).read().split(") ")[-1].startswith("Z"):
+        while running(pid):
             try:
                 with open(path, "rb") as f:
                     f.read()

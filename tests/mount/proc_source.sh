@@ -26,6 +26,8 @@ src=$(ft_tmpdir)
 mkdir "$src/proc"
 echo data > "$src/f"
 mount -t proc proc "$src/proc" || ft_fail "mount procfs in the source"
+# the procfs goes whatever happens (ft_cleanup leaves other mounts in place)
+trap 'rc=$?; umount "$src/proc" 2>/dev/null; (exit $rc); ft_cleanup' EXIT
 fails=0
 for cfg in "maps:--threads=2" "stat:--threads=2 --io=direct"; do
 	what=${cfg%%:*}; opts=${cfg#*:}
@@ -49,6 +51,6 @@ for cfg in "maps:--threads=2" "stat:--threads=2 --io=direct"; do
 	ft_umount "$mnt" || ft_fail "[$opts] unmount"
 	echo "ok   /proc/PID/$what through the mount while PID execs [$opts]"
 done
-umount "$src/proc"
+umount "$src/proc" || ft_fail "unmount the procfs in the source"
 [ $fails = 0 ] || ft_fail "$fails of 2 cases hung"
 echo "proc_source: PASS"
