@@ -136,6 +136,7 @@ PY
 
 ROOT=$(pwd)
 FAILURES=$(mktemp /tmp/fusetrace-ci-failures.XXXXXX)
+trap 'rm -f "$FAILURES"' EXIT   # also when a build step fails (set -e)
 status=0
 total_ok=0 total_fail=0 total_skip=0
 run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
@@ -147,9 +148,11 @@ run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
     status=1
   fi
   read -r ok fail skip < <(summary "$log")
-  if [ "$fail" -gt 0 ]; then
-    { echo "$label:"; failed_tests "$dir"; } >> "$FAILURES"
-  fi
+  # every result but OK and SKIP, whatever the counts say (ERROR counts
+  # under neither Fail nor Timeout)
+  local failed
+  failed=$(failed_tests "$dir")
+  [ -z "$failed" ] || printf '%s:\n%s\n' "$label" "$failed" >> "$FAILURES"
   total_ok=$((total_ok + ok)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
   if ! check_skips "$dir" "$label" | tee -a "$FAILURES"; then
     status=1; total_fail=$((total_fail + 1))
@@ -222,7 +225,6 @@ if [ -s "$FAILURES" ]; then
   echo "=== what failed"
   cat "$FAILURES"
 fi
-rm -f "$FAILURES"
 
 echo
 echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"

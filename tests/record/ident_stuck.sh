@@ -44,16 +44,16 @@ for i in $(seq 100); do [ "$(waiting_on "$mntB")" -gt 0 ] && break; sleep 0.05; 
 [ "$(waiting_on "$mntB")" -gt 0 ] || ft_fail "the child's exec did not wait for B"
 touch "$out/go2"                 # the grandchild's stat on A: A reads it, then the child
 
-# ft_thread_state PID NAME: the state letter of PID's thread NAME
-ft_thread_state() {
+# thread_state PID NAME: the state letter of PID's thread NAME
+thread_state() {
 	local t
 	for t in /proc/"$1"/task/*; do
 		[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] && awk '/^State:/ { print $2 }' "$t/status"
 	done
 }
-for i in $(seq 100); do [ "$(ft_thread_state "$pidA" ft-ident)" = D ] && break; sleep 0.05; done
-[ "$(ft_thread_state "$pidA" ft-ident)" = D ] ||
-	ft_fail "A's ft-ident thread did not block on the child (state $(ft_thread_state "$pidA" ft-ident))"
+for i in $(seq 100); do [ "$(thread_state "$pidA" ft-ident)" = D ] && break; sleep 0.05; done
+[ "$(thread_state "$pidA" ft-ident)" = D ] ||
+	ft_fail "A's ft-ident thread did not block on the child (state $(thread_state "$pidA" ft-ident))"
 [ "$(cat /proc/$child/comm 2>/dev/null)" = python3 ] || ft_fail "the child finished its exec: B did not hold it"
 echo "ok: the child $child is stuck in exec, A's identity thread blocked on it"
 
