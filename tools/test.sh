@@ -129,8 +129,14 @@ for line in open(sys.argv[1]):
         continue
     print("--- %s: %s after %.1f s (exit %s); the end of its output:"
           % (t["name"], t.get("result"), t.get("duration") or 0, t.get("returncode")))
-    for out in (t.get("stdout") or "").splitlines()[-40:]:
-        print("    " + out)
+    # meson keeps stderr apart from stdout; the tests' ft_fail messages
+    # go to stderr, so both, each under its own heading
+    for stream in ("stdout", "stderr"):
+        lines = (t.get(stream) or "").splitlines()[-40:]
+        if lines:
+            print("  %s:" % stream)
+            for out in lines:
+                print("    " + out)
 PY
 }
 
