@@ -46,7 +46,7 @@ walk() {
 	mnt=$(ft_tmpdir)
 	ft_mount "$src" "$mnt" --handles="$mode" --fd-cache=$FDCACHE --threads=$THREADS
 	pid=$(in_pid)
-	IDLE=$(in_fdcount "$pid")
+	IDLE=$(in_idle_fdcount "$pid" "$mnt")
 	in_sampler_start "$pid" "$FT_ROOT/max-$mode"
 	out="$FT_ROOT/walk-$mode.err"
 	local t=$(date +%s.%N)

@@ -32,7 +32,7 @@ run() {
 	mnt=$(ft_tmpdir); db="$FT_ROOT/forget-$mode.db"
 	ft_mount "$src" "$mnt" --handles="$mode" --fd-cache=100000 --db "$db"
 	pid=$(in_pid)
-	idle=$(in_fdcount "$pid")
+	idle=$(in_idle_fdcount "$pid" "$mnt")
 	local n
 	n=$(find "$mnt" -mindepth 1 | wc -l)
 	[ "$n" = "$NOBJ" ] || ft_fail "[$mode] find through the mount: expected $NOBJ objects, got $n"

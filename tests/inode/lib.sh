@@ -10,6 +10,16 @@ in_log() { echo "${FT_LOGS[${#FT_LOGS[@]}-1]}"; }
 # in_fdcount PID: number of open fds of PID
 in_fdcount() { ls -U "/proc/$1/fd" 2>/dev/null | wc -l; }
 
+# in_idle_fdcount PID MNT: PID's fd count once it serves MNT.  The mount is
+# in mountinfo before the daemon has opened its last descriptors (unmount
+# guard, watchdog, the kernel-trace buffers: measured 21 or 22 at that
+# instant, 23 once it serves); a served request (stat of the root, whose
+# fd is held from the start) means all of them are open.
+in_idle_fdcount() {
+	stat "$2" >/dev/null || ft_fail "stat $2 (the first request) failed"
+	in_fdcount "$1"
+}
+
 # in_helper NAME: path of the C helper NAME (tests/inode/NAME.c).  meson
 # passes the built one in the environment (e.g. CREATE_RACE=...); run by
 # hand, the test compiles it into its scratch dir.
