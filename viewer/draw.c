@@ -211,7 +211,10 @@ static void status_draw(struct app *a, int y)
      * (an ellipsis after a number would read as a number cut short) */
     snprintf(cnt, sizeof cnt, "req %lld err %lld slow %lld%s", (long long)a->v.max_id - (long long)a->v.min_id + 1,
              (long long)s->errors, (long long)s->slow, pm < 1000 ? " so far" : "");
-    if (pm < 1000)
+    char idx_err[sizeof a->idx.error];
+    if (state_idx_error(&a->idx, idx_err, sizeof idx_err))
+        snprintf(extra, sizeof extra, " idx FAILED at %d%%: %.120s", pm / 10, idx_err);
+    else if (pm < 1000)
         snprintf(extra, sizeof extra, " idx %d%%", pm / 10);
     double sp = play_speeds[a->speed_i];
     if (a->follow && !a->playing)

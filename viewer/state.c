@@ -337,9 +337,19 @@ static int add_fcheck(struct state_idx *s, int64_t req_id, int64_t ts, const str
 
 #define MAX_FLIGHT 4096
 
+/* The builder's last word: it stops, and the UI says why (state_idx_error)
+ * instead of showing an index stuck short of 100 %. */
+static void builder_fail(struct state_idx *s, const char *what, const char *detail)
+{
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->error, sizeof s->error, "%.120s%s%.120s", what, detail ? ": " : "", detail ? detail : "");
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void *builder(void *arg)
 {
     struct state_idx *s = arg;
+    pthread_setname_np(pthread_self(), "ft-view-index");
     sqlite3 *db = NULL;
     char err[600];
     struct emap ino = { 0 }, fh = { 0 };
@@ -358,12 +368,12 @@ static void *builder(void *arg)
      * effort; a failure is harmless. */
     syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, (int)syscall(SYS_gettid), (2 << 13) | 7);
     if (!st || !fl) {
-        snprintf(s->error, sizeof s->error, "out of memory");
+        builder_fail(s, "out of memory", NULL);
         goto out;
     }
     if (tracedb_open_session(s->path, s->session[0] ? s->session : NULL, &db, NULL, err,
                              sizeof err) != 0) {
-        snprintf(s->error, sizeof s->error, "%.255s", err);
+        builder_fail(s, err, NULL);
         goto out;
     }
     sqlite3_busy_timeout(db, 200);
@@ -391,7 +401,7 @@ static void *builder(void *arg)
                                "(SELECT ts FROM request ORDER BY id LIMIT 1), "
                                "(SELECT ts FROM request ORDER BY id DESC LIMIT 1)",
                            -1, &mx, NULL) != SQLITE_OK) {
-        snprintf(s->error, sizeof s->error, "%s", sqlite3_errmsg(db));
+        builder_fail(s, "preparing the index queries", sqlite3_errmsg(db));
         goto out;
     }
     int64_t pos = -1, ie_done = 0, fe_done = 0, snap_ie = 0, snap_fe = 0;
@@ -433,7 +443,8 @@ static void *builder(void *arg)
         sqlite3_bind_int64(rq, 1, pos);
         sqlite3_bind_int64(rq, 2, hi);
         int64_t chunk_ts = 0;
-        while (sqlite3_step(rq) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(rq)) == SQLITE_ROW) {
             int64_t id = sqlite3_column_int64(rq, 0), ts = sqlite3_column_int64(rq, 1);
             int opcode = sqlite3_column_int(rq, 2);
             bool replied = sqlite3_column_type(rq, 3) != SQLITE_NULL;
@@ -460,6 +471,12 @@ static void *builder(void *arg)
                 chunk_ts = ts;
             if (answers && nfl < MAX_FLIGHT * 2 + CHUNK_REQ)
                 fl[nfl++] = (struct flight){ id, ts, rts };
+        }
+        /* A chunk read short would make every count after it wrong without
+         * a word: stop and say so. */
+        if (rc != SQLITE_DONE) {
+            builder_fail(s, "reading the requests", sqlite3_errmsg(db));
+            goto out;
         }
         sqlite3_reset(rq);
         /* keep only what is still in flight at the chunk's end */
@@ -490,7 +507,7 @@ static void *builder(void *arg)
          * little; a snapshot costs its live entries, hence since >= live */
         if (since >= live && (since >= SNAP_EVENTS || (hi >= max_id && since >= SNAP_EVENTS / 8))) {
             if (snapshot(s, &ino, &fh, ie_done, fe_done) != 0) {
-                snprintf(s->error, sizeof s->error, "cannot write state snapshot: %s", strerror(errno));
+                builder_fail(s, "cannot write a state snapshot", strerror(errno));
                 goto out;
             }
             snap_ie = ie_done;
@@ -588,6 +605,16 @@ int state_idx_permille(struct state_idx *s, int64_t min_id, int64_t max_id)
         return 1000;
     int64_t p = (d - min_id + 1) * 1000 / (max_id - min_id + 1);
     return p < 0 ? 0 : p > 1000 ? 1000 : (int)p;
+}
+
+bool state_idx_error(struct state_idx *s, char *buf, size_t len)
+{
+    pthread_mutex_lock(&s->mu);
+    bool failed = s->error[0] != '\0';
+    if (failed)
+        snprintf(buf, len, "%s", s->error);
+    pthread_mutex_unlock(&s->mu);
+    return failed;
 }
 
 void state_idx_stats(struct state_idx *s, struct vstats *out)

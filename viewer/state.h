@@ -100,7 +100,7 @@ struct state_idx {
     int64_t max_req;           /* last seen request id */
     struct vstats stats;
     bool done;                 /* reached the end (and not following) */
-    char error[256];
+    char error[256];           /* why the builder stopped short; "" while it works (under mu) */
     /* control */
     atomic_bool stop;          /* set by state_idx_stop; both read by the builder thread */
     atomic_bool follow;        /* keep polling for new rows at the end (set by the UI) */
@@ -119,6 +119,9 @@ int state_idx_start(struct state_idx *s, const char *path, const char *session, 
 void state_idx_stop(struct state_idx *s);
 /* 0..1000 progress of the builder over requests [min_id, max_id]. */
 int state_idx_permille(struct state_idx *s, int64_t min_id, int64_t max_id);
+/* true, with the reason in buf, once the builder has stopped on an error
+ * (the index then stays where it stopped) */
+bool state_idx_error(struct state_idx *s, char *buf, size_t len);
 /* Copy the stats out (under the lock). */
 void state_idx_stats(struct state_idx *s, struct vstats *out);
 

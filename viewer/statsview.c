@@ -94,6 +94,7 @@ struct groupsjob {
 static void *groups_main(void *arg)
 {
     struct groupsjob *j = arg;
+    pthread_setname_np(pthread_self(), "ft-view-groups");
     j->rc = stats_groups(j->db, &j->key, 1, STATS_VIEW_ROWS, &j->g, &j->ng, &j->nall, j->err, sizeof j->err);
     atomic_store(&j->done, true);
     return NULL;
@@ -304,6 +305,8 @@ void stats_draw(struct app *a)
     struct statsview *sv = &a->stv;
     stats_refresh(a);
     int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
+    char idx_err[sizeof a->idx.error];
+    bool failed = state_idx_error(&a->idx, idx_err, sizeof idx_err);
     char line[2048], b[8][32], nums[256];
     char part[96] = "";
     if (nrows(sv) < sv->nall && sv->g_by == sv->by)    /* cut to STATS_VIEW_ROWS: say so */
@@ -313,7 +316,7 @@ void stats_draw(struct app *a)
     fmt_dur(b[0], sizeof b[0], a->slow_ns);
     size_t o = strlen(line);
     snprintf(line + o, sizeof line - o, "%s)%s   o f p: by op/file/process · Enter: filter · q back", b[0],
-             pm < 1000 ? "  [indexing…]" : "");
+             failed ? "  [index FAILED]" : pm < 1000 ? "  [indexing…]" : "");
     if (pm < 1000) {
         char pct[64];
         snprintf(pct, sizeof pct, " %d%% indexed", pm / 10);
@@ -404,6 +407,8 @@ void stats_draw(struct app *a)
         if (sv->job && sv->job_by == sv->by)
             snprintf(line, sizeof line, "reading every request by %s… %.1f s (keys stay live: o for the ops, q back)",
                      by_name(sv->by), (double)(now_ns() - sv->job_t0) / 1e9);
+        else if (sv->by == STATS_BY_OP && failed)
+            snprintf(line, sizeof line, "the index stopped at %d%%: %s", pm / 10, idx_err);
         else
             snprintf(line, sizeof line, "%s", sv->by == STATS_BY_OP && pm < 1000 ? "indexing…" : "no requests");
         draw_text(w, y, 1, COLS - 1, line, CP_DIM, A_BOLD);

@@ -21,11 +21,33 @@ cleanup() {
 trap cleanup EXIT
 
 screen() { $T capture-pane -p -t t 2>/dev/null; }
+# viewer_threads: what each thread of the viewer in the pane is doing (its
+# name, state and kernel wait, and with gdb its stack), so a failure that
+# is a hang says where it hangs.  The viewer is the pane shell's child.
+viewer_threads() {
+    local sh_pid pid tid
+    sh_pid=$($T list-panes -t t -F '#{pane_pid}' 2>/dev/null | head -1)
+    [ -n "$sh_pid" ] || return 0
+    for pid in $(cat /proc/"$sh_pid"/task/*/children 2>/dev/null); do
+        [ "$(readlink /proc/"$pid"/exe 2>/dev/null)" = "$(readlink -f "$VIEWER")" ] || continue
+        echo "----- viewer pid $pid: threads -----"
+        for tid in $(ls /proc/"$pid"/task 2>/dev/null); do
+            printf '%s %s state=%s wchan=%s syscall=%s\n' "$tid" "$(cat /proc/"$pid"/task/"$tid"/comm 2>/dev/null)" \
+                "$(awk '{print $3}' /proc/"$pid"/task/"$tid"/stat 2>/dev/null)" \
+                "$(cat /proc/"$pid"/task/"$tid"/wchan 2>/dev/null)" \
+                "$(cut -d' ' -f1 /proc/"$pid"/task/"$tid"/syscall 2>/dev/null)"
+        done
+        if command -v gdb >/dev/null 2>&1; then
+            timeout 60 gdb -q -batch -p "$pid" -ex 'thread apply all bt' 2>/dev/null | grep -E '^(Thread|#)'
+        fi
+    done
+}
 fail() {
     echo "FAIL [$CASE]: $*"
     echo "----- screen -----"
     screen
     echo "------------------"
+    viewer_threads
     exit 1
 }
 # wait_for REGEX [seconds]: poll the screen until it matches
@@ -1051,6 +1073,29 @@ stall)
     keys '?' q
     wait_for 'VIEWER_EXIT=0'
     ( . "$TESTS/lib/common.sh"; ft_check_no_dstate ) || fail "a thread stuck in D state"
+    ;;
+
+index-error)
+    # The state index cannot write its snapshots (its file is in TMPDIR, here
+    # a full tmpfs): the status line says the index failed, where and why,
+    # instead of an index that stays short of 100 % without a word.
+    [ "$(id -u)" = 0 ] || { echo "SKIP: mounting a tmpfs needs root"; exit 77; }
+    DB=$D/s.db; gen -n 5000 "$DB"
+    mkdir "$D/full"
+    mount -t tmpfs -o size=4k tmpfs "$D/full" || fail "mount a 4 KiB tmpfs"
+    MNT_CLEANUP=$D/full
+    head -c 4096 /dev/zero > "$D/full/filler" 2>/dev/null
+    [ "$(df --output=avail -B1 "$D/full" | tail -1)" -eq 0 ] || fail "the tmpfs is not full"
+    start "TMPDIR=$D/full $VIEWER $DB"
+    wait_for "#1/$N"
+    wait_for 'idx FAILED at [0-9]+%: cannot write…'
+    keys i
+    wait_for 'Statistics — whole session, by op .*\[index FAILED\]'
+    wait_for 'the index stopped at [0-9]+%: cannot write a state snapshot: No space left on device'
+    keys q q
+    wait_for 'VIEWER_EXIT=0'
+    umount "$D/full" || fail "umount the tmpfs"
+    MNT_CLEANUP=
     ;;
 
 *)
