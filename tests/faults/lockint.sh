@@ -76,11 +76,10 @@ WAIT='${WAIT:-lock}' MARK='$mark' '$FUSETRACE' record --db '$db' '$dir' -- '$FX_
 echo \$? > '$FT_ROOT/rc$n'
 SH
 	tmux -L "$sock" -f /dev/null new-session -d -s "s$n" -x 120 -y 20 "bash '$FT_ROOT/run$n.sh'; sleep 60"
-	pane=$(tmux -L "$sock" display -p -t "s$n" '#{pane_pid}')
 	for i in $(seq 1 100); do [ -e "$mark" ] && break; sleep 0.1; done
 	[ -e "$mark" ] || { cat "$FT_ROOT/rec$n.err"; ft_fail "the waiter never started"; }
-	rec=$(pgrep -P "$(pgrep -P "$pane" -x bash || echo "$pane")" -f 'fusetrace record' | head -1)
-	[ -n "$rec" ] || rec=$(pgrep -f "record --db $db" | head -1)
+	# the lowest pid: record's unmount guard is a fork with the same command line
+	rec=$(ft_pids_matching "record --db $db" | head -1)
 	[ -n "$rec" ] || ft_fail "cannot find record's pid"
 	ft_track_pid "$rec"
 	sleep 1    # let it block in SETLKW

@@ -46,6 +46,18 @@ ft_need_lttng() {
 		ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
 }
 
+# ft_pids_matching ERE: pids (ascending) of the processes whose command
+# line (arguments joined by spaces) matches ERE, this shell excluded; what
+# pgrep -f prints, read from /proc/PID/cmdline alone (pgrep and ps also
+# read /proc/PID/stat, which waits behind a process stuck in exec).
+ft_pids_matching() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] || [ "${p#/proc/}" = "$BASHPID" ] && continue
+		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -Eq -- "$1" && echo "${p#/proc/}"
+	done | sort -n
+}
+
 ft_init() {
 	FT_NAME=${FT_NAME:-$(basename "$0")}
 	FT_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/fusetrace-test.XXXXXX") || { echo "mktemp failed" >&2; exit 1; }

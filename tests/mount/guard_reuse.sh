@@ -14,11 +14,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || ft_skip "needs root"
 ft_init
 
-# guard_of PID: the unmount guard, the daemon's only child
+# guard_of PID: the unmount guard, the daemon's only child (from procfs's
+# children lists, not ps: ps reads every process's stat, which waits behind
+# any process of the machine stuck in exec)
 guard_of() {
 	local i g
 	for ((i = 0; i < 100; i++)); do
-		g=$(ps -o pid= --ppid "$1" | tr -d ' ' | head -1)
+		g=$(cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -m1 .)
 		[ -n "$g" ] && { echo "$g"; return 0; }
 		sleep 0.05
 	done

@@ -22,12 +22,12 @@ wait_gone() {   # wait_gone MNT PID WHAT
 }
 
 guard_gone() {  # no guard process of this daemon survives it
-	local i
+	local i p
 	for ((i = 0; i < 50; i++)); do
-		pgrep -f "fusetrace mount .*$1" >/dev/null || return 0
+		[ -z "$(ft_pids_matching "fusetrace mount .*$1")" ] && return 0
 		sleep 0.1
 	done
-	pgrep -af "fusetrace mount .*$1" >&2
+	for p in $(ft_pids_matching "fusetrace mount .*$1"); do echo "$p $(tr '\0' ' ' < /proc/"$p"/cmdline)"; done >&2
 	ft_fail "$2: a fusetrace process for $1 remains"
 }
 
