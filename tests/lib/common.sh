@@ -46,15 +46,19 @@ ft_need_lttng() {
 		ft_fail "no lttng-sessiond running (tools/start-services.sh starts one)"
 }
 
+# ft_cmdline PID: PID's command line, arguments joined by spaces (what
+# ps -o args shows), from /proc/PID/cmdline alone: ps and pgrep also read
+# /proc/PID/stat of every process, which waits behind a process stuck in
+# exec.
+ft_cmdline() { tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline" | sed 's/ *$//'; }
+
 # ft_pids_matching ERE: pids (ascending) of the processes whose command
-# line (arguments joined by spaces) matches ERE, this shell excluded; what
-# pgrep -f prints, read from /proc/PID/cmdline alone (pgrep and ps also
-# read /proc/PID/stat, which waits behind a process stuck in exec).
+# line matches ERE, this shell excluded (pgrep -f, without pgrep)
 ft_pids_matching() {
 	local p
 	for p in /proc/[0-9]*; do
 		[ "${p#/proc/}" = "$$" ] || [ "${p#/proc/}" = "$BASHPID" ] && continue
-		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -Eq -- "$1" && echo "${p#/proc/}"
+		ft_cmdline "${p#/proc/}" | grep -Eq -- "$1" && echo "${p#/proc/}"
 	done | sort -n
 }
 

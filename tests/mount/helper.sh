@@ -49,11 +49,6 @@ mount -t overlay fusetrace-helper-test -o "lowerdir=$extra:/usr/sbin" /usr/sbin 
 mountinfo_of() {  # the mountinfo line of the mount at $1
 	awk -v m="$1" '$5 == m { l = $0 } END { print l }' /proc/self/mountinfo
 }
-title_of() {      # PID's process title, as ps -o args shows it (not ps itself:
-	# it reads every process's stat, which waits behind any process of
-	# the machine stuck in exec)
-	tr '\0' ' ' < "/proc/$1/cmdline" | sed 's/ *$//'
-}
 daemon_pid() {    # the pid the daemon wrote to its log $1
 	sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$1" | tail -1
 }
@@ -93,7 +88,7 @@ for f in nodiratime relatime nosymfollow; do
 done
 case $line in *" rw,lazytime,"*) ;; *) ft_fail "superblock flag lazytime missing: $line" ;; esac
 serve "$mnt" "$src" helper
-title=$(title_of "$pid")
+title=$(ft_cmdline "$pid")
 case $title in *",nodiratime,nosymfollow,"*) echo "ok: process title: $title" ;;
 	*) ft_fail "process title lost its commas: $title" ;; esac
 # remount: read-only, then writable again, per-mount flags kept
@@ -145,7 +140,7 @@ src=$(ft_tmpdir); mnt=$(ft_tmpdir); log=$FT_ROOT/d5.log
 	ft_fail "fusetrace mount --daemon failed: $(cat "$log")"
 pid=$(daemon_pid "$log"); ft_track_pid "$pid"
 serve "$mnt" "$src" daemon
-title=$(title_of "$pid")
+title=$(ft_cmdline "$pid")
 case $title in *"-o allow_other,default_permissions,noatime "*) echo "ok: process title: $title" ;;
 	*) ft_fail "process title lost its commas: $title" ;; esac
 umount_daemon "$mnt" "$pid" "--daemon"

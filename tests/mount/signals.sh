@@ -27,7 +27,7 @@ guard_gone() {  # no guard process of this daemon survives it
 		[ -z "$(ft_pids_matching "fusetrace mount .*$1")" ] && return 0
 		sleep 0.1
 	done
-	for p in $(ft_pids_matching "fusetrace mount .*$1"); do echo "$p $(tr '\0' ' ' < /proc/"$p"/cmdline)"; done >&2
+	for p in $(ft_pids_matching "fusetrace mount .*$1"); do echo "$p $(ft_cmdline "$p")"; done >&2
 	ft_fail "$2: a fusetrace process for $1 remains"
 }
 
