@@ -23,13 +23,15 @@ trap cleanup EXIT
 screen() { $T capture-pane -p -t t 2>/dev/null; }
 # viewer_threads: what each thread of the viewer in the pane is doing (its
 # name, state and kernel wait, and with gdb its stack), so a failure that
-# is a hang says where it hangs.  The viewer is the pane shell's child.
+# is a hang says where it hangs.  The viewer (viewer-main, or `fusetrace
+# view`) is the pane shell's child.
 viewer_threads() {
-    local sh_pid pid tid
+    local sh_pid pid tid exe
     sh_pid=$($T list-panes -t t -F '#{pane_pid}' 2>/dev/null | head -1)
     [ -n "$sh_pid" ] || return 0
     for pid in $(cat /proc/"$sh_pid"/task/*/children 2>/dev/null); do
-        [ "$(readlink /proc/"$pid"/exe 2>/dev/null)" = "$(readlink -f "$VIEWER")" ] || continue
+        exe=$(readlink /proc/"$pid"/exe 2>/dev/null)
+        [ "$exe" = "$(readlink -f "$VIEWER")" ] || [ "$exe" = "$(readlink -f "${FUSETRACE:-/}")" ] || continue
         echo "----- viewer pid $pid: threads -----"
         for tid in $(ls /proc/"$pid"/task 2>/dev/null); do
             printf '%s %s state=%s wchan=%s syscall=%s\n' "$tid" "$(cat /proc/"$pid"/task/"$tid"/comm 2>/dev/null)" \
