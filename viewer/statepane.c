@@ -105,8 +105,12 @@ void state_draw(struct app *a, int y, int x, int h, int wd)
     if (!k->ready) {
         snprintf(title, sizeof title, " state after #%lld ", (long long)FLEET_KEY_OWN(cur->id));
         section(w, y, x, wd, title);
-        snprintf(title, sizeof title, "building the state index: %d%% (this point is not indexed yet)",
-                 state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) / 10);
+        char why[sizeof a->idx.error];
+        int pm = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id);
+        if (state_idx_error(&a->idx, why, sizeof why))   /* stopped: it will never get here */
+            snprintf(title, sizeof title, "the state index stopped at %d%%: %.100s", pm / 10, why);
+        else
+            snprintf(title, sizeof title, "building the state index: %d%% (this point is not indexed yet)", pm / 10);
         draw_text(w, y + 1, x + 1, wd - 1, title, CP_DIM, A_BOLD);
         return;
     }
