@@ -157,7 +157,8 @@ run_suite() {   # run_suite BUILD_DIR LABEL [meson test args...]
   # every result but OK and SKIP, whatever the counts say (ERROR counts
   # under neither Fail nor Timeout)
   local failed
-  failed=$(failed_tests "$dir")
+  failed=$(failed_tests "$dir") ||   # no testlog.json: meson test never ran
+    failed="--- (no results: $dir/meson-logs/testlog.json cannot be read)"
   [ -z "$failed" ] || printf '%s:\n%s\n' "$label" "$failed" >> "$FAILURES"
   total_ok=$((total_ok + ok)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
   if ! check_skips "$dir" "$label" | tee -a "$FAILURES"; then
