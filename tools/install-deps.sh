@@ -12,6 +12,7 @@ packages=(
   libncurses-dev tmux lnav
   attr acl git make tar rsync util-linux procps psmisc e2fsprogs time
   clang libclang-rt-14-dev cppcheck clang-tidy
+  valgrind
 )
 
 missing=()
