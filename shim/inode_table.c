@@ -516,35 +516,45 @@ uint64_t itab_ref_found(struct inode_table *t, struct found *f, enum rec_cause c
         close(f->fd);
         return 0;
     }
-    fresh = calloc(1, sizeof(*fresh));   /* allocated outside the lock; freed if unused */
-
     pthread_mutex_lock(&t->lock);
-    struct inode *hit = f->handle ? find_handle(t, f->handle, f->mnt_id)
-                                  : find_ids(t, &f->st, f->mnt_id, true);
-    if (hit) {
-        hit->nlookup++;
-        nodeid = hit->nodeid;
-        record(REC_INODE_REF, cause, hit, 1);
-        spare_handle = f->handle;
-        if (!hit->pinned && hit->fd < 0) {
-            /* The lookup just opened this inode: keep that fd as its cache entry. */
-            fdc_insert(t, hit, f->fd);
-            nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
-        } else {
-            close_fds[nclose++] = f->fd;
+    for (;;) {
+        struct inode *hit = f->handle ? find_handle(t, f->handle, f->mnt_id)
+                                      : find_ids(t, &f->st, f->mnt_id, true);
+        if (hit) {
+            hit->nlookup++;
+            nodeid = hit->nodeid;
+            record(REC_INODE_REF, cause, hit, 1);
+            spare_handle = f->handle;
+            if (!hit->pinned && hit->fd < 0) {
+                /* The lookup just opened this inode: keep that fd as its cache entry. */
+                fdc_insert(t, hit, f->fd);
+                nclose = fdc_trim(t, close_fds, CLOSE_BATCH);
+            } else {
+                close_fds[nclose++] = f->fd;
+            }
+            break;
         }
-    } else if (!fresh) {
+        if (fresh) {
+            /* A file forgotten earlier comes back under its old nodeid. */
+            uint64_t revived = f->handle ? retired_take_handle(t->retired, f->handle, f->mnt_id) : 0;
+            if (is_new)
+                *is_new = !revived;
+            nodeid = insert_entry(t, fresh, f, revived, cause, parent, name, close_fds, &nclose);
+            fresh = NULL;
+            break;
+        }
+        /* A miss.  Allocate the entry outside the lock — so a lookup that
+         * finds its entry, the common case, allocates nothing — and look
+         * again: another request may have entered the file meanwhile, and
+         * then this is a hit and the allocation is given back. */
         pthread_mutex_unlock(&t->lock);
-        close(f->fd);
-        free(f->handle);
-        return 0;
-    } else {
-        /* A file forgotten earlier comes back under its old nodeid. */
-        uint64_t revived = f->handle ? retired_take_handle(t->retired, f->handle, f->mnt_id) : 0;
-        if (is_new)
-            *is_new = !revived;
-        nodeid = insert_entry(t, fresh, f, revived, cause, parent, name, close_fds, &nclose);
-        fresh = NULL;
+        fresh = calloc(1, sizeof(*fresh));
+        if (!fresh) {
+            close(f->fd);
+            free(f->handle);
+            return 0;
+        }
+        pthread_mutex_lock(&t->lock);
     }
     pthread_mutex_unlock(&t->lock);
 
