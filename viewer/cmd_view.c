@@ -285,7 +285,12 @@ int cmd_view(int argc, char **argv)
     }
     while (!a->quit) {
         bool busy = a->job.active || a->tl.pending;
-        bool builder_busy = state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) < 1000 || !a->work.ready;
+        /* An index that stopped (state_idx_error) will not move again:
+         * nothing to poll for, the status line already says why. */
+        char idx_err[8];
+        bool builder_busy = (state_idx_permille(&a->idx, a->v.min_id, a->v.max_id) < 1000 &&
+                             !state_idx_error(&a->idx, idx_err, sizeof idx_err)) ||
+                            !a->work.ready;
         int timeout = play_timeout_ms(a);
         if (busy)
             timeout = 0;

@@ -25,13 +25,20 @@ screen() { $T capture-pane -p -t t 2>/dev/null; }
 # name, state and kernel wait, and with gdb its stack), so a failure that
 # is a hang says where it hangs.  The viewer (viewer-main, or `fusetrace
 # view`) is the pane shell's child.
-viewer_threads() {
-    local sh_pid pid tid exe
+# viewer_pid: the pid of the viewer running in the pane (none: nothing).
+viewer_pid() {
+    local sh_pid pid exe
     sh_pid=$($T list-panes -t t -F '#{pane_pid}' 2>/dev/null | head -1)
     [ -n "$sh_pid" ] || return 0
     for pid in $(cat /proc/"$sh_pid"/task/*/children 2>/dev/null); do
         exe=$(readlink /proc/"$pid"/exe 2>/dev/null)
         [ "$exe" = "$(readlink -f "$VIEWER")" ] || [ "$exe" = "$(readlink -f "${FUSETRACE:-/}")" ] || continue
+        echo "$pid"
+    done
+}
+viewer_threads() {
+    local pid tid
+    for pid in $(viewer_pid); do
         echo "----- viewer pid $pid: threads -----"
         for tid in $(ls /proc/"$pid"/task 2>/dev/null); do
             printf '%s %s state=%s wchan=%s syscall=%s\n' "$tid" "$(cat /proc/"$pid"/task/"$tid"/comm 2>/dev/null)" \
@@ -1093,6 +1100,16 @@ index-error)
     start "TMPDIR=$D/full $VIEWER $DB"
     wait_for "#1/$N"
     wait_for 'idx FAILED at [0-9]+%'
+    # An index that stopped is not polled for: the UI thread sleeps in its
+    # read of the terminal (it used to wake every 300 ms as if the index were
+    # still being built).
+    vp=$(viewer_pid)
+    [ -n "$vp" ] || fail "no viewer process in the pane"
+    sleep 0.5
+    cs0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/"$vp"/task/"$vp"/status)
+    sleep 3
+    cs1=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/"$vp"/task/"$vp"/status)
+    [ $((cs1 - cs0)) -le 2 ] || fail "the UI thread woke $((cs1 - cs0)) times in 3 s with nothing to wait for"
     # past where it stopped, the state pane says it stopped, not "building"
     keys G
     wait_for "#$N/$N 100%"
