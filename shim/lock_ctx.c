@@ -433,7 +433,7 @@ pid_t ctx_owner_pid(uint64_t nodeid, uint64_t asker, const struct flock *conf)
             pthread_mutex_lock(&c->op_mu);
             int k = fd_locks(c->fd, &h);
             pthread_mutex_unlock(&c->op_mu);
-            for (int j = 0; j < k && !pid; j++)
+            for (int j = 0; h && j < k && !pid; j++)   /* k > 0 implies h */
                 if (h[j].type == conf->l_type && h[j].start == conf->l_start && h[j].end == end) {
                     pthread_mutex_lock(&table.mu);
                     pid = c->pid;
